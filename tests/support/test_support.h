@@ -1,0 +1,27 @@
+/* Helpers shared by the cmocka tests. */
+#ifndef ORL_TEST_SUPPORT_H
+#define ORL_TEST_SUPPORT_H
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include "offlinerl/offlinerl.h"
+
+/* Path of a file under ../shared/data, or NULL (with a printed reason) when
+ * the shared folder is absent, so the caller can skip(). */
+const char *orl_test_shared_path(const char *relative, char *buf, size_t buf_len);
+/* A path in the build's scratch folder for test outputs. */
+const char *orl_test_tmp_path(const char *name, char *buf, size_t buf_len);
+
+/* Assert a status and show the library's message when it differs. */
+#define assert_orl_ok(expr)                                                                        \
+    do {                                                                                           \
+        int s_ = (expr);                                                                           \
+        if (s_ != 0) print_error("%s -> %d: %s\n", #expr, s_, orl_last_error());                   \
+        assert_int_equal(s_, 0);                                                                   \
+    } while (0)
+
+#endif
