@@ -1,0 +1,26 @@
+/* The orl command-line tool: one function per subcommand group. */
+#ifndef ORL_CLI_COMMANDS_H
+#define ORL_CLI_COMMANDS_H
+
+/* Each receives argv starting at its own name (argv[0] = "data", ...) and
+ * returns the process exit code: 0 success, 1 failure, 2 usage error. */
+typedef int (*cli_command_fn)(int argc, char **argv);
+
+typedef struct cli_command {
+    const char *name;
+    const char *summary;
+    cli_command_fn run;
+} cli_command;
+
+/* Print "orl: <what>: <library message>" to stderr and return 1. */
+int cli_fail(const char *what);
+
+/* Option helpers over argv: "--name value" or "--name=value". */
+const char *cli_opt(int argc, char **argv, const char *name);
+int cli_flag(int argc, char **argv, const char *name);
+/* Parse an integer/float option, with a default when absent; 0 on success,
+ * 2 (usage) after printing a message when the value is malformed. */
+int cli_opt_long(int argc, char **argv, const char *name, long fallback, long *out);
+int cli_opt_double(int argc, char **argv, const char *name, double fallback, double *out);
+
+#endif
