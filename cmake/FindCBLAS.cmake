@@ -37,3 +37,6 @@ if(NOT ORL_BLAS_NAME)
   string(REGEX REPLACE "^lib" "" ORL_BLAS_NAME "${_blas_file}")
 endif()
 message(STATUS "CBLAS: ${ORL_BLAS_NAME} (${ORL_CBLAS_LIBRARY}, ${ORL_CBLAS_INCLUDE_DIR})")
+# The flag a pkg-config user links with (-lopenblas, -lcblas, ...).
+get_filename_component(_blas_base ${ORL_CBLAS_LIBRARY} NAME_WE)
+string(REGEX REPLACE "^lib" "-l" ORL_CBLAS_LINK_FLAG "${_blas_base}")

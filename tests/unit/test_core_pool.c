@@ -10,7 +10,7 @@
 typedef struct job {
     int *hits;
     _Atomic int calls;
-    int max_thread;
+    _Atomic int max_thread;
 } job;
 
 static void mark(void *ctx, size_t begin, size_t end, int thread_index)
