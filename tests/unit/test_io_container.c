@@ -430,8 +430,8 @@ static void write_file(const char *path, const void *data, size_t len)
 static void test_foreign_files_are_format_errors(void **state)
 {
     (void)state;
-    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13,
-                                  'I',  'H', 'D', 'R', 0,    0,    1,    0};
+    static const uint8_t png[] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0,
+                                  0,    13,  'I', 'H', 'D',  'R',  0,    0,    1, 0};
     const char *text = "session_id,item_id,timestamp\n1,2,3\n";
     uint8_t zeros[200] = {0};
     char path[512];
@@ -439,8 +439,8 @@ static void test_foreign_files_are_format_errors(void **state)
     struct {
         const void *data;
         size_t len;
-    } cases[] = {{png, sizeof png}, {text, strlen(text)}, {zeros, sizeof zeros}, {"", 0},
-                 {"\x89ORL", 4}};
+    } cases[] = {
+        {png, sizeof png}, {text, strlen(text)}, {zeros, sizeof zeros}, {"", 0}, {"\x89ORL", 4}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int want = i == 4 ? ORL_E_TRUNCATED : ORL_E_FORMAT; /* a magic prefix is truncation */
         assert_int_equal(open_bytes(cases[i].data, cases[i].len), want);
