@@ -1,0 +1,35 @@
+/* The supervised head: Linear(H -> n_items) with the fused softmax
+ * cross-entropy of nn/softmax_ce.h. Reference init (sqn_torch.py): Xavier-
+ * uniform weights, zero bias. Parameters "head.w" [I x H] and "head.b" [I]. */
+#ifndef ORL_MODELS_CE_HEAD_H
+#define ORL_MODELS_CE_HEAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pool.h"
+#include "core/rng.h"
+#include "nn/params.h"
+#include "nn/softmax_ce.h"
+
+#define ORL_CE_HEAD_W "head.w"
+#define ORL_CE_HEAD_B "head.b"
+enum { ORL_CE_HEAD_N_PARAMS = 2 };
+
+void orl_ce_head_param_specs(int n_items, int hidden, orl_param_spec *specs);
+void orl_ce_head_init(orl_params *p, int n_items, int hidden, orl_rng *rng);
+
+/* Mean CE of the batch; writes (overwrites) the head's gradients in p->grad
+ * and d_hidden [B x H] unless the loss is not finite. scratch: see
+ * orl_softmax_ce_scratch_floats. */
+float orl_ce_head_train(orl_pool *pool, orl_params *p, int n_items, int hidden, const float *h,
+                        const int32_t *targets, int batch, float *d_hidden, float *scratch);
+
+/* out [n x I] = h [n x H] W^T + b, in the calling thread. */
+void orl_ce_head_scores(const orl_params *p, int n_items, int hidden, const float *h, int n,
+                        float *out);
+/* out[c] = score of item ids[c] for one hidden state h [H]; ids trusted. */
+void orl_ce_head_candidates(const orl_params *p, int hidden, const float *h, const int32_t *ids,
+                            size_t n_ids, float *out);
+
+#endif

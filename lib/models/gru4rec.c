@@ -1,0 +1,113 @@
+#include "models/gru4rec.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "nn/embedding.h"
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static orl_gru_dims gru_dims(orl_gru4rec_dims d, int batch)
+{
+    orl_gru_dims g = {batch, d.window, d.embed_dim, d.hidden_dim};
+    return g;
+}
+
+void orl_gru4rec_param_specs(orl_gru4rec_dims d, orl_param_spec *specs)
+{
+    size_t E = (size_t)d.embed_dim, H = (size_t)d.hidden_dim;
+    specs[0] = (orl_param_spec){ORL_GRU4REC_EMB, (size_t)d.n_items + 1, E};
+    specs[1] = (orl_param_spec){ORL_GRU4REC_W_IH, 3 * H, E};
+    specs[2] = (orl_param_spec){ORL_GRU4REC_W_HH, 3 * H, H};
+    specs[3] = (orl_param_spec){ORL_GRU4REC_B_IH, 1, 3 * H};
+    specs[4] = (orl_param_spec){ORL_GRU4REC_B_HH, 1, 3 * H};
+}
+
+void orl_gru4rec_init(orl_params *p, orl_gru4rec_dims d, orl_rng *rng)
+{
+    const orl_param_view *emb = orl_params_find(p, ORL_GRU4REC_EMB);
+    float *e = p->value + emb->offset;
+    for (size_t i = 0; i < emb->rows * emb->cols; i++) e[i] = 0.01f * orl_rng_normal(rng);
+    float bound = 1.0f / sqrtf((float)d.hidden_dim);
+    const char *names[4] = {ORL_GRU4REC_W_IH, ORL_GRU4REC_W_HH, ORL_GRU4REC_B_IH, ORL_GRU4REC_B_HH};
+    for (int k = 0; k < 4; k++) {
+        const orl_param_view *v = orl_params_find(p, names[k]);
+        float *x = p->value + v->offset;
+        for (size_t i = 0; i < v->rows * v->cols; i++)
+            x[i] = bound * (2.0f * orl_rng_uniform(rng) - 1.0f);
+    }
+}
+
+size_t orl_gru4rec_work_floats(orl_gru4rec_dims d, int max_batch)
+{
+    size_t TB = (size_t)d.window * (size_t)max_batch;
+    return 2 * round16(TB * (size_t)d.embed_dim) + round16(TB) +
+           orl_gru_cache_floats(gru_dims(d, max_batch));
+}
+
+void orl_gru4rec_work_bind(orl_gru4rec_work *w, float *block, orl_gru4rec_dims d, int max_batch)
+{
+    size_t TB = (size_t)d.window * (size_t)max_batch;
+    w->x = block;
+    block += round16(TB * (size_t)d.embed_dim);
+    w->dx = block;
+    block += round16(TB * (size_t)d.embed_dim);
+    w->ids = (int32_t *)(void *)block;
+    block += round16(TB);
+    orl_gru_cache_bind(&w->cache, block, gru_dims(d, max_batch));
+    w->max_batch = max_batch;
+}
+
+static orl_gru_weights weights_of(const orl_params *p)
+{
+    orl_gru_weights w = {
+        orl_params_at(p, p->value, ORL_GRU4REC_W_IH), orl_params_at(p, p->value, ORL_GRU4REC_W_HH),
+        orl_params_at(p, p->value, ORL_GRU4REC_B_IH), orl_params_at(p, p->value, ORL_GRU4REC_B_HH)};
+    return w;
+}
+
+void orl_gru4rec_forward(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d,
+                         orl_gru4rec_work *w, const int32_t *states, const int32_t *lens, int batch,
+                         float *hidden)
+{
+    const int T = d.window;
+    /* Time-major ids so each step's inputs are contiguous rows. */
+    for (int t = 0; t < T; t++)
+        for (int b = 0; b < batch; b++) w->ids[(size_t)t * batch + b] = states[(size_t)b * T + t];
+    orl_embedding_forward(w->x, w->ids, (size_t)T * batch,
+                          orl_params_at(p, p->value, ORL_GRU4REC_EMB), (size_t)d.embed_dim);
+    orl_gru_cache_bind(&w->cache, w->cache.gi, gru_dims(d, batch));
+    orl_gru_forward(pool, hidden, w->x, lens, weights_of(p), gru_dims(d, batch), &w->cache);
+}
+
+void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl_gru4rec_work *w,
+                          const int32_t *lens, int batch, const float *d_hidden)
+{
+    orl_gru_grads g = {
+        orl_params_at(p, p->grad, ORL_GRU4REC_W_IH), orl_params_at(p, p->grad, ORL_GRU4REC_W_HH),
+        orl_params_at(p, p->grad, ORL_GRU4REC_B_IH), orl_params_at(p, p->grad, ORL_GRU4REC_B_HH)};
+    orl_gru_backward(pool, w->dx, g, d_hidden, w->x, lens, weights_of(p), gru_dims(d, batch),
+                     &w->cache);
+    /* Only the steps the GRU ran carry gradient. */
+    size_t rows = (size_t)w->cache.steps_run * (size_t)batch;
+    orl_embedding_backward(orl_params_at(p, p->grad, ORL_GRU4REC_EMB), w->dx, w->ids, rows,
+                           (size_t)d.embed_dim);
+}
+
+size_t orl_gru4rec_one_floats(orl_gru4rec_dims d)
+{
+    return round16((size_t)d.window * (size_t)d.embed_dim) + orl_gru_one_floats(gru_dims(d, 1));
+}
+
+void orl_gru4rec_encode_one(const orl_params *p, orl_gru4rec_dims d, const int32_t *state,
+                            int32_t len, float *scratch, float *hidden)
+{
+    float *x = scratch;
+    orl_embedding_forward(x, state, (size_t)len, orl_params_at(p, p->value, ORL_GRU4REC_EMB),
+                          (size_t)d.embed_dim);
+    orl_gru_encode_one(hidden, x, len, weights_of(p), gru_dims(d, 1),
+                       scratch + round16((size_t)d.window * (size_t)d.embed_dim));
+}

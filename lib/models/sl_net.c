@@ -1,0 +1,203 @@
+#include "models/sl_net.h"
+
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/alloc.h"
+#include "core/error.h"
+#include "models/sl_net_internal.h"
+#include "nn/dropout.h"
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+orl_sl_net_config orl_sl_net_config_default(int n_items)
+{
+    orl_sl_net_config c = {n_items, 64, 64, 10, 0.0f, 256};
+    return c;
+}
+
+static int check_config(const orl_sl_net_config *c)
+{
+    if (c->n_items < 1 || c->n_items > (1 << 28))
+        return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net: n_items %d is outside [1, 2^28]", c->n_items);
+    if (c->embed_dim < 1 || c->embed_dim > 4096 || c->hidden_dim < 1 || c->hidden_dim > 4096)
+        return orl_fail(ORL_E_OUT_OF_RANGE,
+                        "sl_net: embed_dim %d / hidden_dim %d outside [1, 4096]", c->embed_dim,
+                        c->hidden_dim);
+    if (c->window < 1 || c->window > 1024)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net: window %d is outside [1, 1024]", c->window);
+    if (!(c->dropout >= 0.0f && c->dropout < 1.0f))
+        return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net: dropout %g is outside [0, 1)",
+                        (double)c->dropout);
+    if (c->max_batch < 0 || c->max_batch > 65536)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net: max_batch %d is outside [0, 65536]",
+                        c->max_batch);
+    return ORL_OK;
+}
+
+int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, orl_sl_net **out)
+{
+    if (!cfg || !out) return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_create: NULL argument");
+    ORL_TRY(check_config(cfg));
+    orl_sl_net *net = orl_calloc(1, sizeof *net);
+    if (!net) return orl_fail(ORL_E_NOMEM, "sl_net_create: out of memory");
+    net->cfg = *cfg;
+    if (net->cfg.max_batch == 0) net->cfg.max_batch = 256;
+    const int B = net->cfg.max_batch, H = cfg->hidden_dim;
+    net->enc = (orl_gru4rec_dims){cfg->n_items, cfg->embed_dim, cfg->hidden_dim, cfg->window};
+    int status = orl_pool_create(threads, &net->pool);
+    if (status != ORL_OK) goto fail;
+
+    orl_param_spec specs[ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS];
+    orl_gru4rec_param_specs(net->enc, specs);
+    orl_ce_head_param_specs(cfg->n_items, H, specs + ORL_GRU4REC_N_PARAMS);
+    status = orl_params_init(&net->params, specs, ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS, 1);
+    if (status != ORL_OK) goto fail;
+
+    orl_ce_dims ce = {B, H, cfg->n_items};
+    size_t bh = round16((size_t)B * H);
+    size_t work = orl_gru4rec_work_floats(net->enc, B);
+    size_t ce_floats = orl_softmax_ce_scratch_floats(ce, orl_pool_threads(net->pool));
+    net->block = orl_aligned_alloc(sizeof(float) * (work + 4 * bh + ce_floats));
+    if (!net->block) {
+        status = orl_fail(ORL_E_NOMEM, "sl_net_create: out of memory for the training workspace");
+        goto fail;
+    }
+    float *p = net->block;
+    orl_gru4rec_work_bind(&net->work, p, net->enc, B);
+    p += work;
+    net->hidden = p;
+    net->hidden_drop = p + bh;
+    net->d_hidden = p + 2 * bh;
+    net->mask = p + 3 * bh;
+    net->ce_scratch = p + 4 * bh;
+
+    orl_rng rng;
+    orl_rng_init(&rng, seed, 0);
+    orl_gru4rec_init(&net->params, net->enc, &rng);
+    orl_ce_head_init(&net->params, cfg->n_items, H, &rng);
+    orl_rng_init(&net->dropout_rng, seed, 1);
+    *out = net;
+    return ORL_OK;
+fail:
+    orl_sl_net_free(net);
+    return status;
+}
+
+void orl_sl_net_free(orl_sl_net *net)
+{
+    if (!net) return;
+    orl_aligned_free(net->block);
+    orl_params_free(&net->params);
+    orl_pool_free(net->pool);
+    orl_free(net);
+}
+
+const orl_sl_net_config *orl_sl_net_get_config(const orl_sl_net *net)
+{
+    return &net->cfg;
+}
+
+orl_params *orl_sl_net_params(orl_sl_net *net)
+{
+    return &net->params;
+}
+
+const orl_params *orl_sl_net_params_const(const orl_sl_net *net)
+{
+    return &net->params;
+}
+
+void orl_sl_net_set_timing(orl_sl_net *net, orl_sl_net_timing *t)
+{
+    net->timing = t;
+}
+
+int orl_sl_net_check_states(const orl_sl_net *net, const int32_t *states, const int32_t *lens,
+                            int n)
+{
+    const int T = net->cfg.window, I = net->cfg.n_items;
+    for (int b = 0; b < n; b++) {
+        if (lens[b] < 1 || lens[b] > T)
+            return orl_fail(ORL_E_OUT_OF_RANGE, "history %d: length %d is outside [1, %d]", b,
+                            (int)lens[b], T);
+        for (int t = 0; t < T; t++) {
+            int32_t id = states[(size_t)b * T + t];
+            if (id < 0 || id > I)
+                return orl_fail(ORL_E_OUT_OF_RANGE,
+                                "history %d, position %d: item id %d is outside [0, %d]", b, t,
+                                (int)id, I);
+        }
+    }
+    return ORL_OK;
+}
+
+int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t *lens,
+                          const int32_t *actions, int batch_size, float lr, float *out_loss)
+{
+    if (!net || !states || !lens || !actions)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_train_step: NULL argument");
+    const int B = batch_size, H = net->cfg.hidden_dim, I = net->cfg.n_items;
+    if (B < 1 || B > net->cfg.max_batch)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net_train_step: batch size %d is outside [1, %d]",
+                        B, net->cfg.max_batch);
+    if (!(lr > 0.0f) || !isfinite(lr))
+        return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net_train_step: learning rate %g must be > 0",
+                        (double)lr);
+    ORL_TRY(orl_sl_net_check_states(net, states, lens, B));
+    for (int b = 0; b < B; b++)
+        if (actions[b] < 0 || actions[b] >= I)
+            return orl_fail(ORL_E_OUT_OF_RANGE, "transition %d: action %d is outside [0, %d)", b,
+                            (int)actions[b], I);
+
+    orl_sl_net_timing *tm = net->timing;
+    double t0 = tm ? now_s() : 0.0, t1 = 0.0;
+    orl_gru4rec_forward(net->pool, &net->params, net->enc, &net->work, states, lens, B,
+                        net->hidden);
+    const float *h = net->hidden;
+    size_t bh = (size_t)B * H;
+    if (net->cfg.dropout > 0.0f) {
+        orl_dropout_mask(net->mask, bh, net->cfg.dropout, &net->dropout_rng);
+        orl_dropout_forward(net->hidden_drop, net->hidden, net->mask, bh);
+        h = net->hidden_drop;
+    }
+    if (tm) {
+        t1 = now_s();
+        tm->encode_fwd += t1 - t0;
+    }
+    float loss = orl_ce_head_train(net->pool, &net->params, I, H, h, actions, B, net->d_hidden,
+                                   net->ce_scratch);
+    if (tm) {
+        t0 = now_s();
+        tm->head_pass2 += t0 - t1; /* split into pass 1 / 2 by the bench when asked */
+    }
+    if (!isfinite(loss))
+        return orl_fail(ORL_E_NUMERIC, "sl_net_train_step: the loss is not finite (%g)",
+                        (double)loss);
+    if (net->cfg.dropout > 0.0f) orl_dropout_backward(net->d_hidden, net->d_hidden, net->mask, bh);
+    orl_gru4rec_backward(net->pool, &net->params, net->enc, &net->work, lens, B, net->d_hidden);
+    if (tm) {
+        t1 = now_s();
+        tm->encode_bwd += t1 - t0;
+    }
+    orl_adam_config ac = orl_adam_defaults();
+    ac.lr = lr;
+    orl_adam_step(net->pool, &net->params, &ac, 1);
+    if (tm) {
+        tm->adam += now_s() - t1;
+        tm->steps++;
+    }
+    if (out_loss) *out_loss = loss;
+    return ORL_OK;
+}

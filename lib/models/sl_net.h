@@ -1,0 +1,81 @@
+/* The supervised next-item network (GRU4Rec + full-catalogue CE head), as the
+ * reference's "ce" mode: training steps with Adam, and inference that any
+ * number of threads may run at once on one const net with their own scratch.
+ * Plain arrays in and out, so it does not depend on the data layer:
+ * states [B x window] left-aligned and padded with n_items, lens [B] in
+ * [1, window], actions [B] in [0, n_items). */
+#ifndef ORL_MODELS_SL_NET_H
+#define ORL_MODELS_SL_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "models/ce_head.h"
+#include "models/gru4rec.h"
+#include "nn/adam.h"
+#include "nn/params.h"
+
+typedef struct orl_sl_net_config {
+    int n_items;    /* catalogue size I (>= 1); the padding id is I */
+    int embed_dim;  /* E, reference 64 */
+    int hidden_dim; /* H, reference 64 */
+    int window;     /* T, reference 10 */
+    float dropout;  /* on the encoder output while training, [0, 1); reference 0 */
+    int max_batch;  /* largest training batch; 0 = 256 */
+} orl_sl_net_config;
+
+/* The reference's shape for a catalogue of n_items. */
+orl_sl_net_config orl_sl_net_config_default(int n_items);
+
+typedef struct orl_sl_net orl_sl_net;
+
+/* Wall time per phase of train_step, accumulated (seconds) when enabled. */
+typedef struct orl_sl_net_timing {
+    double encode_fwd, head_pass1, head_pass2, encode_bwd, adam;
+    int64_t steps;
+} orl_sl_net_timing;
+
+/* Creates the network with the reference initialisation from `seed`, and a
+ * pool of `threads` (0 = all cores) for training. ORL_OK, ORL_E_OUT_OF_RANGE,
+ * ORL_E_INVALID_ARGUMENT, ORL_E_NOMEM, ORL_E_THREAD; *out untouched on failure. */
+int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, orl_sl_net **out);
+void orl_sl_net_free(orl_sl_net *net);
+
+const orl_sl_net_config *orl_sl_net_get_config(const orl_sl_net *net);
+/* The parameter store (value, grad, Adam moments, step): save or load it as
+ * one blob; names are ORL_GRU4REC_* and ORL_CE_HEAD_*. */
+orl_params *orl_sl_net_params(orl_sl_net *net);
+const orl_params *orl_sl_net_params_const(const orl_sl_net *net);
+/* Accumulate phase times into *t (NULL stops). The struct must outlive use. */
+void orl_sl_net_set_timing(orl_sl_net *net, orl_sl_net_timing *t);
+
+/* One step: forward, mean CE, backward, Adam(lr, 0.9, 0.999, 1e-8). No
+ * allocation. ORL_OK; ORL_E_OUT_OF_RANGE for batch_size outside
+ * [1, max_batch], an id, length or action out of range, or lr <= 0;
+ * ORL_E_NUMERIC when the loss is not finite (parameters untouched). */
+int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t *lens,
+                          const int32_t *actions, int batch_size, float lr, float *out_loss);
+
+/* ---- inference: const net, caller scratch, safe from many threads ---- */
+
+/* Bytes of scratch any inference call on up to n histories needs (with the
+ * full-score buffer of one block of histories included). */
+size_t orl_sl_net_scratch_bytes(const orl_sl_net *net, int n_histories);
+
+/* hidden [n x H] for n histories. */
+int orl_sl_net_encode(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n,
+                      void *scratch, size_t scratch_bytes, float *out_hidden);
+/* Scores over the whole catalogue, out [n x I]. */
+int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n,
+                      void *scratch, size_t scratch_bytes, float *out_scores);
+/* Top-k items per history, best first, ties by lower id: out_ids [n x k],
+ * out_scores [n x k] (may be NULL). k in [1, n_items]. */
+int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n, int k,
+                    void *scratch, size_t scratch_bytes, int32_t *out_ids, float *out_scores);
+/* Scores of host-given candidates: for history i, the n_cand ids
+ * cand[i * n_cand ..] give out[i * n_cand ..]. Ids in [0, n_items). */
+int orl_sl_net_score_candidates(const orl_sl_net *net, const int32_t *states, const int32_t *lens,
+                                int n, const int32_t *cand, int n_cand, void *scratch,
+                                size_t scratch_bytes, float *out_scores);
+
+#endif

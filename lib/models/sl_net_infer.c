@@ -1,0 +1,187 @@
+/* Inference on a const sl_net: nothing here writes to the net, every
+ * temporary lives in the caller's scratch, so threads may share one net. */
+#include <string.h>
+
+#include "core/error.h"
+#include "models/sl_net_internal.h"
+#include "models/topk.h"
+
+/* Histories encoded and scored together (a block of their scores is the
+ * largest temporary). */
+enum { BLOCK = 32 };
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+typedef struct infer_space {
+    float *one;      /* orl_gru4rec_one_floats */
+    float *x;        /* [T x BLOCK x E] */
+    float *cache;    /* gru cache for BLOCK rows */
+    int32_t *ids;    /* [T x BLOCK] */
+    float *hidden;   /* [BLOCK x H] */
+    float *scores;   /* [BLOCK x I] */
+    float *topk_tmp; /* [I] scores of the top-k when the caller wants none */
+} infer_space;
+
+static size_t block_of(int n)
+{
+    return (size_t)(n < BLOCK ? (n < 1 ? 1 : n) : BLOCK);
+}
+
+static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, float *base)
+{
+    const orl_gru4rec_dims d = net->enc;
+    orl_gru_dims g = {(int)blk, d.window, d.embed_dim, d.hidden_dim};
+    size_t T = (size_t)d.window, E = (size_t)d.embed_dim, H = (size_t)d.hidden_dim;
+    size_t I = (size_t)d.n_items;
+    size_t sizes[7] = {round16(orl_gru4rec_one_floats(d)),
+                       round16(T * blk * E),
+                       round16(orl_gru_cache_floats(g)),
+                       round16(T * blk),
+                       round16(blk * H),
+                       round16(blk * I),
+                       round16(I)};
+    size_t total = 0;
+    float *p[7];
+    for (int i = 0; i < 7; i++) {
+        p[i] = base ? base + total : NULL;
+        total += sizes[i];
+    }
+    if (s) {
+        s->one = p[0];
+        s->x = p[1];
+        s->cache = p[2];
+        s->ids = (int32_t *)(void *)p[3];
+        s->hidden = p[4];
+        s->scores = p[5];
+        s->topk_tmp = p[6];
+    }
+    return total;
+}
+
+size_t orl_sl_net_scratch_bytes(const orl_sl_net *net, int n_histories)
+{
+    /* + 64 so that any caller pointer can be aligned up. */
+    return sizeof(float) * space_floats(net, block_of(n_histories), NULL, NULL) + 64;
+}
+
+static int bind_space(const orl_sl_net *net, int n, void *scratch, size_t bytes, infer_space *s)
+{
+    size_t need = orl_sl_net_scratch_bytes(net, n);
+    if (!scratch || bytes < need)
+        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "sl_net: scratch of %zu bytes, %zu needed", bytes,
+                        need);
+    uintptr_t a = ((uintptr_t)scratch + 63) & ~(uintptr_t)63;
+    space_floats(net, block_of(n), s, (float *)a);
+    return ORL_OK;
+}
+
+/* hidden [m x H] for histories [0, m) of the given arrays (m <= BLOCK). */
+static void encode_block(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int m,
+                         infer_space *s, float *hidden)
+{
+    const orl_gru4rec_dims d = net->enc;
+    const orl_params *p = &net->params;
+    if (m == 1) {
+        orl_gru4rec_encode_one(p, d, states, lens[0], s->one, hidden);
+        return;
+    }
+    orl_gru4rec_work w;
+    memset(&w, 0, sizeof w);
+    w.x = s->x;
+    w.ids = s->ids;
+    orl_gru_dims g = {m, d.window, d.embed_dim, d.hidden_dim};
+    orl_gru_cache_bind(&w.cache, s->cache, g);
+    w.max_batch = m;
+    orl_gru4rec_forward(NULL, p, d, &w, states, lens, m, hidden);
+}
+
+int orl_sl_net_encode(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n,
+                      void *scratch, size_t scratch_bytes, float *out_hidden)
+{
+    if (!net || !states || !lens || !out_hidden || n < 0)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_encode: bad argument");
+    infer_space s;
+    ORL_TRY(bind_space(net, n, scratch, scratch_bytes, &s));
+    ORL_TRY(orl_sl_net_check_states(net, states, lens, n));
+    const size_t T = (size_t)net->cfg.window, H = (size_t)net->cfg.hidden_dim;
+    for (int i = 0; i < n; i += BLOCK) {
+        int m = n - i < BLOCK ? n - i : BLOCK;
+        encode_block(net, states + (size_t)i * T, lens + i, m, &s, out_hidden + (size_t)i * H);
+    }
+    return ORL_OK;
+}
+
+int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n,
+                      void *scratch, size_t scratch_bytes, float *out_scores)
+{
+    if (!net || !states || !lens || !out_scores || n < 0)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_scores: bad argument");
+    infer_space s;
+    ORL_TRY(bind_space(net, n, scratch, scratch_bytes, &s));
+    ORL_TRY(orl_sl_net_check_states(net, states, lens, n));
+    const size_t T = (size_t)net->cfg.window, I = (size_t)net->cfg.n_items;
+    for (int i = 0; i < n; i += BLOCK) {
+        int m = n - i < BLOCK ? n - i : BLOCK;
+        encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
+        orl_ce_head_scores(&net->params, net->cfg.n_items, net->cfg.hidden_dim, s.hidden, m,
+                           out_scores + (size_t)i * I);
+    }
+    return ORL_OK;
+}
+
+int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n, int k,
+                    void *scratch, size_t scratch_bytes, int32_t *out_ids, float *out_scores)
+{
+    if (!net || !states || !lens || !out_ids || n < 0)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_topk: bad argument");
+    if (k < 1 || k > net->cfg.n_items)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net_topk: k = %d is outside [1, %d]", k,
+                        net->cfg.n_items);
+    infer_space s;
+    ORL_TRY(bind_space(net, n, scratch, scratch_bytes, &s));
+    ORL_TRY(orl_sl_net_check_states(net, states, lens, n));
+    const size_t T = (size_t)net->cfg.window, I = (size_t)net->cfg.n_items, K = (size_t)k;
+    for (int i = 0; i < n; i += BLOCK) {
+        int m = n - i < BLOCK ? n - i : BLOCK;
+        encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
+        orl_ce_head_scores(&net->params, net->cfg.n_items, net->cfg.hidden_dim, s.hidden, m,
+                           s.scores);
+        for (int r = 0; r < m; r++) {
+            size_t row = (size_t)(i + r);
+            orl_topk(s.scores + (size_t)r * I, I, K, out_ids + row * K,
+                     out_scores ? out_scores + row * K : s.topk_tmp);
+        }
+    }
+    return ORL_OK;
+}
+
+int orl_sl_net_score_candidates(const orl_sl_net *net, const int32_t *states, const int32_t *lens,
+                                int n, const int32_t *cand, int n_cand, void *scratch,
+                                size_t scratch_bytes, float *out_scores)
+{
+    if (!net || !states || !lens || !cand || !out_scores || n < 0 || n_cand < 0)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_score_candidates: bad argument");
+    infer_space s;
+    ORL_TRY(bind_space(net, n, scratch, scratch_bytes, &s));
+    ORL_TRY(orl_sl_net_check_states(net, states, lens, n));
+    const int I = net->cfg.n_items;
+    for (size_t c = 0; c < (size_t)n * (size_t)n_cand; c++)
+        if (cand[c] < 0 || cand[c] >= I)
+            return orl_fail(ORL_E_OUT_OF_RANGE, "candidate %zu: item id %d is outside [0, %d)", c,
+                            (int)cand[c], I);
+    const size_t T = (size_t)net->cfg.window, H = (size_t)net->cfg.hidden_dim;
+    const size_t C = (size_t)n_cand;
+    for (int i = 0; i < n; i += BLOCK) {
+        int m = n - i < BLOCK ? n - i : BLOCK;
+        encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
+        for (int r = 0; r < m; r++) {
+            size_t row = (size_t)(i + r);
+            orl_ce_head_candidates(&net->params, net->cfg.hidden_dim, s.hidden + (size_t)r * H,
+                                   cand + row * C, C, out_scores + row * C);
+        }
+    }
+    return ORL_OK;
+}

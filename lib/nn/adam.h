@@ -1,0 +1,23 @@
+/* Adam with PyTorch's semantics (torch.optim.Adam, no weight decay, no
+ * amsgrad): bias-corrected step size lr / (1 - beta1^t) and denominator
+ * sqrt(v) / sqrt(1 - beta2^t) + eps. One fused pass over the parameter store,
+ * split over the pool. */
+#ifndef ORL_NN_ADAM_H
+#define ORL_NN_ADAM_H
+
+#include "core/pool.h"
+#include "nn/params.h"
+
+typedef struct orl_adam_config {
+    float lr, beta1, beta2, eps;
+} orl_adam_config;
+
+/* The reference's settings: lr 0.01, betas 0.9 / 0.999, eps 1e-8. */
+orl_adam_config orl_adam_defaults(void);
+
+/* One step over every parameter of `p` (value, grad, m, v all present):
+ * increments p->step first. When zero_grad is nonzero the gradient is cleared
+ * as it is consumed, saving a separate pass. */
+void orl_adam_step(orl_pool *pool, orl_params *p, const orl_adam_config *cfg, int zero_grad);
+
+#endif

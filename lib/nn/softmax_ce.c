@@ -1,0 +1,184 @@
+#include "nn/softmax_ce.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "core/blas.h"
+#include "nn/vmath.h"
+
+enum { MAX_THREADS = 256 };
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+/* Per-thread scratch: a logits tile, running max and sum per row, and a
+ * private d_h accumulator. */
+static size_t thread_floats(orl_ce_dims d)
+{
+    size_t B = (size_t)d.batch;
+    return round16(B * ORL_CE_TILE) + 2 * round16(B) + round16(B * (size_t)d.hidden);
+}
+
+size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads)
+{
+    return round16((size_t)d.batch) + (size_t)threads * thread_floats(d);
+}
+
+typedef struct ce_job {
+    const float *h, *w, *b;
+    const int32_t *targets;
+    orl_ce_dims d;
+    float *d_h, *d_w, *d_b;
+    float *lse;   /* [B] after pass 1 */
+    float *local; /* per-thread blocks */
+    int threads;
+    int want_dh;
+} ce_job;
+
+typedef struct thread_space {
+    float *tile, *max, *sum, *dh;
+} thread_space;
+
+static thread_space space_of(const ce_job *j, int thread_index)
+{
+    size_t B = (size_t)j->d.batch;
+    float *p = j->local + (size_t)thread_index * thread_floats(j->d);
+    thread_space s;
+    s.tile = p;
+    p += round16(B * ORL_CE_TILE);
+    s.max = p;
+    p += round16(B);
+    s.sum = p;
+    p += round16(B);
+    s.dh = p;
+    return s;
+}
+
+/* Items [begin, end) of thread k: a tile-aligned share of the catalogue. */
+static void tile_range(const ce_job *j, size_t begin, size_t end, size_t *lo, size_t *hi)
+{
+    *lo = begin * ORL_CE_TILE;
+    *hi = end * ORL_CE_TILE;
+    if (*hi > (size_t)j->d.n_items) *hi = (size_t)j->d.n_items;
+}
+
+static void logits_tile(const ce_job *j, float *tile, size_t i0, int nt)
+{
+    const int B = j->d.batch, H = j->d.hidden;
+    orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, j->w + i0 * (size_t)H, H, 0.0f, tile, nt);
+}
+
+static void pass1(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    const ce_job *j = ctx;
+    thread_space s = space_of(j, thread_index);
+    const int B = j->d.batch;
+    size_t lo, hi;
+    tile_range(j, begin, end, &lo, &hi);
+    for (int r = 0; r < B; r++) {
+        s.max[r] = -INFINITY;
+        s.sum[r] = 0.0f;
+    }
+    for (size_t i0 = lo; i0 < hi; i0 += ORL_CE_TILE) {
+        int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
+        logits_tile(j, s.tile, i0, nt);
+        for (int r = 0; r < B; r++) {
+            const float *z = s.tile + (size_t)r * nt;
+            float m = orl_vec_max_bias(z, j->b + i0, (size_t)nt);
+            float sum = orl_vec_sumexp_bias(z, j->b + i0, (size_t)nt, m);
+            float M = s.max[r];
+            if (m > M) {
+                s.sum[r] = s.sum[r] * expf(M - m) + sum;
+                s.max[r] = m;
+            } else {
+                s.sum[r] += sum * expf(m - M);
+            }
+        }
+    }
+}
+
+static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    const ce_job *j = ctx;
+    thread_space s = space_of(j, thread_index);
+    const int B = j->d.batch, H = j->d.hidden;
+    const float inv_b = 1.0f / (float)B;
+    size_t lo, hi;
+    tile_range(j, begin, end, &lo, &hi);
+    int first = 1;
+    for (size_t i0 = lo; i0 < hi; i0 += ORL_CE_TILE) {
+        int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
+        logits_tile(j, s.tile, i0, nt);
+        for (int r = 0; r < B; r++) {
+            float *z = s.tile + (size_t)r * nt;
+            orl_vec_exp_bias_scale(z, j->b + i0, (size_t)nt, j->lse[r], inv_b);
+            size_t a = (size_t)j->targets[r];
+            if (a >= i0 && a < i0 + (size_t)nt) z[a - i0] -= inv_b;
+        }
+        if (j->d_b) {
+            float *db = j->d_b + i0;
+            memcpy(db, s.tile, sizeof(float) * (size_t)nt);
+            for (int r = 1; r < B; r++) orl_vec_add(db, s.tile + (size_t)r * nt, (size_t)nt);
+        }
+        if (j->d_w)
+            orl_sgemm(1, 0, nt, H, B, 1.0f, s.tile, nt, j->h, H, 0.0f, j->d_w + i0 * (size_t)H, H);
+        if (j->want_dh)
+            orl_sgemm(0, 0, B, H, nt, 1.0f, s.tile, nt, j->w + i0 * (size_t)H, H,
+                      first ? 0.0f : 1.0f, s.dh, H);
+        first = 0;
+    }
+    if (first && j->want_dh) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
+}
+
+float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
+                     const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
+                     float *scratch)
+{
+    const int B = d.batch, H = d.hidden;
+    int threads = orl_pool_threads(pool);
+    size_t tiles = ((size_t)d.n_items + ORL_CE_TILE - 1) / ORL_CE_TILE;
+    /* With fewer tiles than threads some threads idle; their accumulators
+     * stay neutral (max -inf, sum 0, d_h 0). */
+    ce_job j = {h,       w,          b,   targets, d,
+                d_h,     d_w,        d_b, scratch, scratch + round16((size_t)B),
+                threads, d_h != NULL};
+    for (int t = 0; t < threads; t++) {
+        thread_space s = space_of(&j, t);
+        for (int r = 0; r < B; r++) {
+            s.max[r] = -INFINITY;
+            s.sum[r] = 0.0f;
+        }
+        if (d_h) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
+    }
+    orl_pool_parallel_for(pool, tiles, pass1, &j);
+    double loss = 0.0;
+    for (int r = 0; r < B; r++) {
+        float M = -INFINITY;
+        for (int t = 0; t < threads; t++) {
+            float m = space_of(&j, t).max[r];
+            M = m > M ? m : M;
+        }
+        double sum = 0.0;
+        for (int t = 0; t < threads; t++) {
+            thread_space s = space_of(&j, t);
+            if (s.sum[r] > 0.0f) sum += (double)s.sum[r] * exp((double)(s.max[r] - M));
+        }
+        float lse = M + (float)log(sum);
+        j.lse[r] = lse;
+        size_t a = (size_t)targets[r];
+        float za = b[a];
+        for (int k = 0; k < H; k++) za += h[(size_t)r * H + k] * w[a * H + k];
+        loss += (double)lse - (double)za;
+    }
+    /* A non-finite loss leaves the gradients untouched (the step is refused). */
+    if ((d_h || d_w || d_b) && isfinite(loss)) {
+        orl_pool_parallel_for(pool, tiles, pass2, &j);
+        if (d_h) {
+            memcpy(d_h, space_of(&j, 0).dh, sizeof(float) * (size_t)B * H);
+            for (int t = 1; t < threads; t++) orl_vec_add(d_h, space_of(&j, t).dh, (size_t)B * H);
+        }
+    }
+    return (float)(loss / B);
+}

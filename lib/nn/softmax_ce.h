@@ -1,0 +1,39 @@
+/* The full-catalogue output layer fused with softmax cross-entropy: the hot
+ * path of training. For hidden states h [B x H], weights W [I x H] and bias
+ * b [I], logits z = h W^T + b, loss = mean_b (logsumexp(z_b) - z_b[a_b]) and
+ * its gradients, without ever holding the B x I logits in memory: items are
+ * split over the pool's threads and processed in tiles that stay in L2.
+ *   pass 1, per tile: z = h W_t^T + b_t, running per-row max and sum of exp;
+ *   pass 2, per tile: z again, dz = (softmax - onehot) / B, then
+ *           dW_t = dz^T h, db_t = column sums of dz, dh += dz W_t.
+ * Recomputing z costs a third more FLOPs than the 3-GEMM path but saves five
+ * passes over a B x I matrix far larger than the caches (measured in
+ * tests/bench/bench_train.c). */
+#ifndef ORL_NN_SOFTMAX_CE_H
+#define ORL_NN_SOFTMAX_CE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pool.h"
+
+typedef struct orl_ce_dims {
+    int batch, hidden, n_items;
+} orl_ce_dims;
+
+/* Items per tile (a B x tile block of logits is the working set). */
+enum { ORL_CE_TILE = 512 };
+
+/* Floats of scratch orl_softmax_ce needs for `threads` pool threads. */
+size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads);
+
+/* Forward and backward in one call. targets[b] in [0, I). Overwrites d_h
+ * [B x H], d_w [I x H] and d_b [I] (each may be NULL to skip that gradient:
+ * all NULL gives the loss alone). Returns the mean loss (may be non-finite if
+ * the inputs are). `scratch` holds orl_softmax_ce_scratch_floats floats,
+ * 64-byte aligned. Deterministic for a given thread count. */
+float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
+                     const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
+                     float *scratch);
+
+#endif

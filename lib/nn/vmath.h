@@ -1,0 +1,30 @@
+/* Vectorisable float kernels for the hot loops (softmax over the catalogue,
+ * Adam, GRU gates). Built for AVX2/FMA and for the baseline ISA, the best one
+ * chosen once at load time (GCC target_clones), so the library runs anywhere. */
+#ifndef ORL_NN_VMATH_H
+#define ORL_NN_VMATH_H
+
+#include <stddef.h>
+
+/* exp(x) to ~2 ulp for x in [-87, 88]; smaller x gives ~0 (no denormals). */
+float orl_fast_expf(float x);
+
+/* max_j (z[j] + b[j]); b may be NULL. */
+float orl_vec_max_bias(const float *z, const float *b, size_t n);
+/* sum_j exp(z[j] + b[j] - shift); b may be NULL. */
+float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, float shift);
+/* z[j] = exp(z[j] + b[j] - shift) * scale, in place; b may be NULL. */
+void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float shift, float scale);
+/* y[j] += x[j]. */
+void orl_vec_add(float *y, const float *x, size_t n);
+/* Elementwise logistic and tanh, in place. */
+void orl_vec_sigmoid(float *x, size_t n);
+void orl_vec_tanh(float *x, size_t n);
+
+#endif
+
+/* sum_j x[j] * y[j]. */
+float orl_vec_dot(const float *x, const float *y, size_t n);
+/* y[rows] = W[rows x cols] x (+ b when b is not NULL); W row-major. For the
+ * one-history paths, where a BLAS call costs more than the product. */
+void orl_matvec(float *y, const float *w, const float *x, const float *b, size_t rows, size_t cols);
