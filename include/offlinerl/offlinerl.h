@@ -14,5 +14,8 @@
 
 #include "common.h"
 #include "dataset.h"
+#include "encoder.h"
+#include "model.h"
+#include "trainer.h"
 
 #endif /* OFFLINERL_OFFLINERL_H */

@@ -1,0 +1,243 @@
+/**
+ * @file model.h
+ * @brief The trained, immutable policy: recommend, score candidates, evaluate, save and load.
+ */
+#ifndef OFFLINERL_MODEL_H
+#define OFFLINERL_MODEL_H
+
+#include "common.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/**
+ * @defgroup model Model
+ * @brief Score items for a history of item keys.
+ *
+ * A model is immutable: any number of threads may call any function of this group on one model
+ * at once (each call uses its own scratch memory). Only orl_model_free() must not race with them.
+ * Item keys are the external keys of the training data: 64-bit integers, or UTF-8 strings for
+ * data loaded with string keys (use the `_str` functions then).
+ * @{
+ */
+
+/** HR@K and NDCG@K, K = 5, 10, 20, for click and purchase steps, as the papers report them. */
+typedef struct orl_eval_result {
+    size_t struct_size;       /**< sizeof(orl_eval_result); set it before the call. */
+    uint64_t click_count;     /**< Evaluated steps whose event is not a purchase. */
+    uint64_t purchase_count;  /**< Evaluated steps whose event counts as a purchase. */
+    double click_hr[3];       /**< Click HR@5, @10, @20. */
+    double click_ndcg[3];     /**< Click NDCG@5, @10, @20. */
+    double purchase_hr[3];    /**< Purchase HR@5, @10, @20. */
+    double purchase_ndcg[3];  /**< Purchase NDCG@5, @10, @20. */
+    uint64_t unknown_targets; /**< Steps whose target item the model does not know (misses). */
+} orl_eval_result;
+
+/**
+ * @brief Release a model. NULL is accepted.
+ * @param model The model; no other call may be using it.
+ * @par Thread-safety Not concurrently with any other call on the same model.
+ * @since 0.1.0
+ */
+ORL_API void orl_model_free(orl_model *model);
+
+/**
+ * @brief The model's catalogue size (items it can recommend).
+ * @param model The model.
+ * @param[out] out_count Number of items.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_item_count(const orl_model *model, uint64_t *out_count);
+
+/**
+ * @brief Top-K items of the whole catalogue for a history of integer item keys.
+ *
+ * Only the last `window` known items count. Keys the model does not know are skipped and
+ * counted in @p out_skipped. An empty history (or one of unknown items only) is scored as the
+ * start of a session. Ties are broken by the lower catalogue index.
+ * @param model The model (trained on integer keys).
+ * @param history Item keys, oldest first; may be NULL when @p history_len is 0.
+ * @param history_len Number of keys.
+ * @param k Items wanted; 1..catalogue size.
+ * @param[out] out_items Caller buffer of @p k keys, best first.
+ * @param[out] out_scores Caller buffer of @p k scores, or NULL.
+ * @param[out] out_skipped Number of history keys skipped as unknown, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL buffers, string-keyed model);
+ *         #ORL_E_OUT_OF_RANGE (@p k); #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_recommend(const orl_model *model, const int64_t *history, size_t history_len,
+                                uint32_t k, int64_t *out_items, float *out_scores,
+                                size_t *out_skipped);
+
+/**
+ * @brief Top-K for a history of string item keys (models trained on string keys).
+ *
+ * As orl_model_recommend(). The strings in @p out_items point into the model and stay valid
+ * until orl_model_free(); do not free them.
+ * @param model The model (trained on string keys).
+ * @param history UTF-8 keys, oldest first; may be NULL when @p history_len is 0.
+ * @param history_len Number of keys.
+ * @param k Items wanted; 1..catalogue size.
+ * @param[out] out_items Caller array of @p k pointers, best first.
+ * @param[out] out_scores Caller buffer of @p k scores, or NULL.
+ * @param[out] out_skipped Number of history keys skipped as unknown, or NULL.
+ * @return As orl_model_recommend().
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_recommend_str(const orl_model *model, const char *const *history,
+                                    size_t history_len, uint32_t k, const char **out_items,
+                                    float *out_scores, size_t *out_skipped);
+
+/**
+ * @brief Scores of host-given candidate items for a history (higher is better).
+ *
+ * A candidate the model does not know gets `-INFINITY` and is counted in
+ * @p out_unknown_candidates; the call still succeeds.
+ * @param model The model (trained on integer keys).
+ * @param history Item keys, oldest first; may be NULL when @p history_len is 0.
+ * @param history_len Number of keys.
+ * @param candidates Candidate item keys.
+ * @param n_candidates Number of candidates (0 is allowed).
+ * @param[out] out_scores Caller buffer of @p n_candidates scores, in the candidates' order.
+ * @param[out] out_skipped History keys skipped as unknown, or NULL.
+ * @param[out] out_unknown_candidates Candidates the model does not know, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_score_candidates(const orl_model *model, const int64_t *history,
+                                       size_t history_len, const int64_t *candidates,
+                                       size_t n_candidates, float *out_scores, size_t *out_skipped,
+                                       size_t *out_unknown_candidates);
+
+/**
+ * @brief Top-K for many histories in one call.
+ *
+ * History i is `histories[offsets[i] .. offsets[i+1])`. Equivalent to calling
+ * orl_model_recommend() for each, in the calling thread (hosts parallelise by calling from
+ * several threads).
+ * @param model The model (trained on integer keys).
+ * @param n_histories Number of histories.
+ * @param histories All histories' keys, concatenated.
+ * @param offsets @p n_histories + 1 non-decreasing offsets into @p histories.
+ * @param k Items per history; 1..catalogue size.
+ * @param[out] out_items Caller buffer of @p n_histories x @p k keys.
+ * @param[out] out_scores Caller buffer of @p n_histories x @p k scores, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (including decreasing offsets);
+ *         #ORL_E_OUT_OF_RANGE; #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories,
+                                      const int64_t *histories, const size_t *offsets, uint32_t k,
+                                      int64_t *out_items, float *out_scores);
+
+/**
+ * @brief Evaluate as the papers do: every step of every session of @p test, ranking the whole
+ *        catalogue.
+ *
+ * HR@K counts steps whose true item ranks among the K best (rank = the number of items with a
+ * strictly higher score); NDCG@K weighs each hit by 1/log2(rank + 2). Click and purchase steps
+ * are reported apart. Test items the model does not know count as misses.
+ * @param model The model.
+ * @param test Finalised data with the same kind of keys as the training data.
+ * @param threads Threads to use; 0 = all cores.
+ * @param[out] out_result Set struct_size first; filled on success.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_STATE (data not finalised);
+ *         #ORL_E_NOMEM; #ORL_E_THREAD.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_evaluate(const orl_model *model, const orl_dataset *test, int32_t threads,
+                               orl_eval_result *out_result);
+
+/**
+ * @brief An evaluation result as JSON (`{"click":{"count":..,"hr@5":..,...},"purchase":{...}}`).
+ * @param result The result.
+ * @param buf Caller buffer; may be NULL when @p buf_len is 0.
+ * @param buf_len Its size.
+ * @param[out] out_len Bytes needed including the NUL; set on success and on
+ *             #ORL_E_BUFFER_TOO_SMALL.
+ * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe from any thread.
+ * @since 0.1.0
+ */
+ORL_API int orl_eval_result_json(const orl_eval_result *result, char *buf, size_t buf_len,
+                                 size_t *out_len);
+
+/**
+ * @brief Save the model to a file, atomically.
+ *
+ * Writes a temporary file beside @p path and renames it over @p path, so @p path holds either
+ * the old content or the complete new model, never a partial one.
+ * @param model The model.
+ * @param path Destination path (UTF-8).
+ * @return #ORL_OK; #ORL_E_IO (with the system's reason); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model (two saves to one path: last rename wins).
+ * @since 0.1.0
+ */
+ORL_API int orl_model_save(const orl_model *model, const char *path);
+
+/**
+ * @brief Serialise the model into a caller buffer (the same bytes as a file).
+ * @param model The model.
+ * @param buf Caller buffer; may be NULL when @p buf_len is 0 (to ask for the size).
+ * @param buf_len Its size.
+ * @param[out] out_len Bytes needed; set on success and on #ORL_E_BUFFER_TOO_SMALL.
+ * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_save_buffer(const orl_model *model, void *buf, size_t buf_len,
+                                  size_t *out_len);
+
+/**
+ * @brief Load a model file, verifying it entirely before use.
+ * @param path The file.
+ * @param[out] out The model; release with orl_model_free(). Untouched on failure.
+ * @return #ORL_OK; #ORL_E_IO; #ORL_E_FORMAT (not a model file); #ORL_E_VERSION (written by a
+ *         newer format); #ORL_E_TRUNCATED; #ORL_E_CHECKSUM (corrupted); #ORL_E_NUMERIC
+ *         (non-finite weights); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @par Thread-safety Safe from any thread.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_load(const char *path, orl_model **out);
+
+/**
+ * @brief Load a model from bytes produced by orl_model_save_buffer() or read from a file.
+ * @param buf The bytes (copied: they need not outlive the call).
+ * @param len Their length.
+ * @param[out] out The model; release with orl_model_free(). Untouched on failure.
+ * @return As orl_model_load(), without #ORL_E_IO.
+ * @par Thread-safety Safe from any thread.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_load_buffer(const void *buf, size_t len, orl_model **out);
+
+/**
+ * @brief Describe the model as JSON: architecture, sizes, catalogue size, algorithm, training
+ *        configuration, library version that trained it.
+ * @param model The model.
+ * @param buf Caller buffer; may be NULL when @p buf_len is 0.
+ * @param buf_len Its size.
+ * @param[out] out_len Bytes needed including the NUL; set on success and on
+ *             #ORL_E_BUFFER_TOO_SMALL.
+ * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_info_json(const orl_model *model, char *buf, size_t buf_len, size_t *out_len);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* OFFLINERL_MODEL_H */

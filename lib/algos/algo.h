@@ -1,0 +1,60 @@
+/* One interface for every training algorithm: the trainer's loop feeds
+ * batches of transitions to an algorithm instance and exports the policy's
+ * weights from it. One file per algorithm implements an orl_algo_class. */
+#ifndef ORL_ALGOS_ALGO_H
+#define ORL_ALGOS_ALGO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "data/transitions.h"
+#include "models/spec.h"
+#include "nn/params.h"
+
+/* A numeric setting: name, default, inclusive range, integer or not. */
+typedef struct orl_setting_def {
+    const char *key;
+    double def, min, max;
+    int is_integer;
+    const char *help;
+} orl_setting_def;
+
+/* What an algorithm instance is created with. */
+typedef struct orl_algo_context {
+    const orl_encoder_spec *encoder;
+    uint32_t n_items;   /* catalogue size; padding id = n_items */
+    uint32_t max_batch; /* largest batch step() receives */
+    uint64_t seed;
+    int threads;
+    const double *settings;       /* this class's settings, in its table's order */
+    const float *item_popularity; /* n_items training frequencies (sum 1), for IPS-style terms */
+} orl_algo_context;
+
+/* Losses of one step (NaN where an algorithm has no such term). */
+typedef struct orl_step_losses {
+    float loss;    /* what the algorithm minimised */
+    float ce_loss; /* supervised cross-entropy term */
+    float q_loss;  /* temporal-difference term */
+} orl_step_losses;
+
+typedef struct orl_algo_class {
+    const char *name;
+    const char *summary;
+    const orl_setting_def *settings;
+    int n_settings;
+    int (*create)(const orl_algo_context *ctx, void **out);
+    void (*destroy)(void *self);
+    /* One optimisation step on a batch; no allocation. ORL_E_NUMERIC when the
+     * loss is not finite. */
+    int (*step)(void *self, const orl_batch *batch, float learning_rate, orl_step_losses *out);
+    /* The deployable policy's weights: an sl_net-layout store (GRU4Rec encoder
+     * and CE head, ORL_GRU4REC_* / ORL_CE_HEAD_* names). */
+    const orl_params *(*policy_params)(const void *self);
+} orl_algo_class;
+
+/* The class called `name`, or NULL. */
+const orl_algo_class *orl_algo_find(const char *name);
+/* Comma-separated names of every algorithm (for messages). */
+const char *orl_algo_names(void);
+
+#endif

@@ -1,0 +1,20 @@
+/* The algorithms the trainer knows, by name. */
+#include <string.h>
+
+#include "algos/algo.h"
+
+extern const orl_algo_class orl_algo_sl;
+
+static const orl_algo_class *const classes[] = {&orl_algo_sl};
+
+const orl_algo_class *orl_algo_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof classes / sizeof classes[0]; i++)
+        if (strcmp(classes[i]->name, name) == 0) return classes[i];
+    return NULL;
+}
+
+const char *orl_algo_names(void)
+{
+    return "sl";
+}

@@ -1,0 +1,32 @@
+/* orl_model_info_json: what a model is, for hosts and for `orl eval`. */
+#include <stdio.h>
+#include <string.h>
+
+#include "api/model_impl.h"
+#include "core/alloc.h"
+#include "core/error.h"
+
+ORL_API int orl_model_info_json(const orl_model *model, char *buf, size_t buf_len, size_t *out_len)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out_len);
+    if (!buf && buf_len)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_model_info_json: buf is NULL");
+    const char *config = model->config_json ? model->config_json : "null";
+    const char *fmt = "{\"architecture\":\"%s\",\"embed_dim\":%u,\"hidden_dim\":%u,\"window\":%u,"
+                      "\"n_items\":%u,\"algorithm\":\"%s\",\"parameters\":%zu,"
+                      "\"string_keys\":%s,\"library_version\":\"%s\",\"training_config\":%s}";
+    int n = snprintf(NULL, 0, fmt, model->encoder.architecture, model->encoder.embed_dim,
+                     model->encoder.hidden_dim, model->encoder.window, model->n_items,
+                     model->algorithm, orl_model_weight_count(model),
+                     model->has_str_keys ? "true" : "false", orl_version_string(), config);
+    if (n < 0) return orl_fail(ORL_E_INTERNAL, "orl_model_info_json: formatting failed");
+    *out_len = (size_t)n + 1;
+    if ((size_t)n + 1 > buf_len)
+        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_model_info_json: needs %d bytes", n + 1);
+    snprintf(buf, buf_len, fmt, model->encoder.architecture, model->encoder.embed_dim,
+             model->encoder.hidden_dim, model->encoder.window, model->n_items, model->algorithm,
+             orl_model_weight_count(model), model->has_str_keys ? "true" : "false",
+             orl_version_string(), config);
+    return ORL_OK;
+}

@@ -1,0 +1,434 @@
+/* orl_trainer: settings by key, the epoch/batch loop, progress, interruption,
+ * validation, and export of the trained policy as an orl_model. */
+#include <math.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "algos/algo.h"
+#include "api/handles.h"
+#include "api/model_impl.h"
+#include "core/alloc.h"
+#include "core/error.h"
+#include "core/log.h"
+#include "data/dataset.h"
+#include "data/transitions.h"
+#include "offlinerl/dataset.h"
+#include "offlinerl/trainer.h"
+
+enum { S_EPOCHS, S_BATCH, S_LR, S_SEED, S_THREADS, S_DROPOUT, N_COMMON, MAX_ALGO_SETTINGS = 48 };
+
+static const orl_setting_def common_settings[N_COMMON] = {
+    {"epochs", 10, 1, 1e6, 1, "passes over the training transitions"},
+    {"batch_size", 256, 1, 65536, 1, "transitions per step"},
+    {"learning_rate", 0.01, 1e-9, 10, 0, "Adam step size"},
+    {"seed", 0, 0, 9007199254740992.0, 1, "seeds initialisation, shuffling and dropout"},
+    {"threads", 0, 0, 256, 1, "worker threads, 0 = all cores"},
+    {"dropout", 0, 0, 0.999, 0, "dropout on the encoder state while training"},
+};
+
+struct orl_trainer {
+    orl_handle_tag tag;
+    const orl_algo_class *algo;
+    orl_encoder_spec encoder;
+    orl_genmodel_spec genmodel;
+    double common[N_COMMON];
+    double algo_values[MAX_ALGO_SETTINGS];
+    orl_progress_fn progress;
+    void *progress_user_data;
+    atomic_int interrupt;
+    int fitting;
+    /* after a fit */
+    void *instance;
+    uint32_t n_items;
+    orl_keymap items;
+    int fitted;
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+ORL_API void orl_trainer_params_init(orl_trainer_params *params)
+{
+    if (!params) return;
+    memset(params, 0, sizeof *params);
+    params->struct_size = sizeof *params;
+    params->algorithm = "sl";
+    params->epochs = 10;
+    params->batch_size = 256;
+    params->learning_rate = 0.01f;
+    params->seed = 0;
+    params->threads = 0;
+}
+
+/* Find a setting: *is_common and *index say where it lives. */
+static int find_setting(const orl_trainer *t, const char *key, const orl_setting_def **def,
+                        double **slot)
+{
+    for (int i = 0; i < N_COMMON; i++)
+        if (strcmp(common_settings[i].key, key) == 0) {
+            *def = &common_settings[i];
+            *slot = (double *)&t->common[i];
+            return ORL_OK;
+        }
+    for (int i = 0; i < t->algo->n_settings; i++)
+        if (strcmp(t->algo->settings[i].key, key) == 0) {
+            *def = &t->algo->settings[i];
+            *slot = (double *)&t->algo_values[i];
+            return ORL_OK;
+        }
+    return orl_fail(ORL_E_UNKNOWN_KEY, "trainer setting '%s' does not exist for algorithm '%s'",
+                    key, t->algo->name);
+}
+
+static int check_value(const orl_setting_def *def, double value)
+{
+    if (!(value >= def->min && value <= def->max))
+        return orl_fail(ORL_E_OUT_OF_RANGE, "setting '%s' = %g is outside [%g, %g]", def->key,
+                        value, def->min, def->max);
+    if (def->is_integer && value != floor(value))
+        return orl_fail(ORL_E_OUT_OF_RANGE, "setting '%s' must be a whole number, got %g", def->key,
+                        value);
+    return ORL_OK;
+}
+
+ORL_API int orl_trainer_create(const orl_trainer_params *params, const orl_encoder *encoder,
+                               const orl_genmodel *genmodel, orl_trainer **out)
+{
+    ORL_CHECK_HANDLE(encoder, ORL_TAG_ENCODER);
+    if (genmodel) ORL_CHECK_HANDLE(genmodel, ORL_TAG_GENMODEL);
+    ORL_CHECK_NOT_NULL(out);
+    orl_trainer_params p;
+    orl_trainer_params_init(&p);
+    if (params) {
+        if (params->struct_size < sizeof *params)
+            return orl_fail(ORL_E_INVALID_ARGUMENT,
+                            "orl_trainer_create: params->struct_size is %zu, expected %zu (call "
+                            "orl_trainer_params_init)",
+                            params->struct_size, sizeof *params);
+        p = *params;
+        if (!p.algorithm) p.algorithm = "sl";
+    }
+    const orl_algo_class *algo = orl_algo_find(p.algorithm);
+    if (!algo)
+        return orl_fail(ORL_E_UNSUPPORTED, "algorithm '%s' is not available (available: %s)",
+                        p.algorithm, orl_algo_names());
+    if (algo->n_settings > MAX_ALGO_SETTINGS)
+        return orl_fail(ORL_E_INTERNAL, "algorithm '%s' has too many settings", algo->name);
+    double values[N_COMMON] = {p.epochs,       p.batch_size, p.learning_rate,
+                               (double)p.seed, p.threads,    encoder->spec.dropout};
+    for (int i = 0; i < N_COMMON; i++) ORL_TRY(check_value(&common_settings[i], values[i]));
+    orl_trainer *t = orl_calloc(1, sizeof *t);
+    if (!t) return orl_fail(ORL_E_NOMEM, "orl_trainer_create: out of memory");
+    t->tag.tag = ORL_TAG_TRAINER;
+    t->algo = algo;
+    t->encoder = encoder->spec;
+    if (genmodel)
+        t->genmodel = genmodel->spec;
+    else
+        orl_genmodel_spec_default(&t->genmodel);
+    memcpy(t->common, values, sizeof values);
+    for (int i = 0; i < algo->n_settings; i++) t->algo_values[i] = algo->settings[i].def;
+    atomic_init(&t->interrupt, 0);
+    orl_keymap_init(&t->items);
+    *out = t;
+    return ORL_OK;
+}
+
+ORL_API void orl_trainer_free(orl_trainer *t)
+{
+    if (!t || t->tag.tag != ORL_TAG_TRAINER) return;
+    if (t->instance) t->algo->destroy(t->instance);
+    orl_keymap_free(&t->items);
+    t->tag.tag = ORL_TAG_FREED;
+    orl_free(t);
+}
+
+ORL_API int orl_trainer_set_float(orl_trainer *t, const char *key, double value)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    ORL_CHECK_NOT_NULL(key);
+    if (t->fitting) return orl_fail(ORL_E_STATE, "orl_trainer_set_float: a fit is running");
+    const orl_setting_def *def = NULL;
+    double *slot = NULL;
+    ORL_TRY(find_setting(t, key, &def, &slot));
+    ORL_TRY(check_value(def, value));
+    *slot = value;
+    return ORL_OK;
+}
+
+ORL_API int orl_trainer_get_float(const orl_trainer *t, const char *key, double *out_value)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    ORL_CHECK_NOT_NULL(key);
+    ORL_CHECK_NOT_NULL(out_value);
+    const orl_setting_def *def = NULL;
+    double *slot = NULL;
+    ORL_TRY(find_setting(t, key, &def, &slot));
+    *out_value = *slot;
+    return ORL_OK;
+}
+
+/* Appends printf output to a growing string; on overflow only counts. */
+typedef struct strbuf {
+    char *buf;
+    size_t cap, len;
+} strbuf;
+
+static void sb_printf(strbuf *sb, const char *fmt, ...) ORL_PRINTF(2, 3);
+static void sb_printf(strbuf *sb, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    size_t room = sb->len < sb->cap ? sb->cap - sb->len : 0;
+    int n = vsnprintf(room ? sb->buf + sb->len : NULL, room, fmt, ap);
+    va_end(ap);
+    if (n > 0) sb->len += (size_t)n;
+}
+
+static void write_config(const orl_trainer *t, strbuf *sb)
+{
+    sb_printf(sb,
+              "{\"algorithm\":\"%s\",\"encoder\":{\"architecture\":\"%s\",\"embed_dim\":%u,"
+              "\"hidden_dim\":%u,\"window\":%u},\"genmodel\":{\"kind\":\"%s\"},\"settings\":{",
+              t->algo->name, t->encoder.architecture, t->encoder.embed_dim, t->encoder.hidden_dim,
+              t->encoder.window, t->genmodel.kind);
+    for (int i = 0; i < N_COMMON; i++)
+        sb_printf(sb, "%s\"%s\":%.17g", i ? "," : "", common_settings[i].key, t->common[i]);
+    for (int i = 0; i < t->algo->n_settings; i++)
+        sb_printf(sb, ",\"%s\":%.17g", t->algo->settings[i].key, t->algo_values[i]);
+    sb_printf(sb, "}}");
+}
+
+ORL_API int orl_trainer_config_json(const orl_trainer *t, char *buf, size_t buf_len,
+                                    size_t *out_len)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    ORL_CHECK_NOT_NULL(out_len);
+    if (!buf && buf_len)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_trainer_config_json: buf is NULL");
+    strbuf probe = {NULL, 0, 0};
+    write_config(t, &probe);
+    *out_len = probe.len + 1;
+    if (probe.len + 1 > buf_len)
+        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_trainer_config_json: needs %zu bytes",
+                        probe.len + 1);
+    strbuf sb = {buf, buf_len, 0};
+    write_config(t, &sb);
+    return ORL_OK;
+}
+
+static char *config_string(const orl_trainer *t)
+{
+    strbuf probe = {NULL, 0, 0};
+    write_config(t, &probe);
+    char *s = orl_malloc(probe.len + 1);
+    if (!s) return NULL;
+    strbuf sb = {s, probe.len + 1, 0};
+    write_config(t, &sb);
+    return s;
+}
+
+ORL_API int orl_trainer_set_progress_callback(orl_trainer *t, orl_progress_fn fn, void *user_data)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    if (t->fitting) return orl_fail(ORL_E_STATE, "orl_trainer_set_progress_callback: fit running");
+    t->progress = fn;
+    t->progress_user_data = fn ? user_data : NULL;
+    return ORL_OK;
+}
+
+ORL_API int orl_trainer_interrupt(orl_trainer *t)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    atomic_store(&t->interrupt, 1);
+    return ORL_OK;
+}
+
+/* A model from the instance's current weights and the training catalogue. */
+static int export_model(const orl_trainer *t, orl_model **out)
+{
+    const orl_params *p = t->algo->policy_params(t->instance);
+    char *config = config_string(t);
+    if (!config) return orl_fail(ORL_E_NOMEM, "exporting model: out of memory");
+    orl_encoder_spec enc = t->encoder;
+    enc.dropout = 0.0f;
+    int s = orl_model_build(&enc, t->n_items, t->algo->name, config, &t->items, p->value, p->count,
+                            out);
+    orl_free(config);
+    return s;
+}
+
+ORL_API int orl_trainer_export_model(const orl_trainer *t, orl_model **out)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    ORL_CHECK_NOT_NULL(out);
+    if (!t->fitted || !t->instance)
+        return orl_fail(ORL_E_STATE, "orl_trainer_export_model: the trainer has not been fitted");
+    return export_model(t, out);
+}
+
+static int check_dataset(const orl_dataset *ds, const char *what, uint32_t window)
+{
+    if (!ds->finalized)
+        return orl_fail(ORL_E_STATE, "orl_trainer_fit: the %s dataset is not finalized", what);
+    if (orl_dataset_transition_count(ds) == 0)
+        return orl_fail(ORL_E_STATE, "orl_trainer_fit: the %s dataset has no events", what);
+    if (orl_dataset_window(ds) != window)
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "orl_trainer_fit: the %s dataset's window is %u but the encoder's is %u "
+                        "(set orl_dataset_params.window)",
+                        what, orl_dataset_window(ds), window);
+    return ORL_OK;
+}
+
+/* Training-set item frequencies, for algorithms with popularity terms. */
+static float *item_popularity(const orl_dataset *ds)
+{
+    uint32_t n = orl_dataset_item_count(ds);
+    float *pop = orl_calloc(n ? n : 1, sizeof *pop);
+    if (!pop) return NULL;
+    uint64_t total = orl_dataset_transition_count(ds);
+    for (uint64_t e = 0; e < total; e++) pop[ds->ev_item[e]] += 1.0f;
+    for (uint32_t i = 0; i < n; i++) pop[i] /= (float)total;
+    return pop;
+}
+
+static int copy_items(orl_keymap *dst, const orl_dataset *ds)
+{
+    orl_keymap_free(dst);
+    orl_keymap_init(dst);
+    ORL_TRY(orl_keymap_reserve(dst, ds->items.count));
+    for (uint32_t i = 0; i < ds->items.count; i++)
+        ORL_TRY(orl_keymap_append_from(dst, &ds->items, i));
+    return ORL_OK;
+}
+
+static int validate_epoch(orl_trainer *t, const orl_dataset *valid, orl_eval_result *out)
+{
+    orl_model *m = NULL;
+    ORL_TRY(export_model(t, &m));
+    out->struct_size = sizeof *out;
+    int s = orl_model_evaluate(m, valid, (int32_t)t->common[S_THREADS], out);
+    orl_model_free(m);
+    return s;
+}
+
+static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)
+{
+    const uint64_t n = orl_dataset_transition_count(train);
+    const uint32_t batch = (uint32_t)t->common[S_BATCH], epochs = (uint32_t)t->common[S_EPOCHS];
+    const float lr = (float)t->common[S_LR];
+    const uint64_t seed = (uint64_t)t->common[S_SEED];
+    t->encoder.dropout = (float)t->common[S_DROPOUT];
+
+    if (t->instance) t->algo->destroy(t->instance);
+    t->instance = NULL;
+    t->fitted = 0;
+    ORL_TRY(copy_items(&t->items, train));
+    t->n_items = orl_dataset_item_count(train);
+
+    float *pop = item_popularity(train);
+    uint64_t *order = orl_malloc(sizeof(uint64_t) * n);
+    orl_batch b;
+    memset(&b, 0, sizeof b);
+    int s = (!pop || !order) ? orl_fail(ORL_E_NOMEM, "orl_trainer_fit: out of memory")
+                             : orl_batch_init(&b, batch, t->encoder.window);
+    orl_algo_context ctx = {&t->encoder,    t->n_items, batch, seed, (int)t->common[S_THREADS],
+                            t->algo_values, pop};
+    if (s == ORL_OK) s = t->algo->create(&ctx, &t->instance);
+
+    const uint64_t steps_per_epoch = (n + batch - 1) / batch;
+    orl_progress pr;
+    memset(&pr, 0, sizeof pr);
+    pr.struct_size = sizeof pr;
+    pr.epochs = epochs;
+    pr.total_steps = steps_per_epoch * epochs;
+    const double t0 = now_s();
+    for (uint32_t epoch = 0; s == ORL_OK && epoch < epochs; epoch++) {
+        s = orl_dataset_epoch_order(train, seed, epoch, order);
+        double loss_sum = 0, e0 = now_s();
+        uint64_t done = 0;
+        pr.epoch = epoch + 1;
+        pr.validation = NULL;
+        pr.end_of_epoch = 0;
+        for (uint64_t off = 0; s == ORL_OK && off < n; off += batch) {
+            if (atomic_exchange(&t->interrupt, 0)) {
+                s = orl_fail(ORL_E_CANCELLED, "training interrupted at epoch %u, step %llu",
+                             epoch + 1, (unsigned long long)pr.step);
+                break;
+            }
+            size_t nb = (size_t)(n - off < batch ? n - off : batch);
+            s = orl_dataset_fill_batch(train, order + off, nb, &b);
+            orl_step_losses losses = {NAN, NAN, NAN};
+            if (s == ORL_OK) s = t->algo->step(t->instance, &b, lr, &losses);
+            if (s != ORL_OK) {
+                if (s == ORL_E_NUMERIC)
+                    orl_fail_context("epoch %u, step %llu (lower the learning rate?)", epoch + 1,
+                                     (unsigned long long)pr.step + 1);
+                break;
+            }
+            done += nb;
+            loss_sum += (double)losses.loss * (double)nb;
+            pr.step++;
+            pr.loss = losses.loss;
+            pr.epoch_loss = (float)(loss_sum / (double)done);
+            double now = now_s();
+            pr.transitions_per_s = (double)done / (now - e0 > 1e-9 ? now - e0 : 1e-9);
+            pr.elapsed_s = now - t0;
+            t->fitted = 1; /* weights exist from here on (a cancelled fit can be exported) */
+            if (t->progress && t->progress(&pr, t->progress_user_data) != 0)
+                s = orl_fail(ORL_E_CANCELLED,
+                             "training cancelled by the progress callback at "
+                             "epoch %u, step %llu",
+                             epoch + 1, (unsigned long long)pr.step);
+        }
+        if (s != ORL_OK) break;
+        orl_eval_result vres;
+        if (valid) {
+            s = validate_epoch(t, valid, &vres);
+            if (s != ORL_OK) break;
+            pr.validation = &vres;
+        }
+        pr.end_of_epoch = 1;
+        pr.elapsed_s = now_s() - t0;
+        orl_log(ORL_LOG_INFO, "epoch %u/%u: loss %.4f, %.0f transitions/s", epoch + 1, epochs,
+                (double)pr.epoch_loss, pr.transitions_per_s);
+        if (t->progress && t->progress(&pr, t->progress_user_data) != 0)
+            s = orl_fail(ORL_E_CANCELLED,
+                         "training cancelled by the progress callback after "
+                         "epoch %u",
+                         epoch + 1);
+        pr.validation = NULL;
+    }
+    orl_batch_free(&b);
+    orl_free(order);
+    orl_free(pop);
+    if (s != ORL_OK && s != ORL_E_CANCELLED) {
+        if (t->instance) t->algo->destroy(t->instance);
+        t->instance = NULL;
+        t->fitted = 0;
+    }
+    return s;
+}
+
+ORL_API int orl_trainer_fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    ORL_CHECK_HANDLE(train, ORL_TAG_DATASET);
+    if (valid) ORL_CHECK_HANDLE(valid, ORL_TAG_DATASET);
+    if (t->fitting) return orl_fail(ORL_E_STATE, "orl_trainer_fit: a fit is already running");
+    ORL_TRY(check_dataset(train, "training", t->encoder.window));
+    if (valid) ORL_TRY(check_dataset(valid, "validation", t->encoder.window));
+    t->fitting = 1;
+    int s = fit(t, train, valid);
+    t->fitting = 0;
+    atomic_store(&t->interrupt, 0);
+    return s;
+}
