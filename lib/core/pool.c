@@ -17,7 +17,8 @@ enum { ORL_POOL_MAX_THREADS = 256 };
 struct orl_pool {
     int n_threads;
     pthread_t *workers;
-    int started; /* workers successfully created */
+    struct worker_arg *args; /* owned by the pool, so no block outlives create() unaccounted */
+    int started;             /* workers successfully created */
     pthread_mutex_t lock;
     pthread_cond_t work_ready;
     pthread_cond_t work_done;
@@ -78,7 +79,6 @@ static void run_chunk(orl_pool *pool, int index)
 static void *worker_main(void *arg)
 {
     worker_arg wa = *(worker_arg *)arg;
-    orl_free(arg);
     orl_pool *pool = wa.pool;
     orl_fp_flush_denormals();
     unsigned long seen = 0;
@@ -109,7 +109,10 @@ int orl_pool_create(int n_threads, orl_pool **out)
     pool->n_threads = n_threads == 0 ? orl_cpu_count() : n_threads;
     if (pool->n_threads > 1) {
         pool->workers = orl_calloc((size_t)pool->n_threads, sizeof *pool->workers);
-        if (!pool->workers) {
+        pool->args = orl_calloc((size_t)pool->n_threads, sizeof *pool->args);
+        if (!pool->workers || !pool->args) {
+            orl_free(pool->workers);
+            orl_free(pool->args);
             orl_free(pool);
             return orl_fail(ORL_E_NOMEM, "out of memory creating a thread pool");
         }
@@ -118,18 +121,12 @@ int orl_pool_create(int n_threads, orl_pool **out)
     pthread_cond_init(&pool->work_ready, NULL);
     pthread_cond_init(&pool->work_done, NULL);
     for (int i = 1; i < pool->n_threads; i++) {
-        worker_arg *wa = orl_malloc(sizeof *wa);
-        int rc = -1;
-        if (wa) {
-            wa->pool = pool;
-            wa->index = i;
-            rc = pthread_create(&pool->workers[i], NULL, worker_main, wa);
-            if (rc != 0) orl_free(wa);
-        }
-        if (rc != 0) {
+        worker_arg *wa = &pool->args[i];
+        wa->pool = pool;
+        wa->index = i;
+        if (pthread_create(&pool->workers[i], NULL, worker_main, wa) != 0) {
             orl_pool_free(pool);
-            return wa ? orl_fail(ORL_E_THREAD, "cannot start worker thread %d", i)
-                      : orl_fail(ORL_E_NOMEM, "out of memory creating a thread pool");
+            return orl_fail(ORL_E_THREAD, "cannot start worker thread %d", i);
         }
         pool->started = i;
     }
@@ -149,6 +146,7 @@ void orl_pool_free(orl_pool *pool)
     pthread_cond_destroy(&pool->work_ready);
     pthread_mutex_destroy(&pool->lock);
     orl_free(pool->workers);
+    orl_free(pool->args);
     orl_free(pool);
 }
 

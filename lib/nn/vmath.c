@@ -49,7 +49,7 @@ float orl_fast_expf(float x)
     return exp_core(x);
 }
 
-ORL_CLONES float orl_vec_max_bias(const float *z, const float *b, size_t n)
+ORL_CLONES static float orl_vec_max_bias_clones(const float *z, const float *b, size_t n)
 {
     float m = -INFINITY;
     if (b) {
@@ -63,7 +63,8 @@ ORL_CLONES float orl_vec_max_bias(const float *z, const float *b, size_t n)
     return m;
 }
 
-ORL_CLONES float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, float shift)
+ORL_CLONES static float orl_vec_sumexp_bias_clones(const float *z, const float *b, size_t n,
+                                                   float shift)
 {
     float s = 0.0f;
     if (b) {
@@ -74,7 +75,8 @@ ORL_CLONES float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, f
     return s;
 }
 
-ORL_CLONES void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float shift, float scale)
+ORL_CLONES static void orl_vec_exp_bias_scale_clones(float *z, const float *b, size_t n,
+                                                     float shift, float scale)
 {
     if (b) {
         for (size_t j = 0; j < n; j++) z[j] = exp_core(z[j] + b[j] - shift) * scale;
@@ -83,31 +85,31 @@ ORL_CLONES void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float
     }
 }
 
-ORL_CLONES void orl_vec_add(float *y, const float *x, size_t n)
+ORL_CLONES static void orl_vec_add_clones(float *y, const float *x, size_t n)
 {
     for (size_t j = 0; j < n; j++) y[j] += x[j];
 }
 
-ORL_CLONES void orl_vec_sigmoid(float *x, size_t n)
+ORL_CLONES static void orl_vec_sigmoid_clones(float *x, size_t n)
 {
     for (size_t j = 0; j < n; j++) x[j] = 1.0f / (1.0f + exp_core(-x[j]));
 }
 
-ORL_CLONES void orl_vec_tanh(float *x, size_t n)
+ORL_CLONES static void orl_vec_tanh_clones(float *x, size_t n)
 {
     /* tanh(x) = 1 - 2 / (exp(2x) + 1): exact limits at both ends. */
     for (size_t j = 0; j < n; j++) x[j] = 1.0f - 2.0f / (exp_core(2.0f * x[j]) + 1.0f);
 }
 
-ORL_CLONES float orl_vec_dot(const float *x, const float *y, size_t n)
+ORL_CLONES static float orl_vec_dot_clones(const float *x, const float *y, size_t n)
 {
     float s = 0.0f;
     for (size_t j = 0; j < n; j++) s += x[j] * y[j];
     return s;
 }
 
-ORL_CLONES void orl_matvec(float *y, const float *w, const float *x, const float *b, size_t rows,
-                           size_t cols)
+ORL_CLONES static void orl_matvec_clones(float *y, const float *w, const float *x, const float *b,
+                                         size_t rows, size_t cols)
 {
     for (size_t i = 0; i < rows; i++) {
         const float *wi = w + i * cols;
@@ -115,4 +117,45 @@ ORL_CLONES void orl_matvec(float *y, const float *w, const float *x, const float
         for (size_t j = 0; j < cols; j++) s += wi[j] * x[j];
         y[i] = b ? s + b[i] : s;
     }
+}
+
+/* Hidden entry points over the static clones (see ORL_CLONES). */
+float orl_vec_max_bias(const float *z, const float *b, size_t n)
+{
+    return orl_vec_max_bias_clones(z, b, n);
+}
+
+float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, float shift)
+{
+    return orl_vec_sumexp_bias_clones(z, b, n, shift);
+}
+
+void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float shift, float scale)
+{
+    orl_vec_exp_bias_scale_clones(z, b, n, shift, scale);
+}
+
+void orl_vec_add(float *y, const float *x, size_t n)
+{
+    orl_vec_add_clones(y, x, n);
+}
+
+void orl_vec_sigmoid(float *x, size_t n)
+{
+    orl_vec_sigmoid_clones(x, n);
+}
+
+void orl_vec_tanh(float *x, size_t n)
+{
+    orl_vec_tanh_clones(x, n);
+}
+
+float orl_vec_dot(const float *x, const float *y, size_t n)
+{
+    return orl_vec_dot_clones(x, y, n);
+}
+
+void orl_matvec(float *y, const float *w, const float *x, const float *b, size_t rows, size_t cols)
+{
+    orl_matvec_clones(y, w, x, b, rows, cols);
 }

@@ -9,8 +9,8 @@ endif()
 string(REPLACE "\n" ";" lines "${out}")
 set(actual "")
 foreach(line ${lines})
-  # "<address> <type> <name>": keep text (T) and data (D, B, R) symbols.
-  if(line MATCHES "^[0-9a-fA-F]+ [TDBR] ([^ ]+)$")
+  # "<address> <type> <name>": every defined kind (text, data, weak, indirect functions).
+  if(line MATCHES "^[0-9a-fA-F]+ [TtDdBbRrWwVviu] ([^ ]+)$")
     list(APPEND actual "${CMAKE_MATCH_1}")
   endif()
 endforeach()
