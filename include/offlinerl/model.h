@@ -22,15 +22,15 @@ extern "C" {
  * @{
  */
 
-/** HR@K and NDCG@K, K = 5, 10, 20, for click and purchase steps, as the papers report them. */
+/** HR\@K and NDCG\@K, K = 5, 10, 20, for click and purchase steps, as the papers report them. */
 typedef struct orl_eval_result {
     size_t struct_size;       /**< sizeof(orl_eval_result); set it before the call. */
     uint64_t click_count;     /**< Evaluated steps whose event is not a purchase. */
     uint64_t purchase_count;  /**< Evaluated steps whose event counts as a purchase. */
-    double click_hr[3];       /**< Click HR@5, @10, @20. */
-    double click_ndcg[3];     /**< Click NDCG@5, @10, @20. */
-    double purchase_hr[3];    /**< Purchase HR@5, @10, @20. */
-    double purchase_ndcg[3];  /**< Purchase NDCG@5, @10, @20. */
+    double click_hr[3];       /**< Click HR\@5, \@10, \@20. */
+    double click_ndcg[3];     /**< Click NDCG\@5, \@10, \@20. */
+    double purchase_hr[3];    /**< Purchase HR\@5, \@10, \@20. */
+    double purchase_ndcg[3];  /**< Purchase NDCG\@5, \@10, \@20. */
     uint64_t unknown_targets; /**< Steps whose target item the model does not know (misses). */
 } orl_eval_result;
 
@@ -142,8 +142,8 @@ ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories
  * @brief Evaluate as the papers do: every step of every session of @p test, ranking the whole
  *        catalogue.
  *
- * HR@K counts steps whose true item ranks among the K best (rank = the number of items with a
- * strictly higher score); NDCG@K weighs each hit by 1/log2(rank + 2). Click and purchase steps
+ * HR\@K counts steps whose true item ranks among the K best (rank = the number of items with a
+ * strictly higher score); NDCG\@K weighs each hit by 1/log2(rank + 2). Click and purchase steps
  * are reported apart. Test items the model does not know count as misses.
  * @param model The model.
  * @param test Finalised data with the same kind of keys as the training data.
