@@ -13,5 +13,6 @@
 #define OFFLINERL_OFFLINERL_H
 
 #include "common.h"
+#include "sim.h"
 
 #endif /* OFFLINERL_OFFLINERL_H */
