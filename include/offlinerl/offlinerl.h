@@ -13,6 +13,7 @@
 #define OFFLINERL_OFFLINERL_H
 
 #include "common.h"
+#include "dataset.h"
 #include "sim.h"
 
 #endif /* OFFLINERL_OFFLINERL_H */
