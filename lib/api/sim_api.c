@@ -192,7 +192,7 @@ ORL_API int orl_sim_logging_probs(const orl_sim *sim, uint32_t user_id,
     return ORL_OK;
 }
 
-static int check_log_args(const orl_sim *sim, uint64_t n_sessions, const char *func)
+int orl_sim_check_log_args(const orl_sim *sim, uint64_t n_sessions, const char *func)
 {
     ORL_CHECK_HANDLE(sim, ORL_TAG_SIM);
     if (n_sessions < 1 || n_sessions > MAX_SESSIONS_PER_CALL)
@@ -219,7 +219,7 @@ static int write_csv_rows(FILE *f, const orl_sim_events *e)
 
 ORL_API int orl_sim_write_csv(orl_sim *sim, uint64_t n_sessions, const char *path)
 {
-    ORL_TRY(check_log_args(sim, n_sessions, __func__));
+    ORL_TRY(orl_sim_check_log_args(sim, n_sessions, __func__));
     ORL_CHECK_NOT_NULL(path);
     size_t len = strlen(path);
     char *tmp = orl_malloc(len + 16);

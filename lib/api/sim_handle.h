@@ -16,4 +16,7 @@ struct orl_sim {
 int orl_sim_check_rollout_args(const orl_sim *sim, uint64_t n_sessions,
                                const orl_sim_rollout_result *out_result, const char *func);
 
+/* Checks shared by the exported logging functions (n_sessions 1 .. 2^32). */
+int orl_sim_check_log_args(const orl_sim *sim, uint64_t n_sessions, const char *func);
+
 #endif

@@ -1,4 +1,5 @@
 /* Sessions under the logging policy, with exact propensities. */
+#include <float.h>
 #include <math.h>
 #include <string.h>
 
@@ -82,7 +83,8 @@ int orl_sim_log_sessions(const orl_sim_world *w, uint64_t first, uint64_t n, orl
                 out->timestamp[j] = ts;
                 out->kind[j] = (uint8_t)r;
                 out->reward[j] = orl_sim_reward_of(w, r);
-                out->propensity[j] = (float)prop;
+                /* a float must not round a possible draw down to 0 */
+                out->propensity[j] = fmaxf((float)prop, FLT_MIN);
             }
             ts += 1 + (int64_t)(-MEAN_GAP_S * log(1.0 - orl_rng_uniform_double(&rng)));
         }
