@@ -209,7 +209,7 @@ int orl_sim_check_log_args(const orl_sim *sim, uint64_t n_sessions, const char *
 static int write_csv_rows(FILE *f, const orl_sim_events *e)
 {
     for (size_t j = 0; j < e->n; j++)
-        if (fprintf(f, "%lld,%lld,%lld,%s,%.9g,%.9g\n", (long long)e->session[j],
+        if (fprintf(f, "%lld,%lld,%lld,%s,%.7g,%.9g\n", (long long)e->session[j],
                     (long long)e->timestamp[j], (long long)e->item[j],
                     orl_sim_event_name(e->kind[j]), (double)e->reward[j],
                     (double)e->propensity[j]) < 0)
