@@ -230,7 +230,7 @@ int orl_sim_world_create(const orl_sim_params *p, orl_sim_world **out)
         orl_free(perm);
         orl_sim_world_free(w);
         return orl_fail(ORL_E_NOMEM, "orl_sim_create: out of memory for %zu items and %u users", n,
-                        (unsigned)w->n_users);
+                        (unsigned)p->n_users);
     }
     build_items(w, perm);
     orl_free(perm);
