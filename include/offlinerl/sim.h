@@ -84,9 +84,8 @@ typedef struct orl_sim_params {
     uint32_t min_steps;    /**< Shown items before a user may leave, 1 .. max_steps. Default 2. */
     uint32_t max_steps;    /**< Shown items after which a user leaves, 1 .. 10000. Default 50. */
     float popularity_zipf; /**< Zipf exponent of popularity, 0 .. 5. Default 1. */
-    float
-        leave_prob; /**< Leave probability after a click at satisfaction 0, (0, 1). Default 0.08. */
-    float leave_skip;            /**< Leave logit added after a skip. Default 1. */
+    float leave_prob;      /**< Leave probability after a click at satisfaction 0. Default 0.08. */
+    float leave_skip;      /**< Leave logit added after a skip. Default 1. */
     float leave_satisfaction;    /**< Leave logit removed per unit of satisfaction. Default 0.6. */
     float click_bias;            /**< Click logit offset. Default -1. */
     float click_relevance;       /**< Click logit per unit of interest . item. Default 2. */
