@@ -253,6 +253,52 @@ static void test_generate_into_dataset(void **state)
     orl_sim_free(b);
 }
 
+/* The CSV is the canonical form: loaded with the default CSV params it gives
+ * the dataset that orl_sim_generate gives for the same sessions. */
+static void test_csv_loads_as_the_generated_dataset(void **state)
+{
+    (void)state;
+    orl_sim_params p;
+    orl_sim_params_init(&p);
+    p.n_items = 200;
+    p.log_skips = 1;
+    orl_sim *a = NULL, *b = NULL;
+    assert_orl_ok(orl_sim_create(&p, &a));
+    assert_orl_ok(orl_sim_create(&p, &b));
+    char path[512];
+    orl_test_tmp_path("sim_roundtrip.csv", path, sizeof path);
+    assert_orl_ok(orl_sim_write_csv(a, 800, path));
+    orl_dataset *from_csv = NULL, *direct = NULL;
+    assert_orl_ok(orl_dataset_create(NULL, &from_csv));
+    assert_orl_ok(orl_dataset_create(NULL, &direct));
+    orl_csv_params cp;
+    orl_csv_params_init(&cp);
+    assert_orl_ok(orl_dataset_load_csv(from_csv, path, &cp, NULL));
+    assert_orl_ok(orl_sim_generate(b, 800, direct));
+    assert_orl_ok(orl_dataset_finalize(from_csv));
+    assert_orl_ok(orl_dataset_finalize(direct));
+    orl_dataset_stats sc = {.struct_size = sizeof sc}, sd = sc;
+    assert_orl_ok(orl_dataset_get_stats(from_csv, &sc));
+    assert_orl_ok(orl_dataset_get_stats(direct, &sd));
+    assert_true(sc.n_events > 800);
+    assert_int_equal(sc.n_events, sd.n_events);
+    assert_int_equal(sc.n_sessions, sd.n_sessions);
+    assert_int_equal(sc.n_items, sd.n_items);
+    assert_int_equal(sc.n_purchases, sd.n_purchases);
+    assert_int_equal(sc.n_with_propensity, sd.n_events);
+    assert_int_equal(sc.time_min, sd.time_min);
+    assert_int_equal(sc.time_max, sd.time_max);
+    uint64_t skips_c = 0, skips_d = 0;
+    assert_orl_ok(orl_dataset_count_events(from_csv, "skip", &skips_c));
+    assert_orl_ok(orl_dataset_count_events(direct, "skip", &skips_d));
+    assert_true(skips_c > 0);
+    assert_int_equal(skips_c, skips_d);
+    orl_dataset_free(from_csv);
+    orl_dataset_free(direct);
+    orl_sim_free(a);
+    orl_sim_free(b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -260,6 +306,7 @@ int main(void)
         cmocka_unit_test(test_bad_arguments),
         cmocka_unit_test(test_allocation_failures),
         cmocka_unit_test(test_generate_into_dataset),
+        cmocka_unit_test(test_csv_loads_as_the_generated_dataset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
