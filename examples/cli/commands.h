@@ -23,4 +23,7 @@ int cli_flag(int argc, char **argv, const char *name);
 int cli_opt_long(int argc, char **argv, const char *name, long fallback, long *out);
 int cli_opt_double(int argc, char **argv, const char *name, double fallback, double *out);
 
+/* Subcommand groups (one file each). */
+int cmd_sim(int argc, char **argv);
+
 #endif

@@ -215,7 +215,8 @@ typedef enum orl_unknown_events {
  * @brief How to read a delimited text file of events; fill with
  *        orl_csv_params_init() or orl_csv_params_preset().
  *
- * Columns are named by their header name or as `#k` (0-based index). String
+ * Columns are named by their header name or as `#k` (0-based index); a
+ * trailing `?` makes a column optional (ignored when the file lacks it). String
  * fields are borrowed during the call only.
  */
 typedef struct orl_csv_params {
@@ -231,8 +232,11 @@ typedef struct orl_csv_params {
     const char *time_col;    /**< Timestamp column (required). */
     /** Event type column, or NULL: then #flag_events or #default_event decide. */
     const char *event_col;
-    const char *reward_col;     /**< Explicit reward column (wins over the table), or NULL. */
-    const char *propensity_col; /**< Logging propensity column, or NULL. */
+    /** Explicit reward column (wins over the table; empty field = from the
+     *  table), or NULL. Default "reward?". */
+    const char *reward_col;
+    /** Logging propensity column (empty field = unknown), or NULL. Default "propensity?". */
+    const char *propensity_col;
     /** Optional date column: timestamp = this date (epoch ms, UTC) + the time
      *  column as a millisecond offset (Diginetica's eventdate + timeframe). */
     const char *date_col;
@@ -240,13 +244,14 @@ typedef struct orl_csv_params {
      *  (KuaiRand's is_click). */
     const char *filter_col;
     /** Behaviour in 0/1 columns: "col=event,col=event": the first listed column
-     *  that is non-zero names the event type; a row with none is filtered.
-     *  Used instead of #event_col (KuaiRand: "is_like=purchase,is_click=click"). */
+     *  that is non-zero names the event type; a row with none gets
+     *  #default_event, or is filtered when that is NULL. Used instead of
+     *  #event_col (KuaiRand: "is_like=purchase" with default "click"). */
     const char *flag_events;
     /** Raw event value -> type: "view=click,cart=purchase,interaction item*=click"
      *  (a trailing `*` matches a prefix). NULL: raw values are the type names. */
     const char *event_map;
-    /** Event type of every row when neither #event_col nor #flag_events is set; default "click". */
+    /** Event type of every row when #event_col is NULL (see also #flag_events); default "click". */
     const char *default_event;
     int32_t time_format; /**< One ::orl_time_format; default #ORL_TIME_AUTO. */
     /** Non-zero (default): the first malformed row fails the whole load and
@@ -296,7 +301,8 @@ ORL_API void orl_csv_params_init(orl_csv_params *params);
  * `diginetica-purchases` (`;`, eventdate + timeframe; load the purchases second,
  * they join the views' sessions); `kuairand` (user_id sessions, clicked rows
  * only, is_like -> purchase); `trivago` (interaction item * -> click, clickout
- * item -> purchase, integer references only, lenient).
+ * item -> purchase, integer references only, lenient); `movietweetings`
+ * (ratings.dat, `::`-separated: users are sessions, the rating is the reward).
  * @param params Struct to fill (all fields are reset first).
  * @param name Preset name.
  * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL); #ORL_E_NOT_FOUND (unknown name).

@@ -17,5 +17,6 @@
 #include "encoder.h"
 #include "model.h"
 #include "trainer.h"
+#include "sim.h"
 
 #endif /* OFFLINERL_OFFLINERL_H */

@@ -6,6 +6,8 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "data/dataset.h"
+#include "data/csv_load.h"
+#include "data/jsonl_load.h"
 #include "data/stats.h"
 
 ORL_API void orl_dataset_params_init(orl_dataset_params *params)
@@ -227,4 +229,45 @@ ORL_API int orl_dataset_item_key(const orl_dataset *ds, int32_t item_id, char *b
                         len + 1, buf_len);
     orl_dataset_item_text(ds, (uint32_t)item_id, buf, buf_len);
     return ORL_OK;
+}
+
+ORL_API void orl_csv_params_init(orl_csv_params *params)
+{
+    if (params) orl_csv_params_defaults(params);
+}
+
+ORL_API int orl_csv_params_preset(orl_csv_params *params, const char *name)
+{
+    ORL_CHECK_NOT_NULL(params);
+    ORL_CHECK_NOT_NULL(name);
+    orl_csv_params p;
+    ORL_TRY(orl_csv_preset_impl(&p, name));
+    *params = p;
+    return ORL_OK;
+}
+
+static int check_report(const orl_load_report *r, const char *fn)
+{
+    if (r && r->struct_size < sizeof *r)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: out_report->struct_size is %zu, expected %zu",
+                        fn, r->struct_size, sizeof *r);
+    return ORL_OK;
+}
+
+ORL_API int orl_dataset_load_csv(orl_dataset *ds, const char *path, const orl_csv_params *params,
+                                 orl_load_report *out_report)
+{
+    ORL_CHECK_HANDLE(ds, ORL_TAG_DATASET);
+    ORL_CHECK_NOT_NULL(path);
+    ORL_TRY(check_report(out_report, __func__));
+    return orl_dataset_load_csv_impl(ds, path, params, out_report);
+}
+
+ORL_API int orl_dataset_load_jsonl(orl_dataset *ds, const char *path, int32_t strict,
+                                   orl_load_report *out_report)
+{
+    ORL_CHECK_HANDLE(ds, ORL_TAG_DATASET);
+    ORL_CHECK_NOT_NULL(path);
+    ORL_TRY(check_report(out_report, __func__));
+    return orl_dataset_load_jsonl_impl(ds, path, strict, out_report);
 }

@@ -130,7 +130,8 @@ int orl_ds_reserve(orl_dataset *ds, uint64_t extra)
 static int enable_optional(orl_dataset *ds, float **arr)
 {
     if (*arr) return ORL_OK;
-    uint64_t cap = ds->cap ? ds->cap : 1;
+    if (!ds->ev_item) ORL_TRY(orl_ds_reserve(ds, 1)); /* so that cap is the real capacity */
+    uint64_t cap = ds->cap;
     float *a = orl_malloc((size_t)cap * sizeof *a);
     if (!a) return orl_fail(ORL_E_NOMEM, "out of memory storing rewards or propensities");
     for (uint64_t i = 0; i < cap; i++) a[i] = NAN;
