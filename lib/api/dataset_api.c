@@ -7,7 +7,9 @@
 #include "core/error.h"
 #include "data/dataset.h"
 #include "data/csv_load.h"
+#include "data/dsfile.h"
 #include "data/jsonl_load.h"
+#include "data/split.h"
 #include "data/stats.h"
 
 ORL_API void orl_dataset_params_init(orl_dataset_params *params)
@@ -270,4 +272,46 @@ ORL_API int orl_dataset_load_jsonl(orl_dataset *ds, const char *path, int32_t st
     ORL_CHECK_NOT_NULL(path);
     ORL_TRY(check_report(out_report, __func__));
     return orl_dataset_load_jsonl_impl(ds, path, strict, out_report);
+}
+
+ORL_API void orl_split_params_init(orl_split_params *params)
+{
+    if (params) orl_split_params_defaults(params);
+}
+
+ORL_API int orl_dataset_split(const orl_dataset *ds, const orl_split_params *params,
+                              orl_dataset **out_train, orl_dataset **out_valid,
+                              orl_dataset **out_test)
+{
+    ORL_CHECK_HANDLE(ds, ORL_TAG_DATASET);
+    if (!out_train && !out_valid && !out_test)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: all outputs are NULL", __func__);
+    orl_split_params defaults;
+    if (!params) {
+        orl_split_params_defaults(&defaults);
+        params = &defaults;
+    }
+    orl_dataset **outs[3] = {out_train, out_valid, out_test};
+    ORL_TRY(orl_dataset_split_impl(ds, params, outs));
+    for (int k = 0; k < 3; k++)
+        if (outs[k]) (*outs[k])->handle_tag = ORL_TAG_DATASET;
+    return ORL_OK;
+}
+
+ORL_API int orl_dataset_save(const orl_dataset *ds, const char *path)
+{
+    ORL_CHECK_HANDLE(ds, ORL_TAG_DATASET);
+    ORL_CHECK_NOT_NULL(path);
+    return orl_dsfile_save(ds, path);
+}
+
+ORL_API int orl_dataset_load(const char *path, orl_dataset **out)
+{
+    ORL_CHECK_NOT_NULL(path);
+    ORL_CHECK_NOT_NULL(out);
+    orl_dataset *ds = NULL;
+    ORL_TRY(orl_dsfile_load(path, &ds));
+    ds->handle_tag = ORL_TAG_DATASET;
+    *out = ds;
+    return ORL_OK;
 }

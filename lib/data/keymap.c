@@ -268,3 +268,28 @@ size_t orl_keymap_text(const orl_keymap *km, uint32_t id, char *buf, size_t buf_
     }
     return len;
 }
+
+int orl_keymap_copy(orl_keymap *dst, const orl_keymap *src)
+{
+    orl_keymap k;
+    orl_keymap_init(&k);
+    k.count = k.cap = src->count;
+    k.nslots = src->nslots;
+    k.arena_len = k.arena_cap = src->arena_len;
+    k.vals = orl_malloc((size_t)src->count * sizeof *k.vals + 1);
+    k.is_str = orl_malloc((size_t)src->count + 1);
+    k.arena = orl_malloc(src->arena_len + 1);
+    k.slots = orl_malloc((size_t)src->nslots * sizeof *k.slots + 1);
+    if (!k.vals || !k.is_str || !k.arena || !k.slots) {
+        orl_keymap_free(&k);
+        return ORL_E_NOMEM;
+    }
+    if (src->count) {
+        memcpy(k.vals, src->vals, (size_t)src->count * sizeof *k.vals);
+        memcpy(k.is_str, src->is_str, src->count);
+    }
+    if (src->arena_len) memcpy(k.arena, src->arena, src->arena_len);
+    if (src->nslots) memcpy(k.slots, src->slots, (size_t)src->nslots * sizeof *k.slots);
+    *dst = k;
+    return ORL_OK;
+}

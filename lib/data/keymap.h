@@ -56,6 +56,8 @@ static inline const char *orl_keymap_str(const orl_keymap *km, uint32_t id)
 }
 /* Parse a canonical decimal int64 ("0", "-12", no '+', no leading zeros). */
 int orl_parse_canonical_i64(const char *s, size_t len, int64_t *out);
+/* Deep copy (same ids). */
+int orl_keymap_copy(orl_keymap *dst, const orl_keymap *src);
 /* Bytes owned by the map. */
 size_t orl_keymap_bytes(const orl_keymap *km);
 
