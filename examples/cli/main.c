@@ -17,6 +17,7 @@ static int cmd_version(int argc, char **argv)
 /* One line per subcommand group; each lives in its own cmd_*.c file. */
 static const cli_command commands[] = {
     {"version", "print the library version and build information", cmd_version},
+    {"data", "inspect event logs: counts, event types, session lengths", cmd_data},
 };
 
 static void usage(FILE *f)
