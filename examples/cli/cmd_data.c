@@ -144,9 +144,10 @@ static int inspect(int argc, char **argv)
         const char *types = strstr(text, "\"event_types\":");
         const char *hist = strstr(text, "\"session_len_histogram\":");
         if (types)
-            printf("event types  %.*s\n", (int)(hist ? hist - types - 1 : (long)strlen(types)),
+            printf("event types  %.*s\n",
+                   (int)(hist ? hist - (types + 14) - 1 : (long)strlen(types + 14) - 1),
                    types + 14);
-        if (hist) printf("lengths      %.*s\n", (int)strlen(hist) - 25, hist + 24);
+        if (hist) printf("lengths      %.*s\n", (int)strlen(hist + 24) - 1, hist + 24);
     }
     free(text);
     const char *save = cli_opt(argc, argv, "--save");
