@@ -12,6 +12,8 @@ typedef struct cli_command {
     cli_command_fn run;
 } cli_command;
 
+int cmd_data(int argc, char **argv);
+
 /* Print "orl: <what>: <library message>" to stderr and return 1. */
 int cli_fail(const char *what);
 

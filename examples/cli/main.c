@@ -18,6 +18,7 @@ static int cmd_version(int argc, char **argv)
 static const cli_command commands[] = {
     {"version", "print the library version and build information", cmd_version},
     {"sim", "generate logs from the built-in simulator; true values of baselines", cmd_sim},
+    {"data", "inspect event logs: counts, event types, session lengths", cmd_data},
 };
 
 static void usage(FILE *f)

@@ -61,6 +61,7 @@ void orl_dataset_delete(orl_dataset *ds)
         orl_free(ds->sess_off);
     }
     orl_free(ds->ev_session);
+    orl_free(ds->ev_pos);
     orl_free(ds->sess_key);
     orl_free(ds);
 }
@@ -259,7 +260,7 @@ uint64_t orl_dataset_session_of(const orl_dataset *ds, uint64_t e)
 
 size_t orl_dataset_memory_bytes(const orl_dataset *ds)
 {
-    size_t per = sizeof(int32_t) + sizeof(int64_t) + sizeof(uint16_t);
+    size_t per = sizeof(int32_t) + sizeof(int64_t) + sizeof(uint16_t) * (ds->finalized ? 2 : 1);
     if (ds->ev_reward) per += sizeof(float);
     if (ds->ev_prop) per += sizeof(float);
     size_t b = sizeof *ds;
@@ -271,4 +272,18 @@ size_t orl_dataset_memory_bytes(const orl_dataset *ds)
     b += orl_keymap_bytes(&ds->items) + orl_keymap_bytes(&ds->sessions);
     b += (size_t)ds->types.cap * sizeof(orl_event_type);
     return b;
+}
+
+int orl_dataset_build_pos(orl_dataset *ds)
+{
+    uint16_t *pos = orl_malloc((size_t)ds->n * sizeof *pos + 1);
+    if (!pos) return orl_fail(ORL_E_NOMEM, "out of memory indexing sessions");
+    for (uint64_t s = 0; s < ds->n_sessions; s++)
+        for (uint64_t e = ds->sess_off[s]; e < ds->sess_off[s + 1]; e++) {
+            uint64_t p = e - ds->sess_off[s];
+            pos[e] = (uint16_t)(p < 65535 ? p : 65535);
+        }
+    orl_free(ds->ev_pos);
+    ds->ev_pos = pos;
+    return ORL_OK;
 }

@@ -5,7 +5,9 @@
  * session order: session s owns events [sess_off[s], sess_off[s+1]), sorted by
  * time, and items[] then holds dense item ids 0..n_items-1.
  *
- * Per-event storage after finalize: item 4 + time 8 + code 2 bytes, plus 4 for
+ * Per-event storage after finalize: item 4 + time 8 + code 2 + position 2 bytes
+ * (the position lets a batch find the history start and `done` without a
+ * search over the session offsets), plus 4 for
  * rewards and 4 for propensities only when such values were given. */
 #ifndef ORL_DATA_DATASET_H
 #define ORL_DATA_DATASET_H
@@ -38,6 +40,7 @@ struct orl_dataset {
     uint64_t n_sessions;
     uint32_t n_items;
     uint64_t *sess_off; /* n_sessions + 1 */
+    uint16_t *ev_pos;   /* position in its session, saturated at 65535 (always owned) */
     uint32_t *sess_key; /* raw session key id per session */
 
     /* set when the arrays point into a mapped file (orl_dataset_load) */
@@ -130,6 +133,8 @@ static inline size_t orl_dataset_item_text(const orl_dataset *ds, uint32_t id, c
     return orl_keymap_text(&ds->items, id, buf, len);
 }
 size_t orl_dataset_memory_bytes(const orl_dataset *ds);
+/* Allocate and fill ev_pos from sess_off (ORL_E_NOMEM). */
+int orl_dataset_build_pos(orl_dataset *ds);
 int orl_dataset_check_params(const orl_dataset_params *p);
 
 #endif

@@ -402,6 +402,10 @@ int orl_dsfile_load(const char *path, orl_dataset **out)
     ds->n_sessions = h.n_sessions;
     ds->n_items = h.n_items;
     ds->finalized = 1;
+    if (orl_dataset_build_pos(ds) != ORL_OK) {
+        orl_dataset_delete(ds); /* unmaps */
+        return ORL_E_NOMEM;
+    }
     *out = ds;
     return ORL_OK;
 }

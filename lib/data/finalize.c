@@ -89,6 +89,7 @@ typedef struct work {
     uint16_t *code;
     float *reward, *prop;
     uint64_t *sess_off;
+    uint16_t *pos;
     uint32_t *sess_key;
     orl_keymap km;
 } work;
@@ -116,6 +117,7 @@ static void results_free(work *w)
     orl_free(w->reward);
     orl_free(w->prop);
     orl_free(w->sess_off);
+    orl_free(w->pos);
     orl_free(w->sess_key);
     orl_keymap_free(&w->km);
 }
@@ -278,6 +280,7 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
     if (ds->ev_prop) ALLOC(w.prop, m);
     ALLOC(w.sess_off, S + 1);
     ALLOC(w.sess_key, S);
+    ALLOC(w.pos, m);
     {
         uint64_t e = 0;
         for (uint64_t j = 0; j < S; j++) {
@@ -292,6 +295,8 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
                     if (orl_keymap_append_from(&w.km, &ds->items, raw)) goto nomem;
                     w.item_new[raw] = (int32_t)n_items++;
                 }
+                uint64_t p = e - w.sess_off[j];
+                w.pos[e] = (uint16_t)(p < 65535 ? p : 65535);
                 w.items[e] = w.item_new[raw];
                 w.time[e] = ds->ev_time[i];
                 w.code[e] = ds->ev_code[i];
@@ -320,6 +325,7 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
     ds->items = w.km;
     ds->sess_off = w.sess_off;
     ds->sess_key = w.sess_key;
+    ds->ev_pos = w.pos;
     ds->n = m;
     ds->cap = m;
     ds->n_sessions = S;

@@ -60,6 +60,10 @@ int orl_dataset_subset(const orl_dataset *ds, const uint64_t *sessions, uint64_t
     d->n_sessions = n;
     d->n_items = ds->n_items;
     d->finalized = 1;
+    if (orl_dataset_build_pos(d) != ORL_OK) {
+        orl_dataset_delete(d);
+        return ORL_E_NOMEM;
+    }
     *out = d;
     return ORL_OK;
 }

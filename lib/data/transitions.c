@@ -8,6 +8,12 @@
 #include "core/rng.h"
 #include "data/dataset.h"
 
+#if defined(__GNUC__)
+#define ORL_PREFETCH(p) __builtin_prefetch(p)
+#else
+#define ORL_PREFETCH(p) ((void)(p))
+#endif
+
 void orl_batch_free(orl_batch *b)
 {
     if (!b) return;
@@ -87,13 +93,21 @@ int orl_dataset_fill_batch(const orl_dataset *ds, const uint64_t *ids, size_t n,
                             (unsigned long long)ids[b], (unsigned long long)ds->n);
     const int32_t pad = (int32_t)ds->n_items;
     const int32_t *items = ds->ev_item;
+    const uint16_t *pos = ds->ev_pos;
+    /* Random transitions miss the cache: start every load first. */
+    for (size_t b = 0; b < n; b++) {
+        ORL_PREFETCH(pos + ids[b]);
+        ORL_PREFETCH(items + ids[b]);
+        ORL_PREFETCH(items + (ids[b] >= W ? ids[b] - W : 0)); /* history may span a line */
+        ORL_PREFETCH(ds->ev_code + ids[b]);
+        if (ds->ev_reward) ORL_PREFETCH(ds->ev_reward + ids[b]);
+        if (ds->ev_prop) ORL_PREFETCH(ds->ev_prop + ids[b]);
+    }
     for (size_t b = 0; b < n; b++) {
         uint64_t t = ids[b];
-        uint64_t s = orl_dataset_session_of(ds, t);
-        uint64_t start = ds->sess_off[s];
-        uint64_t p = t - start;
-        uint32_t k = p < W ? (uint32_t)p : W;            /* history length */
-        uint32_t k2 = p + 1 < W ? (uint32_t)(p + 1) : W; /* next history length */
+        uint32_t p = pos[t];                 /* saturated: only min(p, W) matters, W <= 1024 */
+        uint32_t k = p < W ? p : W;          /* history length */
+        uint32_t k2 = p + 1 < W ? p + 1 : W; /* next history length */
         int32_t *st = out->states + b * W, *nx = out->next_states + b * W;
         memcpy(st, items + t - k, k * sizeof *st);
         for (uint32_t j = k; j < W; j++) st[j] = pad;
@@ -103,7 +117,7 @@ int orl_dataset_fill_batch(const orl_dataset *ds, const uint64_t *ids, size_t n,
         out->next_len[b] = (int32_t)k2;
         out->actions[b] = items[t];
         out->rewards[b] = orl_dataset_event_reward(ds, t);
-        out->done[b] = t + 1 == ds->sess_off[s + 1];
+        out->done[b] = t + 1 == ds->n || pos[t + 1] == 0;
         out->is_purchase[b] = (uint8_t)orl_dataset_event_is_purchase(ds, t);
         out->event_codes[b] = ds->ev_code[t];
         out->propensities[b] = orl_dataset_event_propensity(ds, t);
