@@ -18,6 +18,9 @@ static int cmd_version(int argc, char **argv)
 static const cli_command commands[] = {
     {"version", "print the library version and build information", cmd_version},
     {"sim", "generate logs from the built-in simulator; true values of baselines", cmd_sim},
+    {"train", "train a policy on logged sessions, evaluate it, save it", cmd_train},
+    {"eval", "evaluate a saved model on logged sessions (HR/NDCG@5/10/20)", cmd_eval},
+    {"recommend", "top-K items, or ranked host candidates, for a history", cmd_recommend},
 };
 
 static void usage(FILE *f)
