@@ -27,5 +27,18 @@ int cli_opt_double(int argc, char **argv, const char *name, double fallback, dou
 
 /* Subcommand groups (one file each). */
 int cmd_sim(int argc, char **argv);
+int cmd_train(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_recommend(int argc, char **argv);
+
+/* Shared by the commands that read data (cli_data.c). */
+#include <stdio.h>
+
+#include <offlinerl/offlinerl.h>
+extern const char *const cli_data_options_help;
+/* Load and finalize a dataset from `path` with the data options in argv;
+ * 0, or the exit code after printing the reason. */
+int cli_load_dataset(int argc, char **argv, const char *path, orl_dataset **out);
+void cli_print_eval(FILE *f, const char *title, const orl_eval_result *r);
 
 #endif

@@ -19,6 +19,9 @@ static const cli_command commands[] = {
     {"version", "print the library version and build information", cmd_version},
     {"sim", "generate logs from the built-in simulator; true values of baselines", cmd_sim},
     {"data", "inspect event logs: counts, event types, session lengths", cmd_data},
+    {"train", "train a policy on logged sessions, evaluate it, save it", cmd_train},
+    {"eval", "evaluate a saved model on logged sessions (HR/NDCG@5/10/20)", cmd_eval},
+    {"recommend", "top-K items, or ranked host candidates, for a history", cmd_recommend},
 };
 
 static void usage(FILE *f)

@@ -1,0 +1,194 @@
+/* orl train: fit a policy on logged sessions, evaluate it, save it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <offlinerl/offlinerl.h>
+
+#include "commands.h"
+
+static void train_usage(FILE *f)
+{
+    fprintf(f,
+            "usage: orl train --data FILE --out MODEL.orl [options]\n\n"
+            "  --algo NAME       training algorithm (default sl)\n"
+            "  --test-data FILE  evaluate on this file after training\n"
+            "  --holdout F       or hold out a fraction F of the sessions as test data\n"
+            "  --valid-data FILE evaluate on this file after every epoch\n"
+            "  --epochs N --batch N --lr X --seed S --threads N (0 = all cores)\n"
+            "  --embed N --hidden N        encoder sizes (default 64, 64)\n"
+            "  --set KEY=VALUE   any trainer setting by name (repeatable)\n"
+            "  --json            print the result as one JSON object on stdout\n"
+            "  --quiet           no progress bar\n\n%s",
+            cli_data_options_help);
+}
+
+typedef struct progress_state {
+    int bar;
+    double last_draw;
+} progress_state;
+
+static int on_progress(const orl_progress *p, void *ud)
+{
+    progress_state *st = ud;
+    if (!st->bar) return 0;
+    if (!p->end_of_epoch && p->elapsed_s - st->last_draw < 0.1 && p->step != p->total_steps)
+        return 0;
+    st->last_draw = p->elapsed_s;
+    int width = 30, filled = (int)((double)width * (double)p->step / (double)p->total_steps);
+    fprintf(stderr, "\r  epoch %u/%u [%.*s%*s] loss %.4f  %.0f transitions/s  %.1fs ", p->epoch,
+            p->epochs, filled, "##############################", width - filled, "",
+            (double)p->epoch_loss, p->transitions_per_s, p->elapsed_s);
+    if (p->end_of_epoch && p->validation)
+        fprintf(stderr, " valid HR@10 %.4f/%.4f", p->validation->click_hr[1],
+                p->validation->purchase_hr[1]);
+    if (p->end_of_epoch) fprintf(stderr, "\n");
+    return 0;
+}
+
+static int apply_settings(orl_trainer *t, int argc, char **argv)
+{
+    for (int i = 1; i + 1 < argc; i++) {
+        if (strcmp(argv[i], "--set") != 0) continue;
+        const char *kv = argv[i + 1];
+        const char *eq = strchr(kv, '=');
+        char key[128];
+        if (!eq || (size_t)(eq - kv) >= sizeof key) {
+            fprintf(stderr, "orl train: --set expects KEY=VALUE, got '%s'\n", kv);
+            return 2;
+        }
+        memcpy(key, kv, (size_t)(eq - kv));
+        key[eq - kv] = '\0';
+        char *end = NULL;
+        double v = strtod(eq + 1, &end);
+        if (end == eq + 1 || *end) {
+            fprintf(stderr, "orl train: --set %s: '%s' is not a number\n", key, eq + 1);
+            return 2;
+        }
+        if (orl_trainer_set_float(t, key, v) != ORL_OK) return cli_fail("--set");
+    }
+    return 0;
+}
+
+int cmd_train(int argc, char **argv)
+{
+    if (cli_flag(argc, argv, "--help")) {
+        train_usage(stdout);
+        return 0;
+    }
+    const char *data = cli_opt(argc, argv, "--data"), *out = cli_opt(argc, argv, "--out");
+    if (!data || !out) {
+        train_usage(stderr);
+        return 2;
+    }
+    long epochs, batch, seed, threads, embed, hidden, window;
+    double lr, holdout;
+    int rc = cli_opt_long(argc, argv, "--epochs", 10, &epochs);
+    if (!rc) rc = cli_opt_long(argc, argv, "--batch", 256, &batch);
+    if (!rc) rc = cli_opt_long(argc, argv, "--seed", 0, &seed);
+    if (!rc) rc = cli_opt_long(argc, argv, "--threads", 0, &threads);
+    if (!rc) rc = cli_opt_long(argc, argv, "--embed", 64, &embed);
+    if (!rc) rc = cli_opt_long(argc, argv, "--hidden", 64, &hidden);
+    if (!rc) rc = cli_opt_long(argc, argv, "--window", 10, &window);
+    if (!rc) rc = cli_opt_double(argc, argv, "--lr", 0.01, &lr);
+    if (!rc) rc = cli_opt_double(argc, argv, "--holdout", 0.0, &holdout);
+    if (rc) return rc;
+    if (epochs < 1 || batch < 1 || seed < 0 || threads < 0 || embed < 1 || hidden < 1 ||
+        !(holdout >= 0 && holdout < 1)) {
+        fprintf(stderr, "orl train: an option is out of range (see --help)\n");
+        return 2;
+    }
+    const char *test_path = cli_opt(argc, argv, "--test-data");
+    const char *valid_path = cli_opt(argc, argv, "--valid-data");
+    int json = cli_flag(argc, argv, "--json");
+    progress_state ps = {!cli_flag(argc, argv, "--quiet") && isatty(2), -1.0};
+
+    orl_dataset *all = NULL, *train = NULL, *test = NULL, *valid = NULL;
+    orl_encoder *enc = NULL;
+    orl_trainer *tr = NULL;
+    orl_model *model = NULL;
+    int status = 1;
+    if ((rc = cli_load_dataset(argc, argv, data, &all))) return rc;
+    if (holdout > 0) {
+        orl_split_params sp;
+        orl_split_params_init(&sp);
+        sp.train = (float)(1.0 - holdout);
+        sp.valid = 0.0f;
+        sp.seed = (uint64_t)seed;
+        if (orl_dataset_split(all, &sp, &train, NULL, &test) != ORL_OK) {
+            cli_fail("--holdout");
+            goto done;
+        }
+    } else {
+        train = all;
+        all = NULL;
+    }
+    if (test_path && !test && (rc = cli_load_dataset(argc, argv, test_path, &test))) goto done;
+    if (valid_path && (rc = cli_load_dataset(argc, argv, valid_path, &valid))) goto done;
+
+    orl_encoder_params ep;
+    orl_encoder_params_init(&ep);
+    ep.embed_dim = (uint32_t)embed;
+    ep.hidden_dim = (uint32_t)hidden;
+    ep.window = (uint32_t)window;
+    if (orl_encoder_create(&ep, &enc) != ORL_OK) {
+        cli_fail("encoder");
+        goto done;
+    }
+    orl_trainer_params tp;
+    orl_trainer_params_init(&tp);
+    const char *algo = cli_opt(argc, argv, "--algo");
+    if (algo) tp.algorithm = algo;
+    tp.epochs = (uint32_t)epochs;
+    tp.batch_size = (uint32_t)batch;
+    tp.learning_rate = (float)lr;
+    tp.seed = (uint64_t)seed;
+    tp.threads = (int32_t)threads;
+    if (orl_trainer_create(&tp, enc, NULL, &tr) != ORL_OK) {
+        cli_fail("trainer");
+        goto done;
+    }
+    if ((rc = apply_settings(tr, argc, argv))) goto done;
+    orl_trainer_set_progress_callback(tr, on_progress, &ps);
+    orl_dataset_stats st;
+    memset(&st, 0, sizeof st);
+    st.struct_size = sizeof st;
+    orl_dataset_get_stats(train, &st);
+    if (!json)
+        fprintf(stderr, "training %s on %llu transitions, %llu items, %ld epochs\n", tp.algorithm,
+                (unsigned long long)st.n_events, (unsigned long long)st.n_items, epochs);
+    if (orl_trainer_fit(tr, train, valid) != ORL_OK) {
+        cli_fail("training");
+        goto done;
+    }
+    if (orl_trainer_export_model(tr, &model) != ORL_OK || orl_model_save(model, out) != ORL_OK) {
+        cli_fail(out);
+        goto done;
+    }
+    orl_eval_result res = {.struct_size = sizeof res};
+    if (test && orl_model_evaluate(model, test, (int32_t)threads, &res) != ORL_OK) {
+        cli_fail("evaluation");
+        goto done;
+    }
+    if (json) {
+        char buf[2048] = "null";
+        size_t len;
+        if (test) orl_eval_result_json(&res, buf, sizeof buf, &len);
+        printf("{\"model\":\"%s\",\"algorithm\":\"%s\",\"test\":%s}\n", out, tp.algorithm, buf);
+    } else {
+        printf("saved %s\n", out);
+        if (test)
+            cli_print_eval(stdout, "test metrics (every step ranks the whole catalogue):", &res);
+    }
+    status = 0;
+done:
+    orl_model_free(model);
+    orl_trainer_free(tr);
+    orl_encoder_free(enc);
+    orl_dataset_free(all);
+    orl_dataset_free(train);
+    orl_dataset_free(test);
+    orl_dataset_free(valid);
+    return rc ? rc : status;
+}
