@@ -171,6 +171,24 @@ ORL_API int orl_trainer_fit(orl_trainer *trainer, const orl_dataset *train,
 ORL_API int orl_trainer_interrupt(orl_trainer *trainer);
 
 /**
+ * @brief The per-epoch record of the last fit, as a JSON array.
+ *
+ * One object per completed epoch: `epoch`, `loss` (mean over the epoch), `transitions_per_s`,
+ * `elapsed_s`, and `validation` (the orl_eval_result_json() object, or null without a
+ * validation set). An empty array before the first fit.
+ * @param trainer The trainer.
+ * @param buf Caller buffer; may be NULL when @p buf_len is 0 (to ask for the size).
+ * @param buf_len Its size.
+ * @param[out] out_len Bytes needed including the NUL; set on success and on
+ *             #ORL_E_BUFFER_TOO_SMALL.
+ * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Not with other calls on the same trainer.
+ * @since 0.1.0
+ */
+ORL_API int orl_trainer_history_json(const orl_trainer *trainer, char *buf, size_t buf_len,
+                                     size_t *out_len);
+
+/**
  * @brief Export the trained policy as an immutable model.
  * @param trainer A trainer that has completed (or was cancelled during) a fit.
  * @param[out] out The model, independent of the trainer; release with orl_model_free().

@@ -11,6 +11,7 @@
 #include "algos/algo.h"
 #include "api/handles.h"
 #include "api/model_impl.h"
+#include "api/trainer_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
@@ -46,7 +47,18 @@ struct orl_trainer {
     uint32_t n_items;
     orl_keymap items;
     int fitted;
+    /* one record per completed epoch of the last fit (for reports) */
+    orl_epoch_record *history;
+    uint32_t history_len;
 };
+
+int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint32_t *out_len)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    *out = t->history;
+    *out_len = t->history_len;
+    return ORL_OK;
+}
 
 static double now_s(void)
 {
@@ -147,6 +159,7 @@ ORL_API void orl_trainer_free(orl_trainer *t)
     if (!t || t->tag.tag != ORL_TAG_TRAINER) return;
     if (t->instance) t->algo->destroy(t->instance);
     orl_keymap_free(&t->items);
+    orl_free(t->history);
     t->tag.tag = ORL_TAG_FREED;
     orl_free(t);
 }
@@ -222,6 +235,43 @@ ORL_API int orl_trainer_config_json(const orl_trainer *t, char *buf, size_t buf_
                         probe.len + 1);
     strbuf sb = {buf, buf_len, 0};
     write_config(t, &sb);
+    return ORL_OK;
+}
+
+ORL_API int orl_trainer_history_json(const orl_trainer *t, char *buf, size_t buf_len,
+                                     size_t *out_len)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    ORL_CHECK_NOT_NULL(out_len);
+    if (!buf && buf_len)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_trainer_history_json: buf is NULL");
+    strbuf sb = {NULL, 0, 0};
+    for (int pass = 0; pass < 2; pass++) {
+        sb_printf(&sb, "[");
+        for (uint32_t i = 0; i < t->history_len; i++) {
+            const orl_epoch_record *r = &t->history[i];
+            sb_printf(&sb,
+                      "%s{\"epoch\":%u,\"loss\":%.6g,\"transitions_per_s\":%.1f,"
+                      "\"elapsed_s\":%.3f,\"validation\":",
+                      i ? "," : "", r->epoch, r->loss, r->transitions_per_s, r->elapsed_s);
+            if (r->has_validation) {
+                char v[1024];
+                size_t vlen;
+                orl_eval_result_json(&r->validation, v, sizeof v, &vlen);
+                sb_printf(&sb, "%s}", v);
+            } else {
+                sb_printf(&sb, "null}");
+            }
+        }
+        sb_printf(&sb, "]");
+        if (pass == 0) {
+            *out_len = sb.len + 1;
+            if (sb.len + 1 > buf_len)
+                return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_trainer_history_json: needs %zu bytes",
+                                sb.len + 1);
+            sb = (strbuf){buf, buf_len, 0};
+        }
+    }
     return ORL_OK;
 }
 
@@ -335,12 +385,16 @@ static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *vali
     ORL_TRY(copy_items(&t->items, train));
     t->n_items = orl_dataset_item_count(train);
 
+    orl_free(t->history);
+    t->history_len = 0;
+    t->history = orl_calloc(epochs, sizeof *t->history);
     float *pop = item_popularity(train);
     uint64_t *order = orl_malloc(sizeof(uint64_t) * n);
     orl_batch b;
     memset(&b, 0, sizeof b);
-    int s = (!pop || !order) ? orl_fail(ORL_E_NOMEM, "orl_trainer_fit: out of memory")
-                             : orl_batch_init(&b, batch, t->encoder.window);
+    int s = (!pop || !order || !t->history)
+                ? orl_fail(ORL_E_NOMEM, "orl_trainer_fit: out of memory")
+                : orl_batch_init(&b, batch, t->encoder.window);
     orl_algo_context ctx = {&t->encoder,    t->n_items, batch, seed, (int)t->common[S_THREADS],
                             t->algo_values, pop};
     if (s == ORL_OK) s = t->algo->create(&ctx, &t->instance);
@@ -399,6 +453,13 @@ static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *vali
         }
         pr.end_of_epoch = 1;
         pr.elapsed_s = now_s() - t0;
+        orl_epoch_record *rec = &t->history[t->history_len++];
+        rec->epoch = epoch + 1;
+        rec->loss = pr.epoch_loss;
+        rec->transitions_per_s = pr.transitions_per_s;
+        rec->elapsed_s = pr.elapsed_s;
+        rec->has_validation = valid != NULL;
+        if (valid) rec->validation = vres;
         orl_log(ORL_LOG_INFO, "epoch %u/%u: loss %.4f, %.0f transitions/s", epoch + 1, epochs,
                 (double)pr.epoch_loss, pr.transitions_per_s);
         if (t->progress && t->progress(&pr, t->progress_user_data) != 0)

@@ -391,6 +391,35 @@ static void test_training_is_reproducible_for_a_seed_and_thread_count(void **sta
     assert_memory_equal(a, b, sizeof a);
 }
 
+static int count_validations(const orl_progress *p, void *ud)
+{
+    if (p->end_of_epoch && p->validation && p->validation->click_count > 0) ++*(int *)ud;
+    return 0;
+}
+
+static void test_validation_each_epoch_and_history(void **state)
+{
+    fixture *f = *state;
+    orl_trainer *t = make_trainer("sl", 2, 2);
+    size_t len = 0;
+    char buf[4096];
+    assert_orl_ok(orl_trainer_history_json(t, buf, sizeof buf, &len));
+    assert_string_equal(buf, "[]");
+    int seen = 0;
+    assert_orl_ok(orl_trainer_set_progress_callback(t, count_validations, &seen));
+    assert_orl_ok(orl_trainer_fit(t, f->train, f->valid));
+    assert_int_equal(seen, 2);
+    assert_int_equal(orl_trainer_history_json(t, buf, 8, &len), ORL_E_BUFFER_TOO_SMALL);
+    assert_true(len > 8 && len < sizeof buf);
+    assert_orl_ok(orl_trainer_history_json(t, buf, sizeof buf, &len));
+    assert_int_equal(strlen(buf) + 1, len);
+    assert_non_null(strstr(buf, "{\"epoch\":1,"));
+    assert_non_null(strstr(buf, "{\"epoch\":2,"));
+    assert_null(strstr(buf, "{\"epoch\":3,"));
+    assert_non_null(strstr(buf, "\"validation\":{\"click\":"));
+    orl_trainer_free(t);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +432,7 @@ int main(void)
         cmocka_unit_test(test_model_file_from_the_future_is_refused),
         cmocka_unit_test(test_cancel_interrupt_and_settings),
         cmocka_unit_test(test_training_is_reproducible_for_a_seed_and_thread_count),
+        cmocka_unit_test(test_validation_each_epoch_and_history),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
