@@ -145,7 +145,7 @@ int cmd_train(int argc, char **argv)
     tp.learning_rate = (float)lr;
     tp.seed = (uint64_t)seed;
     tp.threads = (int32_t)threads;
-    if (orl_trainer_create(&tp, enc, NULL, &tr) != ORL_OK) {
+    if (orl_trainer_create(&tp, enc, NULL, NULL, &tr) != ORL_OK) {
         cli_fail("trainer");
         goto done;
     }

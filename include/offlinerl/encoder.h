@@ -95,6 +95,41 @@ ORL_API int orl_genmodel_create(const orl_genmodel_params *params, orl_genmodel 
  */
 ORL_API void orl_genmodel_free(orl_genmodel *genmodel);
 
+/** Settings of a Q head. Fill with orl_qnet_params_init(). */
+typedef struct orl_qnet_params {
+    size_t struct_size; /**< sizeof(orl_qnet_params), set by orl_qnet_params_init(). */
+    float gamma;        /**< Discount of future rewards; default 0.5 (the papers'); [0, 1). */
+} orl_qnet_params;
+
+/**
+ * @brief Fill @p params with the defaults (discount 0.5).
+ * @param params Struct to fill; NULL is ignored.
+ * @par Thread-safety Safe from any thread.
+ * @since 0.1.0
+ */
+ORL_API void orl_qnet_params_init(orl_qnet_params *params);
+
+/**
+ * @brief Create a Q head description: Q values over all items on the shared encoder.
+ *
+ * Reinforcement-learning algorithms ("sqn", "sac", "snqn", "sa2c") train it beside the
+ * supervised head with double Q-learning (two networks whose roles swap at random each step).
+ * @param params NULL for the defaults; copied.
+ * @param[out] out The new Q head, to release with orl_qnet_free(). Untouched on failure.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_OUT_OF_RANGE (gamma); #ORL_E_NOMEM.
+ * @par Thread-safety Safe from any thread.
+ * @since 0.1.0
+ */
+ORL_API int orl_qnet_create(const orl_qnet_params *params, orl_qnet **out);
+
+/**
+ * @brief Release a Q head description. NULL is accepted.
+ * @param qnet The Q head.
+ * @par Thread-safety Not with other calls on the same Q head.
+ * @since 0.1.0
+ */
+ORL_API void orl_qnet_free(orl_qnet *qnet);
+
 /** @} */
 
 #ifdef __cplusplus

@@ -70,6 +70,9 @@ ORL_API void orl_trainer_params_init(orl_trainer_params *params);
  * @param params NULL for the defaults; copied.
  * @param encoder The encoder shape (copied; may be freed afterwards).
  * @param genmodel The supervised head (copied); NULL means the default softmax head.
+ * @param qnet The Q head (copied) for reinforcement-learning algorithms; NULL means the
+ *        defaults (discount 0.5). Its gamma is the trainer setting "gamma" where the
+ *        algorithm has one; "sl" ignores it.
  * @param[out] out The new trainer, to release with orl_trainer_free(). Untouched on failure.
  * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL @p encoder or @p out, wrong handle,
  *         bad struct_size); #ORL_E_UNSUPPORTED (unknown algorithm); #ORL_E_OUT_OF_RANGE (a
@@ -78,7 +81,8 @@ ORL_API void orl_trainer_params_init(orl_trainer_params *params);
  * @since 0.1.0
  */
 ORL_API int orl_trainer_create(const orl_trainer_params *params, const orl_encoder *encoder,
-                               const orl_genmodel *genmodel, orl_trainer **out);
+                               const orl_genmodel *genmodel, const orl_qnet *qnet,
+                               orl_trainer **out);
 
 /**
  * @brief Release a trainer and everything it owns. NULL is accepted.

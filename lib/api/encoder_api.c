@@ -102,3 +102,42 @@ ORL_API void orl_genmodel_free(orl_genmodel *genmodel)
     genmodel->tag.tag = ORL_TAG_FREED;
     orl_free(genmodel);
 }
+
+ORL_API void orl_qnet_params_init(orl_qnet_params *params)
+{
+    if (!params) return;
+    memset(params, 0, sizeof *params);
+    params->struct_size = sizeof *params;
+    params->gamma = 0.5f;
+}
+
+ORL_API int orl_qnet_create(const orl_qnet_params *params, orl_qnet **out)
+{
+    ORL_CHECK_NOT_NULL(out);
+    orl_qnet_params p;
+    orl_qnet_params_init(&p);
+    if (params) {
+        if (params->struct_size < sizeof *params)
+            return orl_fail(ORL_E_INVALID_ARGUMENT,
+                            "orl_qnet_create: params->struct_size is %zu, expected %zu (call "
+                            "orl_qnet_params_init)",
+                            params->struct_size, sizeof *params);
+        p = *params;
+    }
+    if (!(p.gamma >= 0.0f && p.gamma < 1.0f))
+        return orl_fail(ORL_E_OUT_OF_RANGE, "orl_qnet_create: gamma %g is outside [0, 1)",
+                        (double)p.gamma);
+    orl_qnet *q = orl_calloc(1, sizeof *q);
+    if (!q) return orl_fail(ORL_E_NOMEM, "orl_qnet_create: out of memory");
+    q->tag.tag = ORL_TAG_QNET;
+    q->spec.gamma = p.gamma;
+    *out = q;
+    return ORL_OK;
+}
+
+ORL_API void orl_qnet_free(orl_qnet *qnet)
+{
+    if (!qnet || qnet->tag.tag != ORL_TAG_QNET) return;
+    qnet->tag.tag = ORL_TAG_FREED;
+    orl_free(qnet);
+}

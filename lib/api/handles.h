@@ -15,4 +15,9 @@ struct orl_genmodel {
     orl_genmodel_spec spec;
 };
 
+struct orl_qnet {
+    orl_handle_tag tag;
+    orl_qnet_spec spec;
+};
+
 #endif

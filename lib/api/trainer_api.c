@@ -112,10 +112,12 @@ static int check_value(const orl_setting_def *def, double value)
 }
 
 ORL_API int orl_trainer_create(const orl_trainer_params *params, const orl_encoder *encoder,
-                               const orl_genmodel *genmodel, orl_trainer **out)
+                               const orl_genmodel *genmodel, const orl_qnet *qnet,
+                               orl_trainer **out)
 {
     ORL_CHECK_HANDLE(encoder, ORL_TAG_ENCODER);
     if (genmodel) ORL_CHECK_HANDLE(genmodel, ORL_TAG_GENMODEL);
+    if (qnet) ORL_CHECK_HANDLE(qnet, ORL_TAG_QNET);
     ORL_CHECK_NOT_NULL(out);
     orl_trainer_params p;
     orl_trainer_params_init(&p);
@@ -147,7 +149,12 @@ ORL_API int orl_trainer_create(const orl_trainer_params *params, const orl_encod
     else
         orl_genmodel_spec_default(&t->genmodel);
     memcpy(t->common, values, sizeof values);
-    for (int i = 0; i < algo->n_settings; i++) t->algo_values[i] = algo->settings[i].def;
+    for (int i = 0; i < algo->n_settings; i++) {
+        t->algo_values[i] = algo->settings[i].def;
+        /* The Q head's discount is the algorithm's "gamma" setting. */
+        if (qnet && strcmp(algo->settings[i].key, "gamma") == 0)
+            t->algo_values[i] = qnet->spec.gamma;
+    }
     atomic_init(&t->interrupt, 0);
     orl_keymap_init(&t->items);
     *out = t;

@@ -19,6 +19,10 @@ typedef struct orl_genmodel_spec {
     char kind[ORL_ARCH_NAME_MAX]; /* "softmax" */
 } orl_genmodel_spec;
 
+typedef struct orl_qnet_spec {
+    float gamma;
+} orl_qnet_spec;
+
 void orl_encoder_spec_default(orl_encoder_spec *spec);
 /* Checks ranges and the architecture name; ORL_OK or an error with a message. */
 int orl_encoder_spec_validate(const orl_encoder_spec *spec);

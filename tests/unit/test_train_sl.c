@@ -61,7 +61,7 @@ static orl_trainer *make_trainer(const char *algo, uint32_t epochs, int32_t thre
     tp.seed = 5;
     tp.threads = threads;
     orl_trainer *t = NULL;
-    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, &t));
+    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
     orl_encoder_free(enc);
     return t;
 }
@@ -371,7 +371,7 @@ static void test_cancel_interrupt_and_settings(void **state)
     tp.algorithm = "nope";
     orl_encoder *enc = NULL;
     assert_orl_ok(orl_encoder_create(NULL, &enc));
-    assert_int_equal(orl_trainer_create(&tp, enc, NULL, &t), ORL_E_UNSUPPORTED);
+    assert_int_equal(orl_trainer_create(&tp, enc, NULL, NULL, &t), ORL_E_UNSUPPORTED);
     orl_encoder_free(enc);
 }
 
