@@ -59,9 +59,23 @@ static void model_destroy(orl_model *m)
     orl_free(m);
 }
 
+/* Copy every tensor of dst from the same-named tensor of src. */
+static int copy_by_name(orl_params *dst, const orl_params *src)
+{
+    for (int i = 0; i < dst->n_views; i++) {
+        const orl_param_view *d = &dst->views[i];
+        const orl_param_view *v = orl_params_find(src, d->name);
+        if (!v || v->rows != d->rows || v->cols != d->cols)
+            return orl_fail(ORL_E_FORMAT, "model: the policy has no tensor '%s' of %zu x %zu",
+                            d->name, d->rows, d->cols);
+        memcpy(dst->value + d->offset, src->value + v->offset, sizeof(float) * d->rows * d->cols);
+    }
+    return ORL_OK;
+}
+
 int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const char *algorithm,
-                    const char *config_json, const orl_keymap *items, const float *weights,
-                    size_t n_weights, orl_model **out)
+                    const char *config_json, const orl_keymap *items, const orl_params *policy,
+                    const float *weights, size_t n_weights, orl_model **out)
 {
     if (items->count != n_items)
         return orl_fail(ORL_E_FORMAT, "model: catalogue has %u keys for %u items", items->count,
@@ -84,7 +98,9 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
     }
     if (s == ORL_OK) {
         orl_params *p = orl_sl_net_params(m->net);
-        if (p->count != n_weights)
+        if (policy)
+            s = copy_by_name(p, policy);
+        else if (p->count != n_weights)
             s = orl_fail(ORL_E_FORMAT, "model: %zu weights given, the architecture has %zu",
                          n_weights, p->count);
         else

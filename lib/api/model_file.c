@@ -140,7 +140,7 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
     orl_keymap_init(&items);
     s = read_catalogue(r, n_items, &items);
     if (s == ORL_OK)
-        s = orl_model_build(&enc, n_items, algo, config, &items, weights.data,
+        s = orl_model_build(&enc, n_items, algo, config, &items, NULL, weights.data,
                             (size_t)weights.count, out);
     orl_keymap_free(&items);
     return s;

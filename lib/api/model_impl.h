@@ -25,12 +25,15 @@ struct orl_model {
     orl_sl_net *net; /* inference only after construction */
 };
 
-/* Build a model from a policy's weights (copied) and a catalogue (copied).
- * config_json may be NULL. ORL_OK, ORL_E_INVALID_ARGUMENT (layout mismatch),
- * ORL_E_NOMEM; *out untouched on failure. */
+/* Build a model from a policy's weights (copied) and a catalogue (copied):
+ * from a parameter store, copying its tensors by name (a store with more
+ * tensors, such as an RL network's Q head, is fine), or, when policy is NULL,
+ * from one blob in the model's own layout (a model file). config_json may be
+ * NULL. ORL_OK, ORL_E_FORMAT (layout mismatch), ORL_E_NOMEM; *out untouched on
+ * failure. */
 int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const char *algorithm,
-                    const char *config_json, const orl_keymap *items, const float *weights,
-                    size_t n_weights, orl_model **out);
+                    const char *config_json, const orl_keymap *items, const orl_params *policy,
+                    const float *weights, size_t n_weights, orl_model **out);
 
 /* The number of floats a model of this shape has (its weight blob). */
 size_t orl_model_weight_count(const orl_model *model);

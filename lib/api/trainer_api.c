@@ -317,8 +317,7 @@ static int export_model(const orl_trainer *t, orl_model **out)
     if (!config) return orl_fail(ORL_E_NOMEM, "exporting model: out of memory");
     orl_encoder_spec enc = t->encoder;
     enc.dropout = 0.0f;
-    int s = orl_model_build(&enc, t->n_items, t->algo->name, config, &t->items, p->value, p->count,
-                            out);
+    int s = orl_model_build(&enc, t->n_items, t->algo->name, config, &t->items, p, NULL, 0, out);
     orl_free(config);
     return s;
 }
