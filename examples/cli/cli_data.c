@@ -15,7 +15,8 @@ const char *const cli_data_options_help =
     "  --session-col C  --item-col C  --time-col C  --event-col C  --reward-col C\n"
     "  --event-map 'raw=type,...'   --delimiter D   --no-header   --lenient\n"
     "  --window N          history length N (default 10)\n"
-    "  --min-session-len N --min-item-count N   drop short sessions / rare items (default 1: keep all)\n";
+    "  --min-session-len N --min-item-count N   drop short sessions / rare items (default 1: keep "
+    "all)\n";
 
 static int ends_with(const char *s, const char *suffix)
 {
