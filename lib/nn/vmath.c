@@ -20,7 +20,14 @@
 /* exp by range reduction x = k ln2 + r, |r| <= ln2/2, and a degree-6
  * polynomial for e^r; 2^k is built in the exponent bits. Written so that GCC
  * vectorises it inside the loops below (no branches, no libm calls). */
-static inline float exp_core(float x)
+/* Forced inline: GCC would not inline it into the target_clones loops, so
+ * every element was a call and none of the exp loops vectorised. */
+#if defined(__GNUC__)
+#define ORL_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ORL_ALWAYS_INLINE inline
+#endif
+static ORL_ALWAYS_INLINE float exp_core(float x)
 {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
