@@ -4,6 +4,7 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
@@ -268,6 +269,11 @@ const orl_sl_net *orl_rl_net_policy(const orl_rl_net *net, int head)
     return NULL;
 }
 
+void orl_rl_net_set_timing(orl_rl_net *net, orl_rl_net_timing *t)
+{
+    net->timing = t;
+}
+
 int orl_rl_net_set_behaviour(orl_rl_net *net, const float *item_probs)
 {
     if (!net) return orl_fail(ORL_E_INVALID_ARGUMENT, "rl_net_set_behaviour: NULL net");
@@ -357,6 +363,12 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
         net->neg_rng = neg_rng;
         return status;
     }
+    double t0 = 0.0;
+    if (net->timing) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t0 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    }
     orl_params *p = &net->qn[main_net];
     orl_adam_config ac = orl_adam_defaults();
     if (phase && alg == ORL_RL_SA2C) {
@@ -371,6 +383,12 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
     } else {
         ac.lr = lr;
         orl_adam_step(net->pool, p, &ac, 1);
+    }
+    if (net->timing) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        net->timing->adam += (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec - t0;
+        net->timing->steps++;
     }
     net->steps++;
     if (out_losses) *out_losses = losses;

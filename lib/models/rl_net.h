@@ -88,6 +88,16 @@ typedef struct orl_rl_losses {
     int phase;       /* 0 warm-up / plain, 1 weighted (SAC, SA2C after warmup) */
 } orl_rl_losses;
 
+/* Wall time per phase of train_step, accumulated (seconds) when enabled. */
+typedef struct orl_rl_net_timing {
+    double encode_fwd; /* main network on s */
+    double ce_fwd;     /* CE pass 1 and the gathered Q values */
+    double targets;    /* encodes of s' (and s), argmaxes, target Q values */
+    double head_bwd;   /* CE pass 2 and the Q rows' gradient */
+    double encode_bwd, adam;
+    int64_t steps;
+} orl_rl_net_timing;
+
 /* Creates both networks (QN_1 from seed stream 0, QN_2 from stream 1, as two
  * independently initialised torch modules), the coin and negative samplers,
  * and a pool of `threads` (0 = all cores). ORL_OK, ORL_E_INVALID_ARGUMENT,
@@ -102,6 +112,9 @@ int64_t orl_rl_net_steps(const orl_rl_net *net);
  * value, gradient, first-phase Adam moments and step. */
 orl_params *orl_rl_net_params(orl_rl_net *net, int which);
 const orl_params *orl_rl_net_params_const(const orl_rl_net *net, int which);
+
+/* Accumulate phase times into *t (NULL stops). The struct must outlive use. */
+void orl_rl_net_set_timing(orl_rl_net *net, orl_rl_net_timing *t);
 
 /* The behaviour estimate for SA2C's ips: beta(a) for each item (copied), e.g.
  * the training popularity. Values must be > 0 and finite. NULL clears it.

@@ -27,7 +27,8 @@ struct orl_rl_net {
     int64_t steps;        /* steps of the pair */
     orl_pool *pool;
     orl_rng coin, neg_rng;
-    float *behaviour;                  /* [I] item table or NULL */
+    float *behaviour; /* [I] item table or NULL */
+    orl_rl_net_timing *timing;
     struct orl_sl_net view_ce, view_q; /* QN_1 as an sl_net, CE or Q head */
 
     float *block;             /* the training workspace, sized once for max_batch */

@@ -4,6 +4,7 @@
  * the argmax of the main network's Q head (tiled, never stored). */
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/error.h"
 #include "models/ce_head.h"
@@ -40,6 +41,17 @@ static void double_q(orl_rl_net *net, const orl_params *main, const orl_params *
                             (orl_linear_rows_dims){B, 1, H});
 }
 
+/* Adds the time since *t0 to *acc (when timing) and restarts the clock. */
+static void lap(const orl_rl_net *net, double *acc, double *t0)
+{
+    if (!net->timing) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    *acc += t - *t0;
+    *t0 = t;
+}
+
 static float clampf(float x, float lo, float hi)
 {
     return x < lo ? lo : (x > hi ? hi : x);
@@ -57,8 +69,13 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
     const orl_ce_dims ced = {B, H, I};
     const orl_linear_rows_dims qd = {B, K1, H};
 
+    orl_rl_net_timing unused, *tm = net->timing ? net->timing : &unused;
+    double t0 = 0.0, start = 0.0;
+    lap(net, &start, &t0);
+
     /* ---- forward: main network on s ---- */
     orl_gru4rec_forward(net->pool, pm, net->enc, &net->work, in->states, in->lens, B, net->h);
+    lap(net, &tm->encode_fwd, &t0);
     float ce_mean = orl_softmax_ce_forward(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions, ced,
                                            net->ce_scratch, net->row_ce);
     for (int b = 0; b < B; b++) {
@@ -66,6 +83,7 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
         for (int j = 0; j < K; j++) net->q_idx[(size_t)b * K1 + 1 + j] = neg[(size_t)b * K + j];
     }
     orl_linear_rows_forward(net->q_val, net->h, hm.q_w, hm.q_b, net->q_idx, qd);
+    lap(net, &tm->ce_fwd, &t0);
 
     /* ---- targets (no gradient) ---- */
     /* s': the main network picks the action, the target network values it. */
@@ -79,6 +97,7 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
         double_q(net, pm, pt, net->h, in->states, in->lens, B, net->a_star_c, net->q_tc);
         for (int b = 0; b < B; b++) net->y_neg[b] = c->r_neg + c->gamma * net->q_tc[b];
     }
+    lap(net, &tm->targets, &t0);
 
     /* ---- per-row losses, CE weights, dL/dQ ---- */
     const int sa2c = c->algorithm == ORL_RL_SA2C, sac = c->algorithm == ORL_RL_SAC;
@@ -135,7 +154,9 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
     orl_linear_rows_backward(net->d_h, orl_params_at(pm, pm->grad, ORL_Q_HEAD_W),
                              orl_params_at(pm, pm->grad, ORL_Q_HEAD_B), net->q_grad, net->h, hm.q_w,
                              net->q_idx, qd);
+    lap(net, &tm->head_bwd, &t0);
     orl_gru4rec_backward(net->pool, pm, net->enc, &net->work, in->lens, B, net->d_h);
+    lap(net, &tm->encode_bwd, &t0);
 
     if (out) {
         out->total = total;

@@ -102,11 +102,14 @@ static int run(const batches *x, int I, int alg, int threads, int steps)
     c.warmup_steps = warm + steps / 2;
     orl_rl_net *net = NULL;
     if (orl_rl_net_create(&c, 1, threads, &net) != 0) return 1;
+    orl_rl_net_timing tm;
+    memset(&tm, 0, sizeof tm);
     double t_phase[2] = {0.0, 0.0};
     int n_phase[2] = {0, 0};
     orl_rl_losses l;
     for (int k = 0; k < warm + steps; k++) {
         int j = k % NB;
+        if (k == warm) orl_rl_net_set_timing(net, &tm);
         double t0 = now();
         if (orl_rl_net_train_step(net, x->s[j], x->ls[j], x->a[j], x->r[j], x->ns[j], x->lns[j],
                                   x->d[j], B, 0.01f, &l) != 0) {
@@ -141,6 +144,11 @@ static int run(const batches *x, int I, int alg, int threads, int steps)
                "\"fraction_of_bound\":%.2f",
                gf, bound, rate / bound);
     }
+    double ms = 1e3 / (double)(tm.steps ? tm.steps : 1);
+    printf(",\"ms_phases\":{\"encode_fwd\":%.2f,\"ce_fwd\":%.2f,\"targets\":%.2f,"
+           "\"head_bwd\":%.2f,\"encode_bwd\":%.2f,\"adam\":%.2f}",
+           tm.encode_fwd * ms, tm.ce_fwd * ms, tm.targets * ms, tm.head_bwd * ms,
+           tm.encode_bwd * ms, tm.adam * ms);
     printf(",\"final_loss\":%.4f}\n", (double)l.total);
     fflush(stdout);
     orl_rl_net_free(net);

@@ -201,6 +201,49 @@ static void test_linear_argmax_matches_naive_with_ties(void **state)
     orl_pool_free(pool);
 }
 
+/* ---------------------------------------------------------------- encoder */
+
+/* The length-sorted batch encoder (rows reordered so each GRU step runs only
+ * the live histories) equals the one-history path, row by row. */
+static void test_length_sorted_encoder_matches_single_histories(void **state)
+{
+    (void)state;
+    enum { B = 13, T = 5 };
+    orl_gru4rec_dims d = {20, 6, 7, T};
+    orl_param_spec specs[ORL_GRU4REC_N_PARAMS];
+    orl_gru4rec_param_specs(d, specs);
+    orl_params p;
+    assert_orl_ok(orl_params_init(&p, specs, ORL_GRU4REC_N_PARAMS, 0));
+    orl_rng r;
+    orl_rng_init(&r, 8, 0);
+    orl_gru4rec_init(&p, d, &r);
+    fill(orl_params_at(&p, p.value, ORL_GRU4REC_EMB), 21 * 6, 1.0f, &r);
+    int32_t states[B * T], lens[B];
+    for (int b = 0; b < B; b++) {
+        lens[b] = 1 + (int32_t)orl_rng_below(&r, T);
+        for (int t = 0; t < T; t++)
+            states[b * T + t] = t < lens[b] ? (int32_t)orl_rng_below(&r, 20) : 20;
+    }
+    for (int threads = 1; threads <= 3; threads++) {
+        orl_pool *pool = NULL;
+        assert_orl_ok(orl_pool_create(threads, &pool));
+        float *block = orl_aligned_alloc(sizeof(float) * orl_gru4rec_work_floats(d, B));
+        orl_gru4rec_work w;
+        orl_gru4rec_work_bind(&w, block, d, B);
+        float hidden[B * 7], one[7];
+        float *scratch = orl_aligned_alloc(sizeof(float) * orl_gru4rec_one_floats(d));
+        orl_gru4rec_forward(pool, &p, d, &w, states, lens, B, hidden);
+        for (int b = 0; b < B; b++) {
+            orl_gru4rec_encode_one(&p, d, states + b * T, lens[b], scratch, one);
+            for (int k = 0; k < 7; k++) assert_true(fabs(hidden[b * 7 + k] - one[k]) < 1e-5);
+        }
+        orl_aligned_free(scratch);
+        orl_aligned_free(block);
+        orl_pool_free(pool);
+    }
+    orl_params_free(&p);
+}
+
 /* ---------------------------------------------------------------- rl loss */
 
 enum { TB = 4, TI = 7, TT = 3 };
@@ -428,6 +471,7 @@ int main(void)
         cmocka_unit_test(test_weighted_ce_matches_finite_differences),
         cmocka_unit_test(test_linear_rows_forward_and_gradients),
         cmocka_unit_test(test_linear_argmax_matches_naive_with_ties),
+        cmocka_unit_test(test_length_sorted_encoder_matches_single_histories),
         cmocka_unit_test(test_sqn_loss_gradient),
         cmocka_unit_test(test_td_loss_gradient_alone_reaches_encoder),
         cmocka_unit_test(test_snqn_loss_gradient),
