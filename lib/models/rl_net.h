@@ -74,6 +74,12 @@ int orl_rl_net_check_config(const orl_rl_net_config *cfg);
 const char *orl_rl_algo_name(int algorithm);
 int orl_rl_algo_from_name(const char *name, int *out_algorithm);
 
+/* The configuration as one JSON object (every field, algorithm by name) for
+ * model metadata. buf_len in, *out_len = bytes with the NUL out (also when the
+ * buffer is short: ORL_E_BUFFER_TOO_SMALL, buf may then be NULL). */
+int orl_rl_net_config_json(const orl_rl_net_config *cfg, char *buf, size_t buf_len,
+                           size_t *out_len);
+
 typedef struct orl_rl_net orl_rl_net;
 
 /* What one step optimised. Row means over the batch. */

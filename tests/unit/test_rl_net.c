@@ -370,6 +370,28 @@ static void test_config_ranges(void **state)
     assert_null(orl_rl_algo_name(7));
 }
 
+static void test_config_json(void **state)
+{
+    (void)state;
+    orl_rl_net_config c = orl_rl_net_config_default(2000, ORL_RL_SA2C);
+    c.adv_clip_hi = INFINITY;
+    size_t need = 0;
+    assert_int_equal(orl_rl_net_config_json(&c, NULL, 0, &need), ORL_E_BUFFER_TOO_SMALL);
+    char *buf = malloc(need);
+    size_t len = 0;
+    assert_orl_ok(orl_rl_net_config_json(&c, buf, need, &len));
+    assert_int_equal(len, need);
+    assert_int_equal(strlen(buf) + 1, len);
+    assert_non_null(strstr(buf, "\"algorithm\":\"sa2c\""));
+    assert_non_null(strstr(buf, "\"gamma\":0.5,"));
+    assert_non_null(strstr(buf, "\"n_neg\":10,"));
+    assert_non_null(strstr(buf, "\"warmup_steps\":15000,"));
+    assert_non_null(strstr(buf, "\"lr2\":0.00100000005,"));
+    assert_non_null(strstr(buf, "\"adv_clip_hi\":1e+39,"));
+    assert_true(buf[len - 2] == '}');
+    free(buf);
+}
+
 static void test_bad_batches_change_nothing(void **state)
 {
     (void)state;
@@ -470,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_determinism_by_seed),
         cmocka_unit_test(test_policy_views_score_with_each_head),
         cmocka_unit_test(test_config_ranges),
+        cmocka_unit_test(test_config_json),
         cmocka_unit_test(test_bad_batches_change_nothing),
         cmocka_unit_test(test_allocation_failures_leak_nothing),
     };
