@@ -481,6 +481,34 @@ static void test_allocation_failures_leak_nothing(void **state)
     }
 }
 
+/* The training step allocates nothing: with every allocation failing it
+ * still succeeds, for every algorithm and both phases. */
+static void test_train_step_does_not_allocate(void **state)
+{
+    (void)state;
+    for (int alg = 0; alg < 4; alg++) {
+        orl_rl_net_config c = small_config(12, alg);
+        c.warmup_steps = 1;
+        c.ips_smooth = 1.0f;
+        orl_rl_net *net = NULL;
+        assert_orl_ok(orl_rl_net_create(&c, 1, 2, &net));
+        float pop[12];
+        for (int i = 0; i < 12; i++) pop[i] = 1.0f / 12;
+        assert_orl_ok(orl_rl_net_set_behaviour(net, pop));
+        batch x;
+        make_batch(&x, 16, 12, 3, 4);
+        /* After one step every pool worker has started (and freed its
+         * start-up argument), so the count is stable. */
+        assert_orl_ok(step(net, &x, 16, NULL));
+        int64_t live = orl_alloc_live_blocks();
+        orl_alloc_fail_after(0);
+        for (int k = 0; k < 3; k++) assert_orl_ok(step(net, &x, 16, NULL));
+        orl_alloc_fail_after(-1);
+        assert_int_equal(orl_alloc_live_blocks(), live);
+        orl_rl_net_free(net);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -495,6 +523,7 @@ int main(void)
         cmocka_unit_test(test_config_json),
         cmocka_unit_test(test_bad_batches_change_nothing),
         cmocka_unit_test(test_allocation_failures_leak_nothing),
+        cmocka_unit_test(test_train_step_does_not_allocate),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
