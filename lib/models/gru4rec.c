@@ -44,8 +44,10 @@ void orl_gru4rec_init(orl_params *p, orl_gru4rec_dims d, orl_rng *rng)
 size_t orl_gru4rec_work_floats(orl_gru4rec_dims d, int max_batch)
 {
     size_t TB = (size_t)d.window * (size_t)max_batch;
+    size_t B = (size_t)max_batch;
     return 2 * round16(TB * (size_t)d.embed_dim) + round16(TB) +
-           orl_gru_cache_floats(gru_dims(d, max_batch));
+           orl_gru_cache_floats(gru_dims(d, max_batch)) + 2 * round16(B) +
+           round16(B * (size_t)d.hidden_dim);
 }
 
 void orl_gru4rec_work_bind(orl_gru4rec_work *w, float *block, orl_gru4rec_dims d, int max_batch)
@@ -58,7 +60,34 @@ void orl_gru4rec_work_bind(orl_gru4rec_work *w, float *block, orl_gru4rec_dims d
     w->ids = (int32_t *)(void *)block;
     block += round16(TB);
     orl_gru_cache_bind(&w->cache, block, gru_dims(d, max_batch));
+    block += orl_gru_cache_floats(gru_dims(d, max_batch));
+    w->perm = (int32_t *)(void *)block;
+    block += round16((size_t)max_batch);
+    w->lens_p = (int32_t *)(void *)block;
+    block += round16((size_t)max_batch);
+    w->h_p = block;
     w->max_batch = max_batch;
+}
+
+/* perm: rows by decreasing length (stable), dealt round-robin over the
+ * pool's chunks so that every chunk is sorted and gets its share of long
+ * histories. */
+static void length_order(const int32_t *lens, int batch, int window, int parts, int32_t *perm,
+                         int32_t *lens_p)
+{
+    enum { MAX_PARTS = 256 };
+    size_t next[MAX_PARTS], end[MAX_PARTS];
+    parts = parts < 1 ? 1 : (parts > MAX_PARTS ? MAX_PARTS : parts);
+    for (int k = 0; k < parts; k++) orl_pool_chunk((size_t)batch, parts, k, &next[k], &end[k]);
+    int k = 0;
+    for (int len = window; len >= 1; len--)
+        for (int b = 0; b < batch; b++) {
+            if (lens[b] != len) continue;
+            while (next[k] == end[k]) k = (k + 1) % parts;
+            perm[next[k]] = b;
+            lens_p[next[k]++] = len;
+            k = (k + 1) % parts;
+        }
 }
 
 static orl_gru_weights weights_of(const orl_params *p)
@@ -74,13 +103,24 @@ void orl_gru4rec_forward(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d
                          float *hidden)
 {
     const int T = d.window;
+    const size_t H = (size_t)d.hidden_dim;
+    if (w->perm) length_order(lens, batch, T, orl_pool_threads(pool), w->perm, w->lens_p);
     /* Time-major ids so each step's inputs are contiguous rows. */
     for (int t = 0; t < T; t++)
-        for (int b = 0; b < batch; b++) w->ids[(size_t)t * batch + b] = states[(size_t)b * T + t];
+        for (int b = 0; b < batch; b++) {
+            size_t src = w->perm ? (size_t)w->perm[b] : (size_t)b;
+            w->ids[(size_t)t * batch + b] = states[src * T + t];
+        }
     orl_embedding_forward(w->x, w->ids, (size_t)T * batch,
                           orl_params_at(p, p->value, ORL_GRU4REC_EMB), (size_t)d.embed_dim);
     orl_gru_cache_bind(&w->cache, w->cache.gi, gru_dims(d, batch));
-    orl_gru_forward(pool, hidden, w->x, lens, weights_of(p), gru_dims(d, batch), &w->cache);
+    if (!w->perm) {
+        orl_gru_forward(pool, hidden, w->x, lens, weights_of(p), gru_dims(d, batch), &w->cache);
+        return;
+    }
+    orl_gru_forward(pool, w->h_p, w->x, w->lens_p, weights_of(p), gru_dims(d, batch), &w->cache);
+    for (int b = 0; b < batch; b++)
+        memcpy(hidden + (size_t)w->perm[b] * H, w->h_p + (size_t)b * H, sizeof(float) * H);
 }
 
 void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl_gru4rec_work *w,
@@ -89,6 +129,13 @@ void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl
     orl_gru_grads g = {
         orl_params_at(p, p->grad, ORL_GRU4REC_W_IH), orl_params_at(p, p->grad, ORL_GRU4REC_W_HH),
         orl_params_at(p, p->grad, ORL_GRU4REC_B_IH), orl_params_at(p, p->grad, ORL_GRU4REC_B_HH)};
+    if (w->perm) {
+        const size_t H = (size_t)d.hidden_dim;
+        for (int b = 0; b < batch; b++)
+            memcpy(w->h_p + (size_t)b * H, d_hidden + (size_t)w->perm[b] * H, sizeof(float) * H);
+        d_hidden = w->h_p;
+        lens = w->lens_p;
+    }
     orl_gru_backward(pool, w->dx, g, d_hidden, w->x, lens, weights_of(p), gru_dims(d, batch),
                      &w->cache);
     /* Only the steps the GRU ran carry gradient. */

@@ -34,9 +34,14 @@ void orl_gru4rec_init(orl_params *p, orl_gru4rec_dims d, orl_rng *rng);
 typedef struct orl_gru4rec_work {
     float *x;     /* [T x B x E] gathered embeddings, time-major */
     float *dx;    /* [T x B x E] */
-    int32_t *ids; /* [T x B] item ids, time-major */
+    int32_t *ids; /* [T x B] item ids, time-major, rows in GRU order */
     orl_gru_cache cache;
     int max_batch;
+    /* Rows reordered by decreasing length, dealt evenly over the pool's
+     * chunks, so that each GRU step runs only the histories still going
+     * (NULL perm: rows kept in order). perm[i] = the caller's row at GRU row i. */
+    int32_t *perm, *lens_p; /* [B] */
+    float *h_p;             /* [B x H] outputs / output gradients in GRU order */
 } orl_gru4rec_work;
 
 size_t orl_gru4rec_work_floats(orl_gru4rec_dims d, int max_batch);

@@ -21,16 +21,28 @@ static void adam_chunk(void *ctx, size_t begin, size_t end, int thread_index)
                     *restrict v = j->v;
     const float b1 = j->beta1, b2 = j->beta2, c1 = 1.0f - j->beta1, c2 = 1.0f - j->beta2;
     const float eps = j->eps, step = j->step_size, ibc2 = j->inv_sqrt_bc2;
-    for (size_t i = begin; i < end; i++) {
-        float g = grad[i];
-        float mi = b1 * m[i] + c1 * g;
-        float vi = b2 * v[i] + c2 * g * g;
-        m[i] = mi;
-        v[i] = vi;
-        value[i] -= step * mi / (sqrtf(vi) * ibc2 + eps);
+    /* One pass; clearing the gradient as it is read saves a second sweep
+     * over the largest buffer. */
+    if (j->zero_grad) {
+        for (size_t i = begin; i < end; i++) {
+            float g = grad[i];
+            grad[i] = 0.0f;
+            float mi = b1 * m[i] + c1 * g;
+            float vi = b2 * v[i] + c2 * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            value[i] -= step * mi / (sqrtf(vi) * ibc2 + eps);
+        }
+    } else {
+        for (size_t i = begin; i < end; i++) {
+            float g = grad[i];
+            float mi = b1 * m[i] + c1 * g;
+            float vi = b2 * v[i] + c2 * g * g;
+            m[i] = mi;
+            v[i] = vi;
+            value[i] -= step * mi / (sqrtf(vi) * ibc2 + eps);
+        }
     }
-    if (j->zero_grad)
-        for (size_t i = begin; i < end; i++) grad[i] = 0.0f;
 }
 
 orl_adam_config orl_adam_defaults(void)

@@ -47,6 +47,17 @@ typedef struct gru_job {
     int steps;
 } gru_job;
 
+/* Rows [0, n) of a chunk that still run at step t: up to the last row whose
+ * length exceeds t. With rows sorted by decreasing length (as gru4rec lays
+ * them out) that is exactly the live rows; otherwise a few finished rows are
+ * computed too, which is harmless. */
+static int live_rows(const int32_t *lens, int nb, int t)
+{
+    int n = nb;
+    while (n > 0 && lens[n - 1] <= t) n--;
+    return n;
+}
+
 static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
 {
     (void)thread_index;
@@ -58,15 +69,21 @@ static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     memset(c->h + (size_t)b0 * H, 0, sizeof(float) * (size_t)nb * H);
     for (int t = 0; t < j->steps; t++) {
         size_t row0 = (size_t)t * B + b0;
+        const int na = live_rows(j->lens + b0, nb, t);
+        /* Finished rows keep their state (the weight gradients read it). */
+        if (na < nb)
+            memcpy(c->h + (row0 + (size_t)B + na) * H, c->h + (row0 + na) * H,
+                   sizeof(float) * (size_t)(nb - na) * H);
+        if (na == 0) continue;
         float *gi = c->gi + row0 * H3;
-        orl_sgemm(0, 1, nb, H3, E, 1.0f, j->x + row0 * E, E, j->w.w_ih, E, 0.0f, gi, H3);
+        orl_sgemm(0, 1, na, H3, E, 1.0f, j->x + row0 * E, E, j->w.w_ih, E, 0.0f, gi, H3);
         const float *hp = c->h + row0 * H;
         float *hnext = c->h + (row0 + (size_t)B) * H;
         if (t > 0)
-            orl_sgemm(0, 1, nb, H3, H, 1.0f, hp, H, j->w.w_hh, H, 0.0f, work, H3);
+            orl_sgemm(0, 1, na, H3, H, 1.0f, hp, H, j->w.w_hh, H, 0.0f, work, H3);
         else
-            memset(work, 0, sizeof(float) * (size_t)nb * H3);
-        for (int b = 0; b < nb; b++) {
+            memset(work, 0, sizeof(float) * (size_t)na * H3);
+        for (int b = 0; b < na; b++) {
             float *gib = gi + (size_t)b * H3, *wk = work + (size_t)b * H3;
             float *g = c->gates + (row0 + b) * H3, *hn = c->hn + (row0 + b) * H;
             const float *hpb = hp + (size_t)b * H;
@@ -119,7 +136,15 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     for (int t = j->steps - 1; t >= 0; t--) {
         size_t row0 = (size_t)t * B + b0;
         float *dgi = c->gi + row0 * H3, *dgh = c->dgh + row0 * H3;
-        for (int b = 0; b < nb; b++) {
+        /* Rows finished before step t carry no gradient through it. */
+        const int na = live_rows(j->lens + b0, nb, t);
+        if (na < nb) {
+            memset(dgi + (size_t)na * H3, 0, sizeof(float) * (size_t)(nb - na) * H3);
+            memset(dgh + (size_t)na * H3, 0, sizeof(float) * (size_t)(nb - na) * H3);
+            if (j->d_x) memset(j->d_x + (row0 + na) * E, 0, sizeof(float) * (size_t)(nb - na) * E);
+        }
+        if (na == 0) continue;
+        for (int b = 0; b < na; b++) {
             float *dhb = dh + (size_t)b * H;
             if (j->lens[b0 + b] - 1 == t)
                 orl_vec_add(dhb, j->d_out + (size_t)(b0 + b) * H, (size_t)H);
@@ -140,9 +165,9 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
                 dhb[k] = dhv * z;
             }
         }
-        if (t > 0) orl_sgemm(0, 0, nb, H, H3, 1.0f, dgh, H3, j->w.w_hh, H, 1.0f, dh, H);
+        if (t > 0) orl_sgemm(0, 0, na, H, H3, 1.0f, dgh, H3, j->w.w_hh, H, 1.0f, dh, H);
         if (j->d_x)
-            orl_sgemm(0, 0, nb, E, H3, 1.0f, dgi, H3, j->w.w_ih, E, 0.0f, j->d_x + row0 * E, E);
+            orl_sgemm(0, 0, na, E, H3, 1.0f, dgi, H3, j->w.w_ih, E, 0.0f, j->d_x + row0 * E, E);
     }
 }
 

@@ -29,6 +29,7 @@ size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads)
 typedef struct ce_job {
     const float *h, *w, *b;
     const int32_t *targets;
+    const float *row_w; /* per-row loss weights or NULL (all 1) */
     orl_ce_dims d;
     float *d_h, *d_w, *d_b;
     float *lse;   /* [B] after pass 1 */
@@ -113,9 +114,10 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
         logits_tile(j, s.tile, i0, nt);
         for (int r = 0; r < B; r++) {
             float *z = s.tile + (size_t)r * nt;
-            orl_vec_exp_bias_scale(z, j->b + i0, (size_t)nt, j->lse[r], inv_b);
+            float scale = j->row_w ? inv_b * j->row_w[r] : inv_b;
+            orl_vec_exp_bias_scale(z, j->b + i0, (size_t)nt, j->lse[r], scale);
             size_t a = (size_t)j->targets[r];
-            if (a >= i0 && a < i0 + (size_t)nt) z[a - i0] -= inv_b;
+            if (a >= i0 && a < i0 + (size_t)nt) z[a - i0] -= scale;
         }
         if (j->d_b) {
             float *db = j->d_b + i0;
@@ -132,36 +134,56 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
     if (first && j->want_dh) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
 }
 
-float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
-                     const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
-                     float *scratch)
+static ce_job job_of(orl_pool *pool, const float *h, const float *w, const float *b,
+                     const int32_t *targets, const float *row_w, orl_ce_dims d, float *d_h,
+                     float *d_w, float *d_b, float *scratch)
+{
+    ce_job j = {h,
+                w,
+                b,
+                targets,
+                row_w,
+                d,
+                d_h,
+                d_w,
+                d_b,
+                scratch,
+                scratch + round16((size_t)d.batch),
+                orl_pool_threads(pool),
+                d_h != NULL};
+    return j;
+}
+
+static size_t tile_count(orl_ce_dims d)
+{
+    return ((size_t)d.n_items + ORL_CE_TILE - 1) / ORL_CE_TILE;
+}
+
+float orl_softmax_ce_forward(orl_pool *pool, const float *h, const float *w, const float *b,
+                             const int32_t *targets, orl_ce_dims d, float *scratch,
+                             float *out_row_loss)
 {
     const int B = d.batch, H = d.hidden;
-    int threads = orl_pool_threads(pool);
-    size_t tiles = ((size_t)d.n_items + ORL_CE_TILE - 1) / ORL_CE_TILE;
+    ce_job j = job_of(pool, h, w, b, targets, NULL, d, NULL, NULL, NULL, scratch);
     /* With fewer tiles than threads some threads idle; their accumulators
-     * stay neutral (max -inf, sum 0, d_h 0). */
-    ce_job j = {h,       w,          b,   targets, d,
-                d_h,     d_w,        d_b, scratch, scratch + round16((size_t)B),
-                threads, d_h != NULL};
-    for (int t = 0; t < threads; t++) {
+     * stay neutral (max -inf, sum 0). */
+    for (int t = 0; t < j.threads; t++) {
         thread_space s = space_of(&j, t);
         for (int r = 0; r < B; r++) {
             s.max[r] = -INFINITY;
             s.sum[r] = 0.0f;
         }
-        if (d_h) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
     }
-    orl_pool_parallel_for(pool, tiles, pass1, &j);
+    orl_pool_parallel_for(pool, tile_count(d), pass1, &j);
     double loss = 0.0;
     for (int r = 0; r < B; r++) {
         float M = -INFINITY;
-        for (int t = 0; t < threads; t++) {
+        for (int t = 0; t < j.threads; t++) {
             float m = space_of(&j, t).max[r];
             M = m > M ? m : M;
         }
         double sum = 0.0;
-        for (int t = 0; t < threads; t++) {
+        for (int t = 0; t < j.threads; t++) {
             thread_space s = space_of(&j, t);
             if (s.sum[r] > 0.0f) sum += (double)s.sum[r] * exp((double)(s.max[r] - M));
         }
@@ -170,15 +192,37 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
         size_t a = (size_t)targets[r];
         float za = b[a];
         for (int k = 0; k < H; k++) za += h[(size_t)r * H + k] * w[a * H + k];
-        loss += (double)lse - (double)za;
-    }
-    /* A non-finite loss leaves the gradients untouched (the step is refused). */
-    if ((d_h || d_w || d_b) && isfinite(loss)) {
-        orl_pool_parallel_for(pool, tiles, pass2, &j);
-        if (d_h) {
-            memcpy(d_h, space_of(&j, 0).dh, sizeof(float) * (size_t)B * H);
-            for (int t = 1; t < threads; t++) orl_vec_add(d_h, space_of(&j, t).dh, (size_t)B * H);
-        }
+        double row = (double)lse - (double)za;
+        if (out_row_loss) out_row_loss[r] = (float)row;
+        loss += row;
     }
     return (float)(loss / B);
+}
+
+void orl_softmax_ce_backward(orl_pool *pool, const float *h, const float *w, const float *b,
+                             const int32_t *targets, const float *row_weights, orl_ce_dims d,
+                             float *d_h, float *d_w, float *d_b, float *scratch)
+{
+    const int B = d.batch, H = d.hidden;
+    ce_job j = job_of(pool, h, w, b, targets, row_weights, d, d_h, d_w, d_b, scratch);
+    /* Threads that get no tile must contribute a zero d_h. */
+    if (d_h)
+        for (int t = 0; t < j.threads; t++)
+            memset(space_of(&j, t).dh, 0, sizeof(float) * (size_t)B * H);
+    orl_pool_parallel_for(pool, tile_count(d), pass2, &j);
+    if (d_h) {
+        memcpy(d_h, space_of(&j, 0).dh, sizeof(float) * (size_t)B * H);
+        for (int t = 1; t < j.threads; t++) orl_vec_add(d_h, space_of(&j, t).dh, (size_t)B * H);
+    }
+}
+
+float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
+                     const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
+                     float *scratch)
+{
+    float loss = orl_softmax_ce_forward(pool, h, w, b, targets, d, scratch, NULL);
+    /* A non-finite loss leaves the gradients untouched (the step is refused). */
+    if ((d_h || d_w || d_b) && isfinite(loss))
+        orl_softmax_ce_backward(pool, h, w, b, targets, NULL, d, d_h, d_w, d_b, scratch);
+    return loss;
 }

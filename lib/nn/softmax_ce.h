@@ -36,4 +36,17 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
                      const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
                      float *scratch);
 
+/* The same in two calls, for losses whose row weights depend on the row
+ * losses (SAC, SA2C). Forward (pass 1): returns the mean CE, writes each row's
+ * CE (logsumexp - z_a) to out_row_loss [B] (may be NULL) and keeps the row
+ * logsumexps in `scratch`. Backward (pass 2), after a forward with the same
+ * inputs and scratch: the gradients of sum_b row_weights[b] * ce_b / B
+ * (row_weights NULL = all 1), overwriting d_h, d_w, d_b (each may be NULL). */
+float orl_softmax_ce_forward(orl_pool *pool, const float *h, const float *w, const float *b,
+                             const int32_t *targets, orl_ce_dims d, float *scratch,
+                             float *out_row_loss);
+void orl_softmax_ce_backward(orl_pool *pool, const float *h, const float *w, const float *b,
+                             const int32_t *targets, const float *row_weights, orl_ce_dims d,
+                             float *d_h, float *d_w, float *d_b, float *scratch);
+
 #endif

@@ -20,15 +20,24 @@
 /* exp by range reduction x = k ln2 + r, |r| <= ln2/2, and a degree-6
  * polynomial for e^r; 2^k is built in the exponent bits. Written so that GCC
  * vectorises it inside the loops below (no branches, no libm calls). */
-static inline float exp_core(float x)
+/* Forced inline: GCC would not inline it into the target_clones loops, so
+ * every element was a call and none of the exp loops vectorised. */
+#if defined(__GNUC__)
+#define ORL_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define ORL_ALWAYS_INLINE inline
+#endif
+static ORL_ALWAYS_INLINE float exp_core(float x)
 {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
-    const float shifter = 12582912.0f; /* 1.5 * 2^23: rounds to nearest integer */
-    float t = x * 1.44269504088896341f + shifter;
-    int32_t ki;
-    memcpy(&ki, &t, sizeof ki);
-    float k = t - shifter;
+    /* k = round(x / ln2) by truncating a positive value (x / ln2 + 127.5 >= 2
+     * after the clamp), which vectorises (cvttps2dq) and, unlike the
+     * "+ 1.5 * 2^23 - 1.5 * 2^23" rounding trick, survives the
+     * associative-math of this file (GCC folded that to k = x / ln2 and the
+     * function returned bare powers of two). ki is then the biased exponent. */
+    int32_t ki = (int32_t)(x * 1.44269504088896341f + 127.5f);
+    float k = (float)(ki - 127);
     float r = x - k * 0.693145751953125f;
     r = r - k * 1.428606765330187045e-06f;
     float p = 1.0f / 720.0f;
@@ -38,7 +47,7 @@ static inline float exp_core(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t e = (ki - 0x4B400000 + 127) << 23;
+    int32_t e = ki << 23;
     float s;
     memcpy(&s, &e, sizeof s);
     return p * s;

@@ -6,7 +6,7 @@
 
 #include <stddef.h>
 
-/* exp(x) to ~2 ulp for x in [-87, 88]; smaller x gives ~0 (no denormals). */
+/* exp(x) to ~5e-6 relative for x in [-87, 88]; smaller x gives ~0 (no denormals). */
 float orl_fast_expf(float x);
 
 /* max_j (z[j] + b[j]); b may be NULL. */

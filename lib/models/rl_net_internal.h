@@ -1,0 +1,60 @@
+/* The rl_net struct and its loss, shared by rl_net*.c and the tests only. */
+#ifndef ORL_MODELS_RL_NET_INTERNAL_H
+#define ORL_MODELS_RL_NET_INTERNAL_H
+
+#include "core/pool.h"
+#include "core/rng.h"
+#include "models/gru4rec.h"
+#include "models/rl_net.h"
+#include "models/sl_net_internal.h"
+
+/* One batch of transitions, already validated. */
+typedef struct orl_rl_inputs {
+    const int32_t *states, *lens, *actions;
+    const float *rewards;
+    const int32_t *next_states, *next_lens;
+    const uint8_t *done;
+    const float *behaviour; /* [B] or NULL */
+    int batch;
+} orl_rl_inputs;
+
+struct orl_rl_net {
+    orl_rl_net_config cfg;
+    orl_gru4rec_dims enc;
+    orl_params qn[2];     /* QN_1, QN_2: value, grad, first Adam's moments */
+    float *m2[2], *v2[2]; /* SA2C second Adam's moments (NULL otherwise) */
+    int64_t step2[2];     /* its step counts */
+    int64_t steps;        /* steps of the pair */
+    orl_pool *pool;
+    orl_rng coin, neg_rng;
+    float *behaviour; /* [I] item table or NULL */
+    orl_rl_net_timing *timing;
+    struct orl_sl_net view_ce, view_q; /* QN_1 as an sl_net, CE or Q head */
+
+    float *block;             /* the training workspace, sized once for max_batch */
+    orl_gru4rec_work work;    /* main network on s, kept for the backward pass */
+    orl_gru4rec_work work_ng; /* encodes without gradient */
+    float *h, *d_h, *h_aux;   /* [B x H] */
+    float *ce_scratch, *argmax_scratch;
+    int32_t *q_idx;             /* [B x (1 + K)]: the action, then the negatives */
+    float *q_val, *q_grad;      /* [B x (1 + K)] Q_main(s, .) at q_idx, dL/dQ */
+    int32_t *a_star, *a_star_c; /* argmax_a Q_main(s', a), argmax_a Q_main(s, a) */
+    float *q_tp1, *q_tc;        /* Q_target(s', a*), Q_target(s, a*_c) */
+    float *y, *y_neg;           /* TD targets of the action and of the negatives */
+    float *row_ce, *ce_w;       /* per-row CE and the CE row weights used */
+    int32_t *neg;               /* [B x K] */
+};
+
+/* Loss of the batch with network `main_net` updated and the other as target,
+ * in `phase` (0 plain / warm-up, 1 weighted). neg [B x n_neg] or NULL for
+ * algorithms without negatives. fixed_ce_weights [B]: when not NULL, the CE
+ * row weights to use instead of the computed (stop-gradient) ones (for
+ * gradient checks). Gradients are ADDED to qn[main_net].grad, which must be
+ * zero. ORL_OK, or ORL_E_NUMERIC with no gradient written. */
+int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_inputs *in,
+                         const int32_t *neg, const float *fixed_ce_weights, orl_rl_losses *out);
+
+/* Fills neg [B x K] with uniform ids in [0, I) different from each action. */
+void orl_rl_net_sample_negatives(orl_rl_net *net, const int32_t *actions, int batch, int32_t *neg);
+
+#endif

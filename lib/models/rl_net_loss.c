@@ -1,0 +1,172 @@
+/* The SQN / SAC / SNQN / SA2C loss of one batch and its gradient, as the
+ * reference sqn_torch.py --impl fast: Q values that are only gathered are row
+ * dot products; the full-catalogue work is the CE head (fused softmax-CE) and
+ * the argmax of the main network's Q head (tiled, never stored). */
+#include <math.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/error.h"
+#include "models/ce_head.h"
+#include "models/q_head.h"
+#include "models/rl_net_internal.h"
+#include "nn/linear_argmax.h"
+#include "nn/linear_rows.h"
+#include "nn/softmax_ce.h"
+
+typedef struct head_ptrs {
+    const float *ce_w, *ce_b, *q_w, *q_b;
+} head_ptrs;
+
+static head_ptrs heads_of(const orl_params *p)
+{
+    head_ptrs h = {
+        orl_params_at(p, p->value, ORL_CE_HEAD_W), orl_params_at(p, p->value, ORL_CE_HEAD_B),
+        orl_params_at(p, p->value, ORL_Q_HEAD_W), orl_params_at(p, p->value, ORL_Q_HEAD_B)};
+    return h;
+}
+
+/* out[b] = Q_target(x_b, argmax_a Q_main(h_main_b, a)): the double-Q value.
+ * x is encoded by the target network into net->h_aux. */
+static void double_q(orl_rl_net *net, const orl_params *main, const orl_params *tgt,
+                     const float *h_main, const int32_t *x, const int32_t *x_lens, int B,
+                     int32_t *a_star, float *out)
+{
+    const int H = net->cfg.hidden_dim, I = net->cfg.n_items;
+    head_ptrs hm = heads_of(main), ht = heads_of(tgt);
+    orl_linear_argmax(net->pool, h_main, hm.q_w, hm.q_b, B, H, I, a_star, NULL,
+                      net->argmax_scratch);
+    orl_gru4rec_forward(net->pool, tgt, net->enc, &net->work_ng, x, x_lens, B, net->h_aux);
+    orl_linear_rows_forward(out, net->h_aux, ht.q_w, ht.q_b, a_star,
+                            (orl_linear_rows_dims){B, 1, H});
+}
+
+/* Adds the time since *t0 to *acc (when timing) and restarts the clock. */
+static void lap(const orl_rl_net *net, double *acc, double *t0)
+{
+    if (!net->timing) return;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    double t = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+    *acc += t - *t0;
+    *t0 = t;
+}
+
+static float clampf(float x, float lo, float hi)
+{
+    return x < lo ? lo : (x > hi ? hi : x);
+}
+
+int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_inputs *in,
+                         const int32_t *neg, const float *fixed_ce_weights, orl_rl_losses *out)
+{
+    const orl_rl_net_config *c = &net->cfg;
+    const int B = in->batch, H = c->hidden_dim, I = c->n_items;
+    const int K = neg ? c->n_neg : 0, K1 = K + 1;
+    orl_params *pm = &net->qn[main_net];
+    const orl_params *pt = &net->qn[1 - main_net];
+    head_ptrs hm = heads_of(pm);
+    const orl_ce_dims ced = {B, H, I};
+    const orl_linear_rows_dims qd = {B, K1, H};
+
+    orl_rl_net_timing unused, *tm = net->timing ? net->timing : &unused;
+    double t0 = 0.0, start = 0.0;
+    lap(net, &start, &t0);
+
+    /* ---- forward: main network on s ---- */
+    orl_gru4rec_forward(net->pool, pm, net->enc, &net->work, in->states, in->lens, B, net->h);
+    lap(net, &tm->encode_fwd, &t0);
+    float ce_mean = orl_softmax_ce_forward(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions, ced,
+                                           net->ce_scratch, net->row_ce);
+    for (int b = 0; b < B; b++) {
+        net->q_idx[(size_t)b * K1] = in->actions[b];
+        for (int j = 0; j < K; j++) net->q_idx[(size_t)b * K1 + 1 + j] = neg[(size_t)b * K + j];
+    }
+    orl_linear_rows_forward(net->q_val, net->h, hm.q_w, hm.q_b, net->q_idx, qd);
+    lap(net, &tm->ce_fwd, &t0);
+
+    /* ---- targets (no gradient) ---- */
+    /* s': the main network picks the action, the target network values it. */
+    orl_gru4rec_forward(net->pool, pm, net->enc, &net->work_ng, in->next_states, in->next_lens, B,
+                        net->d_h); /* d_h is free until the backward pass */
+    double_q(net, pm, pt, net->d_h, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
+    for (int b = 0; b < B; b++)
+        net->y[b] = in->rewards[b] + c->gamma * (in->done[b] ? 0.0f : 1.0f) * net->q_tp1[b];
+    if (K) {
+        /* Negatives: the current state is their next state, no done mask. */
+        double_q(net, pm, pt, net->h, in->states, in->lens, B, net->a_star_c, net->q_tc);
+        for (int b = 0; b < B; b++) net->y_neg[b] = c->r_neg + c->gamma * net->q_tc[b];
+    }
+    lap(net, &tm->targets, &t0);
+
+    /* ---- per-row losses, CE weights, dL/dQ ---- */
+    const int sa2c = c->algorithm == ORL_RL_SA2C, sac = c->algorithm == ORL_RL_SAC;
+    const float q_coef = (phase && sa2c) ? c->weight : 1.0f;
+    const float inv_b = 1.0f / (float)B;
+    double tot = 0.0, td_sum = 0.0, tdn_sum = 0.0, q_sum = 0.0, w_sum = 0.0;
+    for (int b = 0; b < B; b++) {
+        const float *q = net->q_val + (size_t)b * K1;
+        float *g = net->q_grad + (size_t)b * K1;
+        float diff = net->y[b] - q[0];
+        float td = 0.5f * diff * diff, tdn = 0.0f, qn_sum = 0.0f;
+        g[0] = -q_coef * diff * inv_b;
+        for (int j = 1; j < K1; j++) {
+            float dn = net->y_neg[b] - q[j];
+            tdn += 0.5f * dn * dn;
+            qn_sum += q[j];
+            g[j] = -q_coef * dn * inv_b;
+        }
+        float w = 1.0f;
+        if (fixed_ce_weights) {
+            w = fixed_ce_weights[b];
+        } else if (phase && sac) {
+            w = q[0];
+        } else if (phase && sa2c) {
+            float adv = q[0] - (q[0] + qn_sum) / (float)K1;
+            adv = clampf(adv, c->adv_clip_lo, c->adv_clip_hi);
+            float ips = 1.0f;
+            const float *beta = in->behaviour ? in->behaviour : net->behaviour;
+            if (c->ips_smooth > 0.0f && beta) {
+                float prob = expf(-net->row_ce[b]);
+                float ratio = prob / (in->behaviour ? beta[b] : beta[in->actions[b]]);
+                ips = powf(clampf(ratio, c->ips_clip_lo, c->ips_clip_hi), c->ips_smooth);
+            }
+            w = adv * ips;
+        }
+        net->ce_w[b] = w;
+        tot += (double)q_coef * ((double)td + tdn) + (double)w * net->row_ce[b];
+        td_sum += td;
+        tdn_sum += tdn;
+        q_sum += q[0];
+        w_sum += w;
+    }
+    float total = (float)(tot / B);
+    if (!isfinite(total) || !isfinite(ce_mean))
+        return orl_fail(ORL_E_NUMERIC, "rl_net: the loss is not finite (CE %g, total %g)",
+                        (double)ce_mean, (double)total);
+
+    /* ---- backward into the main network ---- */
+    const int weighted = fixed_ce_weights || phase;
+    orl_softmax_ce_backward(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions,
+                            weighted ? net->ce_w : NULL, ced, net->d_h,
+                            orl_params_at(pm, pm->grad, ORL_CE_HEAD_W),
+                            orl_params_at(pm, pm->grad, ORL_CE_HEAD_B), net->ce_scratch);
+    orl_linear_rows_backward(net->d_h, orl_params_at(pm, pm->grad, ORL_Q_HEAD_W),
+                             orl_params_at(pm, pm->grad, ORL_Q_HEAD_B), net->q_grad, net->h, hm.q_w,
+                             net->q_idx, qd);
+    lap(net, &tm->head_bwd, &t0);
+    orl_gru4rec_backward(net->pool, pm, net->enc, &net->work, in->lens, B, net->d_h);
+    lap(net, &tm->encode_bwd, &t0);
+
+    if (out) {
+        out->total = total;
+        out->ce = ce_mean;
+        out->td = (float)(td_sum / B);
+        out->td_neg = (float)(tdn_sum / B);
+        out->q_sa = (float)(q_sum / B);
+        out->ce_weight = (float)(w_sum / B);
+        out->main_net = main_net;
+        out->phase = phase;
+    }
+    return ORL_OK;
+}

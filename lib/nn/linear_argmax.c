@@ -1,0 +1,99 @@
+#include "nn/linear_argmax.h"
+
+#include <math.h>
+
+#include "core/blas.h"
+#include "nn/vmath.h"
+
+static size_t round16(size_t n)
+{
+    return (n + 15) & ~(size_t)15;
+}
+
+static size_t thread_floats(int batch)
+{
+    return round16((size_t)batch * ORL_ARGMAX_TILE) + 2 * round16((size_t)batch);
+}
+
+size_t orl_linear_argmax_scratch_floats(int batch, int threads)
+{
+    return (size_t)threads * thread_floats(batch);
+}
+
+typedef struct argmax_job {
+    const float *h, *w, *bias;
+    int batch, hidden, n_out;
+    float *scratch;
+} argmax_job;
+
+typedef struct argmax_space {
+    float *tile, *best;
+    int32_t *idx;
+} argmax_space;
+
+static argmax_space space_of(const argmax_job *j, int t)
+{
+    float *p = j->scratch + (size_t)t * thread_floats(j->batch);
+    argmax_space s;
+    s.tile = p;
+    s.best = p + round16((size_t)j->batch * ORL_ARGMAX_TILE);
+    s.idx = (int32_t *)(void *)(s.best + round16((size_t)j->batch));
+    return s;
+}
+
+static void argmax_tiles(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    const argmax_job *j = ctx;
+    argmax_space s = space_of(j, thread_index);
+    const int B = j->batch, H = j->hidden;
+    size_t lo = begin * ORL_ARGMAX_TILE, hi = end * ORL_ARGMAX_TILE;
+    if (hi > (size_t)j->n_out) hi = (size_t)j->n_out;
+    for (size_t i0 = lo; i0 < hi; i0 += ORL_ARGMAX_TILE) {
+        int nt = (int)(hi - i0 < ORL_ARGMAX_TILE ? hi - i0 : ORL_ARGMAX_TILE);
+        orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, j->w + i0 * (size_t)H, H, 0.0f, s.tile, nt);
+        const float *bt = j->bias ? j->bias + i0 : NULL;
+        for (int r = 0; r < B; r++) {
+            const float *z = s.tile + (size_t)r * nt;
+            /* Vectorised max first; the index scan only when the row improves. */
+            float m = orl_vec_max_bias(z, bt, (size_t)nt);
+            if (!(m > s.best[r])) continue;
+            for (int c = 0; c < nt; c++)
+                if (z[c] + (bt ? bt[c] : 0.0f) == m) {
+                    s.best[r] = m;
+                    s.idx[r] = (int32_t)(i0 + (size_t)c);
+                    break;
+                }
+        }
+    }
+}
+
+void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const float *bias, int batch,
+                       int hidden, int n_out, int32_t *out_idx, float *out_max, float *scratch)
+{
+    argmax_job j = {h, w, bias, batch, hidden, n_out, scratch};
+    int threads = orl_pool_threads(pool);
+    for (int t = 0; t < threads; t++) {
+        argmax_space s = space_of(&j, t);
+        for (int r = 0; r < batch; r++) {
+            s.best[r] = -INFINITY;
+            s.idx[r] = -1;
+        }
+    }
+    size_t tiles = ((size_t)n_out + ORL_ARGMAX_TILE - 1) / ORL_ARGMAX_TILE;
+    orl_pool_parallel_for(pool, tiles, argmax_tiles, &j);
+    /* Thread k holds lower item ids than thread k + 1: a strict > keeps the
+     * lower index on ties. */
+    for (int r = 0; r < batch; r++) {
+        float best = -INFINITY;
+        int32_t idx = -1;
+        for (int t = 0; t < threads; t++) {
+            argmax_space s = space_of(&j, t);
+            if (s.idx[r] >= 0 && (idx < 0 || s.best[r] > best)) {
+                best = s.best[r];
+                idx = s.idx[r];
+            }
+        }
+        out_idx[r] = idx < 0 ? 0 : idx;
+        if (out_max) out_max[r] = idx < 0 ? NAN : best;
+    }
+}

@@ -1,0 +1,25 @@
+/* The row-wise argmax of a linear layer's outputs over a large output set
+ * (argmax_a Q(s, a) over the catalogue for the double-Q target) without
+ * holding the B x n_out matrix: outputs are computed in tiles of
+ * ORL_ARGMAX_TILE that stay in cache, tiles are split over the pool, and each
+ * thread keeps a running best per row. Ties go to the lower index (as
+ * torch.max on CPU); NaN outputs are never chosen (a row of NaNs gives 0). */
+#ifndef ORL_NN_LINEAR_ARGMAX_H
+#define ORL_NN_LINEAR_ARGMAX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/pool.h"
+
+enum { ORL_ARGMAX_TILE = 512 };
+
+/* Floats of scratch (64-byte aligned) for `batch` rows and `threads` threads. */
+size_t orl_linear_argmax_scratch_floats(int batch, int threads);
+
+/* out_idx[b] = argmax_i (h[b] . w[i] + bias[i]) over i < n_out, out_max[b]
+ * the maximum (may be NULL). h [B x H], w [n_out x H]; bias may be NULL. */
+void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const float *bias, int batch,
+                       int hidden, int n_out, int32_t *out_idx, float *out_max, float *scratch);
+
+#endif
