@@ -28,22 +28,41 @@ int cmd_eval(int argc, char **argv)
         orl_model_free(m);
         return rc;
     }
-    orl_eval_result r = {.struct_size = sizeof r};
-    int status = orl_model_evaluate(m, ds, (int32_t)threads, &r);
-    if (status != ORL_OK) {
-        rc = cli_fail("evaluation");
-    } else if (cli_flag(argc, argv, "--json")) {
-        char buf[2048], info[4096];
+    /* Every head the model has: RL models carry a supervised and a Q head. */
+    uint32_t heads = 1, active = 0;
+    orl_model_head_count(m, &heads);
+    orl_model_head(m, &active);
+    int json = cli_flag(argc, argv, "--json");
+    if (json) {
+        char info[4096];
         size_t len;
-        orl_eval_result_json(&r, buf, sizeof buf, &len);
         if (orl_model_info_json(m, info, sizeof info, &len) != ORL_OK) strcpy(info, "null");
-        printf("{\"model\":%s,\"metrics\":%s}\n", info, buf);
-    } else {
-        cli_print_eval(stdout, "metrics (every step ranks the whole catalogue):", &r);
-        if (r.unknown_targets)
-            printf("  %llu steps had an item the model does not know (counted as misses)\n",
-                   (unsigned long long)r.unknown_targets);
+        printf("{\"model\":%s,\"heads\":{", info);
     }
+    for (uint32_t h = 0; h < heads && rc == 0; h++) {
+        orl_model *mh = NULL;
+        orl_eval_result r = {.struct_size = sizeof r};
+        const char *name = h == ORL_HEAD_Q ? "q" : "supervised";
+        if (orl_model_with_head(m, h, &mh) != ORL_OK ||
+            orl_model_evaluate(mh, ds, (int32_t)threads, &r) != ORL_OK) {
+            rc = cli_fail("evaluation");
+        } else if (json) {
+            char buf[2048];
+            size_t len;
+            orl_eval_result_json(&r, buf, sizeof buf, &len);
+            printf("%s\"%s\":%s", h ? "," : "", name, buf);
+        } else {
+            char title[128];
+            snprintf(title, sizeof title, "%s head%s (every step ranks the whole catalogue):", name,
+                     h == active ? ", the model's default" : "");
+            cli_print_eval(stdout, title, &r);
+            if (r.unknown_targets)
+                printf("  %llu steps had an item the model does not know (counted as misses)\n",
+                       (unsigned long long)r.unknown_targets);
+        }
+        orl_model_free(mh);
+    }
+    if (json && rc == 0) printf("}}\n");
     orl_dataset_free(ds);
     orl_model_free(m);
     return rc;

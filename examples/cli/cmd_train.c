@@ -180,6 +180,16 @@ int cmd_train(int argc, char **argv)
         printf("saved %s\n", out);
         if (test)
             cli_print_eval(stdout, "test metrics (every step ranks the whole catalogue):", &res);
+        /* RL models also carry a Q head: show how it ranks. */
+        uint32_t heads = 1, active = 0;
+        orl_model_head_count(model, &heads);
+        orl_model_head(model, &active);
+        orl_model *other = NULL;
+        orl_eval_result ores = {.struct_size = sizeof ores};
+        if (test && heads == 2 && orl_model_with_head(model, 1 - active, &other) == ORL_OK &&
+            orl_model_evaluate(other, test, (int32_t)threads, &ores) == ORL_OK)
+            cli_print_eval(stdout, active ? "the supervised head:" : "the Q head:", &ores);
+        orl_model_free(other);
     }
     status = 0;
 done:

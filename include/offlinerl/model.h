@@ -34,6 +34,12 @@ typedef struct orl_eval_result {
     uint64_t unknown_targets; /**< Steps whose target item the model does not know (misses). */
 } orl_eval_result;
 
+/** The heads a model can score with. */
+typedef enum orl_head {
+    ORL_HEAD_SUPERVISED = 0, /**< The supervised (cross-entropy) head: the default policy. */
+    ORL_HEAD_Q = 1           /**< The Q head of models trained with reinforcement learning. */
+} orl_head;
+
 /**
  * @brief Release a model. NULL is accepted.
  * @param model The model; no other call may be using it.
@@ -51,6 +57,41 @@ ORL_API void orl_model_free(orl_model *model);
  * @since 0.1.0
  */
 ORL_API int orl_model_item_count(const orl_model *model, uint64_t *out_count);
+
+/**
+ * @brief How many heads the model has: 1 (supervised only) or 2 (also a Q head).
+ * @param model The model.
+ * @param[out] out_count 1 or 2.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_head_count(const orl_model *model, uint32_t *out_count);
+
+/**
+ * @brief The head this model scores with (one of ::orl_head).
+ * @param model The model.
+ * @param[out] out_head #ORL_HEAD_SUPERVISED or #ORL_HEAD_Q.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_head(const orl_model *model, uint32_t *out_head);
+
+/**
+ * @brief A new model that scores with another head of the same network.
+ *
+ * Models stay immutable: this copies the model and swaps the head it scores with. Both
+ * heads travel with the copy (and with a saved file).
+ * @param model The model.
+ * @param head One of ::orl_head.
+ * @param[out] out The new model; release with orl_model_free(). Untouched on failure.
+ * @return #ORL_OK; #ORL_E_OUT_OF_RANGE (not a head); #ORL_E_NOT_FOUND (the model has no
+ *         such head); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.1.0
+ */
+ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model **out);
 
 /**
  * @brief Top-K items of the whole catalogue for a history of integer item keys.

@@ -243,6 +243,23 @@ ORL_API int orl_sim_rollout(const orl_sim *sim, orl_sim_policy_fn policy_fn, voi
                             uint64_t n_sessions, uint64_t seed, orl_sim_rollout_result *out_result);
 
 /**
+ * @brief True value of a trained model, rolled out as orl_sim_rollout() does.
+ *
+ * At each step the model scores every simulator item (keys 0 .. n_items-1) for the session's
+ * history; items the model never saw rank last.
+ * @param sim The simulator (not modified).
+ * @param model A model trained on this simulator's logs (integer item keys).
+ * @param n_sessions Sessions to roll out, 2 .. 2^32.
+ * @param seed Seed of the rollout's sessions: the same seed shows every policy the same users.
+ * @param out_result Its `struct_size` must be set; receives the result. Untouched on failure.
+ * @return As orl_sim_rollout(); #ORL_E_INVALID_ARGUMENT for a string-keyed model.
+ * @par Thread-safety Safe concurrently with other rollouts on the same @p sim and @p model.
+ * @since 0.1.0
+ */
+ORL_API int orl_sim_rollout_model(const orl_sim *sim, const orl_model *model, uint64_t n_sessions,
+                                  uint64_t seed, orl_sim_rollout_result *out_result);
+
+/**
  * @brief True value of the logging policy itself (the behaviour in the logs).
  * @param sim The simulator.
  * @param n_sessions Sessions to roll out, 2 .. 2^32.

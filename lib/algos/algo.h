@@ -28,6 +28,7 @@ typedef struct orl_algo_context {
     int threads;
     const double *settings;       /* this class's settings, in its table's order */
     const float *item_popularity; /* n_items training frequencies (sum 1), for IPS-style terms */
+    uint64_t total_steps;         /* steps the whole fit will take */
 } orl_algo_context;
 
 /* Losses of one step (NaN where an algorithm has no such term). */

@@ -3,9 +3,10 @@
 
 #include "algos/algo.h"
 
-extern const orl_algo_class orl_algo_sl;
+extern const orl_algo_class orl_algo_sl, orl_algo_sqn, orl_algo_sac, orl_algo_snqn, orl_algo_sa2c;
 
-static const orl_algo_class *const classes[] = {&orl_algo_sl};
+static const orl_algo_class *const classes[] = {&orl_algo_sl, &orl_algo_sqn, &orl_algo_sac,
+                                                &orl_algo_snqn, &orl_algo_sa2c};
 
 const orl_algo_class *orl_algo_find(const char *name)
 {
@@ -16,5 +17,5 @@ const orl_algo_class *orl_algo_find(const char *name)
 
 const char *orl_algo_names(void)
 {
-    return "sl";
+    return "sl, sqn, sac, snqn, sa2c";
 }

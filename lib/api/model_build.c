@@ -5,6 +5,8 @@
 #include "api/model_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "models/ce_head.h"
+#include "models/q_head.h"
 
 static orl_sl_net_config net_config(const orl_encoder_spec *enc, uint32_t n_items)
 {
@@ -48,8 +50,57 @@ size_t orl_model_weight_count(const orl_model *model)
     return orl_sl_net_params_const(model->net)->count;
 }
 
+size_t orl_model_head_floats(const orl_model *m)
+{
+    return (size_t)m->n_items * m->encoder.hidden_dim + m->n_items;
+}
+
+/* Copy rows x cols floats of tensor `name` of store p to dst. */
+static void copy_tensor_out(const orl_params *p, const char *name, float *dst)
+{
+    const orl_param_view *v = orl_params_find(p, name);
+    memcpy(dst, p->value + v->offset, sizeof(float) * v->rows * v->cols);
+}
+
+static void copy_tensor_in(orl_params *p, const char *name, const float *src)
+{
+    const orl_param_view *v = orl_params_find(p, name);
+    memcpy(p->value + v->offset, src, sizeof(float) * v->rows * v->cols);
+}
+
+/* Keep the policy's Q head (when it has one) as the model's other head. */
+static int take_q_head(orl_model *m, const orl_params *policy)
+{
+    const orl_param_view *w = orl_params_find(policy, ORL_Q_HEAD_W);
+    const orl_param_view *b = orl_params_find(policy, ORL_Q_HEAD_B);
+    if (!w || !b) return ORL_OK;
+    size_t n = orl_model_head_floats(m);
+    if (w->rows * w->cols + b->rows * b->cols != n)
+        return orl_fail(ORL_E_FORMAT, "model: the Q head has the wrong shape");
+    m->other_head = orl_malloc(sizeof(float) * n);
+    if (!m->other_head) return orl_fail(ORL_E_NOMEM, "model: out of memory");
+    m->other_head_count = n;
+    copy_tensor_out(policy, ORL_Q_HEAD_W, m->other_head);
+    copy_tensor_out(policy, ORL_Q_HEAD_B, m->other_head + w->rows * w->cols);
+    return ORL_OK;
+}
+
+int orl_model_set_other_head(orl_model *m, uint32_t head, const float *other, size_t count)
+{
+    if (count != orl_model_head_floats(m))
+        return orl_fail(ORL_E_FORMAT, "model: the second head has %zu values, expected %zu", count,
+                        orl_model_head_floats(m));
+    m->other_head = orl_malloc(sizeof(float) * count);
+    if (!m->other_head) return orl_fail(ORL_E_NOMEM, "model: out of memory");
+    memcpy(m->other_head, other, sizeof(float) * count);
+    m->other_head_count = count;
+    m->head = head;
+    return ORL_OK;
+}
+
 static void model_destroy(orl_model *m)
 {
+    orl_free(m->other_head);
     orl_sl_net_free(m->net);
     orl_keymap_free(&m->items);
     orl_free(m->item_text);
@@ -98,9 +149,10 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
     }
     if (s == ORL_OK) {
         orl_params *p = orl_sl_net_params(m->net);
-        if (policy)
+        if (policy) {
             s = copy_by_name(p, policy);
-        else if (p->count != n_weights)
+            if (s == ORL_OK) s = take_q_head(m, policy);
+        } else if (p->count != n_weights)
             s = orl_fail(ORL_E_FORMAT, "model: %zu weights given, the architecture has %zu",
                          n_weights, p->count);
         else
@@ -109,6 +161,73 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
     if (s != ORL_OK) {
         if (s == ORL_E_NOMEM || orl_last_status() == ORL_E_NOMEM) s = ORL_E_NOMEM;
         model_destroy(m);
+        return s;
+    }
+    *out = m;
+    return ORL_OK;
+}
+
+/* The active head's weights and bias, as one block, out of the net. */
+static void active_head_out(const orl_model *m, float *dst)
+{
+    const orl_params *p = orl_sl_net_params_const(m->net);
+    copy_tensor_out(p, ORL_CE_HEAD_W, dst);
+    copy_tensor_out(p, ORL_CE_HEAD_B, dst + (size_t)m->n_items * m->encoder.hidden_dim);
+}
+
+ORL_API int orl_model_head_count(const orl_model *model, uint32_t *out_count)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out_count);
+    *out_count = model->other_head ? 2 : 1;
+    return ORL_OK;
+}
+
+ORL_API int orl_model_head(const orl_model *model, uint32_t *out_head)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out_head);
+    *out_head = model->head;
+    return ORL_OK;
+}
+
+ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model **out)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out);
+    if (head != ORL_HEAD_SUPERVISED && head != ORL_HEAD_Q)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "orl_model_with_head: head %u is not a head", head);
+    if (head != model->head && !model->other_head)
+        return orl_fail(ORL_E_NOT_FOUND, "orl_model_with_head: this model has no %s head",
+                        head == ORL_HEAD_Q ? "Q" : "supervised");
+    const orl_params *p = orl_sl_net_params_const(model->net);
+    orl_model *m = NULL;
+    ORL_TRY(orl_model_build(&model->encoder, model->n_items, model->algorithm, model->config_json,
+                            &model->items, NULL, p->value, p->count, &m));
+    int s = ORL_OK;
+    if (model->other_head) {
+        size_t n = orl_model_head_floats(model);
+        float *active = orl_malloc(sizeof(float) * n);
+        if (!active) s = orl_fail(ORL_E_NOMEM, "orl_model_with_head: out of memory");
+        if (s == ORL_OK) {
+            active_head_out(model, active);
+            if (head == model->head) {
+                s = orl_model_set_other_head(m, head, model->other_head, n);
+            } else {
+                /* Swap: the other head scores, the active one waits. */
+                s = orl_model_set_other_head(m, head, active, n);
+                if (s == ORL_OK) {
+                    orl_params *mp = orl_sl_net_params(m->net);
+                    copy_tensor_in(mp, ORL_CE_HEAD_W, model->other_head);
+                    copy_tensor_in(mp, ORL_CE_HEAD_B,
+                                   model->other_head + (size_t)m->n_items * m->encoder.hidden_dim);
+                }
+            }
+        }
+        orl_free(active);
+    }
+    if (s != ORL_OK) {
+        orl_model_free(m);
         return s;
     }
     *out = m;

@@ -139,11 +139,30 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
     orl_keymap items;
     orl_keymap_init(&items);
     s = read_catalogue(r, n_items, &items);
+    orl_model *m = NULL;
     if (s == ORL_OK)
         s = orl_model_build(&enc, n_items, algo, config, &items, NULL, weights.data,
-                            (size_t)weights.count, out);
+                            (size_t)weights.count, &m);
     orl_keymap_free(&items);
-    return s;
+    /* A second head (models trained with a Q head); files without one have one head. */
+    uint32_t head = ORL_HEAD_SUPERVISED;
+    if (s == ORL_OK && orl_container_has(r, "head")) s = orl_container_get_u32(r, "head", &head);
+    if (s == ORL_OK && head > ORL_HEAD_Q)
+        s = orl_fail(ORL_E_FORMAT, "model file: bad head %u", head);
+    if (s == ORL_OK && orl_container_has(r, "other_head")) {
+        orl_blob_view other;
+        s = orl_container_get_blob_typed(r, "other_head", ORL_DTYPE_F32, UINT64_MAX, &other);
+        if (s == ORL_OK) s = orl_container_check_finite(r, "other_head");
+        if (s == ORL_OK) s = orl_model_set_other_head(m, head, other.data, (size_t)other.count);
+    } else if (s == ORL_OK && head != ORL_HEAD_SUPERVISED) {
+        s = orl_fail(ORL_E_FORMAT, "model file: scores with the Q head but has a single head");
+    }
+    if (s != ORL_OK) {
+        orl_model_free(m);
+        return s;
+    }
+    *out = m;
+    return ORL_OK;
 }
 
 ORL_API int orl_model_load(const char *path, orl_model **out)

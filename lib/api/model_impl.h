@@ -23,6 +23,12 @@ struct orl_model {
     char **item_text;  /* per id: its key as text (for the _str functions) */
     char *item_text_arena;
     orl_sl_net *net; /* inference only after construction */
+    /* Models trained with a Q head carry both heads: the net scores with `head`
+     * (ORL_HEAD_SUPERVISED or ORL_HEAD_Q) and the other one waits in other_head
+     * ([I x H] weights then [I] bias), for orl_model_with_head(). */
+    uint32_t head;
+    float *other_head;
+    size_t other_head_count;
 };
 
 /* Build a model from a policy's weights (copied) and a catalogue (copied):
@@ -37,6 +43,12 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
 
 /* The number of floats a model of this shape has (its weight blob). */
 size_t orl_model_weight_count(const orl_model *model);
+
+/* Floats of one head: weights [I x H] and bias [I]. */
+size_t orl_model_head_floats(const orl_model *model);
+
+/* Give a freshly built model its second head (copied) and say which is active. */
+int orl_model_set_other_head(orl_model *m, uint32_t head, const float *other, size_t count);
 
 /* Map a history of keys (int64 when str_keys is NULL) into one state row:
  * the last `window` known items, left-aligned, padded with n_items. Returns

@@ -317,7 +317,18 @@ static int export_model(const orl_trainer *t, orl_model **out)
     if (!config) return orl_fail(ORL_E_NOMEM, "exporting model: out of memory");
     orl_encoder_spec enc = t->encoder;
     enc.dropout = 0.0f;
-    int s = orl_model_build(&enc, t->n_items, t->algo->name, config, &t->items, p, NULL, 0, out);
+    /* RL algorithms train a Q head too; "score_head" picks the one the model scores with. */
+    double head = 0;
+    orl_trainer_get_float(t, "score_head", &head); /* absent for "sl": stays 0 */
+    orl_clear_error();
+    orl_model *m = NULL, *q = NULL;
+    int s = orl_model_build(&enc, t->n_items, t->algo->name, config, &t->items, p, NULL, 0, &m);
+    if (s == ORL_OK && head > 0) {
+        s = orl_model_with_head(m, ORL_HEAD_Q, &q);
+        orl_model_free(m);
+        m = q;
+    }
+    if (s == ORL_OK) *out = m;
     orl_free(config);
     return s;
 }
@@ -353,7 +364,8 @@ static float *item_popularity(const orl_dataset *ds)
     if (!pop) return NULL;
     uint64_t total = orl_dataset_transition_count(ds);
     for (uint64_t e = 0; e < total; e++) pop[ds->ev_item[e]] += 1.0f;
-    for (uint32_t i = 0; i < n; i++) pop[i] /= (float)total;
+    /* Add-one smoothing: items of the shared dictionary absent from this split stay > 0. */
+    for (uint32_t i = 0; i < n; i++) pop[i] = (pop[i] + 1.0f) / (float)(total + n);
     return pop;
 }
 
@@ -401,8 +413,9 @@ static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *vali
     int s = (!pop || !order || !t->history)
                 ? orl_fail(ORL_E_NOMEM, "orl_trainer_fit: out of memory")
                 : orl_batch_init(&b, batch, t->encoder.window);
-    orl_algo_context ctx = {&t->encoder,    t->n_items, batch, seed, (int)t->common[S_THREADS],
-                            t->algo_values, pop};
+    const uint64_t total_steps = (n + batch - 1) / batch * epochs;
+    orl_algo_context ctx = {&t->encoder,    t->n_items, batch,      seed, (int)t->common[S_THREADS],
+                            t->algo_values, pop,        total_steps};
     if (s == ORL_OK) s = t->algo->create(&ctx, &t->instance);
 
     const uint64_t steps_per_epoch = (n + batch - 1) / batch;
