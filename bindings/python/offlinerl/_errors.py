@@ -44,5 +44,6 @@ class OfflineRLError(Exception):
         self.status = int(status)
         self.message = message
         self.function = function
-        where = f"{function}: " if function else ""
+        # library messages often start with the function's name already
+        where = f"{function}: " if function and not message.startswith(function) else ""
         super().__init__(f"{where}{message} (status {status})")

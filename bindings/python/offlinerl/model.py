@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import array
 import ctypes
 import json
+import math
 from ctypes import byref, c_char_p, c_float, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -151,10 +153,13 @@ class Model(Handle):
               with_counts: bool = False) -> Any:
         """Scores of candidate item keys, in their order (``orl_model_score_candidates``).
 
-        Unknown candidates score ``-inf``. Returns a float32 numpy array when
+        Unknown candidates score ``-inf``. For string-keyed models (the C call takes
+        integer keys only) the catalogue is ranked once and the candidates looked up. Returns a float32 numpy array when
         ``candidates`` is a numpy array, else a list. With ``with_counts=True``:
         ``(scores, skipped_history, unknown_candidates)``.
         """
+        if self.string_keys or A.is_text(candidates):
+            return self._score_str(history, candidates, with_counts)
         hp, hn, k1 = A.as_array(history, c_int64, "history")
         cp, cn, k2 = A.as_array(candidates, c_int64, "candidates")
         np = A.numpy_module() if hasattr(candidates, "__array_interface__") else None
@@ -173,22 +178,30 @@ class Model(Handle):
         scores = result if np is not None else list(result)[:cn]
         return (scores, skipped.value, unknown.value) if with_counts else scores
 
+    def _score_str(self, history: Sequence[Key], candidates: Sequence[Key],
+                   with_counts: bool) -> Any:
+        # The C API scores candidates by integer key only; for string keys rank the whole
+        # catalogue once (same forward pass, same scores) and look the candidates up.
+        ranked, skipped = self.recommend_str([str(h) for h in history], self._n_items(), True)
+        table = dict(ranked)
+        scores = [table.get(str(c), -math.inf) for c in candidates]
+        unknown = sum(1 for c in candidates if str(c) not in table)
+        return (scores, skipped, unknown) if with_counts else scores
+
     def recommend_batch(self, histories: Sequence[Sequence[int]],
                         k: int = 10) -> List[List[Tuple[int, float]]]:
         """Top-``k`` for many histories in one call (``orl_model_recommend_batch``)."""
-        flat: List[int] = []
-        offsets = [0]
+        flat = array.array("q")
+        offsets = array.array("Q", [0])
         for h in histories:
             flat.extend(int(x) for x in h)
             offsets.append(len(flat))
         n = len(histories)
         k = self._check_k(k)
-        if k > self._n_items():  # the library fails before writing; keep buffers small
-            n_alloc = 1
-        else:
-            n_alloc = n * k
-        hist = (c_int64 * max(len(flat), 1))(*flat)
-        offs = (c_size_t * (n + 1))(*offsets)
+        # the library fails on k before writing; keep the buffers small then
+        n_alloc = n * k if k <= self._n_items() else 1
+        hist, _, k1 = A.as_array(flat, c_int64, "histories")
+        offs, _, k2 = A.as_array(offsets, c_size_t, "offsets")
         items = (c_int64 * max(n_alloc, 1))()
         scores = (c_float * max(n_alloc, 1))()
         with self._borrow() as p:
