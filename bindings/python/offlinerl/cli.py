@@ -71,8 +71,9 @@ def load_data(args: argparse.Namespace, paths: List[str]) -> Dataset:
     return ds
 
 
-def print_metrics(title: str, m: Dict[str, Any], out=sys.stdout) -> None:
+def print_metrics(title: str, m: Dict[str, Any], out=None) -> None:
     """The papers' table for one model: clicks and purchases x HR/NDCG@5/10/20."""
+    out = out if out is not None else sys.stdout
     print(title, file=out)
     print(f"  {'':9} {'steps':>8}  {'HR@5':>7} {'HR@10':>7} {'HR@20':>7}  "
           f"{'NDCG@5':>7} {'NDCG@10':>7} {'NDCG@20':>7}", file=out)
