@@ -11,7 +11,6 @@ import json
 import sys
 from typing import Any, Dict, List, Optional
 
-from . import __name__ as _pkg  # noqa: F401  (the package must be importable)
 from ._errors import OfflineRLError
 from .dataset import Dataset
 from .model import Model

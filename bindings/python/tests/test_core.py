@@ -1,6 +1,5 @@
 """Loading, versions, errors and logging through ctypes."""
 
-import ctypes
 import os
 import unittest
 

@@ -5,7 +5,6 @@ import unittest
 
 import offlinerl
 from offlinerl import _arrays
-from offlinerl import _structs  # noqa: F401
 
 from . import support
 
