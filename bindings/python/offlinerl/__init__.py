@@ -1,8 +1,21 @@
-"""Python bindings (ctypes) for libofflinerl.
+"""Python bindings (ctypes) for libofflinerl: offline reinforcement learning for
+recommendation.
 
 >>> import offlinerl
->>> offlinerl.version()
-'0.1.0'
+>>> sim = offlinerl.Simulator(n_items=50, seed=1)
+>>> data = sim.generate(200)
+>>> train, valid, test = data.split(0.8, 0.1)
+>>> trainer = offlinerl.Trainer("sl", epochs=1, embed_dim=16, hidden_dim=16)
+>>> trainer.fit(train)
+True
+>>> model = trainer.export()
+>>> len(model.recommend([3, 7], k=5))
+5
+
+Every failure raises :class:`OfflineRLError` with the library's message.
+Handles are freed by ``close()`` or a ``with`` block (``__del__`` is a fallback).
+numpy is optional: numpy arrays are accepted (without copies where the layout
+allows it) but never required.
 """
 
 from __future__ import annotations
@@ -11,12 +24,29 @@ import ctypes
 import json
 from typing import Any, Callable, Dict, Optional
 
-from ._lib import ABI_MAJOR, LOG_FN, OfflineRLError, check, load
+from ._errors import OfflineRLError, Status
+from ._lib import ABI_MAJOR, LOG_FN, check, load
+from .dataset import Dataset
+from .encoder import Encoder, GenModel, QNet
+from .model import Model, eval_result_json
+from .simulator import Simulator
+from .trainer import Trainer
 
 __all__ = [
     "ABI_MAJOR",
+    "Dataset",
+    "Encoder",
+    "GenModel",
+    "Model",
     "OfflineRLError",
+    "QNet",
+    "Simulator",
+    "Status",
+    "Trainer",
     "build_info",
+    "eval_result_json",
+    "last_error",
+    "last_status",
     "load",
     "set_log_callback",
     "status_string",
@@ -47,13 +77,24 @@ def status_string(status: int) -> str:
     return load().orl_status_string(status).decode()
 
 
+def last_error() -> str:
+    """The message of this thread's last failed library call (``orl_last_error``)."""
+    return load().orl_last_error().decode("utf-8", "replace")
+
+
+def last_status() -> int:
+    """The status of this thread's last failed library call (``orl_last_status``)."""
+    return int(load().orl_last_status())
+
+
 _log_keepalive: Optional[Any] = None
 
 
 def set_log_callback(fn: Optional[Callable[[int, str], None]], min_level: int = LOG_WARN) -> None:
     """Route the library's log messages to ``fn(level, message)``; None restores stderr.
 
-    The callback object is kept alive by this module until replaced.
+    The callback may run on library threads; it is kept alive by this module
+    until replaced. Exceptions in it are ignored.
     """
     global _log_keepalive
     lib = load()
@@ -63,7 +104,10 @@ def set_log_callback(fn: Optional[Callable[[int, str], None]], min_level: int = 
         return
 
     def trampoline(level, message, _user):
-        fn(int(level), message.decode("utf-8", "replace"))
+        try:
+            fn(int(level), message.decode("utf-8", "replace"))
+        except Exception:  # noqa: BLE001 - a logger must not break the library call
+            pass
 
     cb = LOG_FN(trampoline)
     check(lib.orl_set_log_callback(ctypes.cast(cb, ctypes.c_void_p), min_level, None),

@@ -1,11 +1,12 @@
 """Loading, versions, errors and logging through ctypes."""
 
-import ctypes
 import os
 import unittest
 
 import offlinerl
 from offlinerl import _lib
+
+from . import support
 
 
 class LoadingTest(unittest.TestCase):
@@ -32,6 +33,14 @@ class LoadingTest(unittest.TestCase):
             fn = getattr(lib, name)
             self.assertIsNotNone(fn.argtypes, name)
 
+    def test_every_exported_symbol_is_declared(self):
+        path = support.symbols_file()
+        if path is None:
+            self.skipTest("tests/abi/symbols.txt not found (installed package)")
+        with open(path) as f:
+            exported = {line.strip() for line in f if line.strip()}
+        self.assertEqual(set(_lib._SIGNATURES), exported)
+
     def test_other_major_is_refused(self):
         saved = _lib.ABI_MAJOR
         _lib.ABI_MAJOR = saved + 1
@@ -53,6 +62,16 @@ class ErrorTest(unittest.TestCase):
         self.assertIn("min_level 42", err.message)
         self.assertEqual(offlinerl.status_string(err.status), "value out of range")
 
+    def test_last_error_and_status_follow_failures(self):
+        with self.assertRaises(offlinerl.OfflineRLError):
+            offlinerl.Dataset(window=0)
+        self.assertEqual(offlinerl.last_status(), offlinerl.Status.OUT_OF_RANGE)
+        self.assertIn("window", offlinerl.last_error())
+
+    def test_status_enum_matches_library_strings(self):
+        for status in offlinerl.Status:
+            self.assertNotEqual(offlinerl.status_string(status), "unknown status", status)
+
     def test_status_strings(self):
         self.assertEqual(offlinerl.status_string(0), "ok")
         self.assertEqual(offlinerl.status_string(-3), "out of memory")
@@ -60,6 +79,20 @@ class ErrorTest(unittest.TestCase):
 
 
 class LoggingTest(unittest.TestCase):
+    def test_callback_receives_library_messages(self):
+        seen = []
+        offlinerl.set_log_callback(lambda level, msg: seen.append((level, msg)),
+                                   offlinerl.LOG_DEBUG)
+        try:
+            sim, train, _, _, _ = support.world()
+            with offlinerl.Trainer("sl", epochs=1, embed_dim=4, hidden_dim=4) as t:
+                t.fit(train)
+        finally:
+            offlinerl.set_log_callback(None)
+        self.assertTrue(seen, "training logs at INFO level")
+        self.assertTrue(all(offlinerl.LOG_DEBUG <= lv < offlinerl.LOG_OFF for lv, _ in seen))
+        self.assertTrue(any("epoch" in msg for _, msg in seen))
+
     def test_callback_receives_nothing_when_silent_and_resets(self):
         seen = []
         offlinerl.set_log_callback(lambda level, msg: seen.append((level, msg)), offlinerl.LOG_OFF)

@@ -1,0 +1,334 @@
+"""``python -m offlinerl``: the ``orl`` command line in Python.
+
+Subcommands mirror the C CLI: ``version``, ``sim generate|baselines``,
+``data inspect``, ``train``, ``eval``, ``recommend``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any, Dict, List, Optional
+
+from ._errors import OfflineRLError
+from .dataset import Dataset
+from .model import Model
+from .simulator import Simulator
+from .trainer import Trainer
+
+
+def _data_options(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("data options (CSV/TSV, .gz, OTTO .jsonl, or a binary .orld)")
+    g.add_argument("--preset", help="canonical, retailrocket, rees46, yoochoose-clicks, ...")
+    for col in ("session", "item", "time", "event", "reward", "propensity"):
+        g.add_argument(f"--{col}-col", metavar="C", help=f"{col} column (name or #index)")
+    g.add_argument("--event-map", metavar="MAP", help="raw=type,... ('x*' matches a prefix)")
+    g.add_argument("--sep", "--delimiter", dest="sep", metavar="X",
+                   help="field separator: ',' ';' 'tab' '|' or 'auto'")
+    g.add_argument("--no-header", action="store_true", help="the file has no header line")
+    g.add_argument("--lenient", action="store_true", help="skip and count malformed rows")
+    g.add_argument("--window", type=int, default=10, help="history length N (default 10)")
+    g.add_argument("--min-session-len", type=int, default=1)
+    g.add_argument("--min-item-count", type=int, default=1)
+    g.add_argument("--session-gap", type=int, default=0)
+
+
+def load_data(args: argparse.Namespace, paths: List[str]) -> Dataset:
+    """A finalized dataset from the data options (several files are appended)."""
+    if len(paths) == 1 and paths[0].endswith(".orld"):
+        return Dataset.load(paths[0])
+    columns: Dict[str, Any] = {}
+    for col in ("session", "item", "time", "event", "reward", "propensity"):
+        value = getattr(args, f"{col}_col")
+        if value is not None:
+            columns[f"{col}_col"] = value
+    if args.event_map:
+        columns["event_map"] = args.event_map
+    if args.sep:
+        columns["delimiter"] = args.sep
+    if args.no_header:
+        columns["header"] = 0
+    if args.lenient:
+        columns["strict"] = 0
+    ds = Dataset(window=args.window, min_session_len=args.min_session_len,
+                 min_item_count=args.min_item_count, session_gap=args.session_gap)
+    try:
+        for path in paths:
+            if path.endswith((".jsonl", ".jsonl.gz")):
+                r = ds.load_jsonl(path, strict=not args.lenient)
+            else:
+                r = ds.load_csv(path, args.preset, **columns)
+            if r["rows_malformed"] or r["rows_unknown_event"]:
+                first = f"; first: {r['first_error']}" if r["first_error"] else ""
+                print(f"orl: {path}: skipped {r['rows_malformed']} malformed rows, "
+                      f"{r['rows_unknown_event']} of unknown event types{first}", file=sys.stderr)
+        ds.finalize()
+    except BaseException:
+        ds.close()
+        raise
+    return ds
+
+
+def print_metrics(title: str, m: Dict[str, Any], out=None) -> None:
+    """The papers' table for one model: clicks and purchases x HR/NDCG@5/10/20."""
+    out = out if out is not None else sys.stdout
+    print(title, file=out)
+    print(f"  {'':9} {'steps':>8}  {'HR@5':>7} {'HR@10':>7} {'HR@20':>7}  "
+          f"{'NDCG@5':>7} {'NDCG@10':>7} {'NDCG@20':>7}", file=out)
+    for name, key in (("clicks", "click"), ("purchases", "purchase")):
+        d = m[key]
+        print(f"  {name:9} {d['count']:>8}  {d['hr@5']:7.4f} {d['hr@10']:7.4f} {d['hr@20']:7.4f}"
+              f"  {d['ndcg@5']:7.4f} {d['ndcg@10']:7.4f} {d['ndcg@20']:7.4f}", file=out)
+
+
+def _simulator(args: argparse.Namespace) -> Simulator:
+    return Simulator(n_items=args.items, n_users=args.users,
+                     n_clusters=min(args.clusters, args.items), seed=args.seed,
+                     log_epsilon=args.epsilon, log_temperature=args.temperature,
+                     log_skips=int(args.log_skips))
+
+
+def cmd_version(args: argparse.Namespace) -> int:
+    from . import build_info, version
+
+    print(f"orl {version()} (python)\n{json.dumps(build_info())}")
+    return 0
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    with _simulator(args) as sim:
+        if args.action == "generate":
+            if not args.out:
+                print("orl sim generate: --out FILE is required", file=sys.stderr)
+                return 2
+            sim.write_csv(args.sessions or 10000, args.out)
+            return 0
+        for name, r in sim.baselines(args.sessions or 2000, 1).items():
+            print(json.dumps({"policy": name, "sessions": r["n_sessions"],
+                              "mean_return": round(r["mean_return"], 4),
+                              "std_error": round(r["std_error"], 4),
+                              "ci95": [round(r["ci_low"], 4), round(r["ci_high"], 4)],
+                              "clicks": round(r["mean_clicks"], 3),
+                              "purchases": round(r["mean_purchases"], 3),
+                              "length": round(r["mean_length"], 3)}))
+    return 0
+
+
+def cmd_data(args: argparse.Namespace) -> int:
+    with load_data(args, args.files) as ds:
+        stats = ds.stats_json()
+        if args.json:
+            print(json.dumps(stats))
+        else:
+            st = ds.stats()
+            per_event = st["memory_bytes"] / st["n_events"] if st["n_events"] else 0.0
+            print(f"events     {st['n_events']}\nsessions   {st['n_sessions']}\n"
+                  f"items      {st['n_items']}\npurchases  {st['n_purchases']} (in "
+                  f"{st['n_sessions_with_purchase']} sessions)\nsession length  min "
+                  f"{st['min_session_len']}  mean {st['mean_session_len']:.2f}  max "
+                  f"{st['max_session_len']}\nmemory     {per_event:.1f} bytes/event")
+            if "event_types" in stats:
+                print(f"event types  {json.dumps(stats['event_types'])}")
+            if "session_len_histogram" in stats:
+                print(f"lengths      {json.dumps(stats['session_len_histogram'])}")
+        if args.save:
+            ds.save(args.save)
+    return 0
+
+
+def _parse_set(items: List[str]) -> Dict[str, float]:
+    out = {}
+    for kv in items:
+        key, sep, value = kv.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            out[key] = float(value)
+        except ValueError:
+            raise SystemExit(f"orl train: --set expects KEY=NUMBER, got '{kv}'") from None
+    return out
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    if not 0 <= args.holdout < 1:
+        print("orl train: --holdout must be in [0, 1)", file=sys.stderr)
+        return 2
+    opened: List[Any] = []
+    try:
+        data = load_data(args, [args.data])
+        opened.append(data)
+        train, test = data, None
+        if args.holdout > 0:
+            train, _valid, test = data.split(1 - args.holdout, 0.0, seed=args.seed)
+            opened += [train, _valid, test]
+        elif args.test_data:
+            test = load_data(args, [args.test_data])
+            opened.append(test)
+        valid = load_data(args, [args.valid_data]) if args.valid_data else None
+        if valid is not None:
+            opened.append(valid)
+        trainer = Trainer(args.algo, epochs=args.epochs, batch_size=args.batch,
+                          learning_rate=args.lr, seed=args.seed, threads=args.threads,
+                          embed_dim=args.embed, hidden_dim=args.hidden, window=args.window,
+                          **_parse_set(args.set))
+        opened.append(trainer)
+        bar = not args.quiet and not args.json and sys.stderr.isatty()
+
+        def progress(p: Dict[str, Any]) -> bool:
+            if bar and p["end_of_epoch"]:
+                v = p["validation"]
+                extra = (f"  valid HR@10 {v['click']['hr@10']:.4f}/{v['purchase']['hr@10']:.4f}"
+                         if v else "")
+                print(f"  epoch {p['epoch']}/{p['epochs']} loss {p['epoch_loss']:.4f}  "
+                      f"{p['transitions_per_s']:.0f} transitions/s  {p['elapsed_s']:.1f}s{extra}",
+                      file=sys.stderr)
+            return False
+
+        if not args.json:
+            st = train.stats()
+            print(f"training {args.algo} on {st['n_events']} transitions, {st['n_items']} items, "
+                  f"{args.epochs} epochs", file=sys.stderr)
+        if not trainer.fit(train, valid, progress):
+            print("orl train: training was stopped", file=sys.stderr)
+            return 1
+        model = trainer.export()
+        opened.append(model)
+        model.save(args.out)
+        metrics = model.evaluate(test, args.threads) if test is not None else None
+        if args.json:
+            print(json.dumps({"model": args.out, "algorithm": args.algo, "test": metrics}))
+        else:
+            print(f"saved {args.out}")
+            if metrics:
+                print_metrics("test metrics (every step ranks the whole catalogue):", metrics)
+        return 0
+    finally:
+        for obj in reversed(opened):
+            obj.close()
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    with Model.load(args.model) as model, load_data(args, [args.data]) as ds:
+        m = model.evaluate(ds, args.threads)
+        if args.json:
+            print(json.dumps({"model": model.info(), "metrics": m}))
+        else:
+            print_metrics("metrics (every step ranks the whole catalogue):", m)
+            if m["unknown_targets"]:
+                print(f"  {m['unknown_targets']} steps had an item the model does not know "
+                      "(counted as misses)")
+    return 0
+
+
+def _keys(text: Optional[str]) -> List[int]:
+    try:
+        return [int(x) for x in text.split(",") if x != ""] if text else []
+    except ValueError:
+        raise SystemExit("orl recommend: --history and --candidates take integer keys "
+                         "k1,k2,...") from None
+
+
+def cmd_recommend(args: argparse.Namespace) -> int:
+    history = _keys(args.history)
+    with Model.load(args.model) as model:
+        unknown = 0
+        if args.candidates is not None:
+            cands = _keys(args.candidates)
+            scores, skipped, unknown = model.score(history, cands, with_counts=True)
+            pairs = sorted(zip(cands, scores), key=lambda t: -t[1])[: args.k]
+        else:
+            pairs, skipped = model.recommend(history, args.k, with_skipped=True)
+        if args.json:
+            out: Dict[str, Any] = {"items": [{"item": i, "score": s} for i, s in pairs],
+                                   "skipped_history": skipped}
+            if args.candidates is not None:
+                out["unknown_candidates"] = unknown
+            print(json.dumps(out))
+        else:
+            for item, score in pairs:
+                print(f"{item}\t{score:.6g}")
+            if skipped:
+                print(f"orl recommend: {skipped} history keys unknown to the model were skipped",
+                      file=sys.stderr)
+            if unknown:
+                print(f"orl recommend: {unknown} candidates unknown to the model scored -inf",
+                      file=sys.stderr)
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    """The argument parser of ``python -m offlinerl``."""
+    ap = argparse.ArgumentParser(prog="python -m offlinerl",
+                                 description="train, evaluate and serve offline-RL recommenders")
+    sub = ap.add_subparsers(dest="command", metavar="command", required=True)
+
+    sub.add_parser("version", help="print the library version and build information")
+
+    p = sub.add_parser("sim", help="simulator logs; true values of baselines")
+    p.add_argument("action", choices=("generate", "baselines"))
+    p.add_argument("--sessions", type=int, default=0,
+                   help="sessions to log or roll out (default 10000 / 2000)")
+    p.add_argument("--out", help="CSV file to write (generate)")
+    p.add_argument("--items", type=int, default=1000)
+    p.add_argument("--users", type=int, default=1000)
+    p.add_argument("--clusters", type=int, default=20)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--epsilon", type=float, default=0.1)
+    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--log-skips", action="store_true")
+
+    p = sub.add_parser("data", help="inspect event logs: counts, event types, session lengths")
+    p.add_argument("action", choices=("inspect",))
+    p.add_argument("files", nargs="+")
+    p.add_argument("--save", metavar="OUT.orld", help="also save the finalized dataset")
+    p.add_argument("--json", action="store_true")
+    _data_options(p)
+
+    p = sub.add_parser("train", help="train a policy on logged sessions, evaluate it, save it")
+    p.add_argument("--data", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--algo", default="sl")
+    p.add_argument("--test-data")
+    p.add_argument("--holdout", type=float, default=0.0)
+    p.add_argument("--valid-data")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch", type=int, default=256)
+    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--embed", type=int, default=64)
+    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+    _data_options(p)
+
+    p = sub.add_parser("eval", help="evaluate a saved model (HR/NDCG@5/10/20)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    _data_options(p)
+
+    p = sub.add_parser("recommend", help="top-K items, or ranked host candidates, for a history")
+    p.add_argument("--model", required=True)
+    p.add_argument("--history", default="")
+    p.add_argument("-k", type=int, default=10)
+    p.add_argument("--candidates")
+    p.add_argument("--json", action="store_true")
+    return ap
+
+
+_COMMANDS = {"version": cmd_version, "sim": cmd_sim, "data": cmd_data, "train": cmd_train,
+             "eval": cmd_eval, "recommend": cmd_recommend}
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    """Run one command; returns the exit status (library errors give 1)."""
+    args = parser().parse_args(argv)
+    try:
+        return _COMMANDS[args.command](args)
+    except OfflineRLError as exc:
+        print(f"orl: {exc}", file=sys.stderr)
+        return 1

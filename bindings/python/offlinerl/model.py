@@ -1,0 +1,255 @@
+"""The trained, immutable policy (``orl_model``): recommend, score, evaluate, files."""
+
+from __future__ import annotations
+
+import array
+import ctypes
+import json
+import math
+from ctypes import byref, c_char_p, c_float, c_int64, c_size_t, c_uint64, c_void_p
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+
+from . import _arrays as A
+from . import _lib
+from . import _structs as S
+from ._errors import OfflineRLError, Status
+from ._handle import Handle
+
+Key = Union[int, str]
+
+
+class Model(Handle):
+    """A trained policy over the training data's item keys.
+
+    Immutable: any number of threads may score with one model at once; the
+    GIL is released during each library call, so Python threads score in
+    parallel. Get one from :meth:`Trainer.export`, :meth:`load` or
+    :meth:`from_bytes`.
+    """
+
+    _free_name = "orl_model_free"
+
+    @classmethod
+    def _wrap(cls, ptr: c_void_p) -> "Model":
+        self = cls.__new__(cls)
+        Handle.__init__(self, ptr)
+        self._string_keys: Optional[bool] = None
+        self._item_count: Optional[int] = None
+        return self
+
+    # ---- files ----------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, path: Any) -> "Model":
+        """Load and verify a model file (``orl_model_load``)."""
+        import os
+
+        out = c_void_p()
+        _lib.check(_lib.load().orl_model_load(os.fsencode(path), byref(out)), "orl_model_load")
+        return cls._wrap(out)
+
+    @classmethod
+    def from_bytes(cls, data: Union[bytes, bytearray, memoryview]) -> "Model":
+        """Load a model from bytes (``orl_model_load_buffer``; the bytes are copied)."""
+        mv = memoryview(data).cast("B")
+        buf = (ctypes.c_char * len(mv)).from_buffer_copy(mv) if mv.readonly else \
+            (ctypes.c_char * len(mv)).from_buffer(mv)
+        out = c_void_p()
+        _lib.check(_lib.load().orl_model_load_buffer(buf, len(mv), byref(out)),
+                   "orl_model_load_buffer")
+        return cls._wrap(out)
+
+    def save(self, path: Any) -> None:
+        """Save atomically (``orl_model_save``)."""
+        import os
+
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_save(p, os.fsencode(path)), "orl_model_save")
+
+    def to_bytes(self) -> bytes:
+        """The model file's bytes (``orl_model_save_buffer``)."""
+        with self._borrow() as p:
+            fn = _lib.load().orl_model_save_buffer
+            return _lib.read_buffer(lambda b, n, o: fn(p, b, n, o), "orl_model_save_buffer",
+                                    text=False)
+
+    # ---- description ----------------------------------------------------------------------
+
+    def info(self) -> Dict[str, Any]:
+        """Architecture, sizes, algorithm, training config (``orl_model_info_json``)."""
+        with self._borrow() as p:
+            fn = _lib.load().orl_model_info_json
+            return json.loads(_lib.read_buffer(lambda b, n, o: fn(p, b, n, o),
+                                               "orl_model_info_json"))
+
+    @property
+    def string_keys(self) -> bool:
+        """True for a model trained on string item keys (use :meth:`recommend_str`)."""
+        if self._string_keys is None:
+            self._string_keys = bool(self.info()["string_keys"])
+        return self._string_keys
+
+    @property
+    def item_count(self) -> int:
+        """Catalogue size (``orl_model_item_count``)."""
+        out = c_uint64()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_item_count(p, byref(out)), "orl_model_item_count")
+        return out.value
+
+    def __len__(self) -> int:
+        return self.item_count
+
+    def _n_items(self) -> int:
+        if self._item_count is None:
+            self._item_count = self.item_count
+        return self._item_count
+
+    # ---- scoring --------------------------------------------------------------------------
+
+    def recommend(self, history: Sequence[Key], k: int = 10,
+                  with_skipped: bool = False) -> Any:
+        """Top-``k`` items for a history of item keys, best first: ``[(item, score)]``.
+
+        Integer-keyed models use ``orl_model_recommend`` (the history may be a
+        list, ``array.array('q')`` or numpy int64, passed without copying);
+        string-keyed ones :meth:`recommend_str`. Unknown history keys are
+        skipped; with ``with_skipped=True`` the result is ``(pairs, skipped)``.
+        """
+        if self.string_keys:
+            return self.recommend_str([str(h) for h in history], k, with_skipped)
+        hp, hn, keep = A.as_array(history, c_int64, "history")
+        k = self._check_k(k)
+        m = min(k, self._n_items())
+        items = (c_int64 * m)()
+        scores = (c_float * m)()
+        skipped = c_size_t()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_recommend(p, hp, hn, k, items, scores,
+                                                       byref(skipped)), "orl_model_recommend")
+        del keep
+        pairs = list(zip(items, scores))
+        return (pairs, skipped.value) if with_skipped else pairs
+
+    def recommend_str(self, history: Sequence[str], k: int = 10,
+                      with_skipped: bool = False) -> Any:
+        """Top-``k`` for string item keys (``orl_model_recommend_str``): ``[(key, score)]``."""
+        hp, hn, keep = A.as_strings(history, "history")
+        k = self._check_k(k)
+        m = min(k, self._n_items())
+        items = (c_char_p * m)()
+        scores = (c_float * m)()
+        skipped = c_size_t()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_recommend_str(p, hp, hn, k, items, scores,
+                                                           byref(skipped)),
+                       "orl_model_recommend_str")
+            # the strings point into the model: decode while it is borrowed
+            pairs = [(items[i].decode("utf-8"), scores[i]) for i in range(m)]
+        del keep
+        return (pairs, skipped.value) if with_skipped else pairs
+
+    def score(self, history: Sequence[int], candidates: Sequence[int],
+              with_counts: bool = False) -> Any:
+        """Scores of candidate item keys, in their order (``orl_model_score_candidates``).
+
+        Unknown candidates score ``-inf``. For string-keyed models (the C call takes
+        integer keys only) the catalogue is ranked once and the candidates looked up. Returns a float32 numpy array when
+        ``candidates`` is a numpy array, else a list. With ``with_counts=True``:
+        ``(scores, skipped_history, unknown_candidates)``.
+        """
+        if self.string_keys or A.is_text(candidates):
+            return self._score_str(history, candidates, with_counts)
+        hp, hn, k1 = A.as_array(history, c_int64, "history")
+        cp, cn, k2 = A.as_array(candidates, c_int64, "candidates")
+        np = A.numpy_module() if hasattr(candidates, "__array_interface__") else None
+        if np is not None:
+            result = np.empty(cn, dtype=np.float32)
+            out = result.ctypes.data_as(ctypes.POINTER(c_float))
+        else:
+            result = (c_float * max(cn, 1))()
+            out = result
+        skipped, unknown = c_size_t(), c_size_t()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_score_candidates(p, hp, hn, cp, cn, out,
+                                                              byref(skipped), byref(unknown)),
+                       "orl_model_score_candidates")
+        del k1, k2
+        scores = result if np is not None else list(result)[:cn]
+        return (scores, skipped.value, unknown.value) if with_counts else scores
+
+    def _score_str(self, history: Sequence[Key], candidates: Sequence[Key],
+                   with_counts: bool) -> Any:
+        # The C API scores candidates by integer key only; for string keys rank the whole
+        # catalogue once (same forward pass, same scores) and look the candidates up.
+        ranked, skipped = self.recommend_str([str(h) for h in history], self._n_items(), True)
+        table = dict(ranked)
+        scores = [table.get(str(c), -math.inf) for c in candidates]
+        unknown = sum(1 for c in candidates if str(c) not in table)
+        return (scores, skipped, unknown) if with_counts else scores
+
+    def recommend_batch(self, histories: Sequence[Sequence[int]],
+                        k: int = 10) -> List[List[Tuple[int, float]]]:
+        """Top-``k`` for many histories in one call (``orl_model_recommend_batch``)."""
+        flat = array.array("q")
+        offsets = array.array("Q", [0])
+        for h in histories:
+            flat.extend(int(x) for x in h)
+            offsets.append(len(flat))
+        n = len(histories)
+        k = self._check_k(k)
+        # the library fails on k before writing; keep the buffers small then
+        n_alloc = n * k if k <= self._n_items() else 1
+        hist, _, k1 = A.as_array(flat, c_int64, "histories")
+        offs, _, k2 = A.as_array(offsets, c_size_t, "offsets")
+        items = (c_int64 * max(n_alloc, 1))()
+        scores = (c_float * max(n_alloc, 1))()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_recommend_batch(p, n, hist, offs, k, items, scores),
+                       "orl_model_recommend_batch")
+        return [list(zip(items[i * k:(i + 1) * k], scores[i * k:(i + 1) * k]))
+                for i in range(n)]
+
+    def evaluate(self, test: Any, threads: int = 0) -> Dict[str, Any]:
+        """HR/NDCG@5/10/20 for clicks and purchases on ``test`` (``orl_model_evaluate``).
+
+        Returns ``{"click": {"count", "hr@5", ..., "ndcg@20"}, "purchase": {...},
+        "unknown_targets": n}``.
+        """
+        r = S.new(S.EvalResult)
+        with self._borrow() as p, test._borrow() as d:
+            _lib.check(_lib.load().orl_model_evaluate(p, d, int(threads), byref(r)),
+                       "orl_model_evaluate")
+        return S.eval_to_dict(r)
+
+    def _check_k(self, k: int) -> int:
+        """Rejects k < 1 here; a k above the catalogue is left to the library's own error
+        (callers allocate ``min(k, item_count)`` entries, which the library never exceeds
+        because it fails first)."""
+        k = int(k)
+        if k < 1 or k > 0xFFFFFFFF:
+            raise OfflineRLError(Status.OUT_OF_RANGE, f"k = {k} is outside [1, catalogue size]",
+                                 "recommend")
+        return k
+
+    def __repr__(self) -> str:
+        if self.closed:
+            return "<offlinerl.Model closed>"
+        info = self.info()
+        return (f"<offlinerl.Model {info['algorithm']} {info['architecture']} "
+                f"{info['n_items']} items>")
+
+
+def eval_result_json(metrics: Dict[str, Any]) -> str:
+    """The library's JSON text of an evaluation dict (``orl_eval_result_json``)."""
+    r = S.new(S.EvalResult)
+    for part in ("click", "purchase"):
+        d = metrics[part]
+        setattr(r, f"{part}_count", int(d["count"]))
+        for i, k in enumerate((5, 10, 20)):
+            getattr(r, f"{part}_hr")[i] = d[f"hr@{k}"]
+            getattr(r, f"{part}_ndcg")[i] = d[f"ndcg@{k}"]
+    r.unknown_targets = int(metrics.get("unknown_targets", 0))
+    fn = _lib.load().orl_eval_result_json
+    return _lib.read_buffer(lambda b, n, o: fn(byref(r), b, n, o),
+                            "orl_eval_result_json").decode()

@@ -1,0 +1,105 @@
+"""python -m offlinerl: the subcommands of the orl CLI."""
+
+import contextlib
+import io
+import json
+import os
+import subprocess
+import sys
+import unittest
+
+from offlinerl import cli
+
+from . import support
+
+
+def run(*argv):
+    """(exit status, stdout, stderr) of one in-process command."""
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            status = cli.main(list(argv))
+        except SystemExit as exc:
+            status = exc.code if isinstance(exc.code, int) else 2
+    return status, out.getvalue(), err.getvalue()
+
+
+class CliTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.csv = support.Tmp.file("cli.csv")
+        cls.model = support.Tmp.file("cli.orl")
+        status, _, err = run("sim", "generate", "--sessions", "300", "--items", "30",
+                             "--clusters", "3", "--out", cls.csv)
+        assert status == 0, err
+        status, out, err = run("train", "--data", cls.csv, "--holdout", "0.2", "--epochs", "1",
+                               "--embed", "8", "--hidden", "8", "--threads", "1", "--json",
+                               "--out", cls.model)
+        assert status == 0, err
+        cls.train_json = json.loads(out)
+
+    def test_version(self):
+        status, out, _ = run("version")
+        self.assertEqual(status, 0)
+        self.assertIn("orl 0.", out)
+
+    def test_train_output(self):
+        self.assertEqual(self.train_json["algorithm"], "sl")
+        self.assertGreater(self.train_json["test"]["click"]["count"], 0)
+        self.assertTrue(os.path.exists(self.model))
+
+    def test_data_inspect_and_save(self):
+        orld = support.Tmp.file("cli.orld")
+        status, out, _ = run("data", "inspect", self.csv, "--json", "--save", orld)
+        self.assertEqual(status, 0)
+        stats = json.loads(out)
+        self.assertEqual(stats["items"], 30)
+        status, out, _ = run("data", "inspect", orld)
+        self.assertEqual(status, 0)
+        self.assertIn(f"events     {stats['events']}", out)
+
+    def test_eval(self):
+        status, out, _ = run("eval", "--model", self.model, "--data", self.csv, "--json")
+        self.assertEqual(status, 0)
+        r = json.loads(out)
+        self.assertEqual(r["model"]["n_items"], 30)
+        status, out, _ = run("eval", "--model", self.model, "--data", self.csv)
+        self.assertIn("purchases", out)
+
+    def test_recommend(self):
+        status, out, _ = run("recommend", "--model", self.model, "--history", "1,2,3", "-k", "4",
+                             "--json")
+        self.assertEqual(status, 0)
+        self.assertEqual(len(json.loads(out)["items"]), 4)
+        status, out, _ = run("recommend", "--model", self.model, "--history", "1,2",
+                             "--candidates", "5,6,99999")
+        self.assertEqual(status, 0)
+        lines = out.strip().splitlines()
+        self.assertEqual(lines[-1].split("\t")[0], "99999", "unknown candidates rank last")
+
+    def test_baselines(self):
+        status, out, _ = run("sim", "baselines", "--sessions", "50", "--items", "30",
+                             "--clusters", "3")
+        self.assertEqual(status, 0)
+        policies = [json.loads(line)["policy"] for line in out.splitlines()]
+        self.assertEqual(policies, ["logging", "popularity", "random"])
+
+    def test_errors(self):
+        status, _, err = run("eval", "--model", support.Tmp.file("none.orl"), "--data", self.csv)
+        self.assertEqual(status, 1)
+        self.assertIn("none.orl", err)
+        status, _, err = run("train", "--data", self.csv, "--out", self.model, "--algo", "zz")
+        self.assertEqual(status, 1)
+        self.assertIn("not available", err)
+        self.assertEqual(run("recommend", "--model", self.model, "--history", "a,b")[0], 2)
+        self.assertEqual(run("nonsense")[0], 2)
+
+    def test_module_entry_point(self):
+        proc = subprocess.run([sys.executable, "-m", "offlinerl", "version"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertTrue(proc.stdout.startswith("orl "))
+
+
+if __name__ == "__main__":
+    unittest.main()
