@@ -1,6 +1,8 @@
 /* The training report page: header, learning curves, per-epoch table, final test metrics,
  * configuration, library build. */
 #include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/report_chart.h"
@@ -89,6 +91,29 @@ static int jskip(jcur *c)
     return c->p > start ? 0 : -1;
 }
 
+/* A configuration value; a float setting stored as a double ("0.0099999997764825821") is
+ * shown as the float it was set to ("0.01"). */
+static void config_value(orl_html *h, const char *v, size_t n)
+{
+    char num[64], shorter[64];
+    if (n > 0 && n < sizeof num && strchr("-0123456789", v[0])) {
+        memcpy(num, v, n);
+        num[n] = '\0';
+        char *end;
+        double d = strtod(num, &end);
+        if (*end == '\0' && isfinite(d) && (double)(float)d == d && d != floor(d)) {
+            for (int p = 1; p <= 9; p++) {
+                snprintf(shorter, sizeof shorter, "%.*g", p, d);
+                if ((float)strtod(shorter, NULL) == (float)d) {
+                    orl_html_cstr(h, shorter);
+                    return;
+                }
+            }
+        }
+    }
+    orl_html_text(h, v, n);
+}
+
 /* Walk an object; with `h` emit one table row per scalar. Returns 0 when well formed. */
 static int jobject(jcur *c, orl_html *h, const char *prefix, size_t prefix_len, int depth)
 {
@@ -131,7 +156,7 @@ static int jobject(jcur *c, orl_html *h, const char *prefix, size_t prefix_len, 
                 orl_html_raw(h, "<tr><td class=\"l\">");
                 orl_html_text(h, path, plen);
                 orl_html_raw(h, "</td><td class=\"l num\">");
-                orl_html_text(h, v, (size_t)(ve - v));
+                config_value(h, v, (size_t)(ve - v));
                 orl_html_raw(h, "</td></tr>\n");
             }
         }
@@ -212,7 +237,9 @@ static void header(orl_html *h, const orl_report_input *in)
                     in->n_epochs == 1 ? "" : "s");
     const orl_epoch_record *last = &in->epochs[in->n_epochs - 1];
     card(h, "final training loss", last->loss, 4, "");
-    card(h, "throughput", last->transitions_per_s, 0, " transitions/s");
+    double tps = 0;
+    for (uint32_t i = 0; i < in->n_epochs; i++) tps += in->epochs[i].transitions_per_s;
+    card(h, "mean throughput", tps / in->n_epochs, 0, " transitions/s");
     card(h, "training time", last->elapsed_s, 1, " s");
     if (in->test) {
         card(h, "test HR@10 clicks", in->test->click_hr[1], 4, "");
