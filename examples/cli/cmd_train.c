@@ -10,18 +10,23 @@
 
 static void train_usage(FILE *f)
 {
-    fprintf(f,
-            "usage: orl train --data FILE --out MODEL.orl [options]\n\n"
-            "  --algo NAME       training algorithm (default sl)\n"
-            "  --test-data FILE  evaluate on this file after training\n"
-            "  --holdout F       or hold out a fraction F of the sessions as test data\n"
-            "  --valid-data FILE evaluate on this file after every epoch\n"
-            "  --epochs N --batch N --lr X --seed S --threads N (0 = all cores)\n"
-            "  --embed N --hidden N        encoder sizes (default 64, 64)\n"
-            "  --set KEY=VALUE   any trainer setting by name (repeatable)\n"
-            "  --json            print the result as one JSON object on stdout\n"
-            "  --quiet           no progress bar\n\n%s",
-            cli_data_options_help);
+    fprintf(
+        f,
+        "usage: orl train --data FILE --out MODEL.orl [options]\n\n"
+        "  --algo NAME       training algorithm (default sl)\n"
+        "  --test-data FILE  evaluate on this file after training\n"
+        "  --holdout F       or hold out a fraction F of the sessions as test data\n"
+        "  --valid-data FILE evaluate on this file after every epoch\n"
+        "  --report FILE     write an HTML training report (learning curves, test metrics,\n"
+        "                    configuration); with --holdout F and no --valid-data, the held-out\n"
+        "                    sessions are split in half: F/2 validation (evaluated after every\n"
+        "                    epoch, for the curves) and F/2 test\n"
+        "  --epochs N --batch N --lr X --seed S --threads N (0 = all cores)\n"
+        "  --embed N --hidden N        encoder sizes (default 64, 64)\n"
+        "  --set KEY=VALUE   any trainer setting by name (repeatable)\n"
+        "  --json            print the result as one JSON object on stdout\n"
+        "  --quiet           no progress bar\n\n%s",
+        cli_data_options_help);
 }
 
 typedef struct progress_state {
@@ -101,6 +106,9 @@ int cmd_train(int argc, char **argv)
     }
     const char *test_path = cli_opt(argc, argv, "--test-data");
     const char *valid_path = cli_opt(argc, argv, "--valid-data");
+    const char *report = cli_opt(argc, argv, "--report");
+    /* A report wants curves: take the validation part out of the holdout. */
+    int holdout_valid = report && !valid_path && holdout > 0;
     int json = cli_flag(argc, argv, "--json");
     progress_state ps = {!cli_flag(argc, argv, "--quiet") && isatty(2), -1.0};
 
@@ -114,9 +122,9 @@ int cmd_train(int argc, char **argv)
         orl_split_params sp;
         orl_split_params_init(&sp);
         sp.train = (float)(1.0 - holdout);
-        sp.valid = 0.0f;
+        sp.valid = holdout_valid ? (float)(holdout / 2) : 0.0f;
         sp.seed = (uint64_t)seed;
-        if (orl_dataset_split(all, &sp, &train, NULL, &test) != ORL_OK) {
+        if (orl_dataset_split(all, &sp, &train, holdout_valid ? &valid : NULL, &test) != ORL_OK) {
             cli_fail("--holdout");
             goto done;
         }
@@ -171,6 +179,10 @@ int cmd_train(int argc, char **argv)
         cli_fail("evaluation");
         goto done;
     }
+    if (report && orl_trainer_write_report(tr, test ? &res : NULL, report) != ORL_OK) {
+        cli_fail("--report");
+        goto done;
+    }
     if (json) {
         char buf[2048] = "null";
         size_t len;
@@ -178,6 +190,7 @@ int cmd_train(int argc, char **argv)
         printf("{\"model\":\"%s\",\"algorithm\":\"%s\",\"test\":%s}\n", out, tp.algorithm, buf);
     } else {
         printf("saved %s\n", out);
+        if (report) printf("report %s\n", report);
         if (test)
             cli_print_eval(stdout, "test metrics (every step ranks the whole catalogue):", &res);
         /* RL models also carry a Q head: show how it ranks. */

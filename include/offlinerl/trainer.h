@@ -193,6 +193,31 @@ ORL_API int orl_trainer_history_json(const orl_trainer *trainer, char *buf, size
                                      size_t *out_len);
 
 /**
+ * @brief Write a training report: one self-contained HTML file with the learning curves of
+ *        the last fit and the final test metrics.
+ *
+ * The page holds inline SVG line charts of the mean training loss per epoch and, when the fit
+ * had a validation set, of HR\@10 and NDCG\@10 for click and purchase steps per epoch; a
+ * per-epoch table; the final metrics table of @p final_test (HR and NDCG at 5, 10 and 20, step
+ * counts); the configuration (orl_trainer_config_json()); and the library version and build.
+ * It uses no script and no external asset, so it can be mailed or archived as is. The file is
+ * written to a temporary file beside @p path and renamed over it, so @p path holds either its
+ * old content or the complete report.
+ * @param trainer A trainer that has completed at least one epoch (of a fit that succeeded or
+ *        was cancelled); the report shows its last fit.
+ * @param final_test The model's metrics on held-out data (from orl_model_evaluate()), with
+ *        struct_size set; or NULL to leave the table out. Only read during the call.
+ * @param path Destination path (UTF-8).
+ * @return #ORL_OK; #ORL_E_STATE (no completed epoch yet); #ORL_E_IO (with the system's
+ *         reason); #ORL_E_INVALID_ARGUMENT (NULL or wrong handle, NULL or empty @p path,
+ *         @p final_test with a too small struct_size); #ORL_E_NOMEM.
+ * @par Thread-safety Not with other calls on the same trainer.
+ * @since 0.1.0
+ */
+ORL_API int orl_trainer_write_report(const orl_trainer *trainer, const orl_eval_result *final_test,
+                                     const char *path);
+
+/**
  * @brief Export the trained policy as an immutable model.
  * @param trainer A trainer that has completed (or was cancelled during) a fit.
  * @param[out] out The model, independent of the trainer; release with orl_model_free().
