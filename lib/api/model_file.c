@@ -45,6 +45,11 @@ static int make_writer(const orl_model *m, orl_container_writer **out)
     if (s == ORL_OK) s = write_catalogue(w, m);
     if (s == ORL_OK)
         s = orl_container_add_blob_view(w, "weights", ORL_DTYPE_F32, p->value, p->count);
+    /* Models trained with a Q head keep both heads; "head" says which one scores. */
+    if (s == ORL_OK) s = orl_container_put_u32(w, "head", m->head);
+    if (s == ORL_OK && m->other_head)
+        s = orl_container_add_blob_view(w, "other_head", ORL_DTYPE_F32, m->other_head,
+                                        m->other_head_count);
     if (s != ORL_OK) {
         orl_container_writer_free(w);
         return s;
@@ -149,8 +154,9 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
     if (s == ORL_OK && orl_container_has(r, "head")) s = orl_container_get_u32(r, "head", &head);
     if (s == ORL_OK && head > ORL_HEAD_Q)
         s = orl_fail(ORL_E_FORMAT, "model file: bad head %u", head);
-    if (s == ORL_OK && orl_container_has(r, "other_head")) {
-        orl_blob_view other;
+    orl_blob_view other;
+    int has_other = s == ORL_OK && orl_container_get_blob(r, "other_head", &other) == ORL_OK;
+    if (has_other) {
         s = orl_container_get_blob_typed(r, "other_head", ORL_DTYPE_F32, UINT64_MAX, &other);
         if (s == ORL_OK) s = orl_container_check_finite(r, "other_head");
         if (s == ORL_OK) s = orl_model_set_other_head(m, head, other.data, (size_t)other.count);

@@ -126,6 +126,7 @@ _SIGNATURES = {
     "orl_sim_rollout_random": (c_int, [_P, c_uint64, c_uint64, POINTER(S.RolloutResult)]),
     "orl_sim_rollout_popularity": (c_int, [_P, c_uint64, c_uint64, POINTER(S.RolloutResult)]),
     "orl_sim_logging_probs": (c_int, [_P, c_uint32, _I64P, c_size_t, _F32P, c_size_t]),
+    "orl_sim_rollout_model": (c_int, [_P, _P, c_uint64, c_uint64, POINTER(S.RolloutResult)]),
     # encoder.h
     "orl_encoder_params_init": (None, [POINTER(S.EncoderParams)]),
     "orl_encoder_create": (c_int, [POINTER(S.EncoderParams), _PP]),
@@ -148,9 +149,13 @@ _SIGNATURES = {
     "orl_trainer_interrupt": (c_int, [_P]),
     "orl_trainer_history_json": (c_int, [_P, c_void_p, c_size_t, _SIZEP]),
     "orl_trainer_export_model": (c_int, [_P, _PP]),
+    "orl_trainer_write_report": (c_int, [_P, POINTER(S.EvalResult), c_char_p]),
     # model.h
     "orl_model_free": (None, [_P]),
     "orl_model_item_count": (c_int, [_P, POINTER(c_uint64)]),
+    "orl_model_head_count": (c_int, [_P, POINTER(c_uint32)]),
+    "orl_model_head": (c_int, [_P, POINTER(c_uint32)]),
+    "orl_model_with_head": (c_int, [_P, c_uint32, _PP]),
     "orl_model_recommend": (c_int, [_P, _I64P, c_size_t, c_uint32, _I64P, _F32P, _SIZEP]),
     "orl_model_recommend_str": (c_int, [_P, _STRP, c_size_t, c_uint32, _STRP, _F32P, _SIZEP]),
     "orl_model_score_candidates": (

@@ -6,7 +6,7 @@ import array
 import ctypes
 import json
 import math
-from ctypes import byref, c_char_p, c_float, c_int64, c_size_t, c_uint64, c_void_p
+from ctypes import c_uint32, byref, c_char_p, c_float, c_int64, c_size_t, c_uint64, c_void_p
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _arrays as A
@@ -99,6 +99,33 @@ class Model(Handle):
 
     def __len__(self) -> int:
         return self.item_count
+
+    SUPERVISED = 0  #: the supervised (cross-entropy) head
+    Q = 1  #: the Q head of models trained with reinforcement learning
+
+    @property
+    def head_count(self) -> int:
+        """1, or 2 for models that also carry a Q head (``orl_model_head_count``)."""
+        out = c_uint32()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_head_count(p, byref(out)), "orl_model_head_count")
+        return out.value
+
+    @property
+    def head(self) -> int:
+        """The head this model scores with: :attr:`SUPERVISED` or :attr:`Q`."""
+        out = c_uint32()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_head(p, byref(out)), "orl_model_head")
+        return out.value
+
+    def with_head(self, head: int) -> "Model":
+        """A new model scoring with another head of the same network (``orl_model_with_head``)."""
+        out = c_void_p()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_with_head(p, int(head), byref(out)),
+                       "orl_model_with_head")
+        return Model._wrap(out)
 
     def _n_items(self) -> int:
         if self._item_count is None:

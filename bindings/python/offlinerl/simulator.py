@@ -105,18 +105,13 @@ class Simulator(Handle):
         lib = _lib.load()
         error: List[BaseException] = []
         if isinstance(policy, Model):
-            model = policy
-            keys = (c_int64 * self.n_items)(*range(self.n_items))
+            r = S.new(S.RolloutResult)
+            with self._borrow() as p, policy._borrow() as m:
+                _lib.check(lib.orl_sim_rollout_model(p, m, int(n_sessions), int(seed), byref(r)),
+                           "orl_sim_rollout_model")
+            return _result(r)
 
-            def trampoline(hist, hist_len, out, n, _user):
-                try:
-                    with model._borrow() as m:
-                        return lib.orl_model_score_candidates(m, hist, hist_len, keys, n, out,
-                                                              None, None)
-                except BaseException as exc:  # noqa: BLE001 - re-raised after the call
-                    error.append(exc)
-                    return 1
-        else:
+        if True:
 
             def trampoline(hist, hist_len, out, n, _user):
                 try:

@@ -185,5 +185,25 @@ class Trainer(Handle):
                        "orl_trainer_export_model")
         return Model._wrap(out)
 
+    def write_report(self, path: Any, model: Optional[Model] = None,
+                     test: Optional[Dataset] = None) -> None:
+        """Write the self-contained HTML training report (``orl_trainer_write_report``):
+        learning curves of the last fit, and the final metrics of ``model`` on ``test``
+        when both are given."""
+        import os
+
+        from . import _structs as S
+
+        result = None
+        if model is not None and test is not None:
+            result = S.new(S.EvalResult)
+            with model._borrow() as m, test._borrow() as d:
+                _lib.check(_lib.load().orl_model_evaluate(m, d, 0, byref(result)),
+                           "orl_model_evaluate")
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_trainer_write_report(
+                p, byref(result) if result is not None else None, os.fsencode(path)),
+                "orl_trainer_write_report")
+
     def __repr__(self) -> str:
         return f"<offlinerl.Trainer {self.algorithm}{' closed' if self.closed else ''}>"
