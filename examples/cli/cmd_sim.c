@@ -12,7 +12,8 @@ static void sim_usage(FILE *f)
     fprintf(f, "usage: orl sim generate --sessions N --out FILE [options]\n"
                "       orl sim baselines [--sessions N] [options]\n\n"
                "generate   log N sessions under the logging policy as canonical CSV\n"
-               "           (session_id,timestamp,item_id,event,reward,propensity)\n"
+               "           (session_id,timestamp,item_id,event,reward,propensity), or as a\n"
+               "           binary dataset file when FILE ends in .orld\n"
                "baselines  print the true value of the logging, popularity and random\n"
                "           policies as JSON lines\n\n"
                "options:\n"
@@ -72,7 +73,19 @@ static int generate(int argc, char **argv)
     }
     orl_sim *sim = NULL;
     if ((rc = make_sim(argc, argv, &sim)) != 0) return rc;
-    rc = orl_sim_write_csv(sim, (uint64_t)sessions, out) == ORL_OK ? 0 : cli_fail(out);
+    size_t len = strlen(out);
+    if (len > 5 && strcmp(out + len - 5, ".orld") == 0) {
+        /* The binary form: straight into a dataset, finalized, saved (memory-mappable). */
+        orl_dataset *ds = NULL;
+        rc = orl_dataset_create(NULL, &ds) == ORL_OK &&
+                     orl_sim_generate(sim, (uint64_t)sessions, ds) == ORL_OK &&
+                     orl_dataset_finalize(ds) == ORL_OK && orl_dataset_save(ds, out) == ORL_OK
+                 ? 0
+                 : cli_fail(out);
+        orl_dataset_free(ds);
+    } else {
+        rc = orl_sim_write_csv(sim, (uint64_t)sessions, out) == ORL_OK ? 0 : cli_fail(out);
+    }
     orl_sim_free(sim);
     return rc;
 }
