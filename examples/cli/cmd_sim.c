@@ -10,12 +10,15 @@
 static void sim_usage(FILE *f)
 {
     fprintf(f, "usage: orl sim generate --sessions N --out FILE [options]\n"
-               "       orl sim baselines [--sessions N] [options]\n\n"
+               "       orl sim baselines [--sessions N] [options]\n"
+               "       orl sim value --model MODEL.orl [--sessions N] [options]\n\n"
                "generate   log N sessions under the logging policy as canonical CSV\n"
                "           (session_id,timestamp,item_id,event,reward,propensity), or as a\n"
                "           binary dataset file when FILE ends in .orld\n"
                "baselines  print the true value of the logging, popularity and random\n"
-               "           policies as JSON lines\n\n"
+               "           policies as JSON lines\n"
+               "value      the true value of a model trained on this world's logs (each head)\n"
+               "           as JSON lines; give the same world options as to generate\n\n"
                "options:\n"
                "  --sessions N   sessions to log or roll out (default 10000 / 2000)\n"
                "  --items M      items (default 1000)\n"
@@ -122,6 +125,50 @@ static int baselines(int argc, char **argv)
     return rc;
 }
 
+/* The simulator's true value of a saved model (same world options as generate). */
+static int value(int argc, char **argv)
+{
+    long sessions;
+    const char *model_path = cli_opt(argc, argv, "--model");
+    int rc = cli_opt_long(argc, argv, "--sessions", 2000, &sessions);
+    if (rc) return rc;
+    if (!model_path || sessions < 2) {
+        fprintf(stderr, "orl sim value: --model MODEL.orl is required; --sessions >= 2\n");
+        return 2;
+    }
+    orl_model *m = NULL;
+    if (orl_model_load(model_path, &m) != ORL_OK) return cli_fail(model_path);
+    orl_sim *sim = NULL;
+    if ((rc = make_sim(argc, argv, &sim)) != 0) {
+        orl_model_free(m);
+        return rc;
+    }
+    uint32_t heads = 1, active = 0;
+    orl_model_head_count(m, &heads);
+    orl_model_head(m, &active);
+    for (uint32_t h = 0; h < heads && rc == 0; h++) {
+        orl_model *mh = NULL;
+        orl_sim_rollout_result r;
+        memset(&r, 0, sizeof r);
+        r.struct_size = sizeof r;
+        if (orl_model_with_head(m, h, &mh) != ORL_OK ||
+            orl_sim_rollout_model(sim, mh, (uint64_t)sessions, 1, &r) != ORL_OK) {
+            rc = cli_fail("rollout");
+        } else {
+            printf("{\"policy\":\"%s\",\"head\":\"%s\",\"default_head\":%s,\"sessions\":%llu,"
+                   "\"mean_return\":%.4f,\"std_error\":%.4f,\"ci95\":[%.4f,%.4f],"
+                   "\"clicks\":%.3f,\"purchases\":%.3f,\"length\":%.3f}\n",
+                   model_path, h ? "q" : "supervised", h == active ? "true" : "false",
+                   (unsigned long long)r.n_sessions, r.mean_return, r.std_error, r.ci_low,
+                   r.ci_high, r.mean_clicks, r.mean_purchases, r.mean_length);
+        }
+        orl_model_free(mh);
+    }
+    orl_sim_free(sim);
+    orl_model_free(m);
+    return rc;
+}
+
 int cmd_sim(int argc, char **argv)
 {
     if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
@@ -130,6 +177,7 @@ int cmd_sim(int argc, char **argv)
     }
     if (strcmp(argv[1], "generate") == 0) return generate(argc - 1, argv + 1);
     if (strcmp(argv[1], "baselines") == 0) return baselines(argc - 1, argv + 1);
+    if (strcmp(argv[1], "value") == 0) return value(argc - 1, argv + 1);
     fprintf(stderr, "orl sim: unknown subcommand '%s'\n", argv[1]);
     sim_usage(stderr);
     return 2;
