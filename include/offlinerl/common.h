@@ -69,7 +69,8 @@ ORL_API const char *orl_version_string(void);
 /**
  * @brief How the library was built, as one JSON object.
  *
- * Keys: `version`, `blas` (the CBLAS chosen at build time), `threads`
+ * Keys: `version`, `blas` (the CBLAS chosen at build time), `blas_core` (the kernels
+ * OpenBLAS picked for this CPU, "unknown" for another BLAS), `threads`
  * (the number of cores a thread count of 0 means), `compiler`, `build_type`,
  * `zlib`, `sanitizers`.
  * @return A static NUL-terminated string owned by the library; never NULL,

@@ -40,9 +40,11 @@ static pthread_once_t build_info_once = PTHREAD_ONCE_INIT;
 static void make_build_info(void)
 {
     snprintf(build_info, sizeof build_info,
-             "{\"version\":\"%s\",\"blas\":\"%s\",\"threads\":%d,\"compiler\":\"%s\","
+             "{\"version\":\"%s\",\"blas\":\"%s\",\"blas_core\":\"%s\",\"threads\":%d,"
+             "\"compiler\":\"%s\","
              "\"build_type\":\"%s\",\"zlib\":%s,\"sanitizers\":\"%s\"}",
-             orl_version_string(), orl_blas_name(), orl_cpu_count(), ORL_COMPILER, ORL_BUILD_TYPE,
+             orl_version_string(), orl_blas_name(), orl_blas_core(), orl_cpu_count(), ORL_COMPILER,
+             ORL_BUILD_TYPE,
 #ifdef ORL_HAVE_ZLIB
              "true",
 #else

@@ -10,6 +10,15 @@
 
 /* OpenBLAS's thread control, resolved only when the BLAS provides it. */
 extern void openblas_set_num_threads(int) __attribute__((weak));
+extern char *openblas_get_corename(void) __attribute__((weak));
+
+const char *orl_blas_core(void)
+{
+    /* OpenBLAS names the kernels it picked for this CPU: an old OpenBLAS on a newer CPU falls
+     * back to "Prescott" (SSE3) kernels, several times slower; hosts should know. */
+    const char *name = openblas_get_corename ? openblas_get_corename() : NULL;
+    return name ? name : "unknown";
+}
 
 const char *orl_blas_name(void)
 {

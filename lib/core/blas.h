@@ -10,6 +10,9 @@
 /* Name of the CBLAS the library was built with ("openblas", "cblas", ...). */
 const char *orl_blas_name(void);
 
+/* The BLAS's own name for the kernels it uses on this CPU (OpenBLAS), or "unknown". */
+const char *orl_blas_core(void);
+
 /* Make the BLAS itself single-threaded (once per process) where the BLAS
  * allows it: the library's pool owns the cores, and BLAS threads spinning
  * beside pool threads made the reference 4.5x slower. */
