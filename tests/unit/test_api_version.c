@@ -21,8 +21,8 @@ static void test_build_info_is_json_with_every_key(void **state)
     const char *info = orl_build_info();
     assert_non_null(info);
     assert_true(info[0] == '{' && info[strlen(info) - 1] == '}');
-    const char *keys[] = {"\"version\":",    "\"blas\":", "\"threads\":",   "\"compiler\":",
-                          "\"build_type\":", "\"zlib\":", "\"sanitizers\":"};
+    const char *keys[] = {"\"version\":",  "\"blas\":",       "\"blas_core\":", "\"threads\":",
+                          "\"compiler\":", "\"build_type\":", "\"zlib\":",      "\"sanitizers\":"};
     for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++)
         assert_non_null(strstr(info, keys[i]));
     assert_ptr_equal(info, orl_build_info()); /* one static string */
