@@ -1,7 +1,8 @@
-/* Loops here must vectorise: allow reassociating the reductions and
- * if-converting the clamps (the inputs are finite by construction). */
+/* Loops here must vectorise: allow if-converting the clamps (the inputs are
+ * finite by construction). No reassociation: it would fold exp's range
+ * reduction; the reductions keep 8 explicit lanes instead. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math", "associative-math", "no-signed-zeros", "finite-math-only")
+#pragma GCC optimize("no-trapping-math", "no-signed-zeros", "finite-math-only", "no-math-errno")
 #endif
 
 #include "nn/vmath.h"
@@ -24,10 +25,11 @@ static inline float exp_core(float x)
 {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
-    const float shifter = 12582912.0f; /* 1.5 * 2^23: rounds to nearest integer */
+    const float shifter = 12582912.0f; /* 1.5 * 2^23: t's low bits hold round(x / ln2) */
     float t = x * 1.44269504088896341f + shifter;
     int32_t ki;
     memcpy(&ki, &t, sizeof ki);
+    ki -= 0x4B400000;
     float k = t - shifter;
     float r = x - k * 0.693145751953125f;
     r = r - k * 1.428606765330187045e-06f;
@@ -38,7 +40,7 @@ static inline float exp_core(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t e = (ki - 0x4B400000 + 127) << 23;
+    int32_t e = (ki + 127) << 23;
     float s;
     memcpy(&s, &e, sizeof s);
     return p * s;
@@ -49,28 +51,41 @@ float orl_fast_expf(float x)
     return exp_core(x);
 }
 
+enum { LANES = 8 };
+
 ORL_CLONES float orl_vec_max_bias(const float *z, const float *b, size_t n)
 {
-    float m = -INFINITY;
-    if (b) {
-        for (size_t j = 0; j < n; j++) {
-            float v = z[j] + b[j];
-            m = v > m ? v : m;
+    float acc[LANES];
+    for (int l = 0; l < LANES; l++) acc[l] = -INFINITY;
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float v = z[j + l] + (b ? b[j + l] : 0.0f);
+            acc[l] = v > acc[l] ? v : acc[l];
         }
-    } else {
-        for (size_t j = 0; j < n; j++) m = z[j] > m ? z[j] : m;
+    float m = -INFINITY;
+    for (; j < n; j++) {
+        float v = z[j] + (b ? b[j] : 0.0f);
+        m = v > m ? v : m;
     }
+    for (int l = 0; l < LANES; l++) m = acc[l] > m ? acc[l] : m;
     return m;
 }
 
 ORL_CLONES float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, float shift)
 {
-    float s = 0.0f;
+    float acc[LANES] = {0};
+    size_t j = 0;
     if (b) {
-        for (size_t j = 0; j < n; j++) s += exp_core(z[j] + b[j] - shift);
+        for (; j + LANES <= n; j += LANES)
+            for (int l = 0; l < LANES; l++) acc[l] += exp_core(z[j + l] + b[j + l] - shift);
     } else {
-        for (size_t j = 0; j < n; j++) s += exp_core(z[j] - shift);
+        for (; j + LANES <= n; j += LANES)
+            for (int l = 0; l < LANES; l++) acc[l] += exp_core(z[j + l] - shift);
     }
+    float s = 0.0f;
+    for (; j < n; j++) s += exp_core(z[j] + (b ? b[j] : 0.0f) - shift);
+    for (int l = 0; l < LANES; l++) s += acc[l];
     return s;
 }
 
@@ -101,8 +116,13 @@ ORL_CLONES void orl_vec_tanh(float *x, size_t n)
 
 ORL_CLONES float orl_vec_dot(const float *x, const float *y, size_t n)
 {
+    float acc[LANES] = {0};
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += x[j + l] * y[j + l];
     float s = 0.0f;
-    for (size_t j = 0; j < n; j++) s += x[j] * y[j];
+    for (; j < n; j++) s += x[j] * y[j];
+    for (int l = 0; l < LANES; l++) s += acc[l];
     return s;
 }
 
@@ -110,9 +130,7 @@ ORL_CLONES void orl_matvec(float *y, const float *w, const float *x, const float
                            size_t cols)
 {
     for (size_t i = 0; i < rows; i++) {
-        const float *wi = w + i * cols;
-        float s = 0.0f;
-        for (size_t j = 0; j < cols; j++) s += wi[j] * x[j];
+        float s = orl_vec_dot(w + i * cols, x, cols);
         y[i] = b ? s + b[i] : s;
     }
 }
