@@ -2,11 +2,18 @@
 
 #include <math.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/blas.h"
+#include "nn/kgemm.h"
 #include "nn/vmath.h"
 
-enum { MAX_THREADS = 256 };
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
 
 static size_t round16(size_t n)
 {
@@ -18,7 +25,8 @@ static size_t round16(size_t n)
 static size_t thread_floats(orl_ce_dims d)
 {
     size_t B = (size_t)d.batch;
-    return round16(B * ORL_CE_TILE) + 2 * round16(B) + round16(B * (size_t)d.hidden);
+    return round16(B * ORL_CE_TILE) + round16((size_t)d.hidden * ORL_CE_TILE) + 2 * round16(B) +
+           round16(B * (size_t)d.hidden);
 }
 
 size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads)
@@ -38,7 +46,9 @@ typedef struct ce_job {
 } ce_job;
 
 typedef struct thread_space {
-    float *tile, *max, *sum, *dh;
+    float *tile;   /* [B x ld] logits, then dL/dlogits */
+    float *packed; /* [H x ld] the tile's weights transposed, for orl_kgemm */
+    float *max, *sum, *dh;
 } thread_space;
 
 static thread_space space_of(const ce_job *j, int thread_index)
@@ -48,6 +58,8 @@ static thread_space space_of(const ce_job *j, int thread_index)
     thread_space s;
     s.tile = p;
     p += round16(B * ORL_CE_TILE);
+    s.packed = p;
+    p += round16((size_t)j->d.hidden * ORL_CE_TILE);
     s.max = p;
     p += round16(B);
     s.sum = p;
@@ -64,10 +76,27 @@ static void tile_range(const ce_job *j, size_t begin, size_t end, size_t *lo, si
     if (*hi > (size_t)j->d.n_items) *hi = (size_t)j->d.n_items;
 }
 
-static void logits_tile(const ce_job *j, float *tile, size_t i0, int nt)
+/* Row stride of a tile of nt items: padded to 16 so the kernel needs no
+ * masked edges (the padding columns are zero in the packed weights). */
+static int tile_ld(int nt)
 {
-    const int B = j->d.batch, H = j->d.hidden;
-    orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, j->w + i0 * (size_t)H, H, 0.0f, tile, nt);
+    return (nt + 15) & ~15;
+}
+
+static void logits_tile(const ce_job *j, const thread_space *s, size_t i0, int nt)
+{
+    const int B = j->d.batch, H = j->d.hidden, ld = tile_ld(nt);
+    const float *w = j->w + i0 * (size_t)H;
+    if (!orl_kgemm_native()) {
+        orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, w, H, 0.0f, s->tile, ld);
+        return;
+    }
+    for (int k = 0; k < H; k++) {
+        float *row = s->packed + (size_t)k * ld;
+        for (int i = 0; i < nt; i++) row[i] = w[(size_t)i * H + k];
+        for (int i = nt; i < ld; i++) row[i] = 0.0f;
+    }
+    orl_kgemm(B, ld, H, j->h, H, 1, s->packed, ld, s->tile, ld, 0);
 }
 
 static void pass1(void *ctx, size_t begin, size_t end, int thread_index)
@@ -83,9 +112,10 @@ static void pass1(void *ctx, size_t begin, size_t end, int thread_index)
     }
     for (size_t i0 = lo; i0 < hi; i0 += ORL_CE_TILE) {
         int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
-        logits_tile(j, s.tile, i0, nt);
+        logits_tile(j, &s, i0, nt);
+        const int ld = tile_ld(nt);
         for (int r = 0; r < B; r++) {
-            const float *z = s.tile + (size_t)r * nt;
+            const float *z = s.tile + (size_t)r * ld;
             float m = orl_vec_max_bias(z, j->b + i0, (size_t)nt);
             float sum = orl_vec_sumexp_bias(z, j->b + i0, (size_t)nt, m);
             float M = s.max[r];
@@ -110,23 +140,24 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
     int first = 1;
     for (size_t i0 = lo; i0 < hi; i0 += ORL_CE_TILE) {
         int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
-        logits_tile(j, s.tile, i0, nt);
+        logits_tile(j, &s, i0, nt);
+        const int ld = tile_ld(nt);
         for (int r = 0; r < B; r++) {
-            float *z = s.tile + (size_t)r * nt;
+            float *z = s.tile + (size_t)r * ld;
             orl_vec_exp_bias_scale(z, j->b + i0, (size_t)nt, j->lse[r], inv_b);
+            for (int i = nt; i < ld; i++) z[i] = 0.0f;
             size_t a = (size_t)j->targets[r];
             if (a >= i0 && a < i0 + (size_t)nt) z[a - i0] -= inv_b;
         }
         if (j->d_b) {
             float *db = j->d_b + i0;
             memcpy(db, s.tile, sizeof(float) * (size_t)nt);
-            for (int r = 1; r < B; r++) orl_vec_add(db, s.tile + (size_t)r * nt, (size_t)nt);
+            for (int r = 1; r < B; r++) orl_vec_add(db, s.tile + (size_t)r * ld, (size_t)nt);
         }
-        if (j->d_w)
-            orl_sgemm(1, 0, nt, H, B, 1.0f, s.tile, nt, j->h, H, 0.0f, j->d_w + i0 * (size_t)H, H);
+        /* dW_t = dz^T h and dh += dz W_t. */
+        if (j->d_w) orl_kgemm(nt, H, B, s.tile, 1, ld, j->h, H, j->d_w + i0 * (size_t)H, H, 0);
         if (j->want_dh)
-            orl_sgemm(0, 0, B, H, nt, 1.0f, s.tile, nt, j->w + i0 * (size_t)H, H,
-                      first ? 0.0f : 1.0f, s.dh, H);
+            orl_kgemm(B, H, nt, s.tile, ld, 1, j->w + i0 * (size_t)H, H, s.dh, H, !first);
         first = 0;
     }
     if (first && j->want_dh) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
@@ -134,8 +165,9 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
 
 float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
                      const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
-                     float *scratch)
+                     float *scratch, orl_ce_timing *timing)
 {
+    double t0 = timing ? now_s() : 0.0;
     const int B = d.batch, H = d.hidden;
     int threads = orl_pool_threads(pool);
     size_t tiles = ((size_t)d.n_items + ORL_CE_TILE - 1) / ORL_CE_TILE;
@@ -153,6 +185,11 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
         if (d_h) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
     }
     orl_pool_parallel_for(pool, tiles, pass1, &j);
+    if (timing) {
+        double t1 = now_s();
+        timing->pass1 += t1 - t0;
+        t0 = t1;
+    }
     double loss = 0.0;
     for (int r = 0; r < B; r++) {
         float M = -INFINITY;
@@ -180,5 +217,6 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
             for (int t = 1; t < threads; t++) orl_vec_add(d_h, space_of(&j, t).dh, (size_t)B * H);
         }
     }
+    if (timing) timing->pass2 += now_s() - t0;
     return (float)(loss / B);
 }

@@ -24,16 +24,21 @@ typedef struct orl_ce_dims {
 /* Items per tile (a B x tile block of logits is the working set). */
 enum { ORL_CE_TILE = 512 };
 
+/* Seconds spent in each pass, accumulated when a pointer is given. */
+typedef struct orl_ce_timing {
+    double pass1, pass2;
+} orl_ce_timing;
+
 /* Floats of scratch orl_softmax_ce needs for `threads` pool threads. */
 size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads);
 
 /* Forward and backward in one call. targets[b] in [0, I). Overwrites d_h
  * [B x H], d_w [I x H] and d_b [I] (each may be NULL to skip that gradient:
- * all NULL gives the loss alone). Returns the mean loss (may be non-finite if
- * the inputs are). `scratch` holds orl_softmax_ce_scratch_floats floats,
+ * all NULL gives the loss alone). Returns the mean loss; when it is not
+ * finite the gradients are left untouched. `scratch` holds orl_softmax_ce_scratch_floats floats,
  * 64-byte aligned. Deterministic for a given thread count. */
 float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
                      const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
-                     float *scratch);
+                     float *scratch, orl_ce_timing *timing);
 
 #endif

@@ -9,6 +9,7 @@
 #include "nn/dropout.h"
 #include "nn/embedding.h"
 #include "nn/gru.h"
+#include "nn/kgemm.h"
 #include "nn/linear.h"
 #include "nn/softmax_ce.h"
 #include "nn/vmath.h"
@@ -278,7 +279,7 @@ static double ce_loss(void *p)
 {
     ce_ctx *c = p;
     return orl_softmax_ce(c->pool, c->h, c->w, c->b, c->targets, c->d, NULL, NULL, NULL,
-                          c->scratch);
+                          c->scratch, NULL);
 }
 
 /* Double-precision 3-step reference: logits, log-softmax, gradients. */
@@ -329,7 +330,7 @@ static void run_ce_check(int threads, int B, int H, int I, float wscale)
     for (int r = 0; r < B; r++) targets[r] = (int32_t)orl_rng_below(&rng, (uint32_t)I);
     targets[0] = I - 1; /* a target in the last, partial tile */
     ce_ctx c = {pool, h, w, b, scratch, targets, d};
-    float loss = orl_softmax_ce(pool, h, w, b, targets, d, dh, dw, db, scratch);
+    float loss = orl_softmax_ce(pool, h, w, b, targets, d, dh, dw, db, scratch, NULL);
     double rl, *rdh = malloc(sizeof(double) * B * H), *rdw = malloc(sizeof(double) * I * H),
                *rdb = malloc(sizeof(double) * I);
     ce_reference(&c, &rl, rdh, rdw, rdb);
@@ -366,6 +367,8 @@ static void test_softmax_ce_fused_gradient(void **state)
     run_ce_check(2, 9, 8, 1300, 0.5f); /* tiles split over threads */
     run_ce_check(3, 4, 3, 600, 0.5f);  /* more threads than full tiles */
     run_ce_check(2, 6, 4, 1100, 8.0f); /* logits spanning > 100 nats */
+    run_ce_check(2, 13, 64, 1100, 0.3f); /* the reference's hidden size: native kernels */
+    run_ce_check(1, 7, 16, 530, 0.3f);
 }
 
 static void test_softmax_ce_nonfinite_loss_leaves_gradients(void **state)
@@ -376,17 +379,57 @@ static void test_softmax_ce_nonfinite_loss_leaves_gradients(void **state)
     float dh[4] = {7, 7, 7, 7}, dw[6] = {7, 7, 7, 7, 7, 7}, db[3] = {7, 7, 7};
     int32_t t[2] = {0, 2};
     float *scratch = orl_aligned_alloc(sizeof(float) * orl_softmax_ce_scratch_floats(d, 1));
-    float loss = orl_softmax_ce(NULL, h, w, b, t, d, dh, dw, db, scratch);
+    float loss = orl_softmax_ce(NULL, h, w, b, t, d, dh, dw, db, scratch, NULL);
     assert_false(isfinite(loss));
     for (int i = 0; i < 6; i++) assert_true(dw[i] == 7.0f);
     assert_true(dh[0] == 7.0f && db[2] == 7.0f);
     orl_aligned_free(scratch);
 }
 
+/* orl_kgemm against a naive product in every stride form and edge shape. */
+static void test_kgemm_matches_naive(void **state)
+{
+    (void)state;
+    const int shapes[][3] = {{1, 16, 1}, {6, 64, 64}, {7, 80, 33}, {13, 48, 5}, {256, 64, 200},
+                             {5, 17, 9}, {192, 64, 300}, {3, 128, 2}};
+    orl_rng r;
+    orl_rng_init(&r, 77, 0);
+    for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {
+        int m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        float *a = malloc(sizeof(float) * m * k), *b = malloc(sizeof(float) * k * (n + 3));
+        float *c = malloc(sizeof(float) * m * (n + 5)), *c0 = malloc(sizeof(float) * m * (n + 5));
+        nn_fill_normal(a, (size_t)m * k, 1.0f, &r);
+        nn_fill_normal(b, (size_t)k * (n + 3), 1.0f, &r);
+        nn_fill_normal(c0, (size_t)m * (n + 5), 1.0f, &r);
+        for (int trans = 0; trans < 2; trans++)
+            for (int acc = 0; acc < 2; acc++) {
+                memcpy(c, c0, sizeof(float) * m * (n + 5));
+                int a_rs = trans ? 1 : k, a_ps = trans ? m : 1;
+                orl_kgemm(m, n, k, a, a_rs, a_ps, b, n + 3, c, n + 5, acc);
+                for (int i = 0; i < m; i++) {
+                    for (int j = 0; j < n; j++) {
+                        double want = acc ? c0[i * (n + 5) + j] : 0.0;
+                        for (int p = 0; p < k; p++)
+                            want += (double)a[i * a_rs + p * a_ps] * b[p * (n + 3) + j];
+                        assert_true(fabs(c[i * (n + 5) + j] - want) < 1e-4 * (1 + fabs(want)));
+                    }
+                    for (int j = n; j < n + 5; j++) /* nothing past N is touched */
+                        assert_true(c[i * (n + 5) + j] == c0[i * (n + 5) + j]);
+                }
+            }
+        free(a);
+        free(b);
+        free(c);
+        free(c0);
+    }
+    print_message("kgemm native kernel: %s\n", orl_kgemm_native() ? "AVX-512" : "CBLAS");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fast_exp_matches_libm),
+        cmocka_unit_test(test_kgemm_matches_naive),
         cmocka_unit_test(test_embedding_gradient),
         cmocka_unit_test(test_linear_gradient),
         cmocka_unit_test(test_dropout_mask_and_gradient),

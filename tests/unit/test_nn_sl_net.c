@@ -59,7 +59,7 @@ static double net_loss(void *c_)
     orl_ce_dims cd = {NB, NH, NI};
     return orl_softmax_ce(NULL, c->hdrop, orl_params_at(&c->p, c->p.value, ORL_CE_HEAD_W),
                           orl_params_at(&c->p, c->p.value, ORL_CE_HEAD_B), c->actions, cd, NULL,
-                          NULL, NULL, c->ce);
+                          NULL, NULL, c->ce, NULL);
 }
 
 static void test_whole_network_gradient(void **state)
@@ -97,7 +97,7 @@ static void test_whole_network_gradient(void **state)
     orl_dropout_mask(c.mask, NB * NH, 0.3f, &r);
 
     net_loss(&c);
-    orl_ce_head_train(NULL, &c.p, NI, NH, c.hdrop, c.actions, NB, c.dh, c.ce);
+    orl_ce_head_train(NULL, &c.p, NI, NH, c.hdrop, c.actions, NB, c.dh, c.ce, NULL);
     orl_dropout_backward(c.dh, c.dh, c.mask, NB * NH);
     orl_gru4rec_backward(NULL, &c.p, c.d, &c.w, c.lens, NB, c.dh);
     for (int v = 0; v < c.p.n_views; v++) {
