@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/blas.h"
+#include "nn/kgemm.h"
 #include "nn/vmath.h"
 
 static size_t round16(size_t n)
@@ -13,8 +14,9 @@ static size_t round16(size_t n)
 size_t orl_gru_cache_floats(orl_gru_dims d)
 {
     size_t B = (size_t)d.batch, T = (size_t)d.steps, H = (size_t)d.hidden;
+    size_t E = (size_t)d.in_dim;
     return 3 * round16(T * B * 3 * H) + round16(T * B * H) + round16((T + 1) * B * H) +
-           round16(B * 3 * H) + round16(B * H);
+           round16(B * 3 * H) + round16(B * H) + round16(E * 3 * H) + round16(H * 3 * H);
 }
 
 void orl_gru_cache_bind(orl_gru_cache *c, float *block, orl_gru_dims d)
@@ -33,6 +35,10 @@ void orl_gru_cache_bind(orl_gru_cache *c, float *block, orl_gru_dims d)
     c->work = block;
     block += round16(B * 3 * H);
     c->dh = block;
+    block += round16(B * H);
+    c->w_ih_t = block;
+    block += round16((size_t)d.in_dim * 3 * H);
+    c->w_hh_t = block;
     c->steps_run = 0;
 }
 
@@ -59,11 +65,11 @@ static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     for (int t = 0; t < j->steps; t++) {
         size_t row0 = (size_t)t * B + b0;
         float *gi = c->gi + row0 * H3;
-        orl_sgemm(0, 1, nb, H3, E, 1.0f, j->x + row0 * E, E, j->w.w_ih, E, 0.0f, gi, H3);
+        orl_kgemm(nb, H3, E, j->x + row0 * E, E, 1, c->w_ih_t, H3, gi, H3, 0);
         const float *hp = c->h + row0 * H;
         float *hnext = c->h + (row0 + (size_t)B) * H;
         if (t > 0)
-            orl_sgemm(0, 1, nb, H3, H, 1.0f, hp, H, j->w.w_hh, H, 0.0f, work, H3);
+            orl_kgemm(nb, H3, H, hp, H, 1, c->w_hh_t, H3, work, H3, 0);
         else
             memset(work, 0, sizeof(float) * (size_t)nb * H3);
         for (int b = 0; b < nb; b++) {
@@ -92,6 +98,13 @@ static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     }
 }
 
+/* out [cols x rows] = in [rows x cols]^T */
+static void transpose(float *out, const float *in, int rows, int cols)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) out[(size_t)c * rows + r] = in[(size_t)r * cols + c];
+}
+
 static int max_len(const int32_t *lens, int n)
 {
     int m = 1;
@@ -104,6 +117,8 @@ void orl_gru_forward(orl_pool *pool, float *out, const float *x, const int32_t *
 {
     gru_job j = {out, x, NULL, NULL, lens, w, d, c, max_len(lens, d.batch)};
     c->steps_run = j.steps;
+    transpose(c->w_ih_t, w.w_ih, 3 * d.hidden, d.in_dim);
+    transpose(c->w_hh_t, w.w_hh, 3 * d.hidden, d.hidden);
     orl_pool_parallel_for(pool, (size_t)d.batch, forward_rows, &j);
 }
 
@@ -140,9 +155,32 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
                 dhb[k] = dhv * z;
             }
         }
-        if (t > 0) orl_sgemm(0, 0, nb, H, H3, 1.0f, dgh, H3, j->w.w_hh, H, 1.0f, dh, H);
-        if (j->d_x)
-            orl_sgemm(0, 0, nb, E, H3, 1.0f, dgi, H3, j->w.w_ih, E, 0.0f, j->d_x + row0 * E, E);
+        if (t > 0) orl_kgemm(nb, H, H3, dgh, H3, 1, j->w.w_hh, H, dh, H, 1);
+        if (j->d_x) orl_kgemm(nb, E, H3, dgi, H3, 1, j->w.w_ih, E, j->d_x + row0 * E, E, 0);
+    }
+}
+
+typedef struct wgrad_job {
+    const orl_gru_cache *c;
+    const float *x;
+    orl_gru_grads g;
+    int rows, E, H;
+} wgrad_job;
+
+/* Gate rows [begin, end) of dW_ih += dGI^T X, dW_hh += dGH^T H_prev and the
+ * bias gradients (column sums), each thread owning whole rows. */
+static void weight_grads(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    (void)thread_index;
+    const wgrad_job *j = ctx;
+    const int H3 = 3 * j->H, lo = (int)begin, n = (int)(end - begin);
+    orl_kgemm(n, j->E, j->rows, j->c->gi + lo, 1, H3, j->x, j->E, j->g.w_ih + (size_t)lo * j->E,
+              j->E, 1);
+    orl_kgemm(n, j->H, j->rows, j->c->dgh + lo, 1, H3, j->c->h, j->H,
+              j->g.w_hh + (size_t)lo * j->H, j->H, 1);
+    for (int r = 0; r < j->rows; r++) {
+        orl_vec_add(j->g.b_ih + lo, j->c->gi + (size_t)r * H3 + lo, (size_t)n);
+        orl_vec_add(j->g.b_hh + lo, j->c->dgh + (size_t)r * H3 + lo, (size_t)n);
     }
 }
 
@@ -155,13 +193,8 @@ void orl_gru_backward(orl_pool *pool, float *d_x, orl_gru_grads g, const float *
     orl_pool_parallel_for(pool, (size_t)B, backward_rows, &j);
     if (d_x && T < d.steps)
         memset(d_x + (size_t)T * B * E, 0, sizeof(float) * (size_t)(d.steps - T) * B * E);
-    int rows = T * B;
-    orl_sgemm_pool(pool, 1, 0, H3, E, rows, 1.0f, c->gi, H3, x, E, 1.0f, g.w_ih, E);
-    orl_sgemm_pool(pool, 1, 0, H3, H, rows, 1.0f, c->dgh, H3, c->h, H, 1.0f, g.w_hh, H);
-    for (int r = 0; r < rows; r++) {
-        orl_vec_add(g.b_ih, c->gi + (size_t)r * H3, (size_t)H3);
-        orl_vec_add(g.b_hh, c->dgh + (size_t)r * H3, (size_t)H3);
-    }
+    wgrad_job wj = {c, x, g, T * B, E, H};
+    orl_pool_parallel_for(pool, (size_t)H3, weight_grads, &wj);
 }
 
 size_t orl_gru_one_floats(orl_gru_dims d)

@@ -35,6 +35,7 @@ typedef struct orl_gru_cache {
     float *dgh;    /* [T x B x 3H] dL/d(h W_hh^T + b_hh) */
     float *work;   /* [B x 3H] per-step recurrent product */
     float *dh;     /* [B x H] running dL/dh */
+    float *w_ih_t, *w_hh_t; /* [E x 3H], [H x 3H] transposed weights for orl_kgemm */
     int steps_run; /* steps the last forward computed (max length) */
 } orl_gru_cache;
 

@@ -21,7 +21,7 @@
 /* exp by range reduction x = k ln2 + r, |r| <= ln2/2, and a degree-6
  * polynomial for e^r; 2^k is built in the exponent bits. Written so that GCC
  * vectorises it inside the loops below (no branches, no libm calls). */
-static inline float exp_core(float x)
+__attribute__((always_inline)) static inline float exp_core(float x)
 {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
@@ -51,10 +51,100 @@ float orl_fast_expf(float x)
     return exp_core(x);
 }
 
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ORL_VMATH_AVX512 1
+
+/* Hand-written AVX-512 forms of the softmax loops: 16 lanes, FMA range
+ * reduction and scalef for 2^k. Picked at run time when the CPU has AVX-512. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512 exp16(__m512 x)
+{
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.428606765330187045e-06f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, k);
+}
+
+__attribute__((target("avx512f"))) static float max_bias_512(const float *z, const float *b,
+                                                             size_t n)
+{
+    __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0;
+    size_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        m0 = _mm512_max_ps(m0, _mm512_add_ps(_mm512_loadu_ps(z + j), _mm512_loadu_ps(b + j)));
+        m1 = _mm512_max_ps(m1, _mm512_add_ps(_mm512_loadu_ps(z + j + 16),
+                                             _mm512_loadu_ps(b + j + 16)));
+    }
+    for (; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        m0 = _mm512_mask_max_ps(m0, mk, m0, v);
+    }
+    return _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+}
+
+__attribute__((target("avx512f"))) static float sumexp_bias_512(const float *z, const float *b,
+                                                                size_t n, float shift)
+{
+    const __m512 sh = _mm512_set1_ps(shift);
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    size_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m512 a = _mm512_add_ps(_mm512_loadu_ps(z + j), _mm512_loadu_ps(b + j));
+        __m512 c = _mm512_add_ps(_mm512_loadu_ps(z + j + 16), _mm512_loadu_ps(b + j + 16));
+        s0 = _mm512_add_ps(s0, exp16(_mm512_sub_ps(a, sh)));
+        s1 = _mm512_add_ps(s1, exp16(_mm512_sub_ps(c, sh)));
+    }
+    for (; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 a = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        s0 = _mm512_mask_add_ps(s0, mk, s0, exp16(_mm512_sub_ps(a, sh)));
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+__attribute__((target("avx512f"))) static void exp_bias_scale_512(float *z, const float *b,
+                                                                  size_t n, float shift,
+                                                                  float scale)
+{
+    const __m512 sh = _mm512_set1_ps(shift), sc = _mm512_set1_ps(scale);
+    for (size_t j = 0; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 a = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        _mm512_mask_storeu_ps(z + j, mk, _mm512_mul_ps(exp16(_mm512_sub_ps(a, sh)), sc));
+    }
+}
+
+static int have_avx512(void)
+{
+    static int state = -1; /* benign race: idempotent */
+    int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+    if (s < 0) {
+        __builtin_cpu_init();
+        s = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&state, s, __ATOMIC_RELAXED);
+    }
+    return s;
+}
+#endif
+
 enum { LANES = 8 };
 
 ORL_CLONES float orl_vec_max_bias(const float *z, const float *b, size_t n)
 {
+#ifdef ORL_VMATH_AVX512
+    if (b && have_avx512()) return max_bias_512(z, b, n);
+#endif
     float acc[LANES];
     for (int l = 0; l < LANES; l++) acc[l] = -INFINITY;
     size_t j = 0;
@@ -74,6 +164,9 @@ ORL_CLONES float orl_vec_max_bias(const float *z, const float *b, size_t n)
 
 ORL_CLONES float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, float shift)
 {
+#ifdef ORL_VMATH_AVX512
+    if (b && have_avx512()) return sumexp_bias_512(z, b, n, shift);
+#endif
     float acc[LANES] = {0};
     size_t j = 0;
     if (b) {
@@ -91,6 +184,12 @@ ORL_CLONES float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, f
 
 ORL_CLONES void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float shift, float scale)
 {
+#ifdef ORL_VMATH_AVX512
+    if (b && have_avx512()) {
+        exp_bias_scale_512(z, b, n, shift, scale);
+        return;
+    }
+#endif
     if (b) {
         for (size_t j = 0; j < n; j++) z[j] = exp_core(z[j] + b[j] - shift) * scale;
     } else {
