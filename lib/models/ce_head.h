@@ -19,12 +19,12 @@ enum { ORL_CE_HEAD_N_PARAMS = 2 };
 void orl_ce_head_param_specs(int n_items, int hidden, orl_param_spec *specs);
 void orl_ce_head_init(orl_params *p, int n_items, int hidden, orl_rng *rng);
 
-/* Mean CE of the batch (timing may be NULL); writes (overwrites) the head's gradients in p->grad
- * and d_hidden [B x H] unless the loss is not finite. scratch: see
+/* Mean CE of the batch (timing, on_tile may be NULL; see orl_softmax_ce); writes (overwrites) the
+ * head's gradients in p->grad and d_hidden [B x H] unless the loss is not finite. scratch: see
  * orl_softmax_ce_scratch_floats. */
 float orl_ce_head_train(orl_pool *pool, orl_params *p, int n_items, int hidden, const float *h,
                         const int32_t *targets, int batch, float *d_hidden, float *scratch,
-                        orl_ce_timing *timing);
+                        orl_ce_timing *timing, orl_ce_tile_fn on_tile, void *tile_ctx);
 
 /* out [n x I] = h [n x H] W^T + b, in the calling thread. */
 void orl_ce_head_scores(const orl_params *p, int n_items, int hidden, const float *h, int n,

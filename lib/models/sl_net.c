@@ -143,6 +143,23 @@ int orl_sl_net_check_states(const orl_sl_net *net, const int32_t *states, const 
     return ORL_OK;
 }
 
+typedef struct head_adam_ctx {
+    orl_adam_step_consts k;
+    orl_params *p;
+    size_t w, b, H; /* offsets of head.w and head.b */
+} head_adam_ctx;
+
+/* Adam on the head's rows [i0, i0 + n): weights and bias. Its gradients are
+ * overwritten every step, so they need no clearing. */
+static void head_adam(void *ctx, size_t i0, size_t n)
+{
+    const head_adam_ctx *c = ctx;
+    orl_params *p = c->p;
+    size_t ow = c->w + i0 * c->H, ob = c->b + i0;
+    orl_adam_update(&c->k, p->value + ow, p->grad + ow, p->m + ow, p->v + ow, n * c->H, 0);
+    orl_adam_update(&c->k, p->value + ob, p->grad + ob, p->m + ob, p->v + ob, n, 0);
+}
+
 int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t *lens,
                           const int32_t *actions, int batch_size, float lr, float *out_loss)
 {
@@ -176,26 +193,39 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
         t1 = now_s();
         tm->encode_fwd += t1 - t0;
     }
+    /* Adam runs fused into the output layer's pass 2, tile by tile, while the
+     * tile's weights and gradients are in cache; the encoder's part follows. */
+    orl_adam_config ac = orl_adam_defaults();
+    ac.lr = lr;
+    orl_params *p = &net->params;
+    int64_t step_before = p->step;
+    head_adam_ctx hc;
+    hc.k = orl_adam_begin_step(p, &ac);
+    hc.p = p;
+    hc.w = orl_params_find(p, ORL_CE_HEAD_W)->offset;
+    hc.b = orl_params_find(p, ORL_CE_HEAD_B)->offset;
+    hc.H = (size_t)H;
     orl_ce_timing ct = {0.0, 0.0};
-    float loss = orl_ce_head_train(net->pool, &net->params, I, H, h, actions, B, net->d_hidden,
-                                   net->ce_scratch, tm ? &ct : NULL);
+    float loss = orl_ce_head_train(net->pool, p, I, H, h, actions, B, net->d_hidden,
+                                   net->ce_scratch, tm ? &ct : NULL, head_adam, &hc);
     if (tm) {
         t0 = now_s();
         tm->head_pass1 += ct.pass1;
         tm->head_pass2 += ct.pass2;
     }
-    if (!isfinite(loss))
+    if (!isfinite(loss)) {
+        p->step = step_before; /* pass 2 never ran: nothing was updated */
         return orl_fail(ORL_E_NUMERIC, "sl_net_train_step: the loss is not finite (%g)",
                         (double)loss);
+    }
     if (net->cfg.dropout > 0.0f) orl_dropout_backward(net->d_hidden, net->d_hidden, net->mask, bh);
     orl_gru4rec_backward(net->pool, &net->params, net->enc, &net->work, lens, B, net->d_hidden);
     if (tm) {
         t1 = now_s();
         tm->encode_bwd += t1 - t0;
     }
-    orl_adam_config ac = orl_adam_defaults();
-    ac.lr = lr;
-    orl_adam_step(net->pool, &net->params, &ac, 1);
+    /* The encoder's tensors come first in the store; the head's are done. */
+    orl_adam_update_range(net->pool, p, &hc.k, 0, hc.w < hc.b ? hc.w : hc.b, 1);
     if (tm) {
         tm->adam += now_s() - t1;
         tm->steps++;

@@ -6,22 +6,25 @@
 #include "nn/adam.h"
 
 #include <math.h>
+#include <string.h>
 
-typedef struct adam_job {
-    float *value, *grad, *m, *v;
-    float beta1, beta2, eps, step_size, inv_sqrt_bc2;
-    int zero_grad;
-} adam_job;
-
-static void adam_chunk(void *ctx, size_t begin, size_t end, int thread_index)
+orl_adam_step_consts orl_adam_begin_step(orl_params *p, const orl_adam_config *cfg)
 {
-    (void)thread_index;
-    const adam_job *j = ctx;
-    float *restrict value = j->value, *restrict grad = j->grad, *restrict m = j->m,
-                    *restrict v = j->v;
-    const float b1 = j->beta1, b2 = j->beta2, c1 = 1.0f - j->beta1, c2 = 1.0f - j->beta2;
-    const float eps = j->eps, step = j->step_size, ibc2 = j->inv_sqrt_bc2;
-    for (size_t i = begin; i < end; i++) {
+    p->step++;
+    double t = (double)p->step;
+    double bc1 = 1.0 - pow((double)cfg->beta1, t);
+    double bc2 = 1.0 - pow((double)cfg->beta2, t);
+    orl_adam_step_consts k = {cfg->beta1, cfg->beta2, cfg->eps, (float)(cfg->lr / bc1),
+                              (float)(1.0 / sqrt(bc2))};
+    return k;
+}
+
+void orl_adam_update(const orl_adam_step_consts *k, float *restrict value, float *restrict grad,
+                     float *restrict m, float *restrict v, size_t n, int zero_grad)
+{
+    const float b1 = k->beta1, b2 = k->beta2, c1 = 1.0f - k->beta1, c2 = 1.0f - k->beta2;
+    const float eps = k->eps, step = k->step_size, ibc2 = k->inv_sqrt_bc2;
+    for (size_t i = 0; i < n; i++) {
         float g = grad[i];
         float mi = b1 * m[i] + c1 * g;
         float vi = b2 * v[i] + c2 * g * g;
@@ -29,8 +32,31 @@ static void adam_chunk(void *ctx, size_t begin, size_t end, int thread_index)
         v[i] = vi;
         value[i] -= step * mi / (sqrtf(vi) * ibc2 + eps);
     }
-    if (j->zero_grad)
-        for (size_t i = begin; i < end; i++) grad[i] = 0.0f;
+    if (zero_grad) memset(grad, 0, n * sizeof(float));
+}
+
+typedef struct range_job {
+    orl_params *p;
+    const orl_adam_step_consts *k;
+    size_t base;
+    int zero_grad;
+} range_job;
+
+static void range_chunk(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    (void)thread_index;
+    const range_job *j = ctx;
+    size_t o = j->base + begin;
+    orl_adam_update(j->k, j->p->value + o, j->p->grad + o, j->p->m + o, j->p->v + o, end - begin,
+                    j->zero_grad);
+}
+
+void orl_adam_update_range(orl_pool *pool, orl_params *p, const orl_adam_step_consts *k,
+                           size_t begin, size_t end, int zero_grad)
+{
+    if (end <= begin) return;
+    range_job j = {p, k, begin, zero_grad};
+    orl_pool_parallel_for(pool, end - begin, range_chunk, &j);
 }
 
 orl_adam_config orl_adam_defaults(void)
@@ -41,19 +67,6 @@ orl_adam_config orl_adam_defaults(void)
 
 void orl_adam_step(orl_pool *pool, orl_params *p, const orl_adam_config *cfg, int zero_grad)
 {
-    p->step++;
-    double t = (double)p->step;
-    double bc1 = 1.0 - pow((double)cfg->beta1, t);
-    double bc2 = 1.0 - pow((double)cfg->beta2, t);
-    adam_job j = {p->value,
-                  p->grad,
-                  p->m,
-                  p->v,
-                  cfg->beta1,
-                  cfg->beta2,
-                  cfg->eps,
-                  (float)(cfg->lr / bc1),
-                  (float)(1.0 / sqrt(bc2)),
-                  zero_grad};
-    orl_pool_parallel_for(pool, p->count, adam_chunk, &j);
+    orl_adam_step_consts k = orl_adam_begin_step(p, cfg);
+    orl_adam_update_range(pool, p, &k, 0, p->count, zero_grad);
 }

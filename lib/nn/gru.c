@@ -176,8 +176,8 @@ static void weight_grads(void *ctx, size_t begin, size_t end, int thread_index)
     const int H3 = 3 * j->H, lo = (int)begin, n = (int)(end - begin);
     orl_kgemm(n, j->E, j->rows, j->c->gi + lo, 1, H3, j->x, j->E, j->g.w_ih + (size_t)lo * j->E,
               j->E, 1);
-    orl_kgemm(n, j->H, j->rows, j->c->dgh + lo, 1, H3, j->c->h, j->H,
-              j->g.w_hh + (size_t)lo * j->H, j->H, 1);
+    orl_kgemm(n, j->H, j->rows, j->c->dgh + lo, 1, H3, j->c->h, j->H, j->g.w_hh + (size_t)lo * j->H,
+              j->H, 1);
     for (int r = 0; r < j->rows; r++) {
         orl_vec_add(j->g.b_ih + lo, j->c->gi + (size_t)r * H3 + lo, (size_t)n);
         orl_vec_add(j->g.b_hh + lo, j->c->dgh + (size_t)r * H3 + lo, (size_t)n);

@@ -54,12 +54,24 @@ KG_TARGET void block(int R, int NV, int k, const float *a, int a_rs, int a_ps, c
 
 #define KG_ROWS(NV)                                                                                \
     switch (rows) {                                                                                \
-    case 6: block(6, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate); break;                  \
-    case 5: block(5, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate); break;                  \
-    case 4: block(4, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate); break;                  \
-    case 3: block(3, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate); break;                  \
-    case 2: block(2, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate); break;                  \
-    default: block(1, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate); break;                 \
+    case 6:                                                                                        \
+        block(6, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate);                             \
+        break;                                                                                     \
+    case 5:                                                                                        \
+        block(5, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate);                             \
+        break;                                                                                     \
+    case 4:                                                                                        \
+        block(4, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate);                             \
+        break;                                                                                     \
+    case 3:                                                                                        \
+        block(3, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate);                             \
+        break;                                                                                     \
+    case 2:                                                                                        \
+        block(2, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate);                             \
+        break;                                                                                     \
+    default:                                                                                       \
+        block(1, NV, k, ar, a_rs, a_ps, bc, ldb, cc, ldc, accumulate);                             \
+        break;                                                                                     \
     }
 
 __attribute__((target("avx512f"))) static void kgemm_avx512(int m, int n, int k, const float *a,
@@ -77,10 +89,14 @@ __attribute__((target("avx512f"))) static void kgemm_avx512(int m, int n, int k,
             const float *ar = a + (size_t)i * a_rs;
             float *cc = c + (size_t)i * ldc + j;
             switch (nv) {
-            case 4: KG_ROWS(4) break;
-            case 3: KG_ROWS(3) break;
-            case 2: KG_ROWS(2) break;
-            default: KG_ROWS(1) break;
+            case 4:
+                KG_ROWS(4) break;
+            case 3:
+                KG_ROWS(3) break;
+            case 2:
+                KG_ROWS(2) break;
+            default:
+                KG_ROWS(1) break;
             }
         }
     }

@@ -43,6 +43,8 @@ typedef struct ce_job {
     float *local; /* per-thread blocks */
     int threads;
     int want_dh;
+    orl_ce_tile_fn on_tile;
+    void *tile_ctx;
 } ce_job;
 
 typedef struct thread_space {
@@ -158,6 +160,7 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
         if (j->d_w) orl_kgemm(nt, H, B, s.tile, 1, ld, j->h, H, j->d_w + i0 * (size_t)H, H, 0);
         if (j->want_dh)
             orl_kgemm(B, H, nt, s.tile, ld, 1, j->w + i0 * (size_t)H, H, s.dh, H, !first);
+        if (j->on_tile) j->on_tile(j->tile_ctx, i0, (size_t)nt);
         first = 0;
     }
     if (first && j->want_dh) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
@@ -165,7 +168,7 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
 
 float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
                      const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
-                     float *scratch, orl_ce_timing *timing)
+                     float *scratch, orl_ce_timing *timing, orl_ce_tile_fn on_tile, void *tile_ctx)
 {
     double t0 = timing ? now_s() : 0.0;
     const int B = d.batch, H = d.hidden;
@@ -173,9 +176,9 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
     size_t tiles = ((size_t)d.n_items + ORL_CE_TILE - 1) / ORL_CE_TILE;
     /* With fewer tiles than threads some threads idle; their accumulators
      * stay neutral (max -inf, sum 0, d_h 0). */
-    ce_job j = {h,       w,          b,   targets, d,
-                d_h,     d_w,        d_b, scratch, scratch + round16((size_t)B),
-                threads, d_h != NULL};
+    ce_job j = {h,       w,           b,       targets, d,
+                d_h,     d_w,         d_b,     scratch, scratch + round16((size_t)B),
+                threads, d_h != NULL, on_tile, tile_ctx};
     for (int t = 0; t < threads; t++) {
         thread_space s = space_of(&j, t);
         for (int r = 0; r < B; r++) {

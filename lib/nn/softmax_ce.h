@@ -29,6 +29,11 @@ typedef struct orl_ce_timing {
     double pass1, pass2;
 } orl_ce_timing;
 
+/* Called in pass 2 by the worker that owns items [i0, i0 + n), right after
+ * their rows of d_w and d_b are written (and the tile's weights are used for
+ * the last time): lets the caller apply the optimiser while they are in cache. */
+typedef void (*orl_ce_tile_fn)(void *ctx, size_t i0, size_t n);
+
 /* Floats of scratch orl_softmax_ce needs for `threads` pool threads. */
 size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads);
 
@@ -39,6 +44,6 @@ size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads);
  * 64-byte aligned. Deterministic for a given thread count. */
 float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
                      const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
-                     float *scratch, orl_ce_timing *timing);
+                     float *scratch, orl_ce_timing *timing, orl_ce_tile_fn on_tile, void *tile_ctx);
 
 #endif

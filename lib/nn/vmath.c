@@ -51,7 +51,6 @@ float orl_fast_expf(float x)
     return exp_core(x);
 }
 
-
 #if defined(__x86_64__) && defined(__GNUC__)
 #include <immintrin.h>
 #define ORL_VMATH_AVX512 1
@@ -82,12 +81,13 @@ __attribute__((target("avx512f"))) static float max_bias_512(const float *z, con
     size_t j = 0;
     for (; j + 32 <= n; j += 32) {
         m0 = _mm512_max_ps(m0, _mm512_add_ps(_mm512_loadu_ps(z + j), _mm512_loadu_ps(b + j)));
-        m1 = _mm512_max_ps(m1, _mm512_add_ps(_mm512_loadu_ps(z + j + 16),
-                                             _mm512_loadu_ps(b + j + 16)));
+        m1 = _mm512_max_ps(m1,
+                           _mm512_add_ps(_mm512_loadu_ps(z + j + 16), _mm512_loadu_ps(b + j + 16)));
     }
     for (; j < n; j += 16) {
         __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
-        __m512 v = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        __m512 v =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
         m0 = _mm512_mask_max_ps(m0, mk, m0, v);
     }
     return _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
@@ -107,20 +107,21 @@ __attribute__((target("avx512f"))) static float sumexp_bias_512(const float *z, 
     }
     for (; j < n; j += 16) {
         __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
-        __m512 a = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        __m512 a =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
         s0 = _mm512_mask_add_ps(s0, mk, s0, exp16(_mm512_sub_ps(a, sh)));
     }
     return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
 }
 
-__attribute__((target("avx512f"))) static void exp_bias_scale_512(float *z, const float *b,
-                                                                  size_t n, float shift,
-                                                                  float scale)
+__attribute__((target("avx512f"))) static void
+exp_bias_scale_512(float *z, const float *b, size_t n, float shift, float scale)
 {
     const __m512 sh = _mm512_set1_ps(shift), sc = _mm512_set1_ps(scale);
     for (size_t j = 0; j < n; j += 16) {
         __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
-        __m512 a = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        __m512 a =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
         _mm512_mask_storeu_ps(z + j, mk, _mm512_mul_ps(exp16(_mm512_sub_ps(a, sh)), sc));
     }
 }

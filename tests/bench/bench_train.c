@@ -62,8 +62,10 @@ static double sgemm_rate(int n_items, int threads, int reps)
     orl_pool *pool = NULL;
     if (orl_pool_create(threads, &pool) != 0) return 0;
     size_t I = (size_t)n_items;
-    float *h = orl_aligned_alloc(sizeof(float) * B * H), *w = orl_aligned_alloc(sizeof(float) * I * H);
-    float *z = orl_aligned_alloc(sizeof(float) * B * I), *dw = orl_aligned_alloc(sizeof(float) * I * H);
+    float *h = orl_aligned_alloc(sizeof(float) * B * H),
+          *w = orl_aligned_alloc(sizeof(float) * I * H);
+    float *z = orl_aligned_alloc(sizeof(float) * B * I),
+          *dw = orl_aligned_alloc(sizeof(float) * I * H);
     float *dh = orl_aligned_alloc(sizeof(float) * B * H);
     for (size_t i = 0; i < B * H; i++) h[i] = 0.01f * (float)(i % 13);
     for (size_t i = 0; i < I * H; i++) w[i] = 0.01f * (float)(i % 7);

@@ -278,8 +278,8 @@ typedef struct ce_ctx {
 static double ce_loss(void *p)
 {
     ce_ctx *c = p;
-    return orl_softmax_ce(c->pool, c->h, c->w, c->b, c->targets, c->d, NULL, NULL, NULL,
-                          c->scratch, NULL);
+    return orl_softmax_ce(c->pool, c->h, c->w, c->b, c->targets, c->d, NULL, NULL, NULL, c->scratch,
+                          NULL, NULL, NULL);
 }
 
 /* Double-precision 3-step reference: logits, log-softmax, gradients. */
@@ -330,7 +330,7 @@ static void run_ce_check(int threads, int B, int H, int I, float wscale)
     for (int r = 0; r < B; r++) targets[r] = (int32_t)orl_rng_below(&rng, (uint32_t)I);
     targets[0] = I - 1; /* a target in the last, partial tile */
     ce_ctx c = {pool, h, w, b, scratch, targets, d};
-    float loss = orl_softmax_ce(pool, h, w, b, targets, d, dh, dw, db, scratch, NULL);
+    float loss = orl_softmax_ce(pool, h, w, b, targets, d, dh, dw, db, scratch, NULL, NULL, NULL);
     double rl, *rdh = malloc(sizeof(double) * B * H), *rdw = malloc(sizeof(double) * I * H),
                *rdb = malloc(sizeof(double) * I);
     ce_reference(&c, &rl, rdh, rdw, rdb);
@@ -362,11 +362,11 @@ static void run_ce_check(int threads, int B, int H, int I, float wscale)
 static void test_softmax_ce_fused_gradient(void **state)
 {
     (void)state;
-    run_ce_check(1, 7, 5, 37, 0.5f);   /* one partial tile */
-    run_ce_check(1, 9, 8, 1300, 0.5f); /* several tiles */
-    run_ce_check(2, 9, 8, 1300, 0.5f); /* tiles split over threads */
-    run_ce_check(3, 4, 3, 600, 0.5f);  /* more threads than full tiles */
-    run_ce_check(2, 6, 4, 1100, 8.0f); /* logits spanning > 100 nats */
+    run_ce_check(1, 7, 5, 37, 0.5f);     /* one partial tile */
+    run_ce_check(1, 9, 8, 1300, 0.5f);   /* several tiles */
+    run_ce_check(2, 9, 8, 1300, 0.5f);   /* tiles split over threads */
+    run_ce_check(3, 4, 3, 600, 0.5f);    /* more threads than full tiles */
+    run_ce_check(2, 6, 4, 1100, 8.0f);   /* logits spanning > 100 nats */
     run_ce_check(2, 13, 64, 1100, 0.3f); /* the reference's hidden size: native kernels */
     run_ce_check(1, 7, 16, 530, 0.3f);
 }
@@ -379,7 +379,7 @@ static void test_softmax_ce_nonfinite_loss_leaves_gradients(void **state)
     float dh[4] = {7, 7, 7, 7}, dw[6] = {7, 7, 7, 7, 7, 7}, db[3] = {7, 7, 7};
     int32_t t[2] = {0, 2};
     float *scratch = orl_aligned_alloc(sizeof(float) * orl_softmax_ce_scratch_floats(d, 1));
-    float loss = orl_softmax_ce(NULL, h, w, b, t, d, dh, dw, db, scratch, NULL);
+    float loss = orl_softmax_ce(NULL, h, w, b, t, d, dh, dw, db, scratch, NULL, NULL, NULL);
     assert_false(isfinite(loss));
     for (int i = 0; i < 6; i++) assert_true(dw[i] == 7.0f);
     assert_true(dh[0] == 7.0f && db[2] == 7.0f);
@@ -390,8 +390,8 @@ static void test_softmax_ce_nonfinite_loss_leaves_gradients(void **state)
 static void test_kgemm_matches_naive(void **state)
 {
     (void)state;
-    const int shapes[][3] = {{1, 16, 1}, {6, 64, 64}, {7, 80, 33}, {13, 48, 5}, {256, 64, 200},
-                             {5, 17, 9}, {192, 64, 300}, {3, 128, 2}};
+    const int shapes[][3] = {{1, 16, 1},     {6, 64, 64}, {7, 80, 33},    {13, 48, 5},
+                             {256, 64, 200}, {5, 17, 9},  {192, 64, 300}, {3, 128, 2}};
     orl_rng r;
     orl_rng_init(&r, 77, 0);
     for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) {

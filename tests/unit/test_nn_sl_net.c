@@ -59,7 +59,7 @@ static double net_loss(void *c_)
     orl_ce_dims cd = {NB, NH, NI};
     return orl_softmax_ce(NULL, c->hdrop, orl_params_at(&c->p, c->p.value, ORL_CE_HEAD_W),
                           orl_params_at(&c->p, c->p.value, ORL_CE_HEAD_B), c->actions, cd, NULL,
-                          NULL, NULL, c->ce, NULL);
+                          NULL, NULL, c->ce, NULL, NULL, NULL);
 }
 
 static void test_whole_network_gradient(void **state)
@@ -97,7 +97,7 @@ static void test_whole_network_gradient(void **state)
     orl_dropout_mask(c.mask, NB * NH, 0.3f, &r);
 
     net_loss(&c);
-    orl_ce_head_train(NULL, &c.p, NI, NH, c.hdrop, c.actions, NB, c.dh, c.ce, NULL);
+    orl_ce_head_train(NULL, &c.p, NI, NH, c.hdrop, c.actions, NB, c.dh, c.ce, NULL, NULL, NULL);
     orl_dropout_backward(c.dh, c.dh, c.mask, NB * NH);
     orl_gru4rec_backward(NULL, &c.p, c.d, &c.w, c.lens, NB, c.dh);
     for (int v = 0; v < c.p.n_views; v++) {
@@ -468,6 +468,52 @@ static void test_inference_paths_agree(void **state)
     orl_sl_net_free(net);
 }
 
+/* train_step fuses Adam into the output layer's pass 2; the result must be
+ * the plain sequence forward, backward, Adam over the whole store. */
+static void test_fused_step_equals_plain_composition(void **state)
+{
+    (void)state;
+    enum { I = 1300, B = 32, T = 5 };
+    orl_sl_net *net = make_net(I, 2, 17, 0.0f, B);
+    const orl_params *np = orl_sl_net_params_const(net);
+    orl_gru4rec_dims d = {I, 16, 16, T};
+    orl_param_spec specs[7];
+    orl_gru4rec_param_specs(d, specs);
+    orl_ce_head_param_specs(I, 16, specs + 5);
+    orl_params q;
+    assert_orl_ok(orl_params_init(&q, specs, 7, 1));
+    assert_int_equal(q.count, np->count);
+    memcpy(q.value, np->value, sizeof(float) * q.count);
+    orl_ce_dims cd = {B, 16, I};
+    size_t wf = orl_gru4rec_work_floats(d, B);
+    float *block =
+        orl_aligned_alloc(sizeof(float) * (wf + 2 * B * 16 + orl_softmax_ce_scratch_floats(cd, 1)));
+    orl_gru4rec_work w;
+    orl_gru4rec_work_bind(&w, block, d, B);
+    float *hid = block + wf, *dh = hid + B * 16, *ce = dh + B * 16;
+    int32_t st[B * T], lens[B], act[B];
+    orl_rng r;
+    orl_rng_init(&r, 5, 0);
+    orl_adam_config ac = orl_adam_defaults();
+    for (int step = 0; step < 3; step++) {
+        random_batch(&r, I, T, B, st, lens, act);
+        float loss_net, loss_plain;
+        assert_orl_ok(orl_sl_net_train_step(net, st, lens, act, B, 0.01f, &loss_net));
+        orl_gru4rec_forward(NULL, &q, d, &w, st, lens, B, hid);
+        loss_plain = orl_ce_head_train(NULL, &q, I, 16, hid, act, B, dh, ce, NULL, NULL, NULL);
+        orl_gru4rec_backward(NULL, &q, d, &w, lens, B, dh);
+        orl_adam_step(NULL, &q, &ac, 1);
+        assert_true(fabsf(loss_net - loss_plain) < 1e-5f);
+    }
+    double worst = 0;
+    for (size_t i = 0; i < q.count; i++) worst = fmax(worst, fabs(q.value[i] - np->value[i]));
+    assert_true(worst < 1e-5);
+    assert_int_equal(np->step, 3);
+    orl_aligned_free(block);
+    orl_params_free(&q);
+    orl_sl_net_free(net);
+}
+
 static void test_topk_ties_prefer_lower_ids(void **state)
 {
     (void)state;
@@ -493,6 +539,7 @@ int main(void)
         cmocka_unit_test(test_same_seed_and_threads_give_identical_params),
         cmocka_unit_test(test_learns_successor_rule),
         cmocka_unit_test(test_inference_paths_agree),
+        cmocka_unit_test(test_fused_step_equals_plain_composition),
         cmocka_unit_test(test_topk_ties_prefer_lower_ids),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
