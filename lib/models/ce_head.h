@@ -29,6 +29,16 @@ float orl_ce_head_train(orl_pool *pool, orl_params *p, int n_items, int hidden, 
 /* out [n x I] = h [n x H] W^T + b, in the calling thread. */
 void orl_ce_head_scores(const orl_params *p, int n_items, int hidden, const float *h, int n,
                         float *out);
+/* Items per chunk of orl_ce_head_scores_t. */
+enum { ORL_CE_HEAD_CHUNK = 1024 };
+/* Scores of n histories for items [i0, i1) (i1 - i0 <= ORL_CE_HEAD_CHUNK),
+ * TRANSPOSED: *out_chunk[(i - i0) * *out_ld + r] is item i for history r.
+ * For batches: the catalogue streams through the fast kernel once per block
+ * of histories. work: orl_ce_head_scores_t_floats(hidden, n) floats. */
+size_t orl_ce_head_scores_t_floats(int hidden, int n);
+void orl_ce_head_scores_t(const orl_params *p, int n_items, int hidden, const float *h, int n,
+                          size_t i0, size_t i1, float *work, float **out_chunk, int *out_ld);
+
 /* out[c] = score of item ids[c] for one hidden state h [H]; ids trusted. */
 void orl_ce_head_candidates(const orl_params *p, int hidden, const float *h, const int32_t *ids,
                             size_t n_ids, float *out);

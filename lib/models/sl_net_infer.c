@@ -1,5 +1,6 @@
 /* Inference on a const sl_net: nothing here writes to the net, every
  * temporary lives in the caller's scratch, so threads may share one net. */
+#include <math.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -23,6 +24,7 @@ typedef struct infer_space {
     float *hidden;   /* [BLOCK x H] */
     float *scores;   /* [BLOCK x I] */
     float *topk_tmp; /* [I] scores of the top-k when the caller wants none */
+    float *chunk;    /* orl_ce_head_scores_t work for BLOCK histories */
 } infer_space;
 
 static size_t block_of(int n)
@@ -36,16 +38,17 @@ static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, fl
     orl_gru_dims g = {(int)blk, d.window, d.embed_dim, d.hidden_dim};
     size_t T = (size_t)d.window, E = (size_t)d.embed_dim, H = (size_t)d.hidden_dim;
     size_t I = (size_t)d.n_items;
-    size_t sizes[7] = {round16(orl_gru4rec_one_floats(d)),
+    size_t sizes[8] = {round16(orl_gru4rec_one_floats(d)),
                        round16(T * blk * E),
                        round16(orl_gru_cache_floats(g)),
                        round16(T * blk),
                        round16(blk * H),
                        round16(blk * I),
-                       round16(I)};
+                       round16(I),
+                       round16(orl_ce_head_scores_t_floats(d.hidden_dim, (int)blk))};
     size_t total = 0;
-    float *p[7];
-    for (int i = 0; i < 7; i++) {
+    float *p[8];
+    for (int i = 0; i < 8; i++) {
         p[i] = base ? base + total : NULL;
         total += sizes[i];
     }
@@ -57,6 +60,7 @@ static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, fl
         s->hidden = p[4];
         s->scores = p[5];
         s->topk_tmp = p[6];
+        s->chunk = p[7];
     }
     return total;
 }
@@ -126,8 +130,20 @@ int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_
     for (int i = 0; i < n; i += BLOCK) {
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
-        orl_ce_head_scores(&net->params, net->cfg.n_items, net->cfg.hidden_dim, s.hidden, m,
-                           out_scores + (size_t)i * I);
+        float *dst = out_scores + (size_t)i * I;
+        if (m == 1) {
+            orl_ce_head_scores(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, 1, dst);
+            continue;
+        }
+        for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
+            size_t i1 = i0 + ORL_CE_HEAD_CHUNK < I ? i0 + ORL_CE_HEAD_CHUNK : I;
+            float *chunk;
+            int ld;
+            orl_ce_head_scores_t(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, m, i0, i1,
+                                 s.chunk, &chunk, &ld);
+            for (size_t it = i0; it < i1; it++)
+                for (int r = 0; r < m; r++) dst[(size_t)r * I + it] = chunk[(it - i0) * ld + r];
+        }
     }
     return ORL_OK;
 }
@@ -147,13 +163,40 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
     for (int i = 0; i < n; i += BLOCK) {
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
-        orl_ce_head_scores(&net->params, net->cfg.n_items, net->cfg.hidden_dim, s.hidden, m,
-                           s.scores);
+        if (m == 1) {
+            orl_ce_head_scores(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, 1, s.scores);
+            orl_topk(s.scores, I, K, out_ids + (size_t)i * K,
+                     out_scores ? out_scores + (size_t)i * K : s.topk_tmp);
+            continue;
+        }
+        /* Many histories: one pass of the catalogue through the kernel, a
+         * streaming top-k per history (heap scores live in s.scores). */
+        orl_topk_heap heaps[BLOCK];
+        float thr[BLOCK];
         for (int r = 0; r < m; r++) {
             size_t row = (size_t)(i + r);
-            orl_topk(s.scores + (size_t)r * I, I, K, out_ids + row * K,
-                     out_scores ? out_scores + row * K : s.topk_tmp);
+            orl_topk_init(&heaps[r], K, out_scores ? out_scores + row * K : s.scores + r * K,
+                          out_ids + row * K);
         }
+        for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
+            size_t i1 = i0 + ORL_CE_HEAD_CHUNK < I ? i0 + ORL_CE_HEAD_CHUNK : I;
+            float *chunk;
+            int ld;
+            orl_ce_head_scores_t(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, m, i0, i1,
+                                 s.chunk, &chunk, &ld);
+            for (int r = 0; r < m; r++) thr[r] = heaps[r].filled < K ? -INFINITY : heaps[r].min;
+            for (size_t it = i0; it < i1; it++) {
+                const float *row = chunk + (it - i0) * ld;
+                int any = 0;
+                for (int r = 0; r < m; r++) any |= !(row[r] <= thr[r]);
+                if (!any) continue;
+                for (int r = 0; r < m; r++) {
+                    orl_topk_push(&heaps[r], row[r], (int32_t)it);
+                    thr[r] = heaps[r].filled < K ? -INFINITY : heaps[r].min;
+                }
+            }
+        }
+        for (int r = 0; r < m; r++) orl_topk_finish(&heaps[r]);
     }
     return ORL_OK;
 }

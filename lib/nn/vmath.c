@@ -126,6 +126,35 @@ exp_bias_scale_512(float *z, const float *b, size_t n, float shift, float scale)
     }
 }
 
+/* y[i] = W[i] . x (+ b[i]) for cols % 16 == 0: four rows at a time so the
+ * loads of x are shared and the horizontal sums overlap. */
+__attribute__((target("avx512f"))) static void matvec_512(float *y, const float *w, const float *x,
+                                                          const float *b, size_t rows, size_t cols)
+{
+    size_t i = 0;
+    for (; i + 4 <= rows; i += 4) {
+        const float *w0 = w + i * cols;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t j = 0; j < cols; j += 16) {
+            __m512 xv = _mm512_loadu_ps(x + j);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + j), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + cols + j), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + 2 * cols + j), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + 3 * cols + j), xv, a3);
+        }
+        y[i] = _mm512_reduce_add_ps(a0) + (b ? b[i] : 0.0f);
+        y[i + 1] = _mm512_reduce_add_ps(a1) + (b ? b[i + 1] : 0.0f);
+        y[i + 2] = _mm512_reduce_add_ps(a2) + (b ? b[i + 2] : 0.0f);
+        y[i + 3] = _mm512_reduce_add_ps(a3) + (b ? b[i + 3] : 0.0f);
+    }
+    for (; i < rows; i++) {
+        __m512 a0 = _mm512_setzero_ps();
+        for (size_t j = 0; j < cols; j += 16)
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i * cols + j), _mm512_loadu_ps(x + j), a0);
+        y[i] = _mm512_reduce_add_ps(a0) + (b ? b[i] : 0.0f);
+    }
+}
+
 static int have_avx512(void)
 {
     static int state = -1; /* benign race: idempotent */
@@ -216,6 +245,13 @@ ORL_CLONES void orl_vec_tanh(float *x, size_t n)
 
 ORL_CLONES float orl_vec_dot(const float *x, const float *y, size_t n)
 {
+#ifdef ORL_VMATH_AVX512
+    if (n % 16 == 0 && have_avx512()) {
+        float r;
+        matvec_512(&r, x, y, NULL, 1, n);
+        return r;
+    }
+#endif
     float acc[LANES] = {0};
     size_t j = 0;
     for (; j + LANES <= n; j += LANES)
@@ -229,6 +265,12 @@ ORL_CLONES float orl_vec_dot(const float *x, const float *y, size_t n)
 ORL_CLONES void orl_matvec(float *y, const float *w, const float *x, const float *b, size_t rows,
                            size_t cols)
 {
+#ifdef ORL_VMATH_AVX512
+    if (cols % 16 == 0 && have_avx512()) {
+        matvec_512(y, w, x, b, rows, cols);
+        return;
+    }
+#endif
     for (size_t i = 0; i < rows; i++) {
         float s = orl_vec_dot(w + i * cols, x, cols);
         y[i] = b ? s + b[i] : s;
