@@ -26,7 +26,7 @@ float orl_ce_head_train(orl_pool *pool, orl_params *p, int n_items, int hidden, 
                         const int32_t *targets, int batch, float *d_hidden, float *scratch,
                         orl_ce_timing *timing, orl_ce_tile_fn on_tile, void *tile_ctx)
 {
-    orl_ce_dims d = {batch, hidden, n_items};
+    orl_ce_dims d = {batch, hidden, n_items, 0};
     return orl_softmax_ce(pool, h, orl_params_at(p, p->value, ORL_CE_HEAD_W),
                           orl_params_at(p, p->value, ORL_CE_HEAD_B), targets, d, d_hidden,
                           orl_params_at(p, p->grad, ORL_CE_HEAD_W),

@@ -65,7 +65,7 @@ int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, 
     status = orl_params_init(&net->params, specs, ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS, 1);
     if (status != ORL_OK) goto fail;
 
-    orl_ce_dims ce = {B, H, cfg->n_items};
+    orl_ce_dims ce = {B, H, cfg->n_items, 0};
     size_t bh = round16((size_t)B * H);
     size_t work = orl_gru4rec_work_floats(net->enc, B);
     size_t ce_floats = orl_softmax_ce_scratch_floats(ce, orl_pool_threads(net->pool));

@@ -29,9 +29,21 @@ static size_t thread_floats(orl_ce_dims d)
            round16(B * (size_t)d.hidden);
 }
 
+/* Small catalogues keep the whole B x I logits from pass 1 (they fit in the
+ * L2 caches) instead of recomputing them in pass 2: a quarter of the layer's
+ * FLOPs saved. Large ones recompute (the matrix would stream through DRAM,
+ * measured slower). */
+enum { KEEP_LOGITS_MAX_BYTES = 8 << 20 };
+
+static size_t logits_floats(orl_ce_dims d)
+{
+    size_t n = (size_t)d.batch * round16((size_t)d.n_items);
+    return !d.recompute && n * sizeof(float) <= KEEP_LOGITS_MAX_BYTES ? n : 0;
+}
+
 size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads)
 {
-    return round16((size_t)d.batch) + (size_t)threads * thread_floats(d);
+    return round16((size_t)d.batch) + logits_floats(d) + (size_t)threads * thread_floats(d);
 }
 
 typedef struct ce_job {
@@ -39,8 +51,10 @@ typedef struct ce_job {
     const int32_t *targets;
     orl_ce_dims d;
     float *d_h, *d_w, *d_b;
-    float *lse;   /* [B] after pass 1 */
-    float *local; /* per-thread blocks */
+    float *lse;    /* [B] after pass 1 */
+    float *local;  /* per-thread blocks */
+    float *logits; /* [B x ldz] kept from pass 1, or NULL (recompute) */
+    int ldz;
     int threads;
     int want_dh;
     orl_ce_tile_fn on_tile;
@@ -85,20 +99,32 @@ static int tile_ld(int nt)
     return (nt + 15) & ~15;
 }
 
-static void logits_tile(const ce_job *j, const thread_space *s, size_t i0, int nt)
+/* Where the tile of items [i0, i0 + nt) lives, and its row stride. */
+static float *tile_at(const ce_job *j, const thread_space *s, size_t i0, int nt, int *ld)
 {
-    const int B = j->d.batch, H = j->d.hidden, ld = tile_ld(nt);
+    if (j->logits) {
+        *ld = j->ldz;
+        return j->logits + i0;
+    }
+    *ld = tile_ld(nt);
+    return s->tile;
+}
+
+static void logits_tile(const ce_job *j, const thread_space *s, size_t i0, int nt, float *dst,
+                        int ld)
+{
+    const int B = j->d.batch, H = j->d.hidden, wd = tile_ld(nt);
     const float *w = j->w + i0 * (size_t)H;
     if (!orl_kgemm_native()) {
-        orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, w, H, 0.0f, s->tile, ld);
+        orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, w, H, 0.0f, dst, ld);
         return;
     }
     for (int k = 0; k < H; k++) {
-        float *row = s->packed + (size_t)k * ld;
+        float *row = s->packed + (size_t)k * wd;
         for (int i = 0; i < nt; i++) row[i] = w[(size_t)i * H + k];
-        for (int i = nt; i < ld; i++) row[i] = 0.0f;
+        for (int i = nt; i < wd; i++) row[i] = 0.0f;
     }
-    orl_kgemm(B, ld, H, j->h, H, 1, s->packed, ld, s->tile, ld, 0);
+    orl_kgemm(B, wd, H, j->h, H, 1, s->packed, wd, dst, ld, 0);
 }
 
 static void pass1(void *ctx, size_t begin, size_t end, int thread_index)
@@ -114,10 +140,11 @@ static void pass1(void *ctx, size_t begin, size_t end, int thread_index)
     }
     for (size_t i0 = lo; i0 < hi; i0 += ORL_CE_TILE) {
         int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
-        logits_tile(j, &s, i0, nt);
-        const int ld = tile_ld(nt);
+        int ld;
+        float *tile = tile_at(j, &s, i0, nt, &ld);
+        logits_tile(j, &s, i0, nt, tile, ld);
         for (int r = 0; r < B; r++) {
-            const float *z = s.tile + (size_t)r * ld;
+            const float *z = tile + (size_t)r * ld;
             float m = orl_vec_max_bias(z, j->b + i0, (size_t)nt);
             float sum = orl_vec_sumexp_bias(z, j->b + i0, (size_t)nt, m);
             float M = s.max[r];
@@ -142,24 +169,23 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
     int first = 1;
     for (size_t i0 = lo; i0 < hi; i0 += ORL_CE_TILE) {
         int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
-        logits_tile(j, &s, i0, nt);
-        const int ld = tile_ld(nt);
+        int ld;
+        float *tile = tile_at(j, &s, i0, nt, &ld);
+        if (!j->logits) logits_tile(j, &s, i0, nt, tile, ld);
         for (int r = 0; r < B; r++) {
-            float *z = s.tile + (size_t)r * ld;
+            float *z = tile + (size_t)r * ld;
             orl_vec_exp_bias_scale(z, j->b + i0, (size_t)nt, j->lse[r], inv_b);
-            for (int i = nt; i < ld; i++) z[i] = 0.0f;
             size_t a = (size_t)j->targets[r];
             if (a >= i0 && a < i0 + (size_t)nt) z[a - i0] -= inv_b;
         }
         if (j->d_b) {
             float *db = j->d_b + i0;
-            memcpy(db, s.tile, sizeof(float) * (size_t)nt);
-            for (int r = 1; r < B; r++) orl_vec_add(db, s.tile + (size_t)r * ld, (size_t)nt);
+            memcpy(db, tile, sizeof(float) * (size_t)nt);
+            for (int r = 1; r < B; r++) orl_vec_add(db, tile + (size_t)r * ld, (size_t)nt);
         }
         /* dW_t = dz^T h and dh += dz W_t. */
-        if (j->d_w) orl_kgemm(nt, H, B, s.tile, 1, ld, j->h, H, j->d_w + i0 * (size_t)H, H, 0);
-        if (j->want_dh)
-            orl_kgemm(B, H, nt, s.tile, ld, 1, j->w + i0 * (size_t)H, H, s.dh, H, !first);
+        if (j->d_w) orl_kgemm(nt, H, B, tile, 1, ld, j->h, H, j->d_w + i0 * (size_t)H, H, 0);
+        if (j->want_dh) orl_kgemm(B, H, nt, tile, ld, 1, j->w + i0 * (size_t)H, H, s.dh, H, !first);
         if (j->on_tile) j->on_tile(j->tile_ctx, i0, (size_t)nt);
         first = 0;
     }
@@ -176,9 +202,16 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
     size_t tiles = ((size_t)d.n_items + ORL_CE_TILE - 1) / ORL_CE_TILE;
     /* With fewer tiles than threads some threads idle; their accumulators
      * stay neutral (max -inf, sum 0, d_h 0). */
-    ce_job j = {h,       w,           b,       targets, d,
-                d_h,     d_w,         d_b,     scratch, scratch + round16((size_t)B),
-                threads, d_h != NULL, on_tile, tile_ctx};
+    size_t kept = logits_floats(d);
+    float *logits = kept ? scratch + round16((size_t)B) : NULL;
+    ce_job j = {h,       w,
+                b,       targets,
+                d,       d_h,
+                d_w,     d_b,
+                scratch, scratch + round16((size_t)B) + kept,
+                logits,  (int)round16((size_t)d.n_items),
+                threads, d_h != NULL,
+                on_tile, tile_ctx};
     for (int t = 0; t < threads; t++) {
         thread_space s = space_of(&j, t);
         for (int r = 0; r < B; r++) {

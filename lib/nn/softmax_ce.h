@@ -19,6 +19,9 @@
 
 typedef struct orl_ce_dims {
     int batch, hidden, n_items;
+    /* 0: keep the B x I logits from pass 1 when they take <= 8 MB, else
+     * recompute them in pass 2; 1: always recompute (for tests, measurements). */
+    int recompute;
 } orl_ce_dims;
 
 /* Items per tile (a B x tile block of logits is the working set). */

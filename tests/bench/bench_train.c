@@ -245,9 +245,9 @@ int main(int argc, char **argv)
                I, B, T, H, mean_len, reps, steps, t1, t2, spread[0], spread[1], head, gru,
                head + 2.0 * H * I + gru, openblas_core(), gf1, gf2, kf1, kf2, bound2,
                100.0 * t2 / bound2, tm->encode_fwd * per, tm->head_pass1 * per,
-               tm->head_pass2 * per, tm->encode_bwd * per, tm->adam * per,
-               tm1->encode_fwd * per1, tm1->head_pass1 * per1, tm1->head_pass2 * per1,
-               tm1->encode_bwd * per1, tm1->adam * per1, orl_blas_name());
+               tm->head_pass2 * per, tm->encode_bwd * per, tm->adam * per, tm1->encode_fwd * per1,
+               tm1->head_pass1 * per1, tm1->head_pass2 * per1, tm1->encode_bwd * per1,
+               tm1->adam * per1, orl_blas_name());
         fflush(stdout);
         free(states);
         free(lens);

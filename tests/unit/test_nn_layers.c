@@ -312,11 +312,11 @@ static void ce_reference(const ce_ctx *c, double *loss, double *dh, double *dw, 
     free(z);
 }
 
-static void run_ce_check(int threads, int B, int H, int I, float wscale)
+static void run_ce_check(int threads, int B, int H, int I, float wscale, int recompute)
 {
     orl_pool *pool = NULL;
     assert_orl_ok(orl_pool_create(threads, &pool));
-    orl_ce_dims d = {B, H, I};
+    orl_ce_dims d = {B, H, I, recompute};
     float *h = orl_malloc(sizeof(float) * B * H), *w = orl_malloc(sizeof(float) * I * H);
     float *b = orl_malloc(sizeof(float) * I), *dh = orl_malloc(sizeof(float) * B * H);
     float *dw = orl_malloc(sizeof(float) * I * H), *db = orl_malloc(sizeof(float) * I);
@@ -362,19 +362,23 @@ static void run_ce_check(int threads, int B, int H, int I, float wscale)
 static void test_softmax_ce_fused_gradient(void **state)
 {
     (void)state;
-    run_ce_check(1, 7, 5, 37, 0.5f);     /* one partial tile */
-    run_ce_check(1, 9, 8, 1300, 0.5f);   /* several tiles */
-    run_ce_check(2, 9, 8, 1300, 0.5f);   /* tiles split over threads */
-    run_ce_check(3, 4, 3, 600, 0.5f);    /* more threads than full tiles */
-    run_ce_check(2, 6, 4, 1100, 8.0f);   /* logits spanning > 100 nats */
-    run_ce_check(2, 13, 64, 1100, 0.3f); /* the reference's hidden size: native kernels */
-    run_ce_check(1, 7, 16, 530, 0.3f);
+    run_ce_check(1, 7, 5, 37, 0.5f, 0);     /* one partial tile */
+    run_ce_check(1, 9, 8, 1300, 0.5f, 0);   /* several tiles */
+    run_ce_check(2, 9, 8, 1300, 0.5f, 0);   /* tiles split over threads */
+    run_ce_check(3, 4, 3, 600, 0.5f, 0);    /* more threads than full tiles */
+    run_ce_check(2, 6, 4, 1100, 8.0f, 0);   /* logits spanning > 100 nats */
+    run_ce_check(2, 13, 64, 1100, 0.3f, 0); /* the reference's hidden size: native kernels */
+    run_ce_check(1, 7, 16, 530, 0.3f, 0);
+    /* The same with the logits recomputed in pass 2 (large-catalogue path). */
+    run_ce_check(1, 9, 8, 1300, 0.5f, 1);
+    run_ce_check(2, 13, 64, 1100, 0.3f, 1);
+    run_ce_check(3, 4, 3, 600, 0.5f, 1);
 }
 
 static void test_softmax_ce_nonfinite_loss_leaves_gradients(void **state)
 {
     (void)state;
-    orl_ce_dims d = {2, 2, 3};
+    orl_ce_dims d = {2, 2, 3, 0};
     float h[4] = {1, 2, NAN, 0}, w[6] = {1, 0, 0, 1, 1, 1}, b[3] = {0};
     float dh[4] = {7, 7, 7, 7}, dw[6] = {7, 7, 7, 7, 7, 7}, db[3] = {7, 7, 7};
     int32_t t[2] = {0, 2};

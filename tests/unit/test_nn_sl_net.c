@@ -56,7 +56,7 @@ static double net_loss(void *c_)
     net_ctx *c = c_;
     orl_gru4rec_forward(NULL, &c->p, c->d, &c->w, c->states, c->lens, NB, c->hidden);
     orl_dropout_forward(c->hdrop, c->hidden, c->mask, NB * NH);
-    orl_ce_dims cd = {NB, NH, NI};
+    orl_ce_dims cd = {NB, NH, NI, 0};
     return orl_softmax_ce(NULL, c->hdrop, orl_params_at(&c->p, c->p.value, ORL_CE_HEAD_W),
                           orl_params_at(&c->p, c->p.value, ORL_CE_HEAD_B), c->actions, cd, NULL,
                           NULL, NULL, c->ce, NULL, NULL, NULL);
@@ -85,7 +85,7 @@ static void test_whole_network_gradient(void **state)
     random_batch(&r, NI, NT, NB, c.states, c.lens, c.actions);
     c.states[0] = NI; /* an empty history: one padding token, as the reference */
     c.lens[0] = 1;
-    orl_ce_dims cd = {NB, NH, NI};
+    orl_ce_dims cd = {NB, NH, NI, 0};
     size_t wf = orl_gru4rec_work_floats(c.d, NB), ce = orl_softmax_ce_scratch_floats(cd, 1);
     c.block = orl_aligned_alloc(sizeof(float) * (wf + 4 * 64 + ce));
     orl_gru4rec_work_bind(&c.w, c.block, c.d, NB);
@@ -484,7 +484,7 @@ static void test_fused_step_equals_plain_composition(void **state)
     assert_orl_ok(orl_params_init(&q, specs, 7, 1));
     assert_int_equal(q.count, np->count);
     memcpy(q.value, np->value, sizeof(float) * q.count);
-    orl_ce_dims cd = {B, 16, I};
+    orl_ce_dims cd = {B, 16, I, 0};
     size_t wf = orl_gru4rec_work_floats(d, B);
     float *block =
         orl_aligned_alloc(sizeof(float) * (wf + 2 * B * 16 + orl_softmax_ce_scratch_floats(cd, 1)));
