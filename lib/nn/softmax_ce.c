@@ -172,16 +172,20 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
         int ld;
         float *tile = tile_at(j, &s, i0, nt, &ld);
         if (!j->logits) logits_tile(j, &s, i0, nt, tile, ld);
+        /* dz = softmax / B - onehot / B, with d_b (its column sums) on the way. */
+        float *db = j->d_b ? j->d_b + i0 : NULL;
+        if (db) memset(db, 0, sizeof(float) * (size_t)nt);
         for (int r = 0; r < B; r++) {
             float *z = tile + (size_t)r * ld;
-            orl_vec_exp_bias_scale(z, j->b + i0, (size_t)nt, j->lse[r], inv_b);
+            if (db)
+                orl_vec_exp_bias_scale_acc(z, j->b + i0, (size_t)nt, j->lse[r], inv_b, db);
+            else
+                orl_vec_exp_bias_scale(z, j->b + i0, (size_t)nt, j->lse[r], inv_b);
             size_t a = (size_t)j->targets[r];
-            if (a >= i0 && a < i0 + (size_t)nt) z[a - i0] -= inv_b;
-        }
-        if (j->d_b) {
-            float *db = j->d_b + i0;
-            memcpy(db, tile, sizeof(float) * (size_t)nt);
-            for (int r = 1; r < B; r++) orl_vec_add(db, tile + (size_t)r * ld, (size_t)nt);
+            if (a >= i0 && a < i0 + (size_t)nt) {
+                z[a - i0] -= inv_b;
+                if (db) db[a - i0] -= inv_b;
+            }
         }
         /* dW_t = dz^T h and dh += dz W_t. */
         if (j->d_w) orl_kgemm(nt, H, B, tile, 1, ld, j->h, H, j->d_w + i0 * (size_t)H, H, 0);

@@ -155,6 +155,20 @@ __attribute__((target("avx512f"))) static void matvec_512(float *y, const float 
     }
 }
 
+__attribute__((target("avx512f"))) static void
+exp_bias_scale_acc_512(float *z, const float *b, size_t n, float shift, float scale, float *acc)
+{
+    const __m512 sh = _mm512_set1_ps(shift), sc = _mm512_set1_ps(scale);
+    for (size_t j = 0; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 a =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        __m512 e = _mm512_mul_ps(exp16(_mm512_sub_ps(a, sh)), sc);
+        _mm512_mask_storeu_ps(z + j, mk, e);
+        _mm512_mask_storeu_ps(acc + j, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, acc + j), e));
+    }
+}
+
 static int have_avx512(void)
 {
     static int state = -1; /* benign race: idempotent */
@@ -224,6 +238,22 @@ ORL_CLONES void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float
         for (size_t j = 0; j < n; j++) z[j] = exp_core(z[j] + b[j] - shift) * scale;
     } else {
         for (size_t j = 0; j < n; j++) z[j] = exp_core(z[j] - shift) * scale;
+    }
+}
+
+ORL_CLONES void orl_vec_exp_bias_scale_acc(float *z, const float *b, size_t n, float shift,
+                                           float scale, float *acc)
+{
+#ifdef ORL_VMATH_AVX512
+    if (have_avx512()) {
+        exp_bias_scale_acc_512(z, b, n, shift, scale, acc);
+        return;
+    }
+#endif
+    for (size_t j = 0; j < n; j++) {
+        float e = exp_core(z[j] + b[j] - shift) * scale;
+        z[j] = e;
+        acc[j] += e;
     }
 }
 
