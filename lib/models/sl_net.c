@@ -205,13 +205,18 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
     hc.w = orl_params_find(p, ORL_CE_HEAD_W)->offset;
     hc.b = orl_params_find(p, ORL_CE_HEAD_B)->offset;
     hc.H = (size_t)H;
-    orl_ce_timing ct = {0.0, 0.0};
+    orl_ce_timing ct;
+    memset(&ct, 0, sizeof ct);
     float loss = orl_ce_head_train(net->pool, p, I, H, h, actions, B, net->d_hidden,
                                    net->ce_scratch, tm ? &ct : NULL, head_adam, &hc);
     if (tm) {
         t0 = now_s();
         tm->head_pass1 += ct.pass1;
         tm->head_pass2 += ct.pass2;
+        tm->head_fwd_gemm += ct.fwd_gemm;
+        tm->head_softmax += ct.softmax;
+        tm->head_bwd_gemm += ct.bwd_gemm;
+        tm->head_adam += ct.tile_hook;
     }
     if (!isfinite(loss)) {
         p->step = step_before; /* pass 2 never ran: nothing was updated */

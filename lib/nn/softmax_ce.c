@@ -59,7 +59,19 @@ typedef struct ce_job {
     int want_dh;
     orl_ce_tile_fn on_tile;
     void *tile_ctx;
+    double (*tt)[4]; /* per-thread phase seconds, or NULL */
 } ce_job;
+
+enum { T_FWD, T_SOFTMAX, T_BWD, T_HOOK };
+
+/* Adds the time since *t0 to phase `ph` of this thread; *t0 = now. */
+static void lap(const ce_job *j, int thread_index, int ph, double *t0)
+{
+    if (!j->tt) return;
+    double t = now_s();
+    j->tt[thread_index][ph] += t - *t0;
+    *t0 = t;
+}
 
 typedef struct thread_space {
     float *tile;   /* [B x ld] logits, then dL/dlogits */
@@ -142,7 +154,9 @@ static void pass1(void *ctx, size_t begin, size_t end, int thread_index)
         int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
         int ld;
         float *tile = tile_at(j, &s, i0, nt, &ld);
+        double t0 = j->tt ? now_s() : 0.0;
         logits_tile(j, &s, i0, nt, tile, ld);
+        lap(j, thread_index, T_FWD, &t0);
         for (int r = 0; r < B; r++) {
             const float *z = tile + (size_t)r * ld;
             float m = orl_vec_max_bias(z, j->b + i0, (size_t)nt);
@@ -155,6 +169,7 @@ static void pass1(void *ctx, size_t begin, size_t end, int thread_index)
                 s.sum[r] += sum * expf(m - M);
             }
         }
+        lap(j, thread_index, T_SOFTMAX, &t0);
     }
 }
 
@@ -171,7 +186,9 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
         int nt = (int)(hi - i0 < ORL_CE_TILE ? hi - i0 : ORL_CE_TILE);
         int ld;
         float *tile = tile_at(j, &s, i0, nt, &ld);
+        double t0 = j->tt ? now_s() : 0.0;
         if (!j->logits) logits_tile(j, &s, i0, nt, tile, ld);
+        lap(j, thread_index, T_FWD, &t0);
         /* dz = softmax / B - onehot / B, with d_b (its column sums) on the way. */
         float *db = j->d_b ? j->d_b + i0 : NULL;
         if (db) memset(db, 0, sizeof(float) * (size_t)nt);
@@ -187,10 +204,13 @@ static void pass2(void *ctx, size_t begin, size_t end, int thread_index)
                 if (db) db[a - i0] -= inv_b;
             }
         }
+        lap(j, thread_index, T_SOFTMAX, &t0);
         /* dW_t = dz^T h and dh += dz W_t. */
         if (j->d_w) orl_kgemm(nt, H, B, tile, 1, ld, j->h, H, j->d_w + i0 * (size_t)H, H, 0);
         if (j->want_dh) orl_kgemm(B, H, nt, tile, ld, 1, j->w + i0 * (size_t)H, H, s.dh, H, !first);
+        lap(j, thread_index, T_BWD, &t0);
         if (j->on_tile) j->on_tile(j->tile_ctx, i0, (size_t)nt);
+        lap(j, thread_index, T_HOOK, &t0);
         first = 0;
     }
     if (first && j->want_dh) memset(s.dh, 0, sizeof(float) * (size_t)B * H);
@@ -215,7 +235,13 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
                 scratch, scratch + round16((size_t)B) + kept,
                 logits,  (int)round16((size_t)d.n_items),
                 threads, d_h != NULL,
-                on_tile, tile_ctx};
+                on_tile, tile_ctx,
+                NULL};
+    double tt_local[8][4];
+    if (timing && threads <= 8) {
+        memset(tt_local, 0, sizeof tt_local);
+        j.tt = tt_local;
+    }
     for (int t = 0; t < threads; t++) {
         thread_space s = space_of(&j, t);
         for (int r = 0; r < B; r++) {
@@ -257,6 +283,15 @@ float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float
             for (int t = 1; t < threads; t++) orl_vec_add(d_h, space_of(&j, t).dh, (size_t)B * H);
         }
     }
-    if (timing) timing->pass2 += now_s() - t0;
+    if (timing) {
+        timing->pass2 += now_s() - t0;
+        if (j.tt)
+            for (int t = 0; t < threads; t++) {
+                timing->fwd_gemm += j.tt[t][T_FWD] / threads;
+                timing->softmax += j.tt[t][T_SOFTMAX] / threads;
+                timing->bwd_gemm += j.tt[t][T_BWD] / threads;
+                timing->tile_hook += j.tt[t][T_HOOK] / threads;
+            }
+    }
     return (float)(loss / B);
 }

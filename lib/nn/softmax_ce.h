@@ -27,9 +27,12 @@ typedef struct orl_ce_dims {
 /* Items per tile (a B x tile block of logits is the working set). */
 enum { ORL_CE_TILE = 512 };
 
-/* Seconds spent in each pass, accumulated when a pointer is given. */
+/* Seconds, accumulated when a pointer is given: wall time of each pass, and
+ * inside them the mean per thread of the logits products (both passes), the
+ * softmax loops, the two backward products and the on_tile hook. */
 typedef struct orl_ce_timing {
     double pass1, pass2;
+    double fwd_gemm, softmax, bwd_gemm, tile_hook;
 } orl_ce_timing;
 
 /* Called in pass 2 by the worker that owns items [i0, i0 + n), right after

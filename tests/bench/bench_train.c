@@ -237,7 +237,8 @@ int main(int argc, char **argv)
                "\"blas_bound_transitions_per_s_2t\":%.0f,\"pct_of_blas_bound_2t\":%.1f,"
                "\"ms_per_step_2t\":{\"gru_fwd\":%.2f,\"head_pass1_logsumexp\":%.2f,"
                "\"head_pass2_softmax_grad_adam\":%.2f,\"gru_bwd_embed\":%.2f,"
-               "\"adam_encoder\":%.2f},"
+               "\"adam_encoder\":%.2f,\"in_head_per_thread\":{\"head_fwd_gemm\":%.2f,"
+               "\"softmax\":%.2f,\"head_bwd_gemm\":%.2f,\"adam_head\":%.2f}},"
                "\"ms_per_step_1t\":{\"gru_fwd\":%.2f,\"head_pass1_logsumexp\":%.2f,"
                "\"head_pass2_softmax_grad_adam\":%.2f,\"gru_bwd_embed\":%.2f,"
                "\"adam_encoder\":%.2f},"
@@ -245,9 +246,10 @@ int main(int argc, char **argv)
                I, B, T, H, mean_len, reps, steps, t1, t2, spread[0], spread[1], head, gru,
                head + 2.0 * H * I + gru, openblas_core(), gf1, gf2, kf1, kf2, bound2,
                100.0 * t2 / bound2, tm->encode_fwd * per, tm->head_pass1 * per,
-               tm->head_pass2 * per, tm->encode_bwd * per, tm->adam * per, tm1->encode_fwd * per1,
-               tm1->head_pass1 * per1, tm1->head_pass2 * per1, tm1->encode_bwd * per1,
-               tm1->adam * per1, orl_blas_name());
+               tm->head_pass2 * per, tm->encode_bwd * per, tm->adam * per, tm->head_fwd_gemm * per,
+               tm->head_softmax * per, tm->head_bwd_gemm * per, tm->head_adam * per,
+               tm1->encode_fwd * per1, tm1->head_pass1 * per1, tm1->head_pass2 * per1,
+               tm1->encode_bwd * per1, tm1->adam * per1, orl_blas_name());
         fflush(stdout);
         free(states);
         free(lens);
