@@ -1,6 +1,5 @@
 #include "nn/kgemm.h"
 
-#include <stdlib.h>
 #include <string.h>
 
 #include "core/blas.h"
@@ -105,16 +104,22 @@ __attribute__((target("avx512f"))) static void kgemm_avx512(int m, int n, int k,
 
 static int native_state = -1; /* -1 unknown, 0 BLAS, 1 AVX-512 (benign race: idempotent) */
 
+static int forced_blas = 0;
+
+void orl_kgemm_force_blas(int on)
+{
+    __atomic_store_n(&forced_blas, on ? 1 : 0, __ATOMIC_RELAXED);
+}
+
 int orl_kgemm_native(void)
 {
+    if (__atomic_load_n(&forced_blas, __ATOMIC_RELAXED)) return 0;
     int s = __atomic_load_n(&native_state, __ATOMIC_RELAXED);
     if (s >= 0) return s;
     s = 0;
 #ifdef ORL_KGEMM_X86
     __builtin_cpu_init();
     s = __builtin_cpu_supports("avx512f") ? 1 : 0;
-    const char *env = getenv("ORL_KGEMM");
-    if (env && strcmp(env, "blas") == 0) s = 0;
 #endif
     __atomic_store_n(&native_state, s, __ATOMIC_RELAXED);
     return s;

@@ -20,7 +20,10 @@ void orl_kgemm(int m, int n, int k, const float *a, int a_rs, int a_ps, const fl
                float *c, int ldc, int accumulate);
 
 /* 1 when orl_kgemm runs its own AVX-512 kernel on this CPU, 0 when it calls
- * CBLAS. ORL_KGEMM=blas in the environment forces CBLAS (for measurements). */
+ * CBLAS. */
 int orl_kgemm_native(void);
+/* Test and benchmark hook (process-wide): nonzero routes every orl_kgemm to
+ * CBLAS, so the fallback path can be tested and compared on any CPU. */
+void orl_kgemm_force_blas(int on);
 
 #endif

@@ -265,6 +265,9 @@ static void test_gru_gradient_variable_lengths(void **state)
     (void)state;
     run_gru_check(1);
     run_gru_check(2); /* rows split over threads */
+    orl_kgemm_force_blas(1);
+    run_gru_check(2);
+    orl_kgemm_force_blas(0);
 }
 
 /* ---- fused softmax cross-entropy ---- */
@@ -373,6 +376,11 @@ static void test_softmax_ce_fused_gradient(void **state)
     run_ce_check(1, 9, 8, 1300, 0.5f, 1);
     run_ce_check(2, 13, 64, 1100, 0.3f, 1);
     run_ce_check(3, 4, 3, 600, 0.5f, 1);
+    /* And through the CBLAS fallback (CPUs without AVX-512). */
+    orl_kgemm_force_blas(1);
+    run_ce_check(2, 13, 64, 1100, 0.3f, 0);
+    run_ce_check(2, 13, 64, 1100, 0.3f, 1);
+    orl_kgemm_force_blas(0);
 }
 
 static void test_softmax_ce_nonfinite_loss_leaves_gradients(void **state)
