@@ -38,7 +38,8 @@ enum { KEEP_LOGITS_MAX_BYTES = 8 << 20 };
 static size_t logits_floats(orl_ce_dims d)
 {
     size_t n = (size_t)d.batch * round16((size_t)d.n_items);
-    return !d.recompute && n * sizeof(float) <= KEEP_LOGITS_MAX_BYTES ? n : 0;
+    if (d.recompute != 0) return d.recompute < 0 ? n : 0;
+    return n * sizeof(float) <= KEEP_LOGITS_MAX_BYTES ? n : 0;
 }
 
 size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads)

@@ -20,7 +20,8 @@
 typedef struct orl_ce_dims {
     int batch, hidden, n_items;
     /* 0: keep the B x I logits from pass 1 when they take <= 8 MB, else
-     * recompute them in pass 2; 1: always recompute (for tests, measurements). */
+     * recompute them in pass 2; 1: always recompute; -1: always keep (for
+     * tests and measurements). */
     int recompute;
 } orl_ce_dims;
 

@@ -23,6 +23,7 @@
 #include "core/rng.h"
 #include "models/sl_net.h"
 #include "nn/kgemm.h"
+#include "nn/softmax_ce.h"
 
 enum { B = 256, T = 10, H = 64 };
 
@@ -131,6 +132,46 @@ static double sgemm_rate(int n_items, int threads, int reps, int native)
     return rate;
 }
 
+/* The fused output layer alone (forward + backward, no Adam) with the logits
+ * recomputed in pass 2 (recompute = 1) or kept from pass 1 (-1): ms per call,
+ * median of 5, on `threads` threads. */
+static double ce_layer_ms(int n_items, int threads, int recompute)
+{
+    orl_pool *pool = NULL;
+    if (orl_pool_create(threads, &pool) != 0) return 0;
+    orl_ce_dims d = {B, H, n_items, recompute};
+    size_t I = (size_t)n_items;
+    float *h = orl_aligned_alloc(sizeof(float) * B * H),
+          *w = orl_aligned_alloc(sizeof(float) * I * H);
+    float *b = orl_aligned_alloc(sizeof(float) * I), *dh = orl_aligned_alloc(sizeof(float) * B * H);
+    float *dw = orl_aligned_alloc(sizeof(float) * I * H),
+          *db = orl_aligned_alloc(sizeof(float) * I);
+    float *scr = orl_aligned_alloc(sizeof(float) * orl_softmax_ce_scratch_floats(d, threads));
+    int32_t tg[B];
+    orl_rng r;
+    orl_rng_init(&r, 5, 0);
+    for (size_t i = 0; i < B * H; i++) h[i] = orl_rng_normal(&r);
+    for (size_t i = 0; i < I * H; i++) w[i] = 0.1f * orl_rng_normal(&r);
+    for (size_t i = 0; i < I; i++) b[i] = 0.0f;
+    for (int i = 0; i < B; i++) tg[i] = (int32_t)orl_rng_below(&r, (uint32_t)n_items);
+    double t[5];
+    orl_softmax_ce(pool, h, w, b, tg, d, dh, dw, db, scr, NULL, NULL, NULL);
+    for (int rep = 0; rep < 5; rep++) {
+        double t0 = now_s();
+        orl_softmax_ce(pool, h, w, b, tg, d, dh, dw, db, scr, NULL, NULL, NULL);
+        t[rep] = (now_s() - t0) * 1e3;
+    }
+    orl_aligned_free(h);
+    orl_aligned_free(w);
+    orl_aligned_free(b);
+    orl_aligned_free(dh);
+    orl_aligned_free(dw);
+    orl_aligned_free(db);
+    orl_aligned_free(scr);
+    orl_pool_free(pool);
+    return median(t, 5);
+}
+
 typedef struct run_result {
     double tps;
     orl_sl_net_timing timing;
@@ -201,6 +242,7 @@ int main(int argc, char **argv)
                 tps[th][rep] = last[th].tps;
             }
         }
+        double ce_re = ce_layer_ms(I, 2, 1), ce_keep = ce_layer_ms(I, 2, -1);
         double spread[2];
         for (int th = 0; th < 2; th++) {
             double lo = tps[th][0], hi = tps[th][0];
@@ -242,6 +284,7 @@ int main(int argc, char **argv)
                "\"ms_per_step_1t\":{\"gru_fwd\":%.2f,\"head_pass1_logsumexp\":%.2f,"
                "\"head_pass2_softmax_grad_adam\":%.2f,\"gru_bwd_embed\":%.2f,"
                "\"adam_encoder\":%.2f},"
+               "\"ce_layer_ms_2t\":{\"recompute_logits\":%.2f,\"keep_logits\":%.2f},"
                "\"blas\":\"%s\"}\n",
                I, B, T, H, mean_len, reps, steps, t1, t2, spread[0], spread[1], head, gru,
                head + 2.0 * H * I + gru, openblas_core(), gf1, gf2, kf1, kf2, bound2,
@@ -249,7 +292,7 @@ int main(int argc, char **argv)
                tm->head_pass2 * per, tm->encode_bwd * per, tm->adam * per, tm->head_fwd_gemm * per,
                tm->head_softmax * per, tm->head_bwd_gemm * per, tm->head_adam * per,
                tm1->encode_fwd * per1, tm1->head_pass1 * per1, tm1->head_pass2 * per1,
-               tm1->encode_bwd * per1, tm1->adam * per1, orl_blas_name());
+               tm1->encode_bwd * per1, tm1->adam * per1, ce_re, ce_keep, orl_blas_name());
         fflush(stdout);
         free(states);
         free(lens);
