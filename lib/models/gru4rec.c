@@ -97,6 +97,12 @@ void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl
                            (size_t)d.embed_dim);
 }
 
+void orl_gru4rec_mark_touched(const orl_gru4rec_work *w, int batch, unsigned char *touched)
+{
+    size_t rows = (size_t)w->cache.steps_run * (size_t)batch;
+    for (size_t i = 0; i < rows; i++) touched[w->ids[i]] = 1;
+}
+
 size_t orl_gru4rec_one_floats(orl_gru4rec_dims d)
 {
     return round16((size_t)d.window * (size_t)d.embed_dim) + orl_gru_one_floats(gru_dims(d, 1));

@@ -52,6 +52,10 @@ void orl_gru4rec_forward(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d
 void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl_gru4rec_work *w,
                           const int32_t *lens, int batch, const float *d_hidden);
 
+/* touched[id] = 1 for every embedding row the last backward wrote to
+ * (touched has n_items + 1 entries; others are left as they are). */
+void orl_gru4rec_mark_touched(const orl_gru4rec_work *w, int batch, unsigned char *touched);
+
 /* Inference on a const store, no pool: one history. scratch holds
  * orl_gru4rec_one_floats(d) floats. */
 size_t orl_gru4rec_one_floats(orl_gru4rec_dims d);

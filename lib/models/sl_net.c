@@ -74,6 +74,11 @@ int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, 
         status = orl_fail(ORL_E_NOMEM, "sl_net_create: out of memory for the training workspace");
         goto fail;
     }
+    net->touched = orl_calloc((size_t)cfg->n_items + 1, 1);
+    if (!net->touched) {
+        status = orl_fail(ORL_E_NOMEM, "sl_net_create: out of memory for the training workspace");
+        goto fail;
+    }
     float *p = net->block;
     orl_gru4rec_work_bind(&net->work, p, net->enc, B);
     p += work;
@@ -99,6 +104,7 @@ void orl_sl_net_free(orl_sl_net *net)
 {
     if (!net) return;
     orl_aligned_free(net->block);
+    orl_free(net->touched);
     orl_params_free(&net->params);
     orl_pool_free(net->pool);
     orl_free(net);
@@ -229,8 +235,15 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
         t1 = now_s();
         tm->encode_bwd += t1 - t0;
     }
-    /* The encoder's tensors come first in the store; the head's are done. */
-    orl_adam_update_range(net->pool, p, &hc.k, 0, hc.w < hc.b ? hc.w : hc.b, 1);
+    /* The encoder's tensors come first in the store; the head's are done. The
+     * embedding's gradient is zero outside the rows of this batch. */
+    const orl_param_view *ev = orl_params_find(p, ORL_GRU4REC_EMB);
+    memset(net->touched, 0, (size_t)I + 1);
+    orl_gru4rec_mark_touched(&net->work, B, net->touched);
+    orl_adam_update_rows(net->pool, p, &hc.k, ev->offset, ev->rows, ev->cols, net->touched);
+    size_t enc_end = hc.w < hc.b ? hc.w : hc.b, emb_end = ev->offset + ev->rows * ev->cols;
+    orl_adam_update_range(net->pool, p, &hc.k, 0, ev->offset, 1);
+    orl_adam_update_range(net->pool, p, &hc.k, emb_end, enc_end, 1);
     if (tm) {
         tm->adam += now_s() - t1;
         tm->steps++;

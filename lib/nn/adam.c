@@ -59,6 +59,49 @@ void orl_adam_update_range(orl_pool *pool, orl_params *p, const orl_adam_step_co
     orl_pool_parallel_for(pool, end - begin, range_chunk, &j);
 }
 
+/* The update with g = 0: m *= beta1, v *= beta2, the step from them. */
+static void update_nograd(const orl_adam_step_consts *k, float *restrict value, float *restrict m,
+                          float *restrict v, size_t n)
+{
+    const float b1 = k->beta1, b2 = k->beta2, eps = k->eps, step = k->step_size;
+    const float ibc2 = k->inv_sqrt_bc2;
+    for (size_t i = 0; i < n; i++) {
+        float mi = b1 * m[i] + 0.0f;
+        float vi = b2 * v[i] + 0.0f;
+        m[i] = mi;
+        v[i] = vi;
+        value[i] -= step * mi / (sqrtf(vi) * ibc2 + eps);
+    }
+}
+
+typedef struct rows_job {
+    orl_params *p;
+    const orl_adam_step_consts *k;
+    size_t offset, cols;
+    const unsigned char *touched;
+} rows_job;
+
+static void rows_chunk(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    (void)thread_index;
+    const rows_job *j = ctx;
+    orl_params *p = j->p;
+    for (size_t r = begin; r < end; r++) {
+        size_t o = j->offset + r * j->cols;
+        if (j->touched[r])
+            orl_adam_update(j->k, p->value + o, p->grad + o, p->m + o, p->v + o, j->cols, 1);
+        else
+            update_nograd(j->k, p->value + o, p->m + o, p->v + o, j->cols);
+    }
+}
+
+void orl_adam_update_rows(orl_pool *pool, orl_params *p, const orl_adam_step_consts *k,
+                          size_t offset, size_t rows, size_t cols, const unsigned char *touched)
+{
+    rows_job j = {p, k, offset, cols, touched};
+    orl_pool_parallel_for(pool, rows, rows_chunk, &j);
+}
+
 orl_adam_config orl_adam_defaults(void)
 {
     orl_adam_config c = {0.01f, 0.9f, 0.999f, 1e-8f};

@@ -30,6 +30,14 @@ void orl_adam_update(const orl_adam_step_consts *k, float *value, float *grad, f
 void orl_adam_update_range(orl_pool *pool, orl_params *p, const orl_adam_step_consts *k,
                            size_t begin, size_t end, int zero_grad);
 
+/* Adam on a [rows x cols] tensor at `offset` whose gradient is zero outside
+ * the rows flagged in `touched` (an embedding table): untouched rows get the
+ * exact zero-gradient update without reading their gradient; touched rows
+ * get the full update and their gradient cleared. Same result as the dense
+ * update, a third less memory traffic. Split over the pool by rows. */
+void orl_adam_update_rows(orl_pool *pool, orl_params *p, const orl_adam_step_consts *k,
+                          size_t offset, size_t rows, size_t cols, const unsigned char *touched);
+
 /* One step over every parameter of `p` (value, grad, m, v all present):
  * increments p->step first. When zero_grad is nonzero the gradient is cleared
  * as it is consumed, saving a separate pass. */

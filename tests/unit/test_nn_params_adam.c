@@ -129,6 +129,40 @@ static void test_adam_matches_hand_computed_steps(void **state)
     orl_params_free(&p);
 }
 
+/* The row-sparse update equals the dense one when the gradient is zero
+ * outside the touched rows, bit for bit, and clears the touched rows. */
+static void test_row_sparse_adam_equals_dense(void **state)
+{
+    (void)state;
+    orl_params a, b;
+    assert_orl_ok(orl_params_init(&a, SPECS, 3, 1));
+    assert_orl_ok(orl_params_init(&b, SPECS, 3, 1));
+    orl_pool *pool = NULL;
+    assert_orl_ok(orl_pool_create(2, &pool));
+    const orl_param_view *e = orl_params_find(&a, "emb");
+    unsigned char touched[5] = {0, 1, 0, 0, 1};
+    orl_adam_config cfg = orl_adam_defaults();
+    for (size_t i = 0; i < a.count; i++) a.value[i] = b.value[i] = 0.01f * (float)(i % 11);
+    for (int t = 0; t < 4; t++) {
+        for (size_t r = 0; r < e->rows; r++)
+            for (size_t c = 0; c < e->cols; c++) {
+                float g = touched[r] ? (float)sin((double)(r * 3 + c + t)) : 0.0f;
+                a.grad[e->offset + r * e->cols + c] = b.grad[e->offset + r * e->cols + c] = g;
+            }
+        orl_adam_step_consts ka = orl_adam_begin_step(&a, &cfg);
+        orl_adam_step_consts kb = orl_adam_begin_step(&b, &cfg);
+        orl_adam_update_rows(pool, &a, &ka, e->offset, e->rows, e->cols, touched);
+        orl_adam_update_range(pool, &b, &kb, e->offset, e->offset + e->rows * e->cols, 1);
+        assert_memory_equal(a.value, b.value, sizeof(float) * a.count);
+        assert_memory_equal(a.m, b.m, sizeof(float) * a.count);
+        assert_memory_equal(a.v, b.v, sizeof(float) * a.count);
+        for (size_t i = 0; i < e->rows * e->cols; i++) assert_true(a.grad[e->offset + i] == 0.0f);
+    }
+    orl_pool_free(pool);
+    orl_params_free(&a);
+    orl_params_free(&b);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -136,6 +170,7 @@ int main(void)
         cmocka_unit_test(test_bad_specs_are_rejected),
         cmocka_unit_test(test_params_init_survives_every_allocation_failure),
         cmocka_unit_test(test_adam_matches_hand_computed_steps),
+        cmocka_unit_test(test_row_sparse_adam_equals_dense),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
