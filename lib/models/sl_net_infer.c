@@ -9,7 +9,7 @@
 
 /* Histories encoded and scored together (a block of their scores is the
  * largest temporary). */
-enum { BLOCK = 32 };
+enum { BLOCK = 64 };
 
 static size_t round16(size_t n)
 {
