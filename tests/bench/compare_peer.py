@@ -31,13 +31,16 @@ def ensure_set(items):
     return out
 
 
-def peer_rate(items):
+def peer_rate(items, coretype):
     out, _, _, steps = SETS[items]
+    env = dict(os.environ)
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
     r = subprocess.run([sys.executable, os.path.join(PEER, "sqn_torch.py"), "--mode", "ce",
                         "--train", out + "/train.csv", "--test", out + "/test.csv", "--epochs", "1",
                         "--no-eval", "--bench-calls", "0", "--n-items", str(items),
                         "--max-steps", str(steps)],
-                       check=True, capture_output=True, text=True)
+                       check=True, capture_output=True, text=True, env=env)
     j = json.loads(r.stdout.strip().splitlines()[-1])
     return j["train_transitions_per_s"], j.get("blas_core", "?")
 
@@ -55,12 +58,15 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--items", type=int, nargs="*", default=[2000, 25000])
+    ap.add_argument("--peer-coretype", default="",
+                    help="OPENBLAS_CORETYPE for the peer (e.g. SkylakeX: its OpenBLAS then uses "
+                         "AVX-512 kernels instead of the mis-detected Prescott ones)")
     a = ap.parse_args()
     for items in a.items:
         ensure_set(items)
         peer, ours2, ours1, core = [], [], [], "?"
         for _ in range(a.reps):
-            p, core = peer_rate(items)
+            p, core = peer_rate(items, a.peer_coretype)
             o2, o1 = our_rate(a.build, items)
             peer.append(p)
             ours2.append(o2)
