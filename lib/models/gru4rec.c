@@ -43,9 +43,9 @@ void orl_gru4rec_init(orl_params *p, orl_gru4rec_dims d, orl_rng *rng)
 
 size_t orl_gru4rec_work_floats(orl_gru4rec_dims d, int max_batch)
 {
-    size_t TB = (size_t)d.window * (size_t)max_batch;
-    return 2 * round16(TB * (size_t)d.embed_dim) + round16(TB) +
-           orl_gru_cache_floats(gru_dims(d, max_batch));
+    size_t TB = (size_t)d.window * (size_t)max_batch, B = (size_t)max_batch;
+    return 2 * round16(TB * (size_t)d.embed_dim) + round16(TB) + 2 * round16(B) +
+           2 * round16(B * (size_t)d.hidden_dim) + orl_gru_cache_floats(gru_dims(d, max_batch));
 }
 
 void orl_gru4rec_work_bind(orl_gru4rec_work *w, float *block, orl_gru4rec_dims d, int max_batch)
@@ -57,6 +57,14 @@ void orl_gru4rec_work_bind(orl_gru4rec_work *w, float *block, orl_gru4rec_dims d
     block += round16(TB * (size_t)d.embed_dim);
     w->ids = (int32_t *)(void *)block;
     block += round16(TB);
+    w->perm = (int32_t *)(void *)block;
+    block += round16((size_t)max_batch);
+    w->lens_p = (int32_t *)(void *)block;
+    block += round16((size_t)max_batch);
+    w->hid_p = block;
+    block += round16((size_t)max_batch * (size_t)d.hidden_dim);
+    w->dh_p = block;
+    block += round16((size_t)max_batch * (size_t)d.hidden_dim);
     orl_gru_cache_bind(&w->cache, block, gru_dims(d, max_batch));
     w->max_batch = max_batch;
 }
@@ -69,18 +77,54 @@ static orl_gru_weights weights_of(const orl_params *p)
     return w;
 }
 
+/* The order of the GRU's rows, as pack_padded_sequence: the GRU splits its
+ * rows into one contiguous chunk per pool thread and, at each step, works on
+ * the prefix of a chunk that is still running. So rows are dealt out by
+ * decreasing length, round robin over the chunks: every chunk is sorted
+ * (no padding work) and the chunks carry equal work. Stable, so the order
+ * (and the result) depends only on the batch and the thread count. */
+static void plan_rows(orl_gru4rec_work *w, const int32_t *lens, int batch, int window, int parts)
+{
+    int fill[256] = {0}, start[256];
+    for (int k = 0; k < parts; k++) {
+        size_t b0, b1;
+        orl_pool_chunk((size_t)batch, parts, k, &b0, &b1);
+        start[k] = (int)b0;
+        fill[k] = (int)(b1 - b0); /* free slots */
+    }
+    int k = 0;
+    for (int len = window; len >= 1; len--)
+        for (int b = 0; b < batch; b++) {
+            if (lens[b] != len) continue;
+            while (fill[k] == 0) k = (k + 1) % parts;
+            size_t b0, b1;
+            orl_pool_chunk((size_t)batch, parts, k, &b0, &b1);
+            int pos = (int)(b1 - b0) - fill[k] + start[k];
+            fill[k]--;
+            w->perm[pos] = b;
+            w->lens_p[pos] = len;
+            k = (k + 1) % parts;
+        }
+}
+
 void orl_gru4rec_forward(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d,
                          orl_gru4rec_work *w, const int32_t *states, const int32_t *lens, int batch,
                          float *hidden)
 {
-    const int T = d.window;
+    const int T = d.window, H = d.hidden_dim;
+    int parts = orl_pool_threads(pool);
+    if (parts > batch) parts = batch;
+    plan_rows(w, lens, batch, T, parts < 1 ? 1 : parts);
     /* Time-major ids so each step's inputs are contiguous rows. */
     for (int t = 0; t < T; t++)
-        for (int b = 0; b < batch; b++) w->ids[(size_t)t * batch + b] = states[(size_t)b * T + t];
+        for (int r = 0; r < batch; r++)
+            w->ids[(size_t)t * batch + r] = states[(size_t)w->perm[r] * T + t];
     orl_embedding_forward(w->x, w->ids, (size_t)T * batch,
                           orl_params_at(p, p->value, ORL_GRU4REC_EMB), (size_t)d.embed_dim);
     orl_gru_cache_bind(&w->cache, w->cache.gi, gru_dims(d, batch));
-    orl_gru_forward(pool, hidden, w->x, lens, weights_of(p), gru_dims(d, batch), &w->cache);
+    orl_gru_forward(pool, w->hid_p, w->x, w->lens_p, weights_of(p), gru_dims(d, batch), &w->cache);
+    for (int r = 0; r < batch; r++)
+        memcpy(hidden + (size_t)w->perm[r] * H, w->hid_p + (size_t)r * H, sizeof(float) * H);
 }
 
 void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl_gru4rec_work *w,
@@ -89,7 +133,11 @@ void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl
     orl_gru_grads g = {
         orl_params_at(p, p->grad, ORL_GRU4REC_W_IH), orl_params_at(p, p->grad, ORL_GRU4REC_W_HH),
         orl_params_at(p, p->grad, ORL_GRU4REC_B_IH), orl_params_at(p, p->grad, ORL_GRU4REC_B_HH)};
-    orl_gru_backward(pool, w->dx, g, d_hidden, w->x, lens, weights_of(p), gru_dims(d, batch),
+    const int H = d.hidden_dim;
+    (void)lens; /* the forward's row order and lengths are in w */
+    for (int r = 0; r < batch; r++)
+        memcpy(w->dh_p + (size_t)r * H, d_hidden + (size_t)w->perm[r] * H, sizeof(float) * H);
+    orl_gru_backward(pool, w->dx, g, w->dh_p, w->x, w->lens_p, weights_of(p), gru_dims(d, batch),
                      &w->cache);
     /* Only the steps the GRU ran carry gradient. */
     size_t rows = (size_t)w->cache.steps_run * (size_t)batch;

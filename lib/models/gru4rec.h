@@ -32,9 +32,13 @@ void orl_gru4rec_init(orl_params *p, orl_gru4rec_dims d, orl_rng *rng);
 
 /* Activations of one training batch shape, sized once. */
 typedef struct orl_gru4rec_work {
-    float *x;     /* [T x B x E] gathered embeddings, time-major */
-    float *dx;    /* [T x B x E] */
-    int32_t *ids; /* [T x B] item ids, time-major */
+    float *x;        /* [T x B x E] gathered embeddings, time-major */
+    float *dx;       /* [T x B x E] */
+    int32_t *ids;    /* [T x B] item ids, time-major, rows in `perm` order */
+    int32_t *perm;   /* [B] batch row of each GRU row (see gru4rec.c) */
+    int32_t *lens_p; /* [B] lengths in GRU row order */
+    float *hid_p;    /* [B x H] GRU output in GRU row order */
+    float *dh_p;     /* [B x H] */
     orl_gru_cache cache;
     int max_batch;
 } orl_gru4rec_work;

@@ -18,9 +18,7 @@ static size_t round16(size_t n)
 
 typedef struct infer_space {
     float *one;      /* orl_gru4rec_one_floats */
-    float *x;        /* [T x BLOCK x E] */
-    float *cache;    /* gru cache for BLOCK rows */
-    int32_t *ids;    /* [T x BLOCK] */
+    float *work;     /* an encoder workspace for BLOCK rows */
     float *hidden;   /* [BLOCK x H] */
     float *scores;   /* [BLOCK x I] */
     float *topk_tmp; /* [I] scores of the top-k when the caller wants none */
@@ -35,32 +33,27 @@ static size_t block_of(int n)
 static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, float *base)
 {
     const orl_gru4rec_dims d = net->enc;
-    orl_gru_dims g = {(int)blk, d.window, d.embed_dim, d.hidden_dim};
-    size_t T = (size_t)d.window, E = (size_t)d.embed_dim, H = (size_t)d.hidden_dim;
+    size_t H = (size_t)d.hidden_dim;
     size_t I = (size_t)d.n_items;
-    size_t sizes[8] = {round16(orl_gru4rec_one_floats(d)),
-                       round16(T * blk * E),
-                       round16(orl_gru_cache_floats(g)),
-                       round16(T * blk),
+    size_t sizes[6] = {round16(orl_gru4rec_one_floats(d)),
+                       round16(orl_gru4rec_work_floats(d, (int)blk)),
                        round16(blk * H),
                        round16(blk * I),
                        round16(I),
                        round16(orl_ce_head_scores_t_floats(d.hidden_dim, (int)blk))};
     size_t total = 0;
-    float *p[8];
-    for (int i = 0; i < 8; i++) {
+    float *p[6];
+    for (int i = 0; i < 6; i++) {
         p[i] = base ? base + total : NULL;
         total += sizes[i];
     }
     if (s) {
         s->one = p[0];
-        s->x = p[1];
-        s->cache = p[2];
-        s->ids = (int32_t *)(void *)p[3];
-        s->hidden = p[4];
-        s->scores = p[5];
-        s->topk_tmp = p[6];
-        s->chunk = p[7];
+        s->work = p[1];
+        s->hidden = p[2];
+        s->scores = p[3];
+        s->topk_tmp = p[4];
+        s->chunk = p[5];
     }
     return total;
 }
@@ -93,12 +86,7 @@ static void encode_block(const orl_sl_net *net, const int32_t *states, const int
         return;
     }
     orl_gru4rec_work w;
-    memset(&w, 0, sizeof w);
-    w.x = s->x;
-    w.ids = s->ids;
-    orl_gru_dims g = {m, d.window, d.embed_dim, d.hidden_dim};
-    orl_gru_cache_bind(&w.cache, s->cache, g);
-    w.max_batch = m;
+    orl_gru4rec_work_bind(&w, s->work, d, m);
     orl_gru4rec_forward(NULL, p, d, &w, states, lens, m, hidden);
 }
 

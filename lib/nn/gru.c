@@ -42,6 +42,18 @@ void orl_gru_cache_bind(orl_gru_cache *c, float *block, orl_gru_dims d)
     c->steps_run = 0;
 }
 
+/* Rows [b0, b0 + nb) still running at step t form the prefix [b0, b0 + n):
+ * n is one past the last row with len > t. Rows inside the prefix that have
+ * stopped are computed harmlessly (as torch.nn.GRU computes every step);
+ * callers that sort each chunk by decreasing length make the prefix exact
+ * (models/gru4rec.c does), which skips the padding work. */
+static int active_prefix(const int32_t *lens, int b0, int nb, int t)
+{
+    int n = nb;
+    while (n > 0 && lens[b0 + n - 1] <= t) n--;
+    return n;
+}
+
 typedef struct gru_job {
     float *out;
     const float *x, *d_out;
@@ -63,16 +75,18 @@ static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     float *work = c->work + (size_t)b0 * H3;
     memset(c->h + (size_t)b0 * H, 0, sizeof(float) * (size_t)nb * H);
     for (int t = 0; t < j->steps; t++) {
+        const int na = active_prefix(j->lens, b0, nb, t);
+        if (na == 0) break;
         size_t row0 = (size_t)t * B + b0;
         float *gi = c->gi + row0 * H3;
-        orl_kgemm(nb, H3, E, j->x + row0 * E, E, 1, c->w_ih_t, H3, gi, H3, 0);
+        orl_kgemm(na, H3, E, j->x + row0 * E, E, 1, c->w_ih_t, H3, gi, H3, 0);
         const float *hp = c->h + row0 * H;
         float *hnext = c->h + (row0 + (size_t)B) * H;
         if (t > 0)
-            orl_kgemm(nb, H3, H, hp, H, 1, c->w_hh_t, H3, work, H3, 0);
+            orl_kgemm(na, H3, H, hp, H, 1, c->w_hh_t, H3, work, H3, 0);
         else
-            memset(work, 0, sizeof(float) * (size_t)nb * H3);
-        for (int b = 0; b < nb; b++) {
+            memset(work, 0, sizeof(float) * (size_t)na * H3);
+        for (int b = 0; b < na; b++) {
             float *gib = gi + (size_t)b * H3, *wk = work + (size_t)b * H3;
             float *g = c->gates + (row0 + b) * H3, *hn = c->hn + (row0 + b) * H;
             const float *hpb = hp + (size_t)b * H;
@@ -132,9 +146,14 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     float *dh = c->dh + (size_t)b0 * H;
     memset(dh, 0, sizeof(float) * (size_t)nb * H);
     for (int t = j->steps - 1; t >= 0; t--) {
+        const int na = active_prefix(j->lens, b0, nb, t);
         size_t row0 = (size_t)t * B + b0;
         float *dgi = c->gi + row0 * H3, *dgh = c->dgh + row0 * H3;
-        for (int b = 0; b < nb; b++) {
+        /* Rows past the prefix have stopped: no gradient reaches their inputs. */
+        if (j->d_x && na < nb)
+            memset(j->d_x + (row0 + (size_t)na) * E, 0, sizeof(float) * (size_t)(nb - na) * E);
+        if (na == 0) continue;
+        for (int b = 0; b < na; b++) {
             float *dhb = dh + (size_t)b * H;
             if (j->lens[b0 + b] - 1 == t)
                 orl_vec_add(dhb, j->d_out + (size_t)(b0 + b) * H, (size_t)H);
@@ -155,32 +174,44 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
                 dhb[k] = dhv * z;
             }
         }
-        if (t > 0) orl_kgemm(nb, H, H3, dgh, H3, 1, j->w.w_hh, H, dh, H, 1);
-        if (j->d_x) orl_kgemm(nb, E, H3, dgi, H3, 1, j->w.w_ih, E, j->d_x + row0 * E, E, 0);
+        if (t > 0) orl_kgemm(na, H, H3, dgh, H3, 1, j->w.w_hh, H, dh, H, 1);
+        if (j->d_x) orl_kgemm(na, E, H3, dgi, H3, 1, j->w.w_ih, E, j->d_x + row0 * E, E, 0);
     }
 }
 
 typedef struct wgrad_job {
     const orl_gru_cache *c;
     const float *x;
+    const int32_t *lens;
     orl_gru_grads g;
-    int rows, E, H;
+    int B, steps, parts, E, H;
 } wgrad_job;
 
 /* Gate rows [begin, end) of dW_ih += dGI^T X, dW_hh += dGH^T H_prev and the
- * bias gradients (column sums), each thread owning whole rows. */
+ * bias gradients (column sums), each thread owning whole gate rows; the sums
+ * run over the active prefix of every (step, row chunk) the backward used. */
 static void weight_grads(void *ctx, size_t begin, size_t end, int thread_index)
 {
     (void)thread_index;
     const wgrad_job *j = ctx;
     const int H3 = 3 * j->H, lo = (int)begin, n = (int)(end - begin);
-    orl_kgemm(n, j->E, j->rows, j->c->gi + lo, 1, H3, j->x, j->E, j->g.w_ih + (size_t)lo * j->E,
-              j->E, 1);
-    orl_kgemm(n, j->H, j->rows, j->c->dgh + lo, 1, H3, j->c->h, j->H, j->g.w_hh + (size_t)lo * j->H,
-              j->H, 1);
-    for (int r = 0; r < j->rows; r++) {
-        orl_vec_add(j->g.b_ih + lo, j->c->gi + (size_t)r * H3 + lo, (size_t)n);
-        orl_vec_add(j->g.b_hh + lo, j->c->dgh + (size_t)r * H3 + lo, (size_t)n);
+    const orl_gru_cache *c = j->c;
+    for (int k = 0; k < j->parts; k++) {
+        size_t cb, ce;
+        orl_pool_chunk((size_t)j->B, j->parts, k, &cb, &ce);
+        for (int t = 0; t < j->steps; t++) {
+            int na = active_prefix(j->lens, (int)cb, (int)(ce - cb), t);
+            if (na == 0) break;
+            size_t row0 = (size_t)t * j->B + cb;
+            orl_kgemm(n, j->E, na, c->gi + row0 * H3 + lo, 1, H3, j->x + row0 * j->E, j->E,
+                      j->g.w_ih + (size_t)lo * j->E, j->E, 1);
+            orl_kgemm(n, j->H, na, c->dgh + row0 * H3 + lo, 1, H3, c->h + row0 * j->H, j->H,
+                      j->g.w_hh + (size_t)lo * j->H, j->H, 1);
+            for (int r = 0; r < na; r++) {
+                orl_vec_add(j->g.b_ih + lo, c->gi + (row0 + r) * H3 + lo, (size_t)n);
+                orl_vec_add(j->g.b_hh + lo, c->dgh + (row0 + r) * H3 + lo, (size_t)n);
+            }
+        }
     }
 }
 
@@ -193,7 +224,7 @@ void orl_gru_backward(orl_pool *pool, float *d_x, orl_gru_grads g, const float *
     orl_pool_parallel_for(pool, (size_t)B, backward_rows, &j);
     if (d_x && T < d.steps)
         memset(d_x + (size_t)T * B * E, 0, sizeof(float) * (size_t)(d.steps - T) * B * E);
-    wgrad_job wj = {c, x, g, T * B, E, H};
+    wgrad_job wj = {c, x, lens, g, B, T, orl_pool_threads(pool), E, H};
     orl_pool_parallel_for(pool, (size_t)H3, weight_grads, &wj);
 }
 
