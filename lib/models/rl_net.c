@@ -113,7 +113,7 @@ static size_t workspace(orl_rl_net *net, float *base)
                       bh,
                       bh,
                       round16(orl_softmax_ce_scratch_floats(ce, threads)),
-                      round16(orl_linear_argmax_scratch_floats(B, threads)),
+                      round16(orl_linear_argmax_scratch_floats(B, H, threads)),
                       bk1,
                       bk1,
                       bk1,

@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "models/q_head.h"
 #include "models/rl_net_internal.h"
+#include "nn/kgemm.h"
 #include "nn/linear_argmax.h"
 #include "nn/linear_rows.h"
 #include "nn/softmax_ce.h"
@@ -200,10 +201,13 @@ static void test_linear_argmax_matches_naive_with_ties(void **state)
     memcpy(w + 700 * H, w + 1400 * H, sizeof(float) * H);
     memcpy(w + 200 * H, w + 1400 * H, sizeof(float) * H);
     bias[700] = bias[200] = bias[1400] = 50.0f;
-    float *scratch = orl_aligned_alloc(sizeof(float) * orl_linear_argmax_scratch_floats(B, 2));
+    float *scratch = orl_aligned_alloc(sizeof(float) * orl_linear_argmax_scratch_floats(B, H, 2));
     int32_t idx[B];
     float mx[B];
-    for (int with_bias = 0; with_bias < 2; with_bias++) {
+    /* On the AVX-512 kernel (when the CPU has it) and on the CBLAS fallback. */
+    for (int run = 0; run < 4; run++) {
+        const int with_bias = run & 1;
+        orl_kgemm_force_blas(run >> 1);
         const float *bb = with_bias ? bias : NULL;
         orl_linear_argmax(pool, h, w, bb, B, H, I, idx, mx, scratch);
         for (int b = 0; b < B; b++) {
@@ -223,6 +227,7 @@ static void test_linear_argmax_matches_naive_with_ties(void **state)
             if (with_bias) assert_int_equal(idx[b], 200);
         }
     }
+    orl_kgemm_force_blas(0);
     orl_aligned_free(scratch);
     free(w);
     free(bias);
