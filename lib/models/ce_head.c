@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/blas.h"
+#include "nn/kgemm.h"
 #include "nn/vmath.h"
 
 void orl_ce_head_param_specs(int n_items, int hidden, orl_param_spec *specs)
@@ -22,13 +23,15 @@ void orl_ce_head_init(orl_params *p, int n_items, int hidden, orl_rng *rng)
 }
 
 float orl_ce_head_train(orl_pool *pool, orl_params *p, int n_items, int hidden, const float *h,
-                        const int32_t *targets, int batch, float *d_hidden, float *scratch)
+                        const int32_t *targets, int batch, float *d_hidden, float *scratch,
+                        orl_ce_timing *timing, orl_ce_tile_fn on_tile, void *tile_ctx)
 {
-    orl_ce_dims d = {batch, hidden, n_items};
+    orl_ce_dims d = {batch, hidden, n_items, 0};
     return orl_softmax_ce(pool, h, orl_params_at(p, p->value, ORL_CE_HEAD_W),
                           orl_params_at(p, p->value, ORL_CE_HEAD_B), targets, d, d_hidden,
                           orl_params_at(p, p->grad, ORL_CE_HEAD_W),
-                          orl_params_at(p, p->grad, ORL_CE_HEAD_B), scratch);
+                          orl_params_at(p, p->grad, ORL_CE_HEAD_B), scratch, timing, on_tile,
+                          tile_ctx);
 }
 
 void orl_ce_head_scores(const orl_params *p, int n_items, int hidden, const float *h, int n,
@@ -36,14 +39,39 @@ void orl_ce_head_scores(const orl_params *p, int n_items, int hidden, const floa
 {
     const float *w = orl_params_at(p, p->value, ORL_CE_HEAD_W);
     const float *b = orl_params_at(p, p->value, ORL_CE_HEAD_B);
-    if (n == 1) {
-        memcpy(out, b, sizeof(float) * (size_t)n_items);
-        orl_sgemv(0, n_items, hidden, 1.0f, w, hidden, h, 1.0f, out);
-        return;
-    }
     for (int r = 0; r < n; r++)
-        memcpy(out + (size_t)r * n_items, b, sizeof(float) * (size_t)n_items);
-    orl_sgemm(0, 1, n, n_items, hidden, 1.0f, h, hidden, w, hidden, 1.0f, out, n_items);
+        orl_matvec(out + (size_t)r * n_items, w, h + (size_t)r * hidden, b, (size_t)n_items,
+                   (size_t)hidden);
+}
+
+size_t orl_ce_head_scores_t_floats(int hidden, int n)
+{
+    size_t np = ((size_t)n + 15) & ~(size_t)15;
+    return np * (size_t)hidden + np * ORL_CE_HEAD_CHUNK;
+}
+
+void orl_ce_head_scores_t(const orl_params *p, int n_items, int hidden, const float *h, int n,
+                          size_t i0, size_t i1, float *work, float **out_chunk, int *out_ld)
+{
+    /* S^T [items x n] = W [items x H] h^T [H x n]: the catalogue is the long
+     * side, so it is the kernel's M; histories (padded to 16) are its N. */
+    const float *w = orl_params_at(p, p->value, ORL_CE_HEAD_W);
+    const float *b = orl_params_at(p, p->value, ORL_CE_HEAD_B);
+    int np = (n + 15) & ~15;
+    float *ht = work, *chunk = work + (size_t)np * hidden;
+    for (int k = 0; k < hidden; k++)
+        for (int r = 0; r < np; r++)
+            ht[(size_t)k * np + r] = r < n ? h[(size_t)r * hidden + k] : 0.0f;
+    int m = (int)(i1 - i0);
+    orl_kgemm(m, np, hidden, w + i0 * (size_t)hidden, hidden, 1, ht, np, chunk, np, 0);
+    for (int i = 0; i < m; i++) {
+        float bi = b[i0 + (size_t)i];
+        float *row = chunk + (size_t)i * np;
+        for (int r = 0; r < n; r++) row[r] += bi;
+    }
+    *out_chunk = chunk;
+    *out_ld = np;
+    (void)n_items;
 }
 
 void orl_ce_head_candidates(const orl_params *p, int hidden, const float *h, const int32_t *ids,

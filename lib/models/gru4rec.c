@@ -43,11 +43,9 @@ void orl_gru4rec_init(orl_params *p, orl_gru4rec_dims d, orl_rng *rng)
 
 size_t orl_gru4rec_work_floats(orl_gru4rec_dims d, int max_batch)
 {
-    size_t TB = (size_t)d.window * (size_t)max_batch;
-    size_t B = (size_t)max_batch;
-    return 2 * round16(TB * (size_t)d.embed_dim) + round16(TB) +
-           orl_gru_cache_floats(gru_dims(d, max_batch)) + 2 * round16(B) +
-           round16(B * (size_t)d.hidden_dim);
+    size_t TB = (size_t)d.window * (size_t)max_batch, B = (size_t)max_batch;
+    return 2 * round16(TB * (size_t)d.embed_dim) + round16(TB) + 2 * round16(B) +
+           2 * round16(B * (size_t)d.hidden_dim) + orl_gru_cache_floats(gru_dims(d, max_batch));
 }
 
 void orl_gru4rec_work_bind(orl_gru4rec_work *w, float *block, orl_gru4rec_dims d, int max_batch)
@@ -59,35 +57,16 @@ void orl_gru4rec_work_bind(orl_gru4rec_work *w, float *block, orl_gru4rec_dims d
     block += round16(TB * (size_t)d.embed_dim);
     w->ids = (int32_t *)(void *)block;
     block += round16(TB);
-    orl_gru_cache_bind(&w->cache, block, gru_dims(d, max_batch));
-    block += orl_gru_cache_floats(gru_dims(d, max_batch));
     w->perm = (int32_t *)(void *)block;
     block += round16((size_t)max_batch);
     w->lens_p = (int32_t *)(void *)block;
     block += round16((size_t)max_batch);
-    w->h_p = block;
+    w->hid_p = block;
+    block += round16((size_t)max_batch * (size_t)d.hidden_dim);
+    w->dh_p = block;
+    block += round16((size_t)max_batch * (size_t)d.hidden_dim);
+    orl_gru_cache_bind(&w->cache, block, gru_dims(d, max_batch));
     w->max_batch = max_batch;
-}
-
-/* perm: rows by decreasing length (stable), dealt round-robin over the
- * pool's chunks so that every chunk is sorted and gets its share of long
- * histories. */
-static void length_order(const int32_t *lens, int batch, int window, int parts, int32_t *perm,
-                         int32_t *lens_p)
-{
-    enum { MAX_PARTS = 256 };
-    size_t next[MAX_PARTS], end[MAX_PARTS];
-    parts = parts < 1 ? 1 : (parts > MAX_PARTS ? MAX_PARTS : parts);
-    for (int k = 0; k < parts; k++) orl_pool_chunk((size_t)batch, parts, k, &next[k], &end[k]);
-    int k = 0;
-    for (int len = window; len >= 1; len--)
-        for (int b = 0; b < batch; b++) {
-            if (lens[b] != len) continue;
-            while (next[k] == end[k]) k = (k + 1) % parts;
-            perm[next[k]] = b;
-            lens_p[next[k]++] = len;
-            k = (k + 1) % parts;
-        }
 }
 
 static orl_gru_weights weights_of(const orl_params *p)
@@ -98,29 +77,54 @@ static orl_gru_weights weights_of(const orl_params *p)
     return w;
 }
 
+/* The order of the GRU's rows, as pack_padded_sequence: the GRU splits its
+ * rows into one contiguous chunk per pool thread and, at each step, works on
+ * the prefix of a chunk that is still running. So rows are dealt out by
+ * decreasing length, round robin over the chunks: every chunk is sorted
+ * (no padding work) and the chunks carry equal work. Stable, so the order
+ * (and the result) depends only on the batch and the thread count. */
+static void plan_rows(orl_gru4rec_work *w, const int32_t *lens, int batch, int window, int parts)
+{
+    int fill[256] = {0}, start[256];
+    for (int k = 0; k < parts; k++) {
+        size_t b0, b1;
+        orl_pool_chunk((size_t)batch, parts, k, &b0, &b1);
+        start[k] = (int)b0;
+        fill[k] = (int)(b1 - b0); /* free slots */
+    }
+    int k = 0;
+    for (int len = window; len >= 1; len--)
+        for (int b = 0; b < batch; b++) {
+            if (lens[b] != len) continue;
+            while (fill[k] == 0) k = (k + 1) % parts;
+            size_t b0, b1;
+            orl_pool_chunk((size_t)batch, parts, k, &b0, &b1);
+            int pos = (int)(b1 - b0) - fill[k] + start[k];
+            fill[k]--;
+            w->perm[pos] = b;
+            w->lens_p[pos] = len;
+            k = (k + 1) % parts;
+        }
+}
+
 void orl_gru4rec_forward(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d,
                          orl_gru4rec_work *w, const int32_t *states, const int32_t *lens, int batch,
                          float *hidden)
 {
-    const int T = d.window;
-    const size_t H = (size_t)d.hidden_dim;
-    if (w->perm) length_order(lens, batch, T, orl_pool_threads(pool), w->perm, w->lens_p);
+    const int T = d.window, H = d.hidden_dim;
+    int parts = orl_pool_threads(pool);
+    if (parts > batch) parts = batch;
+    plan_rows(w, lens, batch, T, parts < 1 ? 1 : parts);
     /* Time-major ids so each step's inputs are contiguous rows. */
     for (int t = 0; t < T; t++)
-        for (int b = 0; b < batch; b++) {
-            size_t src = w->perm ? (size_t)w->perm[b] : (size_t)b;
-            w->ids[(size_t)t * batch + b] = states[src * T + t];
-        }
+        for (int r = 0; r < batch; r++)
+            w->ids[(size_t)t * batch + r] = states[(size_t)w->perm[r] * T + t];
     orl_embedding_forward(w->x, w->ids, (size_t)T * batch,
                           orl_params_at(p, p->value, ORL_GRU4REC_EMB), (size_t)d.embed_dim);
     orl_gru_cache_bind(&w->cache, w->cache.gi, gru_dims(d, batch));
-    if (!w->perm) {
-        orl_gru_forward(pool, hidden, w->x, lens, weights_of(p), gru_dims(d, batch), &w->cache);
-        return;
-    }
-    orl_gru_forward(pool, w->h_p, w->x, w->lens_p, weights_of(p), gru_dims(d, batch), &w->cache);
-    for (int b = 0; b < batch; b++)
-        memcpy(hidden + (size_t)w->perm[b] * H, w->h_p + (size_t)b * H, sizeof(float) * H);
+    orl_gru_forward(pool, w->hid_p, w->x, w->lens_p, weights_of(p), gru_dims(d, batch), &w->cache);
+    for (int r = 0; r < batch; r++)
+        memcpy(hidden + (size_t)w->perm[r] * H, w->hid_p + (size_t)r * H, sizeof(float) * H);
 }
 
 void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl_gru4rec_work *w,
@@ -129,19 +133,22 @@ void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl
     orl_gru_grads g = {
         orl_params_at(p, p->grad, ORL_GRU4REC_W_IH), orl_params_at(p, p->grad, ORL_GRU4REC_W_HH),
         orl_params_at(p, p->grad, ORL_GRU4REC_B_IH), orl_params_at(p, p->grad, ORL_GRU4REC_B_HH)};
-    if (w->perm) {
-        const size_t H = (size_t)d.hidden_dim;
-        for (int b = 0; b < batch; b++)
-            memcpy(w->h_p + (size_t)b * H, d_hidden + (size_t)w->perm[b] * H, sizeof(float) * H);
-        d_hidden = w->h_p;
-        lens = w->lens_p;
-    }
-    orl_gru_backward(pool, w->dx, g, d_hidden, w->x, lens, weights_of(p), gru_dims(d, batch),
+    const int H = d.hidden_dim;
+    (void)lens; /* the forward's row order and lengths are in w */
+    for (int r = 0; r < batch; r++)
+        memcpy(w->dh_p + (size_t)r * H, d_hidden + (size_t)w->perm[r] * H, sizeof(float) * H);
+    orl_gru_backward(pool, w->dx, g, w->dh_p, w->x, w->lens_p, weights_of(p), gru_dims(d, batch),
                      &w->cache);
     /* Only the steps the GRU ran carry gradient. */
     size_t rows = (size_t)w->cache.steps_run * (size_t)batch;
     orl_embedding_backward(orl_params_at(p, p->grad, ORL_GRU4REC_EMB), w->dx, w->ids, rows,
                            (size_t)d.embed_dim);
+}
+
+void orl_gru4rec_mark_touched(const orl_gru4rec_work *w, int batch, unsigned char *touched)
+{
+    size_t rows = (size_t)w->cache.steps_run * (size_t)batch;
+    for (size_t i = 0; i < rows; i++) touched[w->ids[i]] = 1;
 }
 
 size_t orl_gru4rec_one_floats(orl_gru4rec_dims d)

@@ -32,16 +32,15 @@ void orl_gru4rec_init(orl_params *p, orl_gru4rec_dims d, orl_rng *rng);
 
 /* Activations of one training batch shape, sized once. */
 typedef struct orl_gru4rec_work {
-    float *x;     /* [T x B x E] gathered embeddings, time-major */
-    float *dx;    /* [T x B x E] */
-    int32_t *ids; /* [T x B] item ids, time-major, rows in GRU order */
+    float *x;        /* [T x B x E] gathered embeddings, time-major */
+    float *dx;       /* [T x B x E] */
+    int32_t *ids;    /* [T x B] item ids, time-major, rows in `perm` order */
+    int32_t *perm;   /* [B] batch row of each GRU row (see gru4rec.c) */
+    int32_t *lens_p; /* [B] lengths in GRU row order */
+    float *hid_p;    /* [B x H] GRU output in GRU row order */
+    float *dh_p;     /* [B x H] */
     orl_gru_cache cache;
     int max_batch;
-    /* Rows reordered by decreasing length, dealt evenly over the pool's
-     * chunks, so that each GRU step runs only the histories still going
-     * (NULL perm: rows kept in order). perm[i] = the caller's row at GRU row i. */
-    int32_t *perm, *lens_p; /* [B] */
-    float *h_p;             /* [B x H] outputs / output gradients in GRU order */
 } orl_gru4rec_work;
 
 size_t orl_gru4rec_work_floats(orl_gru4rec_dims d, int max_batch);
@@ -56,6 +55,10 @@ void orl_gru4rec_forward(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d
 /* Adds the gradients of the last forward's batch to p->grad, given d_hidden. */
 void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl_gru4rec_work *w,
                           const int32_t *lens, int batch, const float *d_hidden);
+
+/* touched[id] = 1 for every embedding row the last backward wrote to
+ * (touched has n_items + 1 entries; others are left as they are). */
+void orl_gru4rec_mark_touched(const orl_gru4rec_work *w, int batch, unsigned char *touched);
 
 /* Inference on a const store, no pool: one history. scratch holds
  * orl_gru4rec_one_floats(d) floats. */

@@ -106,14 +106,14 @@ static size_t workspace(orl_rl_net *net, float *base)
     const size_t K = (size_t)(has_negatives(&net->cfg) ? net->cfg.n_neg : 0), K1 = K + 1;
     const size_t bh = round16((size_t)B * H), b1 = round16((size_t)B);
     const size_t bk1 = round16((size_t)B * K1), bk = round16((size_t)B * (K ? K : 1));
-    orl_ce_dims ce = {B, H, net->cfg.n_items};
+    orl_ce_dims ce = {B, H, net->cfg.n_items, 0};
     size_t sizes[] = {orl_gru4rec_work_floats(net->enc, B),
                       orl_gru4rec_work_floats(net->enc, B),
                       bh,
                       bh,
                       bh,
                       round16(orl_softmax_ce_scratch_floats(ce, threads)),
-                      round16(orl_linear_argmax_scratch_floats(B, threads)),
+                      round16(orl_linear_argmax_scratch_floats(B, H, threads)),
                       bk1,
                       bk1,
                       bk1,

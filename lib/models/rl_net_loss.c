@@ -66,7 +66,7 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
     orl_params *pm = &net->qn[main_net];
     const orl_params *pt = &net->qn[1 - main_net];
     head_ptrs hm = heads_of(pm);
-    const orl_ce_dims ced = {B, H, I};
+    const orl_ce_dims ced = {B, H, I, 0};
     const orl_linear_rows_dims qd = {B, K1, H};
 
     orl_rl_net_timing unused, *tm = net->timing ? net->timing : &unused;

@@ -65,12 +65,17 @@ int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, 
     status = orl_params_init(&net->params, specs, ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS, 1);
     if (status != ORL_OK) goto fail;
 
-    orl_ce_dims ce = {B, H, cfg->n_items};
+    orl_ce_dims ce = {B, H, cfg->n_items, 0};
     size_t bh = round16((size_t)B * H);
     size_t work = orl_gru4rec_work_floats(net->enc, B);
     size_t ce_floats = orl_softmax_ce_scratch_floats(ce, orl_pool_threads(net->pool));
     net->block = orl_aligned_alloc(sizeof(float) * (work + 4 * bh + ce_floats));
     if (!net->block) {
+        status = orl_fail(ORL_E_NOMEM, "sl_net_create: out of memory for the training workspace");
+        goto fail;
+    }
+    net->touched = orl_calloc((size_t)cfg->n_items + 1, 1);
+    if (!net->touched) {
         status = orl_fail(ORL_E_NOMEM, "sl_net_create: out of memory for the training workspace");
         goto fail;
     }
@@ -99,6 +104,7 @@ void orl_sl_net_free(orl_sl_net *net)
 {
     if (!net) return;
     orl_aligned_free(net->block);
+    orl_free(net->touched);
     orl_params_free(&net->params);
     orl_pool_free(net->pool);
     orl_free(net);
@@ -143,6 +149,23 @@ int orl_sl_net_check_states(const orl_sl_net *net, const int32_t *states, const 
     return ORL_OK;
 }
 
+typedef struct head_adam_ctx {
+    orl_adam_step_consts k;
+    orl_params *p;
+    size_t w, b, H; /* offsets of head.w and head.b */
+} head_adam_ctx;
+
+/* Adam on the head's rows [i0, i0 + n): weights and bias. Its gradients are
+ * overwritten every step, so they need no clearing. */
+static void head_adam(void *ctx, size_t i0, size_t n)
+{
+    const head_adam_ctx *c = ctx;
+    orl_params *p = c->p;
+    size_t ow = c->w + i0 * c->H, ob = c->b + i0;
+    orl_adam_update(&c->k, p->value + ow, p->grad + ow, p->m + ow, p->v + ow, n * c->H, 0);
+    orl_adam_update(&c->k, p->value + ob, p->grad + ob, p->m + ob, p->v + ob, n, 0);
+}
+
 int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t *lens,
                           const int32_t *actions, int batch_size, float lr, float *out_loss)
 {
@@ -176,24 +199,51 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
         t1 = now_s();
         tm->encode_fwd += t1 - t0;
     }
-    float loss = orl_ce_head_train(net->pool, &net->params, I, H, h, actions, B, net->d_hidden,
-                                   net->ce_scratch);
+    /* Adam runs fused into the output layer's pass 2, tile by tile, while the
+     * tile's weights and gradients are in cache; the encoder's part follows. */
+    orl_adam_config ac = orl_adam_defaults();
+    ac.lr = lr;
+    orl_params *p = &net->params;
+    int64_t step_before = p->step;
+    head_adam_ctx hc;
+    hc.k = orl_adam_begin_step(p, &ac);
+    hc.p = p;
+    hc.w = orl_params_find(p, ORL_CE_HEAD_W)->offset;
+    hc.b = orl_params_find(p, ORL_CE_HEAD_B)->offset;
+    hc.H = (size_t)H;
+    orl_ce_timing ct;
+    memset(&ct, 0, sizeof ct);
+    float loss = orl_ce_head_train(net->pool, p, I, H, h, actions, B, net->d_hidden,
+                                   net->ce_scratch, tm ? &ct : NULL, head_adam, &hc);
     if (tm) {
         t0 = now_s();
-        tm->head_pass2 += t0 - t1; /* split into pass 1 / 2 by the bench when asked */
+        tm->head_pass1 += ct.pass1;
+        tm->head_pass2 += ct.pass2;
+        tm->head_fwd_gemm += ct.fwd_gemm;
+        tm->head_softmax += ct.softmax;
+        tm->head_bwd_gemm += ct.bwd_gemm;
+        tm->head_adam += ct.tile_hook;
     }
-    if (!isfinite(loss))
+    if (!isfinite(loss)) {
+        p->step = step_before; /* pass 2 never ran: nothing was updated */
         return orl_fail(ORL_E_NUMERIC, "sl_net_train_step: the loss is not finite (%g)",
                         (double)loss);
+    }
     if (net->cfg.dropout > 0.0f) orl_dropout_backward(net->d_hidden, net->d_hidden, net->mask, bh);
     orl_gru4rec_backward(net->pool, &net->params, net->enc, &net->work, lens, B, net->d_hidden);
     if (tm) {
         t1 = now_s();
         tm->encode_bwd += t1 - t0;
     }
-    orl_adam_config ac = orl_adam_defaults();
-    ac.lr = lr;
-    orl_adam_step(net->pool, &net->params, &ac, 1);
+    /* The encoder's tensors come first in the store; the head's are done. The
+     * embedding's gradient is zero outside the rows of this batch. */
+    const orl_param_view *ev = orl_params_find(p, ORL_GRU4REC_EMB);
+    memset(net->touched, 0, (size_t)I + 1);
+    orl_gru4rec_mark_touched(&net->work, B, net->touched);
+    orl_adam_update_rows(net->pool, p, &hc.k, ev->offset, ev->rows, ev->cols, net->touched);
+    size_t enc_end = hc.w < hc.b ? hc.w : hc.b, emb_end = ev->offset + ev->rows * ev->cols;
+    orl_adam_update_range(net->pool, p, &hc.k, 0, ev->offset, 1);
+    orl_adam_update_range(net->pool, p, &hc.k, emb_end, enc_end, 1);
     if (tm) {
         tm->adam += now_s() - t1;
         tm->steps++;

@@ -32,6 +32,9 @@ typedef struct orl_sl_net orl_sl_net;
 /* Wall time per phase of train_step, accumulated (seconds) when enabled. */
 typedef struct orl_sl_net_timing {
     double encode_fwd, head_pass1, head_pass2, encode_bwd, adam;
+    /* Inside the head's passes, mean per thread: logits products, softmax
+     * loops, backward products, the head's fused Adam. */
+    double head_fwd_gemm, head_softmax, head_bwd_gemm, head_adam;
     int64_t steps;
 } orl_sl_net_timing;
 

@@ -1,5 +1,6 @@
 /* Inference on a const sl_net: nothing here writes to the net, every
  * temporary lives in the caller's scratch, so threads may share one net. */
+#include <math.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -8,7 +9,7 @@
 
 /* Histories encoded and scored together (a block of their scores is the
  * largest temporary). */
-enum { BLOCK = 32 };
+enum { BLOCK = 64 };
 
 static size_t round16(size_t n)
 {
@@ -17,12 +18,11 @@ static size_t round16(size_t n)
 
 typedef struct infer_space {
     float *one;      /* orl_gru4rec_one_floats */
-    float *x;        /* [T x BLOCK x E] */
-    float *cache;    /* gru cache for BLOCK rows */
-    int32_t *ids;    /* [T x BLOCK] */
+    float *work;     /* an encoder workspace for BLOCK rows */
     float *hidden;   /* [BLOCK x H] */
     float *scores;   /* [BLOCK x I] */
     float *topk_tmp; /* [I] scores of the top-k when the caller wants none */
+    float *chunk;    /* orl_ce_head_scores_t work for BLOCK histories */
 } infer_space;
 
 static size_t block_of(int n)
@@ -33,30 +33,27 @@ static size_t block_of(int n)
 static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, float *base)
 {
     const orl_gru4rec_dims d = net->enc;
-    orl_gru_dims g = {(int)blk, d.window, d.embed_dim, d.hidden_dim};
-    size_t T = (size_t)d.window, E = (size_t)d.embed_dim, H = (size_t)d.hidden_dim;
+    size_t H = (size_t)d.hidden_dim;
     size_t I = (size_t)d.n_items;
-    size_t sizes[7] = {round16(orl_gru4rec_one_floats(d)),
-                       round16(T * blk * E),
-                       round16(orl_gru_cache_floats(g)),
-                       round16(T * blk),
+    size_t sizes[6] = {round16(orl_gru4rec_one_floats(d)),
+                       round16(orl_gru4rec_work_floats(d, (int)blk)),
                        round16(blk * H),
                        round16(blk * I),
-                       round16(I)};
+                       round16(I),
+                       round16(orl_ce_head_scores_t_floats(d.hidden_dim, (int)blk))};
     size_t total = 0;
-    float *p[7];
-    for (int i = 0; i < 7; i++) {
+    float *p[6];
+    for (int i = 0; i < 6; i++) {
         p[i] = base ? base + total : NULL;
         total += sizes[i];
     }
     if (s) {
         s->one = p[0];
-        s->x = p[1];
-        s->cache = p[2];
-        s->ids = (int32_t *)(void *)p[3];
-        s->hidden = p[4];
-        s->scores = p[5];
-        s->topk_tmp = p[6];
+        s->work = p[1];
+        s->hidden = p[2];
+        s->scores = p[3];
+        s->topk_tmp = p[4];
+        s->chunk = p[5];
     }
     return total;
 }
@@ -89,12 +86,7 @@ static void encode_block(const orl_sl_net *net, const int32_t *states, const int
         return;
     }
     orl_gru4rec_work w;
-    memset(&w, 0, sizeof w);
-    w.x = s->x;
-    w.ids = s->ids;
-    orl_gru_dims g = {m, d.window, d.embed_dim, d.hidden_dim};
-    orl_gru_cache_bind(&w.cache, s->cache, g);
-    w.max_batch = m;
+    orl_gru4rec_work_bind(&w, s->work, d, m);
     orl_gru4rec_forward(NULL, p, d, &w, states, lens, m, hidden);
 }
 
@@ -126,8 +118,20 @@ int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_
     for (int i = 0; i < n; i += BLOCK) {
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
-        orl_ce_head_scores(&net->params, net->cfg.n_items, net->cfg.hidden_dim, s.hidden, m,
-                           out_scores + (size_t)i * I);
+        float *dst = out_scores + (size_t)i * I;
+        if (m == 1) {
+            orl_ce_head_scores(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, 1, dst);
+            continue;
+        }
+        for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
+            size_t i1 = i0 + ORL_CE_HEAD_CHUNK < I ? i0 + ORL_CE_HEAD_CHUNK : I;
+            float *chunk;
+            int ld;
+            orl_ce_head_scores_t(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, m, i0, i1,
+                                 s.chunk, &chunk, &ld);
+            for (size_t it = i0; it < i1; it++)
+                for (int r = 0; r < m; r++) dst[(size_t)r * I + it] = chunk[(it - i0) * ld + r];
+        }
     }
     return ORL_OK;
 }
@@ -147,13 +151,40 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
     for (int i = 0; i < n; i += BLOCK) {
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
-        orl_ce_head_scores(&net->params, net->cfg.n_items, net->cfg.hidden_dim, s.hidden, m,
-                           s.scores);
+        if (m == 1) {
+            orl_ce_head_scores(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, 1, s.scores);
+            orl_topk(s.scores, I, K, out_ids + (size_t)i * K,
+                     out_scores ? out_scores + (size_t)i * K : s.topk_tmp);
+            continue;
+        }
+        /* Many histories: one pass of the catalogue through the kernel, a
+         * streaming top-k per history (heap scores live in s.scores). */
+        orl_topk_heap heaps[BLOCK];
+        float thr[BLOCK];
         for (int r = 0; r < m; r++) {
             size_t row = (size_t)(i + r);
-            orl_topk(s.scores + (size_t)r * I, I, K, out_ids + row * K,
-                     out_scores ? out_scores + row * K : s.topk_tmp);
+            orl_topk_init(&heaps[r], K, out_scores ? out_scores + row * K : s.scores + r * K,
+                          out_ids + row * K);
         }
+        for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
+            size_t i1 = i0 + ORL_CE_HEAD_CHUNK < I ? i0 + ORL_CE_HEAD_CHUNK : I;
+            float *chunk;
+            int ld;
+            orl_ce_head_scores_t(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, m, i0, i1,
+                                 s.chunk, &chunk, &ld);
+            for (int r = 0; r < m; r++) thr[r] = heaps[r].filled < K ? -INFINITY : heaps[r].min;
+            for (size_t it = i0; it < i1; it++) {
+                const float *row = chunk + (it - i0) * ld;
+                int any = 0;
+                for (int r = 0; r < m; r++) any |= !(row[r] <= thr[r]);
+                if (!any) continue;
+                for (int r = 0; r < m; r++) {
+                    orl_topk_push(&heaps[r], row[r], (int32_t)it);
+                    thr[r] = heaps[r].filled < K ? -INFINITY : heaps[r].min;
+                }
+            }
+        }
+        for (int r = 0; r < m; r++) orl_topk_finish(&heaps[r]);
     }
     return ORL_OK;
 }

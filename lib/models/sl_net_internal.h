@@ -17,6 +17,7 @@ struct orl_sl_net {
     orl_gru4rec_work work;
     float *hidden, *hidden_drop, *d_hidden, *mask, *ce_scratch;
     orl_sl_net_timing *timing;
+    unsigned char *touched; /* [n_items + 1] embedding rows with a gradient this step */
 };
 
 /* Validation shared by training and inference; ORL_E_OUT_OF_RANGE with a

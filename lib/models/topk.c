@@ -26,35 +26,54 @@ static void sift_down(float *s, int32_t *id, size_t n, size_t i)
     }
 }
 
+void orl_topk_init(orl_topk_heap *h, size_t k, float *scores, int32_t *ids)
+{
+    h->s = scores;
+    h->id = ids;
+    h->k = k;
+    h->filled = 0;
+    h->min = -INFINITY;
+}
+
+void orl_topk_push_slow(orl_topk_heap *h, float v, int32_t id)
+{
+    if (isnan(v)) v = -INFINITY;
+    if (h->filled < h->k) {
+        h->s[h->filled] = v;
+        h->id[h->filled] = id;
+        if (++h->filled == h->k) {
+            for (size_t i = h->k / 2; i-- > 0;) sift_down(h->s, h->id, h->k, i);
+            h->min = h->s[0];
+        }
+    } else if (v > h->s[0]) {
+        h->s[0] = v;
+        h->id[0] = id;
+        sift_down(h->s, h->id, h->k, 0);
+        h->min = h->s[0];
+    }
+}
+
+void orl_topk_finish(orl_topk_heap *h)
+{
+    size_t k = h->filled;
+    if (k < h->k) /* fewer pushes than k: heapify what there is */
+        for (size_t i = k / 2; i-- > 0;) sift_down(h->s, h->id, k, i);
+    for (size_t end = k; end > 1; end--) {
+        float ts = h->s[0];
+        h->s[0] = h->s[end - 1];
+        h->s[end - 1] = ts;
+        int32_t ti = h->id[0];
+        h->id[0] = h->id[end - 1];
+        h->id[end - 1] = ti;
+        sift_down(h->s, h->id, end - 1, 0);
+    }
+}
+
 void orl_topk(const float *scores, size_t n, size_t k, int32_t *out_ids, float *out_scores)
 {
-    /* The heap lives in the caller's output arrays; sorted at the end. */
-    float *hs = out_scores;
     if (k == 0) return;
-    size_t filled = 0;
-    for (size_t j = 0; j < n; j++) {
-        float v = scores[j];
-        if (isnan(v)) v = -INFINITY;
-        if (filled < k) {
-            hs[filled] = v;
-            out_ids[filled] = (int32_t)j;
-            filled++;
-            if (filled == k)
-                for (size_t i = k / 2; i-- > 0;) sift_down(hs, out_ids, k, i);
-        } else if (v > hs[0]) { /* equal scores never displace: ids ascend */
-            hs[0] = v;
-            out_ids[0] = (int32_t)j;
-            sift_down(hs, out_ids, k, 0);
-        }
-    }
-    /* Heap sort: repeatedly move the worst to the end -> best first. */
-    for (size_t end = k; end > 1; end--) {
-        float ts = hs[0];
-        hs[0] = hs[end - 1];
-        hs[end - 1] = ts;
-        int32_t ti = out_ids[0];
-        out_ids[0] = out_ids[end - 1];
-        out_ids[end - 1] = ti;
-        sift_down(hs, out_ids, end - 1, 0);
-    }
+    orl_topk_heap h;
+    orl_topk_init(&h, k, out_scores, out_ids);
+    for (size_t j = 0; j < n; j++) orl_topk_push(&h, scores[j], (int32_t)j);
+    orl_topk_finish(&h);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/blas.h"
+#include "nn/kgemm.h"
 #include "nn/vmath.h"
 
 static size_t round16(size_t n)
@@ -13,8 +14,9 @@ static size_t round16(size_t n)
 size_t orl_gru_cache_floats(orl_gru_dims d)
 {
     size_t B = (size_t)d.batch, T = (size_t)d.steps, H = (size_t)d.hidden;
+    size_t E = (size_t)d.in_dim;
     return 3 * round16(T * B * 3 * H) + round16(T * B * H) + round16((T + 1) * B * H) +
-           round16(B * 3 * H) + round16(B * H);
+           round16(B * 3 * H) + round16(B * H) + round16(E * 3 * H) + round16(H * 3 * H);
 }
 
 void orl_gru_cache_bind(orl_gru_cache *c, float *block, orl_gru_dims d)
@@ -33,7 +35,23 @@ void orl_gru_cache_bind(orl_gru_cache *c, float *block, orl_gru_dims d)
     c->work = block;
     block += round16(B * 3 * H);
     c->dh = block;
+    block += round16(B * H);
+    c->w_ih_t = block;
+    block += round16((size_t)d.in_dim * 3 * H);
+    c->w_hh_t = block;
     c->steps_run = 0;
+}
+
+/* Rows [b0, b0 + nb) still running at step t form the prefix [b0, b0 + n):
+ * n is one past the last row with len > t. Rows inside the prefix that have
+ * stopped are computed harmlessly (as torch.nn.GRU computes every step);
+ * callers that sort each chunk by decreasing length make the prefix exact
+ * (models/gru4rec.c does), which skips the padding work. */
+static int active_prefix(const int32_t *lens, int b0, int nb, int t)
+{
+    int n = nb;
+    while (n > 0 && lens[b0 + n - 1] <= t) n--;
+    return n;
 }
 
 typedef struct gru_job {
@@ -47,17 +65,6 @@ typedef struct gru_job {
     int steps;
 } gru_job;
 
-/* Rows [0, n) of a chunk that still run at step t: up to the last row whose
- * length exceeds t. With rows sorted by decreasing length (as gru4rec lays
- * them out) that is exactly the live rows; otherwise a few finished rows are
- * computed too, which is harmless. */
-static int live_rows(const int32_t *lens, int nb, int t)
-{
-    int n = nb;
-    while (n > 0 && lens[n - 1] <= t) n--;
-    return n;
-}
-
 static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
 {
     (void)thread_index;
@@ -68,19 +75,15 @@ static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     float *work = c->work + (size_t)b0 * H3;
     memset(c->h + (size_t)b0 * H, 0, sizeof(float) * (size_t)nb * H);
     for (int t = 0; t < j->steps; t++) {
+        const int na = active_prefix(j->lens, b0, nb, t);
+        if (na == 0) break;
         size_t row0 = (size_t)t * B + b0;
-        const int na = live_rows(j->lens + b0, nb, t);
-        /* Finished rows keep their state (the weight gradients read it). */
-        if (na < nb)
-            memcpy(c->h + (row0 + (size_t)B + na) * H, c->h + (row0 + na) * H,
-                   sizeof(float) * (size_t)(nb - na) * H);
-        if (na == 0) continue;
         float *gi = c->gi + row0 * H3;
-        orl_sgemm(0, 1, na, H3, E, 1.0f, j->x + row0 * E, E, j->w.w_ih, E, 0.0f, gi, H3);
+        orl_kgemm(na, H3, E, j->x + row0 * E, E, 1, c->w_ih_t, H3, gi, H3, 0);
         const float *hp = c->h + row0 * H;
         float *hnext = c->h + (row0 + (size_t)B) * H;
         if (t > 0)
-            orl_sgemm(0, 1, na, H3, H, 1.0f, hp, H, j->w.w_hh, H, 0.0f, work, H3);
+            orl_kgemm(na, H3, H, hp, H, 1, c->w_hh_t, H3, work, H3, 0);
         else
             memset(work, 0, sizeof(float) * (size_t)na * H3);
         for (int b = 0; b < na; b++) {
@@ -109,6 +112,13 @@ static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     }
 }
 
+/* out [cols x rows] = in [rows x cols]^T */
+static void transpose(float *out, const float *in, int rows, int cols)
+{
+    for (int r = 0; r < rows; r++)
+        for (int c = 0; c < cols; c++) out[(size_t)c * rows + r] = in[(size_t)r * cols + c];
+}
+
 static int max_len(const int32_t *lens, int n)
 {
     int m = 1;
@@ -121,6 +131,8 @@ void orl_gru_forward(orl_pool *pool, float *out, const float *x, const int32_t *
 {
     gru_job j = {out, x, NULL, NULL, lens, w, d, c, max_len(lens, d.batch)};
     c->steps_run = j.steps;
+    transpose(c->w_ih_t, w.w_ih, 3 * d.hidden, d.in_dim);
+    transpose(c->w_hh_t, w.w_hh, 3 * d.hidden, d.hidden);
     orl_pool_parallel_for(pool, (size_t)d.batch, forward_rows, &j);
 }
 
@@ -134,15 +146,12 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
     float *dh = c->dh + (size_t)b0 * H;
     memset(dh, 0, sizeof(float) * (size_t)nb * H);
     for (int t = j->steps - 1; t >= 0; t--) {
+        const int na = active_prefix(j->lens, b0, nb, t);
         size_t row0 = (size_t)t * B + b0;
         float *dgi = c->gi + row0 * H3, *dgh = c->dgh + row0 * H3;
-        /* Rows finished before step t carry no gradient through it. */
-        const int na = live_rows(j->lens + b0, nb, t);
-        if (na < nb) {
-            memset(dgi + (size_t)na * H3, 0, sizeof(float) * (size_t)(nb - na) * H3);
-            memset(dgh + (size_t)na * H3, 0, sizeof(float) * (size_t)(nb - na) * H3);
-            if (j->d_x) memset(j->d_x + (row0 + na) * E, 0, sizeof(float) * (size_t)(nb - na) * E);
-        }
+        /* Rows past the prefix have stopped: no gradient reaches their inputs. */
+        if (j->d_x && na < nb)
+            memset(j->d_x + (row0 + (size_t)na) * E, 0, sizeof(float) * (size_t)(nb - na) * E);
         if (na == 0) continue;
         for (int b = 0; b < na; b++) {
             float *dhb = dh + (size_t)b * H;
@@ -165,9 +174,44 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
                 dhb[k] = dhv * z;
             }
         }
-        if (t > 0) orl_sgemm(0, 0, na, H, H3, 1.0f, dgh, H3, j->w.w_hh, H, 1.0f, dh, H);
-        if (j->d_x)
-            orl_sgemm(0, 0, na, E, H3, 1.0f, dgi, H3, j->w.w_ih, E, 0.0f, j->d_x + row0 * E, E);
+        if (t > 0) orl_kgemm(na, H, H3, dgh, H3, 1, j->w.w_hh, H, dh, H, 1);
+        if (j->d_x) orl_kgemm(na, E, H3, dgi, H3, 1, j->w.w_ih, E, j->d_x + row0 * E, E, 0);
+    }
+}
+
+typedef struct wgrad_job {
+    const orl_gru_cache *c;
+    const float *x;
+    const int32_t *lens;
+    orl_gru_grads g;
+    int B, steps, parts, E, H;
+} wgrad_job;
+
+/* Gate rows [begin, end) of dW_ih += dGI^T X, dW_hh += dGH^T H_prev and the
+ * bias gradients (column sums), each thread owning whole gate rows; the sums
+ * run over the active prefix of every (step, row chunk) the backward used. */
+static void weight_grads(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    (void)thread_index;
+    const wgrad_job *j = ctx;
+    const int H3 = 3 * j->H, lo = (int)begin, n = (int)(end - begin);
+    const orl_gru_cache *c = j->c;
+    for (int k = 0; k < j->parts; k++) {
+        size_t cb, ce;
+        orl_pool_chunk((size_t)j->B, j->parts, k, &cb, &ce);
+        for (int t = 0; t < j->steps; t++) {
+            int na = active_prefix(j->lens, (int)cb, (int)(ce - cb), t);
+            if (na == 0) break;
+            size_t row0 = (size_t)t * j->B + cb;
+            orl_kgemm(n, j->E, na, c->gi + row0 * H3 + lo, 1, H3, j->x + row0 * j->E, j->E,
+                      j->g.w_ih + (size_t)lo * j->E, j->E, 1);
+            orl_kgemm(n, j->H, na, c->dgh + row0 * H3 + lo, 1, H3, c->h + row0 * j->H, j->H,
+                      j->g.w_hh + (size_t)lo * j->H, j->H, 1);
+            for (int r = 0; r < na; r++) {
+                orl_vec_add(j->g.b_ih + lo, c->gi + (row0 + r) * H3 + lo, (size_t)n);
+                orl_vec_add(j->g.b_hh + lo, c->dgh + (row0 + r) * H3 + lo, (size_t)n);
+            }
+        }
     }
 }
 
@@ -180,13 +224,8 @@ void orl_gru_backward(orl_pool *pool, float *d_x, orl_gru_grads g, const float *
     orl_pool_parallel_for(pool, (size_t)B, backward_rows, &j);
     if (d_x && T < d.steps)
         memset(d_x + (size_t)T * B * E, 0, sizeof(float) * (size_t)(d.steps - T) * B * E);
-    int rows = T * B;
-    orl_sgemm_pool(pool, 1, 0, H3, E, rows, 1.0f, c->gi, H3, x, E, 1.0f, g.w_ih, E);
-    orl_sgemm_pool(pool, 1, 0, H3, H, rows, 1.0f, c->dgh, H3, c->h, H, 1.0f, g.w_hh, H);
-    for (int r = 0; r < rows; r++) {
-        orl_vec_add(g.b_ih, c->gi + (size_t)r * H3, (size_t)H3);
-        orl_vec_add(g.b_hh, c->dgh + (size_t)r * H3, (size_t)H3);
-    }
+    wgrad_job wj = {c, x, lens, g, B, T, orl_pool_threads(pool), E, H};
+    orl_pool_parallel_for(pool, (size_t)H3, weight_grads, &wj);
 }
 
 size_t orl_gru_one_floats(orl_gru_dims d)

@@ -28,14 +28,15 @@ typedef struct orl_gru_grads {
 /* What the forward pass keeps for the backward pass, carved from one block of
  * orl_gru_cache_floats(d) floats. */
 typedef struct orl_gru_cache {
-    float *gi;     /* [T x B x 3H] x W_ih^T + b_ih; reused as dL/d(gi) */
-    float *gates;  /* [T x B x 3H] r, z, n */
-    float *hn;     /* [T x B x H]  W_hn h + b_hn */
-    float *h;      /* [(T + 1) x B x H] states, h[0] = 0 */
-    float *dgh;    /* [T x B x 3H] dL/d(h W_hh^T + b_hh) */
-    float *work;   /* [B x 3H] per-step recurrent product */
-    float *dh;     /* [B x H] running dL/dh */
-    int steps_run; /* steps the last forward computed (max length) */
+    float *gi;              /* [T x B x 3H] x W_ih^T + b_ih; reused as dL/d(gi) */
+    float *gates;           /* [T x B x 3H] r, z, n */
+    float *hn;              /* [T x B x H]  W_hn h + b_hn */
+    float *h;               /* [(T + 1) x B x H] states, h[0] = 0 */
+    float *dgh;             /* [T x B x 3H] dL/d(h W_hh^T + b_hh) */
+    float *work;            /* [B x 3H] per-step recurrent product */
+    float *dh;              /* [B x H] running dL/dh */
+    float *w_ih_t, *w_hh_t; /* [E x 3H], [H x 3H] transposed weights for orl_kgemm */
+    int steps_run;          /* steps the last forward computed (max length) */
 } orl_gru_cache;
 
 size_t orl_gru_cache_floats(orl_gru_dims d);

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "core/blas.h"
+#include "nn/kgemm.h"
 #include "nn/vmath.h"
 
 static size_t round16(size_t n)
@@ -10,14 +11,17 @@ static size_t round16(size_t n)
     return (n + 15) & ~(size_t)15;
 }
 
-static size_t thread_floats(int batch)
+/* Per thread: the outputs of a tile, the tile's weights transposed (packed
+ * for orl_kgemm), the running best value and index of each row. */
+static size_t thread_floats(int batch, int hidden)
 {
-    return round16((size_t)batch * ORL_ARGMAX_TILE) + 2 * round16((size_t)batch);
+    return round16((size_t)batch * ORL_ARGMAX_TILE) + round16((size_t)hidden * ORL_ARGMAX_TILE) +
+           2 * round16((size_t)batch);
 }
 
-size_t orl_linear_argmax_scratch_floats(int batch, int threads)
+size_t orl_linear_argmax_scratch_floats(int batch, int hidden, int threads)
 {
-    return (size_t)threads * thread_floats(batch);
+    return (size_t)threads * thread_floats(batch, hidden);
 }
 
 typedef struct argmax_job {
@@ -27,33 +31,58 @@ typedef struct argmax_job {
 } argmax_job;
 
 typedef struct argmax_space {
-    float *tile, *best;
+    float *tile, *packed, *best;
     int32_t *idx;
 } argmax_space;
 
 static argmax_space space_of(const argmax_job *j, int t)
 {
-    float *p = j->scratch + (size_t)t * thread_floats(j->batch);
+    float *p = j->scratch + (size_t)t * thread_floats(j->batch, j->hidden);
     argmax_space s;
     s.tile = p;
-    s.best = p + round16((size_t)j->batch * ORL_ARGMAX_TILE);
+    s.packed = p + round16((size_t)j->batch * ORL_ARGMAX_TILE);
+    s.best = s.packed + round16((size_t)j->hidden * ORL_ARGMAX_TILE);
     s.idx = (int32_t *)(void *)(s.best + round16((size_t)j->batch));
     return s;
+}
+
+/* s->tile [B x ld] = h W_t^T for items [i0, i0 + nt); returns ld. On the
+ * AVX-512 kernel (as the output layer of nn/softmax_ce.c: the BLAS here runs
+ * SSE3 kernels) the tile's weights are packed transposed, padded with zero
+ * columns to a multiple of 16; otherwise CBLAS. Every output is the same
+ * k-ordered sum whatever its column, so equal weight rows give equal outputs
+ * (ties stay ties). */
+static int outputs_tile(const argmax_job *j, const argmax_space *s, size_t i0, int nt)
+{
+    const int B = j->batch, H = j->hidden;
+    const float *w = j->w + i0 * (size_t)H;
+    if (!orl_kgemm_native()) {
+        orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, w, H, 0.0f, s->tile, nt);
+        return nt;
+    }
+    const int wd = (nt + 15) & ~15;
+    for (int k = 0; k < H; k++) {
+        float *row = s->packed + (size_t)k * wd;
+        for (int i = 0; i < nt; i++) row[i] = w[(size_t)i * H + k];
+        for (int i = nt; i < wd; i++) row[i] = 0.0f;
+    }
+    orl_kgemm(B, wd, H, j->h, H, 1, s->packed, wd, s->tile, wd, 0);
+    return wd;
 }
 
 static void argmax_tiles(void *ctx, size_t begin, size_t end, int thread_index)
 {
     const argmax_job *j = ctx;
     argmax_space s = space_of(j, thread_index);
-    const int B = j->batch, H = j->hidden;
+    const int B = j->batch;
     size_t lo = begin * ORL_ARGMAX_TILE, hi = end * ORL_ARGMAX_TILE;
     if (hi > (size_t)j->n_out) hi = (size_t)j->n_out;
     for (size_t i0 = lo; i0 < hi; i0 += ORL_ARGMAX_TILE) {
         int nt = (int)(hi - i0 < ORL_ARGMAX_TILE ? hi - i0 : ORL_ARGMAX_TILE);
-        orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, j->w + i0 * (size_t)H, H, 0.0f, s.tile, nt);
+        int ld = outputs_tile(j, &s, i0, nt);
         const float *bt = j->bias ? j->bias + i0 : NULL;
         for (int r = 0; r < B; r++) {
-            const float *z = s.tile + (size_t)r * nt;
+            const float *z = s.tile + (size_t)r * ld;
             /* Vectorised max first; the index scan only when the row improves. */
             float m = orl_vec_max_bias(z, bt, (size_t)nt);
             if (!(m > s.best[r])) continue;

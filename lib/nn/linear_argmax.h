@@ -14,8 +14,9 @@
 
 enum { ORL_ARGMAX_TILE = 512 };
 
-/* Floats of scratch (64-byte aligned) for `batch` rows and `threads` threads. */
-size_t orl_linear_argmax_scratch_floats(int batch, int threads);
+/* Floats of scratch (64-byte aligned) for `batch` rows of `hidden` inputs and
+ * `threads` threads. */
+size_t orl_linear_argmax_scratch_floats(int batch, int hidden, int threads);
 
 /* out_idx[b] = argmax_i (h[b] . w[i] + bias[i]) over i < n_out, out_max[b]
  * the maximum (may be NULL). h [B x H], w [n_out x H]; bias may be NULL. */

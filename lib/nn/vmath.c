@@ -1,7 +1,8 @@
-/* Loops here must vectorise: allow reassociating the reductions and
- * if-converting the clamps (the inputs are finite by construction). */
+/* Loops here must vectorise: allow if-converting the clamps (the inputs are
+ * finite by construction). No reassociation: it would fold exp's range
+ * reduction; the reductions keep 8 explicit lanes instead. */
 #if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC optimize("no-trapping-math", "associative-math", "no-signed-zeros", "finite-math-only")
+#pragma GCC optimize("no-trapping-math", "no-signed-zeros", "finite-math-only", "no-math-errno")
 #endif
 
 #include "nn/vmath.h"
@@ -22,24 +23,16 @@
 /* exp by range reduction x = k ln2 + r, |r| <= ln2/2, and a degree-6
  * polynomial for e^r; 2^k is built in the exponent bits. Written so that GCC
  * vectorises it inside the loops below (no branches, no libm calls). */
-/* Forced inline: GCC would not inline it into the target_clones loops, so
- * every element was a call and none of the exp loops vectorised. */
-#if defined(__GNUC__)
-#define ORL_ALWAYS_INLINE inline __attribute__((always_inline))
-#else
-#define ORL_ALWAYS_INLINE inline
-#endif
-static ORL_ALWAYS_INLINE float exp_core(float x)
+__attribute__((always_inline)) static inline float exp_core(float x)
 {
     x = x < -87.0f ? -87.0f : x;
     x = x > 88.0f ? 88.0f : x;
-    /* k = round(x / ln2) by truncating a positive value (x / ln2 + 127.5 >= 2
-     * after the clamp), which vectorises (cvttps2dq) and, unlike the
-     * "+ 1.5 * 2^23 - 1.5 * 2^23" rounding trick, survives the
-     * associative-math of this file (GCC folded that to k = x / ln2 and the
-     * function returned bare powers of two). ki is then the biased exponent. */
-    int32_t ki = (int32_t)(x * 1.44269504088896341f + 127.5f);
-    float k = (float)(ki - 127);
+    const float shifter = 12582912.0f; /* 1.5 * 2^23: t's low bits hold round(x / ln2) */
+    float t = x * 1.44269504088896341f + shifter;
+    int32_t ki;
+    memcpy(&ki, &t, sizeof ki);
+    ki -= 0x4B400000;
+    float k = t - shifter;
     float r = x - k * 0.693145751953125f;
     r = r - k * 1.428606765330187045e-06f;
     float p = 1.0f / 720.0f;
@@ -49,7 +42,9 @@ static ORL_ALWAYS_INLINE float exp_core(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t e = ki << 23;
+    /* Unsigned: a NaN input (diverged training) gives any bits in ki, and a
+     * signed shift of a negative value is undefined behaviour. */
+    uint32_t e = ((uint32_t)ki + 127u) << 23;
     float s;
     memcpy(&s, &e, sizeof s);
     return p * s;
@@ -60,39 +55,211 @@ float orl_fast_expf(float x)
     return exp_core(x);
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ORL_VMATH_AVX512 1
+
+/* Hand-written AVX-512 forms of the softmax loops: 16 lanes, FMA range
+ * reduction and scalef for 2^k. Picked at run time when the CPU has AVX-512. */
+__attribute__((target("avx512f"), always_inline)) static inline __m512 exp16(__m512 x)
+{
+    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
+    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
+                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
+    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.428606765330187045e-06f), r);
+    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
+    return _mm512_scalef_ps(p, k);
+}
+
+__attribute__((target("avx512f"))) static float max_bias_512(const float *z, const float *b,
+                                                             size_t n)
+{
+    __m512 m0 = _mm512_set1_ps(-INFINITY), m1 = m0;
+    size_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        m0 = _mm512_max_ps(m0, _mm512_add_ps(_mm512_loadu_ps(z + j), _mm512_loadu_ps(b + j)));
+        m1 = _mm512_max_ps(m1,
+                           _mm512_add_ps(_mm512_loadu_ps(z + j + 16), _mm512_loadu_ps(b + j + 16)));
+    }
+    for (; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 v =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        m0 = _mm512_mask_max_ps(m0, mk, m0, v);
+    }
+    return _mm512_reduce_max_ps(_mm512_max_ps(m0, m1));
+}
+
+__attribute__((target("avx512f"))) static float sumexp_bias_512(const float *z, const float *b,
+                                                                size_t n, float shift)
+{
+    const __m512 sh = _mm512_set1_ps(shift);
+    __m512 s0 = _mm512_setzero_ps(), s1 = s0;
+    size_t j = 0;
+    for (; j + 32 <= n; j += 32) {
+        __m512 a = _mm512_add_ps(_mm512_loadu_ps(z + j), _mm512_loadu_ps(b + j));
+        __m512 c = _mm512_add_ps(_mm512_loadu_ps(z + j + 16), _mm512_loadu_ps(b + j + 16));
+        s0 = _mm512_add_ps(s0, exp16(_mm512_sub_ps(a, sh)));
+        s1 = _mm512_add_ps(s1, exp16(_mm512_sub_ps(c, sh)));
+    }
+    for (; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 a =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        s0 = _mm512_mask_add_ps(s0, mk, s0, exp16(_mm512_sub_ps(a, sh)));
+    }
+    return _mm512_reduce_add_ps(_mm512_add_ps(s0, s1));
+}
+
+__attribute__((target("avx512f"))) static void
+exp_bias_scale_512(float *z, const float *b, size_t n, float shift, float scale)
+{
+    const __m512 sh = _mm512_set1_ps(shift), sc = _mm512_set1_ps(scale);
+    for (size_t j = 0; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 a =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        _mm512_mask_storeu_ps(z + j, mk, _mm512_mul_ps(exp16(_mm512_sub_ps(a, sh)), sc));
+    }
+}
+
+/* y[i] = W[i] . x (+ b[i]) for cols % 16 == 0: four rows at a time so the
+ * loads of x are shared and the horizontal sums overlap. */
+__attribute__((target("avx512f"))) static void matvec_512(float *y, const float *w, const float *x,
+                                                          const float *b, size_t rows, size_t cols)
+{
+    size_t i = 0;
+    for (; i + 4 <= rows; i += 4) {
+        const float *w0 = w + i * cols;
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (size_t j = 0; j < cols; j += 16) {
+            __m512 xv = _mm512_loadu_ps(x + j);
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + j), xv, a0);
+            a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + cols + j), xv, a1);
+            a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + 2 * cols + j), xv, a2);
+            a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + 3 * cols + j), xv, a3);
+        }
+        y[i] = _mm512_reduce_add_ps(a0) + (b ? b[i] : 0.0f);
+        y[i + 1] = _mm512_reduce_add_ps(a1) + (b ? b[i + 1] : 0.0f);
+        y[i + 2] = _mm512_reduce_add_ps(a2) + (b ? b[i + 2] : 0.0f);
+        y[i + 3] = _mm512_reduce_add_ps(a3) + (b ? b[i + 3] : 0.0f);
+    }
+    for (; i < rows; i++) {
+        __m512 a0 = _mm512_setzero_ps();
+        for (size_t j = 0; j < cols; j += 16)
+            a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i * cols + j), _mm512_loadu_ps(x + j), a0);
+        y[i] = _mm512_reduce_add_ps(a0) + (b ? b[i] : 0.0f);
+    }
+}
+
+__attribute__((target("avx512f"))) static void
+exp_bias_scale_acc_512(float *z, const float *b, size_t n, float shift, float scale, float *acc)
+{
+    const __m512 sh = _mm512_set1_ps(shift), sc = _mm512_set1_ps(scale);
+    for (size_t j = 0; j < n; j += 16) {
+        __mmask16 mk = n - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - j)) - 1);
+        __m512 a =
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, z + j), _mm512_maskz_loadu_ps(mk, b + j));
+        __m512 e = _mm512_mul_ps(exp16(_mm512_sub_ps(a, sh)), sc);
+        _mm512_mask_storeu_ps(z + j, mk, e);
+        _mm512_mask_storeu_ps(acc + j, mk, _mm512_add_ps(_mm512_maskz_loadu_ps(mk, acc + j), e));
+    }
+}
+
+static int have_avx512(void)
+{
+    static int state = -1; /* benign race: idempotent */
+    int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
+    if (s < 0) {
+        __builtin_cpu_init();
+        s = __builtin_cpu_supports("avx512f") ? 1 : 0;
+        __atomic_store_n(&state, s, __ATOMIC_RELAXED);
+    }
+    return s;
+}
+#endif
+
+enum { LANES = 8 };
+
 ORL_CLONES static float orl_vec_max_bias_clones(const float *z, const float *b, size_t n)
 {
-    float m = -INFINITY;
-    if (b) {
-        for (size_t j = 0; j < n; j++) {
-            float v = z[j] + b[j];
-            m = v > m ? v : m;
+#ifdef ORL_VMATH_AVX512
+    if (b && have_avx512()) return max_bias_512(z, b, n);
+#endif
+    float acc[LANES];
+    for (int l = 0; l < LANES; l++) acc[l] = -INFINITY;
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) {
+            float v = z[j + l] + (b ? b[j + l] : 0.0f);
+            acc[l] = v > acc[l] ? v : acc[l];
         }
-    } else {
-        for (size_t j = 0; j < n; j++) m = z[j] > m ? z[j] : m;
+    float m = -INFINITY;
+    for (; j < n; j++) {
+        float v = z[j] + (b ? b[j] : 0.0f);
+        m = v > m ? v : m;
     }
+    for (int l = 0; l < LANES; l++) m = acc[l] > m ? acc[l] : m;
     return m;
 }
 
 ORL_CLONES static float orl_vec_sumexp_bias_clones(const float *z, const float *b, size_t n,
                                                    float shift)
 {
-    float s = 0.0f;
+#ifdef ORL_VMATH_AVX512
+    if (b && have_avx512()) return sumexp_bias_512(z, b, n, shift);
+#endif
+    float acc[LANES] = {0};
+    size_t j = 0;
     if (b) {
-        for (size_t j = 0; j < n; j++) s += exp_core(z[j] + b[j] - shift);
+        for (; j + LANES <= n; j += LANES)
+            for (int l = 0; l < LANES; l++) acc[l] += exp_core(z[j + l] + b[j + l] - shift);
     } else {
-        for (size_t j = 0; j < n; j++) s += exp_core(z[j] - shift);
+        for (; j + LANES <= n; j += LANES)
+            for (int l = 0; l < LANES; l++) acc[l] += exp_core(z[j + l] - shift);
     }
+    float s = 0.0f;
+    for (; j < n; j++) s += exp_core(z[j] + (b ? b[j] : 0.0f) - shift);
+    for (int l = 0; l < LANES; l++) s += acc[l];
     return s;
 }
 
 ORL_CLONES static void orl_vec_exp_bias_scale_clones(float *z, const float *b, size_t n,
                                                      float shift, float scale)
 {
+#ifdef ORL_VMATH_AVX512
+    if (b && have_avx512()) {
+        exp_bias_scale_512(z, b, n, shift, scale);
+        return;
+    }
+#endif
     if (b) {
         for (size_t j = 0; j < n; j++) z[j] = exp_core(z[j] + b[j] - shift) * scale;
     } else {
         for (size_t j = 0; j < n; j++) z[j] = exp_core(z[j] - shift) * scale;
+    }
+}
+
+ORL_CLONES static void orl_vec_exp_bias_scale_acc_clones(float *z, const float *b, size_t n,
+                                                         float shift, float scale, float *acc)
+{
+#ifdef ORL_VMATH_AVX512
+    if (have_avx512()) {
+        exp_bias_scale_acc_512(z, b, n, shift, scale, acc);
+        return;
+    }
+#endif
+    for (size_t j = 0; j < n; j++) {
+        float e = exp_core(z[j] + b[j] - shift) * scale;
+        z[j] = e;
+        acc[j] += e;
     }
 }
 
@@ -114,18 +281,34 @@ ORL_CLONES static void orl_vec_tanh_clones(float *x, size_t n)
 
 ORL_CLONES static float orl_vec_dot_clones(const float *x, const float *y, size_t n)
 {
+#ifdef ORL_VMATH_AVX512
+    if (n % 16 == 0 && have_avx512()) {
+        float r;
+        matvec_512(&r, x, y, NULL, 1, n);
+        return r;
+    }
+#endif
+    float acc[LANES] = {0};
+    size_t j = 0;
+    for (; j + LANES <= n; j += LANES)
+        for (int l = 0; l < LANES; l++) acc[l] += x[j + l] * y[j + l];
     float s = 0.0f;
-    for (size_t j = 0; j < n; j++) s += x[j] * y[j];
+    for (; j < n; j++) s += x[j] * y[j];
+    for (int l = 0; l < LANES; l++) s += acc[l];
     return s;
 }
 
 ORL_CLONES static void orl_matvec_clones(float *y, const float *w, const float *x, const float *b,
                                          size_t rows, size_t cols)
 {
+#ifdef ORL_VMATH_AVX512
+    if (cols % 16 == 0 && have_avx512()) {
+        matvec_512(y, w, x, b, rows, cols);
+        return;
+    }
+#endif
     for (size_t i = 0; i < rows; i++) {
-        const float *wi = w + i * cols;
-        float s = 0.0f;
-        for (size_t j = 0; j < cols; j++) s += wi[j] * x[j];
+        float s = orl_vec_dot_clones(w + i * cols, x, cols);
         y[i] = b ? s + b[i] : s;
     }
 }
@@ -144,6 +327,12 @@ float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, float shift)
 void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float shift, float scale)
 {
     orl_vec_exp_bias_scale_clones(z, b, n, shift, scale);
+}
+
+void orl_vec_exp_bias_scale_acc(float *z, const float *b, size_t n, float shift, float scale,
+                                float *acc)
+{
+    orl_vec_exp_bias_scale_acc_clones(z, b, n, shift, scale, acc);
 }
 
 void orl_vec_add(float *y, const float *x, size_t n)

@@ -15,6 +15,10 @@ float orl_vec_max_bias(const float *z, const float *b, size_t n);
 float orl_vec_sumexp_bias(const float *z, const float *b, size_t n, float shift);
 /* z[j] = exp(z[j] + b[j] - shift) * scale, in place; b may be NULL. */
 void orl_vec_exp_bias_scale(float *z, const float *b, size_t n, float shift, float scale);
+/* As orl_vec_exp_bias_scale, also adding each result into acc[j] (the
+ * softmax gradient and its column sum, the bias gradient, in one pass). */
+void orl_vec_exp_bias_scale_acc(float *z, const float *b, size_t n, float shift, float scale,
+                                float *acc);
 /* y[j] += x[j]. */
 void orl_vec_add(float *y, const float *x, size_t n);
 /* Elementwise logistic and tanh, in place. */

@@ -14,6 +14,7 @@
 #include "core/rng.h"
 #include "models/q_head.h"
 #include "models/rl_net_internal.h"
+#include "nn/kgemm.h"
 #include "nn/linear_argmax.h"
 #include "nn/linear_rows.h"
 #include "nn/softmax_ce.h"
@@ -34,11 +35,13 @@ static double naive_weighted_ce(const float *h, const float *w, const float *b, 
                                 const float *rw, int B, int H, int I, double *rows)
 {
     double loss = 0.0;
+    double *z = malloc(sizeof(double) * (size_t)I);
+    assert_non_null(z);
     for (int r = 0; r < B; r++) {
-        double m = -INFINITY, z[64];
+        double m = -INFINITY;
         for (int i = 0; i < I; i++) {
             double s = b[i];
-            for (int k = 0; k < H; k++) s += (double)h[r * H + k] * w[i * H + k];
+            for (int k = 0; k < H; k++) s += (double)h[r * H + k] * w[(size_t)i * H + k];
             z[i] = s;
             m = s > m ? s : m;
         }
@@ -48,25 +51,34 @@ static double naive_weighted_ce(const float *h, const float *w, const float *b, 
         if (rows) rows[r] = ce;
         loss += (rw ? rw[r] : 1.0) * ce;
     }
+    free(z);
     return loss / B;
 }
 
-static void test_weighted_ce_matches_finite_differences(void **state)
+/* The weighted two-call form against central differences, on the path that
+ * recomputes the logits in pass 2 (recompute 1) and the one that keeps them
+ * from pass 1 (-1), for one tile and for several (with a partial last tile
+ * spread over two threads). Large catalogues check every `stride`-th entry. */
+static void weighted_ce_case(int I, int recompute, size_t stride)
 {
-    (void)state;
-    enum { B = 5, H = 4, I = 37 };
+    enum { B = 5, H = 4 };
     orl_pool *pool = NULL;
     assert_orl_ok(orl_pool_create(2, &pool));
     orl_rng r;
     orl_rng_init(&r, 11, 0);
-    float h[B * H], w[I * H], b[I], rw[B] = {0.5f, 0.0f, 2.0f, -0.3f, 1.0f};
-    int32_t t[B] = {0, 36, 5, 5, 17};
+    float h[B * H], rw[B] = {0.5f, 0.0f, 2.0f, -0.3f, 1.0f};
+    float *w = malloc(sizeof(float) * (size_t)I * H), *b = malloc(sizeof(float) * (size_t)I);
+    float *dw = malloc(sizeof(float) * (size_t)I * H), *db = malloc(sizeof(float) * (size_t)I);
+    float *dw1 = malloc(sizeof(float) * (size_t)I * H), *db1 = malloc(sizeof(float) * (size_t)I);
+    assert_true(w && b && dw && db && dw1 && db1);
+    int32_t t[B] = {0, I - 1, 5, 5, I / 2};
     fill(h, B * H, 1.0f, &r);
-    fill(w, I * H, 1.0f, &r);
-    fill(b, I, 0.5f, &r);
-    orl_ce_dims d = {B, H, I};
+    fill(w, (size_t)I * H, 1.0f, &r);
+    fill(b, (size_t)I, 0.5f, &r);
+    orl_ce_dims d = {B, H, I, recompute};
     float *scratch = orl_aligned_alloc(sizeof(float) * orl_softmax_ce_scratch_floats(d, 2));
-    float rows[B], dh[B * H], dw[I * H], db[I];
+    assert_non_null(scratch);
+    float rows[B], dh[B * H];
     float mean = orl_softmax_ce_forward(pool, h, w, b, t, d, scratch, rows);
     double nrows[B];
     double ref = naive_weighted_ce(h, w, b, t, NULL, B, H, I, nrows);
@@ -76,9 +88,9 @@ static void test_weighted_ce_matches_finite_differences(void **state)
 
     const double eps = 1e-3;
     float *sets[3] = {h, w, b}, *grads[3] = {dh, dw, db};
-    size_t sizes[3] = {B * H, I * H, I};
+    size_t sizes[3] = {B * H, (size_t)I * H, (size_t)I};
     for (int s = 0; s < 3; s++)
-        for (size_t i = 0; i < sizes[s]; i++) {
+        for (size_t i = 0; i < sizes[s]; i += (s == 0 ? 1 : stride)) {
             float keep = sets[s][i];
             sets[s][i] = keep + (float)eps;
             double lp = naive_weighted_ce(h, w, b, t, rw, B, H, I, NULL);
@@ -87,20 +99,37 @@ static void test_weighted_ce_matches_finite_differences(void **state)
             sets[s][i] = keep;
             double fd = (lp - lm) / (2 * eps);
             if (!close_enough(grads[s][i], fd, 1e-4, 1e-3))
-                fail_msg("tensor %d index %zu: analytic %g, numeric %g", s, i, (double)grads[s][i],
-                         fd);
+                fail_msg("I %d recompute %d tensor %d index %zu: analytic %g, numeric %g", I,
+                         recompute, s, i, (double)grads[s][i], fd);
         }
-    /* The one-call form still equals forward + unweighted backward. */
-    float dh1[B * H], dw1[I * H], db1[I];
-    float loss1 = orl_softmax_ce(pool, h, w, b, t, d, dh1, dw1, db1, scratch);
+    /* The one-call form (with its fused bias gradient) still equals forward +
+     * unweighted backward. */
+    float dh1[B * H];
+    float loss1 = orl_softmax_ce(pool, h, w, b, t, d, dh1, dw1, db1, scratch, NULL, NULL, NULL);
     assert_true(fabs(loss1 - ref) < 1e-5);
     float ones[B] = {1, 1, 1, 1, 1};
     orl_softmax_ce_forward(pool, h, w, b, t, d, scratch, NULL);
     orl_softmax_ce_backward(pool, h, w, b, t, ones, d, dh, dw, db, scratch);
-    for (int i = 0; i < I * H; i++) assert_true(fabs(dw[i] - dw1[i]) < 1e-6);
+    for (size_t i = 0; i < (size_t)I * H; i++) assert_true(fabs(dw[i] - dw1[i]) < 1e-6);
+    for (int i = 0; i < I; i++) assert_true(fabs(db[i] - db1[i]) < 1e-6);
     for (int i = 0; i < B * H; i++) assert_true(fabs(dh[i] - dh1[i]) < 1e-6);
     orl_aligned_free(scratch);
+    free(w);
+    free(b);
+    free(dw);
+    free(db);
+    free(dw1);
+    free(db1);
     orl_pool_free(pool);
+}
+
+static void test_weighted_ce_matches_finite_differences(void **state)
+{
+    (void)state;
+    weighted_ce_case(37, 1, 1);
+    weighted_ce_case(37, -1, 1);
+    weighted_ce_case(1100, 1, 13);
+    weighted_ce_case(1100, -1, 13);
 }
 
 /* ---------------------------------------------------------------- Q rows */
@@ -172,10 +201,13 @@ static void test_linear_argmax_matches_naive_with_ties(void **state)
     memcpy(w + 700 * H, w + 1400 * H, sizeof(float) * H);
     memcpy(w + 200 * H, w + 1400 * H, sizeof(float) * H);
     bias[700] = bias[200] = bias[1400] = 50.0f;
-    float *scratch = orl_aligned_alloc(sizeof(float) * orl_linear_argmax_scratch_floats(B, 2));
+    float *scratch = orl_aligned_alloc(sizeof(float) * orl_linear_argmax_scratch_floats(B, H, 2));
     int32_t idx[B];
     float mx[B];
-    for (int with_bias = 0; with_bias < 2; with_bias++) {
+    /* On the AVX-512 kernel (when the CPU has it) and on the CBLAS fallback. */
+    for (int run = 0; run < 4; run++) {
+        const int with_bias = run & 1;
+        orl_kgemm_force_blas(run >> 1);
         const float *bb = with_bias ? bias : NULL;
         orl_linear_argmax(pool, h, w, bb, B, H, I, idx, mx, scratch);
         for (int b = 0; b < B; b++) {
@@ -195,6 +227,7 @@ static void test_linear_argmax_matches_naive_with_ties(void **state)
             if (with_bias) assert_int_equal(idx[b], 200);
         }
     }
+    orl_kgemm_force_blas(0);
     orl_aligned_free(scratch);
     free(w);
     free(bias);
