@@ -24,64 +24,95 @@ static int ends_with(const char *s, const char *suffix)
     return n >= m && strcmp(s + n - m, suffix) == 0;
 }
 
-int cli_load_dataset(int argc, char **argv, const char *path, orl_dataset **out)
+int cli_dataset_params(int argc, char **argv, orl_dataset_params *dp)
 {
-    long window, min_len, min_count;
+    long window, min_len, min_count, gap;
     int rc = cli_opt_long(argc, argv, "--window", 10, &window);
     if (!rc) rc = cli_opt_long(argc, argv, "--min-session-len", 1, &min_len);
     if (!rc) rc = cli_opt_long(argc, argv, "--min-item-count", 1, &min_count);
+    if (!rc) rc = cli_opt_long(argc, argv, "--session-gap", 0, &gap);
     if (rc) return rc;
-    if (window < 1 || window > 1024 || min_len < 1 || min_count < 1) {
-        fprintf(stderr, "orl: --window must be in [1, 1024]; minimums must be >= 1\n");
+    if (window < 1 || window > 1024 || min_len < 1 || min_count < 1 || gap < 0) {
+        fprintf(stderr, "orl: --window must be in [1, 1024]; minimums >= 1; --session-gap >= 0\n");
         return 2;
     }
-    if (ends_with(path, ".orld")) {
-        if (orl_dataset_load(path, out) != ORL_OK) return cli_fail(path);
+    orl_dataset_params_init(dp);
+    dp->window = (uint32_t)window;
+    dp->min_session_len = (uint32_t)min_len;
+    dp->min_item_count = (uint32_t)min_count;
+    dp->session_gap = gap;
+    return 0;
+}
+
+int cli_csv_params(int argc, char **argv, orl_csv_params *cp)
+{
+    const char *preset = cli_opt(argc, argv, "--preset");
+    orl_csv_params_init(cp);
+    if (preset && orl_csv_params_preset(cp, preset) != ORL_OK) return cli_fail("--preset");
+    const char *v;
+    if ((v = cli_opt(argc, argv, "--session-col"))) cp->session_col = v;
+    if ((v = cli_opt(argc, argv, "--item-col"))) cp->item_col = v;
+    if ((v = cli_opt(argc, argv, "--time-col"))) cp->time_col = v;
+    if ((v = cli_opt(argc, argv, "--event-col"))) cp->event_col = v;
+    if ((v = cli_opt(argc, argv, "--reward-col"))) cp->reward_col = v;
+    if ((v = cli_opt(argc, argv, "--propensity-col"))) cp->propensity_col = v;
+    if ((v = cli_opt(argc, argv, "--event-map"))) cp->event_map = v;
+    /* --sep and --delimiter are one option: ',' ';' '|', "tab", or "auto" to guess. */
+    if ((v = cli_opt(argc, argv, "--sep")) || (v = cli_opt(argc, argv, "--delimiter")))
+        cp->delimiter = strcmp(v, "tab") == 0 ? '\t' : strcmp(v, "auto") == 0 ? 0 : v[0];
+    if (cli_flag(argc, argv, "--no-header")) cp->header = 0;
+    if (cli_flag(argc, argv, "--lenient")) cp->strict = 0;
+    return 0;
+}
+
+int cli_load_files(int argc, char **argv, const char *const *files, int n_files, int report,
+                   orl_dataset **out)
+{
+    if (n_files == 1 && ends_with(files[0], ".orld")) {
+        if (orl_dataset_load(files[0], out) != ORL_OK) return cli_fail(files[0]);
         return 0;
     }
     orl_dataset_params dp;
-    orl_dataset_params_init(&dp);
-    dp.window = (uint32_t)window;
-    dp.min_session_len = (uint32_t)min_len;
-    dp.min_item_count = (uint32_t)min_count;
     orl_csv_params cp;
-    const char *preset = cli_opt(argc, argv, "--preset");
-    orl_csv_params_init(&cp);
-    if (preset && orl_csv_params_preset(&cp, preset) != ORL_OK) return cli_fail("--preset");
-    const char *v;
-    if ((v = cli_opt(argc, argv, "--session-col"))) cp.session_col = v;
-    if ((v = cli_opt(argc, argv, "--item-col"))) cp.item_col = v;
-    if ((v = cli_opt(argc, argv, "--time-col"))) cp.time_col = v;
-    if ((v = cli_opt(argc, argv, "--event-col"))) cp.event_col = v;
-    if ((v = cli_opt(argc, argv, "--reward-col"))) cp.reward_col = v;
-    if ((v = cli_opt(argc, argv, "--event-map"))) cp.event_map = v;
-    if ((v = cli_opt(argc, argv, "--delimiter")))
-        cp.delimiter = strcmp(v, "tab") == 0 ? '\t' : v[0];
-    if (cli_flag(argc, argv, "--no-header")) cp.header = 0;
-    if (cli_flag(argc, argv, "--lenient")) cp.strict = 0;
-
+    int rc = cli_dataset_params(argc, argv, &dp);
+    if (!rc) rc = cli_csv_params(argc, argv, &cp);
+    if (rc) return rc;
     orl_dataset *ds = NULL;
-    orl_load_report rep;
-    memset(&rep, 0, sizeof rep);
-    rep.struct_size = sizeof rep;
     if (orl_dataset_create(&dp, &ds) != ORL_OK) return cli_fail("creating the dataset");
-    if (orl_dataset_load_csv(ds, path, &cp, &rep) != ORL_OK) {
-        int r = cli_fail(path);
-        orl_dataset_free(ds);
-        return r;
+    for (int f = 0; f < n_files; f++) {
+        orl_load_report r;
+        memset(&r, 0, sizeof r);
+        r.struct_size = sizeof r;
+        int s = ends_with(files[f], ".jsonl") || ends_with(files[f], ".jsonl.gz")
+                    ? orl_dataset_load_jsonl(ds, files[f], cp.strict, &r)
+                    : orl_dataset_load_csv(ds, files[f], &cp, &r);
+        if (s != ORL_OK) {
+            rc = cli_fail(files[f]);
+            orl_dataset_free(ds);
+            return rc;
+        }
+        if (report || r.rows_malformed || r.rows_unknown_event)
+            fprintf(stderr,
+                    "%s: %llu rows, %llu loaded, %llu unknown event, %llu filtered, %llu unknown "
+                    "session, %llu malformed%s%s\n",
+                    files[f], (unsigned long long)r.rows_read, (unsigned long long)r.rows_loaded,
+                    (unsigned long long)r.rows_unknown_event, (unsigned long long)r.rows_filtered,
+                    (unsigned long long)r.rows_unknown_session,
+                    (unsigned long long)r.rows_malformed, r.first_error[0] ? "; first: " : "",
+                    r.first_error);
     }
-    if (rep.rows_malformed || rep.rows_unknown_event)
-        fprintf(stderr, "orl: %s: skipped %llu malformed rows, %llu of unknown event types%s%s\n",
-                path, (unsigned long long)rep.rows_malformed,
-                (unsigned long long)rep.rows_unknown_event, rep.first_error[0] ? "; first: " : "",
-                rep.first_error);
     if (orl_dataset_finalize(ds) != ORL_OK) {
-        int r = cli_fail("finalizing the dataset");
+        rc = cli_fail("finalizing the dataset");
         orl_dataset_free(ds);
-        return r;
+        return rc;
     }
     *out = ds;
     return 0;
+}
+
+int cli_load_dataset(int argc, char **argv, const char *path, orl_dataset **out)
+{
+    return cli_load_files(argc, argv, &path, 1, 0, out);
 }
 
 void cli_print_eval(FILE *f, const char *title, const orl_eval_result *r)

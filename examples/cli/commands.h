@@ -36,8 +36,14 @@ int cmd_recommend(int argc, char **argv);
 
 #include <offlinerl/offlinerl.h>
 extern const char *const cli_data_options_help;
-/* Load and finalize a dataset from `path` with the data options in argv;
- * 0, or the exit code after printing the reason. */
+/* The dataset and CSV settings the data options in argv ask for; 0 or an exit code. */
+int cli_dataset_params(int argc, char **argv, orl_dataset_params *dp);
+int cli_csv_params(int argc, char **argv, orl_csv_params *cp);
+/* Load files (CSV/TSV/gzip, OTTO .jsonl, or one .orld) into one finalized dataset with the
+ * data options in argv; report = print each file's load report. 0, or the exit code after
+ * printing the reason. */
+int cli_load_files(int argc, char **argv, const char *const *files, int n_files, int report,
+                   orl_dataset **out);
 int cli_load_dataset(int argc, char **argv, const char *path, orl_dataset **out);
 void cli_print_eval(FILE *f, const char *title, const orl_eval_result *r);
 
