@@ -8,6 +8,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "models/ce_head.h"
 #include "models/q_head.h"
 #include "models/rl_net_internal.h"
 #include "nn/adam.h"
@@ -212,6 +213,12 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
         goto fail;
     }
     workspace(net, net->block);
+    net->touched_emb = orl_calloc((size_t)I + 1, 1);
+    net->touched_q = orl_calloc((size_t)I, 1);
+    if (!net->touched_emb || !net->touched_q) {
+        status = orl_fail(ORL_E_NOMEM, "rl_net_create: out of memory for the training workspace");
+        goto fail;
+    }
     orl_rng_init(&net->coin, seed, 2);
     orl_rng_init(&net->neg_rng, seed, 3);
 
@@ -232,6 +239,8 @@ void orl_rl_net_free(orl_rl_net *net)
 {
     if (!net) return;
     orl_aligned_free(net->block);
+    orl_free(net->touched_emb);
+    orl_free(net->touched_q);
     for (int k = 0; k < 2; k++) {
         orl_params_free(&net->qn[k]);
         orl_aligned_free(net->m2[k]);
@@ -355,10 +364,35 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
     const int alg = net->cfg.algorithm;
     const int phase =
         (alg == ORL_RL_SAC || alg == ORL_RL_SA2C) && net->steps >= net->cfg.warmup_steps;
+    orl_params *p = &net->qn[main_net];
+    orl_params pa = *p; /* the store with the moments of the optimiser in use */
+    orl_adam_config ac = orl_adam_defaults();
+    ac.lr = lr;
+    const int second = phase && alg == ORL_RL_SA2C;
+    if (second) {
+        /* The second optimiser: same parameters and gradients, own moments. */
+        pa.m = net->m2[main_net];
+        pa.v = net->v2[main_net];
+        pa.step = net->step2[main_net];
+        ac.lr = net->cfg.lr2;
+    }
+    /* Sparse path: the CE head's Adam runs in the output layer's pass 2. */
+    orl_rl_head_adam hc;
+    if (!net->dense_adam) {
+        hc.k = orl_adam_begin_step(&pa, &ac);
+        hc.p = &pa;
+        hc.w = orl_params_find(p, ORL_CE_HEAD_W)->offset;
+        hc.b = orl_params_find(p, ORL_CE_HEAD_B)->offset;
+        hc.H = (size_t)net->cfg.hidden_dim;
+        net->ce_hook = orl_rl_net_ce_adam_tile;
+        net->ce_hook_ctx = &hc;
+    }
     orl_rl_losses losses;
     int status =
         orl_rl_net_loss_grad(net, main_net, phase, &in, negs ? net->neg : NULL, NULL, &losses);
-    if (status != ORL_OK) {
+    net->ce_hook = NULL;
+    net->ce_hook_ctx = NULL;
+    if (status != ORL_OK) { /* pass 2 never ran: nothing was updated */
         net->coin = coin;
         net->neg_rng = neg_rng;
         return status;
@@ -369,21 +403,14 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
         clock_gettime(CLOCK_MONOTONIC, &ts);
         t0 = (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
     }
-    orl_params *p = &net->qn[main_net];
-    orl_adam_config ac = orl_adam_defaults();
-    if (phase && alg == ORL_RL_SA2C) {
-        /* The second optimiser: same parameters and gradients, own moments. */
-        orl_params p2 = *p;
-        p2.m = net->m2[main_net];
-        p2.v = net->v2[main_net];
-        p2.step = net->step2[main_net];
-        ac.lr = net->cfg.lr2;
-        orl_adam_step(net->pool, &p2, &ac, 1);
-        net->step2[main_net] = p2.step;
-    } else {
-        ac.lr = lr;
-        orl_adam_step(net->pool, p, &ac, 1);
-    }
+    if (net->dense_adam)
+        orl_adam_step(net->pool, &pa, &ac, 1);
+    else
+        orl_rl_net_adam_sparse(net, &pa, &hc.k, batch, batch * (negs ? net->cfg.n_neg + 1 : 1));
+    if (second)
+        net->step2[main_net] = pa.step;
+    else
+        p->step = pa.step;
     if (net->timing) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -7,6 +7,8 @@
 #include "models/gru4rec.h"
 #include "models/rl_net.h"
 #include "models/sl_net_internal.h"
+#include "nn/adam.h"
+#include "nn/softmax_ce.h"
 
 /* One batch of transitions, already validated. */
 typedef struct orl_rl_inputs {
@@ -43,7 +45,32 @@ struct orl_rl_net {
     float *y, *y_neg;           /* TD targets of the action and of the negatives */
     float *row_ce, *ce_w;       /* per-row CE and the CE row weights used */
     int32_t *neg;               /* [B x K] */
+
+    /* The optimiser's sparse path (rl_net_adam.c). */
+    unsigned char *touched_emb; /* [I + 1] embedding rows with a gradient this step */
+    unsigned char *touched_q;   /* [I] Q head rows with a gradient this step */
+    orl_ce_tile_fn ce_hook;     /* run in the CE layer's pass 2 (the head's Adam) or NULL */
+    void *ce_hook_ctx;
+    int dense_adam; /* tests: 1 = the plain dense Adam after the loss (the old path) */
 };
+
+/* The CE head's Adam, run tile by tile inside the output layer's pass 2. */
+typedef struct orl_rl_head_adam {
+    orl_adam_step_consts k;
+    orl_params *p; /* the store with the optimiser's moments */
+    size_t w, b, H;
+} orl_rl_head_adam;
+
+/* orl_ce_tile_fn for orl_rl_head_adam. */
+void orl_rl_net_ce_adam_tile(void *ctx, size_t i0, size_t n);
+
+/* Adam on every tensor of `p` but the CE head (done in pass 2), with exactly
+ * the dense update's result: the embedding and Q head rows without a gradient
+ * this step get the zero-gradient update without reading their gradient;
+ * touched rows have their gradient cleared. Uses the touched flags of the
+ * last loss (main network's encoding of s, and q_idx of `batch` rows). */
+void orl_rl_net_adam_sparse(orl_rl_net *net, orl_params *p, const orl_adam_step_consts *k,
+                            int batch, int n_q_idx);
 
 /* Loss of the batch with network `main_net` updated and the other as target,
  * in `phase` (0 plain / warm-up, 1 weighted). neg [B x n_neg] or NULL for

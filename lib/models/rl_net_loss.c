@@ -147,10 +147,11 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
 
     /* ---- backward into the main network ---- */
     const int weighted = fixed_ce_weights || phase;
-    orl_softmax_ce_backward(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions,
-                            weighted ? net->ce_w : NULL, ced, net->d_h,
-                            orl_params_at(pm, pm->grad, ORL_CE_HEAD_W),
-                            orl_params_at(pm, pm->grad, ORL_CE_HEAD_B), net->ce_scratch);
+    orl_softmax_ce_backward_ex(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions,
+                               weighted ? net->ce_w : NULL, ced, net->d_h,
+                               orl_params_at(pm, pm->grad, ORL_CE_HEAD_W),
+                               orl_params_at(pm, pm->grad, ORL_CE_HEAD_B), net->ce_scratch,
+                               net->ce_hook, net->ce_hook_ctx);
     orl_linear_rows_backward(net->d_h, orl_params_at(pm, pm->grad, ORL_Q_HEAD_W),
                              orl_params_at(pm, pm->grad, ORL_Q_HEAD_B), net->q_grad, net->h, hm.q_w,
                              net->q_idx, qd);

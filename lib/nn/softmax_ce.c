@@ -358,6 +358,15 @@ void orl_softmax_ce_backward(orl_pool *pool, const float *h, const float *w, con
                    NULL);
 }
 
+void orl_softmax_ce_backward_ex(orl_pool *pool, const float *h, const float *w, const float *b,
+                                const int32_t *targets, const float *row_weights, orl_ce_dims d,
+                                float *d_h, float *d_w, float *d_b, float *scratch,
+                                orl_ce_tile_fn on_tile, void *tile_ctx)
+{
+    backward_timed(pool, h, w, b, targets, row_weights, d, d_h, d_w, d_b, scratch, NULL, on_tile,
+                   tile_ctx);
+}
+
 float orl_softmax_ce(orl_pool *pool, const float *h, const float *w, const float *b,
                      const int32_t *targets, orl_ce_dims d, float *d_h, float *d_w, float *d_b,
                      float *scratch, orl_ce_timing *timing, orl_ce_tile_fn on_tile, void *tile_ctx)

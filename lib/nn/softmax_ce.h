@@ -72,5 +72,11 @@ float orl_softmax_ce_forward(orl_pool *pool, const float *h, const float *w, con
 void orl_softmax_ce_backward(orl_pool *pool, const float *h, const float *w, const float *b,
                              const int32_t *targets, const float *row_weights, orl_ce_dims d,
                              float *d_h, float *d_w, float *d_b, float *scratch);
+/* The backward call with the per-tile hook of orl_softmax_ce (on_tile may be
+ * NULL): rl_net applies the CE head's Adam inside pass 2 with it. */
+void orl_softmax_ce_backward_ex(orl_pool *pool, const float *h, const float *w, const float *b,
+                                const int32_t *targets, const float *row_weights, orl_ce_dims d,
+                                float *d_h, float *d_w, float *d_b, float *scratch,
+                                orl_ce_tile_fn on_tile, void *tile_ctx);
 
 #endif

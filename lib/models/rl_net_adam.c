@@ -1,0 +1,42 @@
+/* rl_net's optimiser step without streaming the untouched parts of the
+ * stores: the CE head's Adam runs inside the output layer's pass 2 (tile by
+ * tile, in cache), and the embedding and Q head take the row-sparse form
+ * whose result equals the dense update bit for bit (rows without a gradient
+ * decay their moments and still move). */
+#include <string.h>
+
+#include "models/ce_head.h"
+#include "models/q_head.h"
+#include "models/rl_net_internal.h"
+
+void orl_rl_net_ce_adam_tile(void *ctx, size_t i0, size_t n)
+{
+    const orl_rl_head_adam *c = ctx;
+    orl_params *p = c->p;
+    size_t ow = c->w + i0 * c->H, ob = c->b + i0;
+    /* The CE layer overwrites these gradients every step: no clearing. */
+    orl_adam_update(&c->k, p->value + ow, p->grad + ow, p->m + ow, p->v + ow, n * c->H, 0);
+    orl_adam_update(&c->k, p->value + ob, p->grad + ob, p->m + ob, p->v + ob, n, 0);
+}
+
+void orl_rl_net_adam_sparse(orl_rl_net *net, orl_params *p, const orl_adam_step_consts *k,
+                            int batch, int n_q_idx)
+{
+    const int I = net->cfg.n_items;
+    memset(net->touched_emb, 0, (size_t)I + 1);
+    orl_gru4rec_mark_touched(&net->work, batch, net->touched_emb);
+    memset(net->touched_q, 0, (size_t)I);
+    for (int i = 0; i < n_q_idx; i++) net->touched_q[net->q_idx[i]] = 1;
+    for (int i = 0; i < p->n_views; i++) {
+        const orl_param_view *v = &p->views[i];
+        if (!strcmp(v->name, ORL_CE_HEAD_W) || !strcmp(v->name, ORL_CE_HEAD_B)) continue;
+        if (!strcmp(v->name, ORL_GRU4REC_EMB))
+            orl_adam_update_rows(net->pool, p, k, v->offset, v->rows, v->cols, net->touched_emb);
+        else if (!strcmp(v->name, ORL_Q_HEAD_W))
+            orl_adam_update_rows(net->pool, p, k, v->offset, v->rows, v->cols, net->touched_q);
+        else if (!strcmp(v->name, ORL_Q_HEAD_B)) /* [1 x I]: one float per item */
+            orl_adam_update_rows(net->pool, p, k, v->offset, v->rows * v->cols, 1, net->touched_q);
+        else
+            orl_adam_update_range(net->pool, p, k, v->offset, v->offset + v->rows * v->cols, 1);
+    }
+}
