@@ -108,25 +108,28 @@ static size_t workspace(orl_rl_net *net, float *base)
     const size_t bh = round16((size_t)B * H), b1 = round16((size_t)B);
     const size_t bk1 = round16((size_t)B * K1), bk = round16((size_t)B * (K ? K : 1));
     orl_ce_dims ce = {B, H, net->cfg.n_items, 0};
+    /* Encodes without gradient and the argmax take both s' and s (2B rows)
+     * in one call for algorithms with negatives. */
+    const int B2 = 2 * B, T = net->cfg.window;
     size_t sizes[] = {orl_gru4rec_work_floats(net->enc, B),
-                      orl_gru4rec_work_floats(net->enc, B),
+                      orl_gru4rec_work_floats(net->enc, B2),
+                      2 * bh, /* h: main network on s, then on s' */
                       bh,
-                      bh,
-                      bh,
+                      2 * bh,
                       round16(orl_softmax_ce_scratch_floats(ce, threads)),
-                      round16(orl_linear_argmax_scratch_floats(B, H, threads)),
+                      round16(orl_linear_argmax_scratch_floats(B2, H, threads)),
                       bk1,
                       bk1,
                       bk1,
+                      2 * b1, /* a_star_c, then a_star */
+                      2 * b1, /* q_tc, then q_tp1 */
                       b1,
                       b1,
                       b1,
                       b1,
-                      b1,
-                      b1,
-                      b1,
-                      b1,
-                      bk};
+                      bk,
+                      round16((size_t)B2 * T), /* states2 */
+                      round16((size_t)B2)};    /* lens2 */
     enum { N = sizeof sizes / sizeof sizes[0] };
     size_t total = 0;
     float *p[N];
@@ -136,7 +139,7 @@ static size_t workspace(orl_rl_net *net, float *base)
     }
     if (base) {
         orl_gru4rec_work_bind(&net->work, p[0], net->enc, B);
-        orl_gru4rec_work_bind(&net->work_ng, p[1], net->enc, B);
+        orl_gru4rec_work_bind(&net->work_ng, p[1], net->enc, B2);
         net->h = p[2];
         net->d_h = p[3];
         net->h_aux = p[4];
@@ -145,15 +148,15 @@ static size_t workspace(orl_rl_net *net, float *base)
         net->q_idx = (int32_t *)(void *)p[7];
         net->q_val = p[8];
         net->q_grad = p[9];
-        net->a_star = (int32_t *)(void *)p[10];
-        net->a_star_c = (int32_t *)(void *)p[11];
-        net->q_tp1 = p[12];
-        net->q_tc = p[13];
-        net->y = p[14];
-        net->y_neg = p[15];
-        net->row_ce = p[16];
-        net->ce_w = p[17];
-        net->neg = (int32_t *)(void *)p[18];
+        net->a_star_c = net->a_star = (int32_t *)(void *)p[10];
+        net->q_tc = net->q_tp1 = p[11];
+        net->y = p[12];
+        net->y_neg = p[13];
+        net->row_ce = p[14];
+        net->ce_w = p[15];
+        net->neg = (int32_t *)(void *)p[16];
+        net->states2 = (int32_t *)(void *)p[17];
+        net->lens2 = (int32_t *)(void *)p[18];
     }
     return total;
 }

@@ -36,22 +36,29 @@ struct orl_rl_net {
     float *block;             /* the training workspace, sized once for max_batch */
     orl_gru4rec_work work;    /* main network on s, kept for the backward pass */
     orl_gru4rec_work work_ng; /* encodes without gradient */
-    float *h, *d_h, *h_aux;   /* [B x H] */
+    float *h;                 /* [2B x H]: main network on s, then on s' */
+    float *d_h;               /* [B x H] */
+    float *h_aux;             /* [2B x H]: target network on s, then on s' */
+    int32_t *states2, *lens2; /* [2B x window], [2B]: s then s' */
     float *ce_scratch, *argmax_scratch;
-    int32_t *q_idx;             /* [B x (1 + K)]: the action, then the negatives */
-    float *q_val, *q_grad;      /* [B x (1 + K)] Q_main(s, .) at q_idx, dL/dQ */
-    int32_t *a_star, *a_star_c; /* argmax_a Q_main(s', a), argmax_a Q_main(s, a) */
-    float *q_tp1, *q_tc;        /* Q_target(s', a*), Q_target(s, a*_c) */
-    float *y, *y_neg;           /* TD targets of the action and of the negatives */
-    float *row_ce, *ce_w;       /* per-row CE and the CE row weights used */
-    int32_t *neg;               /* [B x K] */
+    int32_t *q_idx;        /* [B x (1 + K)]: the action, then the negatives */
+    float *q_val, *q_grad; /* [B x (1 + K)] Q_main(s, .) at q_idx, dL/dQ */
+    /* argmax_a Q_main(s', a), argmax_a Q_main(s, a); Q_target(s', a*),
+     * Q_target(s, a*_c). a_star_c and q_tc start their buffers of 2B, a_star
+     * and q_tp1 follow them at + batch (set by each loss). */
+    int32_t *a_star, *a_star_c;
+    float *q_tp1, *q_tc;
+    float *y, *y_neg;     /* TD targets of the action and of the negatives */
+    float *row_ce, *ce_w; /* per-row CE and the CE row weights used */
+    int32_t *neg;         /* [B x K] */
 
     /* The optimiser's sparse path (rl_net_adam.c). */
     unsigned char *touched_emb; /* [I + 1] embedding rows with a gradient this step */
     unsigned char *touched_q;   /* [I] Q head rows with a gradient this step */
     orl_ce_tile_fn ce_hook;     /* run in the CE layer's pass 2 (the head's Adam) or NULL */
     void *ce_hook_ctx;
-    int dense_adam; /* tests: 1 = the plain dense Adam after the loss (the old path) */
+    int dense_adam;       /* tests: 1 = the plain dense Adam after the loss (the old path) */
+    int separate_targets; /* tests: 1 = the double-Q targets of s' and s in separate calls */
 };
 
 /* The CE head's Adam, run tile by tile inside the output layer's pass 2. */

@@ -41,6 +41,35 @@ static void double_q(orl_rl_net *net, const orl_params *main, const orl_params *
                             (orl_linear_rows_dims){B, 1, H});
 }
 
+/* The double-Q values: q_tp1[b] = Q_target(s'_b, argmax_a Q_main(s'_b, a))
+ * and, with negatives, q_tc[b] the same on s_b (the negatives' next state).
+ * net->h holds Q_main's encoding of s; its encoding of s' goes after it, so
+ * that one argmax pass and one target encode cover 2B rows. */
+static void targets(orl_rl_net *net, const orl_params *pm, const orl_params *pt,
+                    const orl_rl_inputs *in, int B, int negs)
+{
+    const int H = net->cfg.hidden_dim, T = net->cfg.window;
+    float *h_next = net->h + (size_t)B * H;
+    net->a_star = net->a_star_c + B;
+    net->q_tp1 = net->q_tc + B;
+    orl_gru4rec_forward(net->pool, pm, net->enc, &net->work_ng, in->next_states, in->next_lens, B,
+                        h_next);
+    if (!negs) {
+        double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
+        return;
+    }
+    if (net->separate_targets) {
+        double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
+        double_q(net, pm, pt, net->h, in->states, in->lens, B, net->a_star_c, net->q_tc);
+        return;
+    }
+    memcpy(net->states2, in->states, sizeof(int32_t) * (size_t)B * T);
+    memcpy(net->states2 + (size_t)B * T, in->next_states, sizeof(int32_t) * (size_t)B * T);
+    memcpy(net->lens2, in->lens, sizeof(int32_t) * (size_t)B);
+    memcpy(net->lens2 + B, in->next_lens, sizeof(int32_t) * (size_t)B);
+    double_q(net, pm, pt, net->h, net->states2, net->lens2, 2 * B, net->a_star_c, net->q_tc);
+}
+
 /* Adds the time since *t0 to *acc (when timing) and restarts the clock. */
 static void lap(const orl_rl_net *net, double *acc, double *t0)
 {
@@ -86,17 +115,12 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
     lap(net, &tm->ce_fwd, &t0);
 
     /* ---- targets (no gradient) ---- */
-    /* s': the main network picks the action, the target network values it. */
-    orl_gru4rec_forward(net->pool, pm, net->enc, &net->work_ng, in->next_states, in->next_lens, B,
-                        net->d_h); /* d_h is free until the backward pass */
-    double_q(net, pm, pt, net->d_h, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
+    targets(net, pm, pt, in, B, K > 0);
     for (int b = 0; b < B; b++)
         net->y[b] = in->rewards[b] + c->gamma * (in->done[b] ? 0.0f : 1.0f) * net->q_tp1[b];
-    if (K) {
-        /* Negatives: the current state is their next state, no done mask. */
-        double_q(net, pm, pt, net->h, in->states, in->lens, B, net->a_star_c, net->q_tc);
+    /* Negatives: the current state is their next state, no done mask. */
+    if (K)
         for (int b = 0; b < B; b++) net->y_neg[b] = c->r_neg + c->gamma * net->q_tc[b];
-    }
     lap(net, &tm->targets, &t0);
 
     /* ---- per-row losses, CE weights, dL/dQ ---- */

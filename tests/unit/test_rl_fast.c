@@ -1,8 +1,9 @@
 /* rl_net's fast training paths against the plain ones they replace, bit for
  * bit: the sparse optimiser step (CE head's Adam inside the output layer's
  * pass 2, row-sparse embedding and Q head Adam) against the dense Adam over
- * both stores, over warm-up and weighted phases (SA2C's second optimiser),
- * with several CE tiles and two threads. */
+ * both stores; the double-Q targets of s' and s in one argmax pass and one
+ * target encode of 2B rows against two calls of B), over warm-up and weighted
+ * phases (SA2C's second optimiser), with several CE tiles and two threads. */
 #include <string.h>
 
 #include "test_support.h"
@@ -115,10 +116,40 @@ static void test_sparse_adam_equals_dense(void **state)
     }
 }
 
+static void test_joint_targets_equal_separate(void **state)
+{
+    (void)state;
+    for (int alg = 0; alg < 4; alg++) {
+        orl_rl_net *fast = make_net(alg), *plain = make_net(alg);
+        plain->separate_targets = 1;
+        run_side_by_side(fast, plain, 8);
+        /* The targets themselves, after the last step. */
+        assert_memory_equal(fast->a_star_c, plain->a_star_c, sizeof(int32_t) * 2 * B);
+        assert_memory_equal(fast->q_tc, plain->q_tc, sizeof(float) * 2 * B);
+        orl_rl_net_free(fast);
+        orl_rl_net_free(plain);
+    }
+}
+
+static void test_all_fast_paths_equal_the_plain_step(void **state)
+{
+    (void)state;
+    for (int alg = 0; alg < 4; alg++) {
+        orl_rl_net *fast = make_net(alg), *plain = make_net(alg);
+        plain->separate_targets = 1;
+        plain->dense_adam = 1;
+        run_side_by_side(fast, plain, 8);
+        orl_rl_net_free(fast);
+        orl_rl_net_free(plain);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sparse_adam_equals_dense),
+        cmocka_unit_test(test_joint_targets_equal_separate),
+        cmocka_unit_test(test_all_fast_paths_equal_the_plain_step),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
