@@ -165,3 +165,20 @@ void orl_gru4rec_encode_one(const orl_params *p, orl_gru4rec_dims d, const int32
     orl_gru_encode_one(hidden, x, len, weights_of(p), gru_dims(d, 1),
                        scratch + round16((size_t)d.window * (size_t)d.embed_dim));
 }
+
+size_t orl_gru4rec_step_floats(orl_gru4rec_dims d, int n)
+{
+    return round16((size_t)n * (size_t)d.embed_dim) + orl_gru_step_floats(n, gru_dims(d, n));
+}
+
+void orl_gru4rec_step(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d,
+                      const orl_gru4rec_work *w, const float *h_prev, const int32_t *ids, int n,
+                      float *h_next, float *scratch)
+{
+    if (n < 1) return;
+    float *x = scratch;
+    orl_embedding_forward(x, ids, (size_t)n, orl_params_at(p, p->value, ORL_GRU4REC_EMB),
+                          (size_t)d.embed_dim);
+    orl_gru_step(pool, h_next, x, h_prev, n, weights_of(p), gru_dims(d, n), &w->cache,
+                 scratch + round16((size_t)n * (size_t)d.embed_dim));
+}

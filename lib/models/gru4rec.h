@@ -56,6 +56,16 @@ void orl_gru4rec_forward(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d
 void orl_gru4rec_backward(orl_pool *pool, orl_params *p, orl_gru4rec_dims d, orl_gru4rec_work *w,
                           const int32_t *lens, int batch, const float *d_hidden);
 
+/* The state after one more item: h_next[r] = one GRU step from h_prev[r]
+ * [n x H] with input item ids[r] (in [0, n_items]), bit-identical to encoding
+ * the history extended by that item. `w` is only read: its last forward must
+ * have used the same store `p` (it holds the transposed GRU weights), and it
+ * stays valid for that forward's backward. scratch: orl_gru4rec_step_floats. */
+size_t orl_gru4rec_step_floats(orl_gru4rec_dims d, int n);
+void orl_gru4rec_step(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d,
+                      const orl_gru4rec_work *w, const float *h_prev, const int32_t *ids, int n,
+                      float *h_next, float *scratch);
+
 /* touched[id] = 1 for every embedding row the last backward wrote to
  * (touched has n_items + 1 entries; others are left as they are). */
 void orl_gru4rec_mark_touched(const orl_gru4rec_work *w, int batch, unsigned char *touched);

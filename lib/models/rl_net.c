@@ -129,7 +129,12 @@ static size_t workspace(orl_rl_net *net, float *base)
                       b1,
                       bk,
                       round16((size_t)B2 * T), /* states2 */
-                      round16((size_t)B2)};    /* lens2 */
+                      round16((size_t)B2),     /* lens2 */
+                      b1,
+                      b1,
+                      b1,
+                      2 * bh,
+                      round16(orl_gru4rec_step_floats(net->enc, B))};
     enum { N = sizeof sizes / sizeof sizes[0] };
     size_t total = 0;
     float *p[N];
@@ -157,6 +162,11 @@ static size_t workspace(orl_rl_net *net, float *base)
         net->neg = (int32_t *)(void *)p[16];
         net->states2 = (int32_t *)(void *)p[17];
         net->lens2 = (int32_t *)(void *)p[18];
+        net->ext_rows = (int32_t *)(void *)p[19];
+        net->ext_ids = (int32_t *)(void *)p[20];
+        net->oth_rows = (int32_t *)(void *)p[21];
+        net->h_ext = p[22];
+        net->step_scratch = p[23];
     }
     return total;
 }

@@ -39,7 +39,11 @@ struct orl_rl_net {
     float *h;                 /* [2B x H]: main network on s, then on s' */
     float *d_h;               /* [B x H] */
     float *h_aux;             /* [2B x H]: target network on s, then on s' */
-    int32_t *states2, *lens2; /* [2B x window], [2B]: s then s' */
+    int32_t *states2, *lens2; /* [2B x window], [2B]: s' rows to encode */
+    /* s' = s + action: rows stepped from their encoding of s, the others. */
+    int32_t *ext_rows, *ext_ids, *oth_rows; /* [B] each */
+    float *h_ext;                           /* [2B x H]: states of s, then stepped */
+    float *step_scratch;                    /* orl_gru4rec_step_floats(B) */
     float *ce_scratch, *argmax_scratch;
     int32_t *q_idx;        /* [B x (1 + K)]: the action, then the negatives */
     float *q_val, *q_grad; /* [B x (1 + K)] Q_main(s, .) at q_idx, dL/dQ */
@@ -58,7 +62,8 @@ struct orl_rl_net {
     orl_ce_tile_fn ce_hook;     /* run in the CE layer's pass 2 (the head's Adam) or NULL */
     void *ce_hook_ctx;
     int dense_adam;       /* tests: 1 = the plain dense Adam after the loss (the old path) */
-    int separate_targets; /* tests: 1 = the double-Q targets of s' and s in separate calls */
+    int separate_targets; /* tests: 1 = plain targets: s' encoded from scratch, the double-Q
+                           * values of s' and s in separate calls */
 };
 
 /* The CE head's Adam, run tile by tile inside the output layer's pass 2. */

@@ -41,33 +41,85 @@ static void double_q(orl_rl_net *net, const orl_params *main, const orl_params *
                             (orl_linear_rows_dims){B, 1, H});
 }
 
+/* 1 when s'_b is s_b followed by the action (the session went on without
+ * the window sliding): its encoding is then one GRU step from s_b's. */
+static int extends(const orl_rl_inputs *in, int b, int T)
+{
+    const int len = in->lens[b];
+    if (in->next_lens[b] != len + 1) return 0;
+    const int32_t *s = in->states + (size_t)b * T, *n = in->next_states + (size_t)b * T;
+    return memcmp(s, n, sizeof(int32_t) * (size_t)len) == 0 && n[len] == in->actions[b];
+}
+
+/* out[b] = network p's encoding of s'_b, given h_s [B x H] its encoding of
+ * s_b by the last forward on `wp`: one GRU step for the transitions whose s'
+ * extends s, a plain encode (on work_ng) of the others. out != h_s. */
+static void encode_next(orl_rl_net *net, const orl_params *p, const orl_gru4rec_work *wp,
+                        const float *h_s, const orl_rl_inputs *in, int B, float *out)
+{
+    const int H = net->cfg.hidden_dim, T = net->cfg.window;
+    const size_t hb = sizeof(float) * (size_t)H;
+    int n_ext = 0, n_oth = 0;
+    for (int b = 0; b < B; b++) {
+        if (extends(in, b, T)) {
+            net->ext_rows[n_ext] = b;
+            net->ext_ids[n_ext] = in->actions[b];
+            memcpy(net->h_ext + (size_t)n_ext * H, h_s + (size_t)b * H, hb);
+            n_ext++;
+        } else {
+            net->oth_rows[n_oth] = b;
+            memcpy(net->states2 + (size_t)n_oth * T, in->next_states + (size_t)b * T,
+                   sizeof(int32_t) * (size_t)T);
+            net->lens2[n_oth] = in->next_lens[b];
+            n_oth++;
+        }
+    }
+    float *stepped = net->h_ext + (size_t)B * H;
+    orl_gru4rec_step(net->pool, p, net->enc, wp, net->h_ext, net->ext_ids, n_ext, stepped,
+                     net->step_scratch);
+    for (int r = 0; r < n_ext; r++)
+        memcpy(out + (size_t)net->ext_rows[r] * H, stepped + (size_t)r * H, hb);
+    if (n_oth) {
+        /* d_h is free until the backward pass. */
+        orl_gru4rec_forward(net->pool, p, net->enc, &net->work_ng, net->states2, net->lens2, n_oth,
+                            net->d_h);
+        for (int r = 0; r < n_oth; r++)
+            memcpy(out + (size_t)net->oth_rows[r] * H, net->d_h + (size_t)r * H, hb);
+    }
+}
+
 /* The double-Q values: q_tp1[b] = Q_target(s'_b, argmax_a Q_main(s'_b, a))
  * and, with negatives, q_tc[b] the same on s_b (the negatives' next state).
  * net->h holds Q_main's encoding of s; its encoding of s' goes after it, so
- * that one argmax pass and one target encode cover 2B rows. */
+ * that one argmax pass and one linear_rows call cover 2B rows. Encodings of
+ * s' come from those of s by one GRU step where s' = s + action. */
 static void targets(orl_rl_net *net, const orl_params *pm, const orl_params *pt,
                     const orl_rl_inputs *in, int B, int negs)
 {
-    const int H = net->cfg.hidden_dim, T = net->cfg.window;
+    const int H = net->cfg.hidden_dim, I = net->cfg.n_items;
     float *h_next = net->h + (size_t)B * H;
     net->a_star = net->a_star_c + B;
     net->q_tp1 = net->q_tc + B;
-    orl_gru4rec_forward(net->pool, pm, net->enc, &net->work_ng, in->next_states, in->next_lens, B,
-                        h_next);
+    if (net->separate_targets) { /* the plain path, for tests */
+        orl_gru4rec_forward(net->pool, pm, net->enc, &net->work_ng, in->next_states, in->next_lens,
+                            B, h_next);
+        double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
+        if (negs) double_q(net, pm, pt, net->h, in->states, in->lens, B, net->a_star_c, net->q_tc);
+        return;
+    }
+    encode_next(net, pm, &net->work, net->h, in, B, h_next);
     if (!negs) {
         double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
         return;
     }
-    if (net->separate_targets) {
-        double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
-        double_q(net, pm, pt, net->h, in->states, in->lens, B, net->a_star_c, net->q_tc);
-        return;
-    }
-    memcpy(net->states2, in->states, sizeof(int32_t) * (size_t)B * T);
-    memcpy(net->states2 + (size_t)B * T, in->next_states, sizeof(int32_t) * (size_t)B * T);
-    memcpy(net->lens2, in->lens, sizeof(int32_t) * (size_t)B);
-    memcpy(net->lens2 + B, in->next_lens, sizeof(int32_t) * (size_t)B);
-    double_q(net, pm, pt, net->h, net->states2, net->lens2, 2 * B, net->a_star_c, net->q_tc);
+    head_ptrs hm = heads_of(pm), ht = heads_of(pt);
+    orl_linear_argmax(net->pool, net->h, hm.q_w, hm.q_b, 2 * B, H, I, net->a_star_c, NULL,
+                      net->argmax_scratch);
+    orl_gru4rec_forward(net->pool, pt, net->enc, &net->work_ng, in->states, in->lens, B,
+                        net->h_aux);
+    encode_next(net, pt, &net->work_ng, net->h_aux, in, B, net->h_aux + (size_t)B * H);
+    orl_linear_rows_forward(net->q_tc, net->h_aux, ht.q_w, ht.q_b, net->a_star_c,
+                            (orl_linear_rows_dims){2 * B, 1, H});
 }
 
 /* Adds the time since *t0 to *acc (when timing) and restarts the clock. */

@@ -54,6 +54,33 @@ static int active_prefix(const int32_t *lens, int b0, int nb, int t)
     return n;
 }
 
+#if defined(__GNUC__)
+#define ORL_NOINLINE __attribute__((noinline))
+#else
+#define ORL_NOINLINE
+#endif
+
+/* One row of one step, given gi = x W_ih^T and wk = h W_hh^T (biases not
+ * added): the gates g [3H] (r, z, n), hn = wk_n + b_hn [H] and the new state
+ * h_next [H]. gi is updated in place. One out-of-line copy, so that the
+ * forward and orl_gru_step round identically. */
+static ORL_NOINLINE void cell(float *h_next, float *g, float *hn, float *gi, const float *wk,
+                              const float *h_prev, orl_gru_weights w, int H)
+{
+    orl_vec_add(gi, w.b_ih, (size_t)(3 * H));
+    for (int k = 0; k < 2 * H; k++) g[k] = gi[k] + wk[k] + w.b_hh[k];
+    orl_vec_sigmoid(g, (size_t)(2 * H));
+    for (int k = 0; k < H; k++) {
+        hn[k] = wk[2 * H + k] + w.b_hh[2 * H + k];
+        g[2 * H + k] = gi[2 * H + k] + g[k] * hn[k];
+    }
+    orl_vec_tanh(g + 2 * H, (size_t)H);
+    for (int k = 0; k < H; k++) {
+        float z = g[H + k], n = g[2 * H + k];
+        h_next[k] = (1.0f - z) * n + z * h_prev[k];
+    }
+}
+
 typedef struct gru_job {
     float *out;
     const float *x, *d_out;
@@ -86,24 +113,9 @@ static void forward_rows(void *ctx, size_t begin, size_t end, int thread_index)
             orl_kgemm(na, H3, H, hp, H, 1, c->w_hh_t, H3, work, H3, 0);
         else
             memset(work, 0, sizeof(float) * (size_t)na * H3);
-        for (int b = 0; b < na; b++) {
-            float *gib = gi + (size_t)b * H3, *wk = work + (size_t)b * H3;
-            float *g = c->gates + (row0 + b) * H3, *hn = c->hn + (row0 + b) * H;
-            const float *hpb = hp + (size_t)b * H;
-            float *hnb = hnext + (size_t)b * H;
-            orl_vec_add(gib, j->w.b_ih, (size_t)H3);
-            for (int k = 0; k < 2 * H; k++) g[k] = gib[k] + wk[k] + j->w.b_hh[k];
-            orl_vec_sigmoid(g, (size_t)(2 * H));
-            for (int k = 0; k < H; k++) {
-                hn[k] = wk[2 * H + k] + j->w.b_hh[2 * H + k];
-                g[2 * H + k] = gib[2 * H + k] + g[k] * hn[k];
-            }
-            orl_vec_tanh(g + 2 * H, (size_t)H);
-            for (int k = 0; k < H; k++) {
-                float z = g[H + k], n = g[2 * H + k];
-                hnb[k] = (1.0f - z) * n + z * hpb[k];
-            }
-        }
+        for (int b = 0; b < na; b++)
+            cell(hnext + (size_t)b * H, c->gates + (row0 + b) * H3, c->hn + (row0 + b) * H,
+                 gi + (size_t)b * H3, work + (size_t)b * H3, hp + (size_t)b * H, j->w, H);
     }
     for (int b = 0; b < nb; b++) {
         int len = j->lens[b0 + b];
@@ -251,4 +263,43 @@ void orl_gru_encode_one(float *out, const float *x, int len, orl_gru_weights w, 
         orl_vec_tanh(n, H);
         for (size_t k = 0; k < H; k++) out[k] = (1.0f - gi[H + k]) * n[k] + gi[H + k] * out[k];
     }
+}
+
+size_t orl_gru_step_floats(int rows, orl_gru_dims d)
+{
+    const size_t H3 = 3 * (size_t)d.hidden;
+    return 3 * round16((size_t)rows * H3) + round16((size_t)rows * (size_t)d.hidden);
+}
+
+typedef struct step_job {
+    float *h_next, *scratch;
+    const float *x, *h_prev;
+    orl_gru_weights w;
+    const orl_gru_cache *c;
+    int rows, E, H;
+} step_job;
+
+static void step_rows(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    (void)thread_index;
+    const step_job *j = ctx;
+    const int E = j->E, H = j->H, H3 = 3 * j->H, n = (int)(end - begin);
+    const size_t r0 = begin, R = (size_t)j->rows;
+    float *gi = j->scratch + r0 * H3, *wk = j->scratch + round16(R * H3) + r0 * H3;
+    float *g = j->scratch + 2 * round16(R * H3) + r0 * H3;
+    float *hn = j->scratch + 3 * round16(R * H3) + r0 * H;
+    /* The same products and cell as a step t > 0 of the forward. */
+    orl_kgemm(n, H3, E, j->x + r0 * E, E, 1, j->c->w_ih_t, H3, gi, H3, 0);
+    orl_kgemm(n, H3, H, j->h_prev + r0 * H, H, 1, j->c->w_hh_t, H3, wk, H3, 0);
+    for (int b = 0; b < n; b++)
+        cell(j->h_next + (r0 + (size_t)b) * H, g + (size_t)b * H3, hn + (size_t)b * H,
+             gi + (size_t)b * H3, wk + (size_t)b * H3, j->h_prev + (r0 + (size_t)b) * H, j->w, H);
+}
+
+void orl_gru_step(orl_pool *pool, float *h_next, const float *x, const float *h_prev, int rows,
+                  orl_gru_weights w, orl_gru_dims d, const orl_gru_cache *c, float *scratch)
+{
+    if (rows < 1) return;
+    step_job j = {h_next, scratch, x, h_prev, w, c, rows, d.in_dim, d.hidden};
+    orl_pool_parallel_for(pool, (size_t)rows, step_rows, &j);
 }

@@ -52,10 +52,21 @@ void orl_gru_backward(orl_pool *pool, float *d_x, orl_gru_grads g, const float *
                       const float *x, const int32_t *lens, orl_gru_weights w, orl_gru_dims d,
                       orl_gru_cache *c);
 
-#endif
+/* One more step for `rows` rows (no cache kept): h_next [rows x H] from the
+ * inputs x [rows x E] and the states h_prev [rows x H], with the arithmetic of
+ * orl_gru_forward's steps t > 0, so a history's state after len + 1 steps
+ * equals, bit for bit, this step applied to its state after len steps. Uses
+ * the transposed weights in `c`: its last orl_gru_forward must have had the
+ * same weights `w` (only c->w_ih_t and c->w_hh_t are read). scratch:
+ * orl_gru_step_floats(rows, d) floats. Rows are split over the pool. */
+size_t orl_gru_step_floats(int rows, orl_gru_dims d);
+void orl_gru_step(orl_pool *pool, float *h_next, const float *x, const float *h_prev, int rows,
+                  orl_gru_weights w, orl_gru_dims d, const orl_gru_cache *c, float *scratch);
 
 /* Inference for one history without BLAS: x [len x E] (time order), the
  * state after `len` steps in out [H]. scratch: orl_gru_one_floats(d) floats. */
 size_t orl_gru_one_floats(orl_gru_dims d);
 void orl_gru_encode_one(float *out, const float *x, int len, orl_gru_weights w, orl_gru_dims d,
                         float *scratch);
+
+#endif
