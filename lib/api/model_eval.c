@@ -1,8 +1,10 @@
 /* orl_model_evaluate: the papers' protocol over a dataset, through the eval
  * engine. The dataset may have its own item dictionary (a file loaded apart
- * from the training data): its ids are translated to the model's, and
- * scores come back in the dataset's id space, -inf for items the model does
- * not know, so such targets count as misses. */
+ * from the training data): its ids are translated to the model's, and every
+ * step is still ranked against the model's WHOLE catalogue. Scores come back
+ * in an extended id space: the dataset's ids first (-inf for items the model
+ * does not know, so such targets count as misses), then the model's items the
+ * dataset never mentions, so they compete for the top ranks as they should. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +19,9 @@
 typedef struct eval_ctx {
     const orl_model *model;
     const int32_t *to_model; /* dataset id -> model id, or -1; NULL = identity */
+    const int32_t *to_ext;   /* model id -> column of the extended score row */
     uint32_t ds_items;
+    uint32_t width; /* columns of a score row: ds_items + model items not in the dataset */
     uint32_t ds_window;
     size_t max_batch;
 } eval_ctx;
@@ -57,11 +61,11 @@ static int score_block(void *vctx, const int32_t *states, const int32_t *lens, s
     }
     int s = orl_sl_net_scores(m->net, st, ln, (int)batch, scratch, bytes, c->to_model ? sc : out);
     if (s == ORL_OK && c->to_model) {
-        for (size_t b = 0; b < batch; b++)
-            for (uint32_t i = 0; i < c->ds_items; i++) {
-                int32_t mid = c->to_model[i];
-                out[b * c->ds_items + i] = mid >= 0 ? sc[b * I + (size_t)mid] : -INFINITY;
-            }
+        for (size_t b = 0; b < batch; b++) {
+            float *row = out + b * c->width;
+            for (uint32_t i = 0; i < c->ds_items; i++) row[i] = -INFINITY;
+            for (uint32_t mid = 0; mid < I; mid++) row[c->to_ext[mid]] = sc[b * I + mid];
+        }
     }
     orl_aligned_free(scratch);
     orl_free(st);
@@ -71,7 +75,7 @@ static int score_block(void *vctx, const int32_t *states, const int32_t *lens, s
 
 /* NULL map when the dataset's dictionary is the model's (same keys, same order). */
 static int build_translation(const orl_model *m, const orl_dataset *ds, int32_t **out_map,
-                             uint64_t *out_unknown)
+                             int32_t **out_ext, uint32_t *out_width, uint64_t *out_unknown)
 {
     uint32_t n = orl_dataset_item_count(ds);
     int same = n == m->n_items;
@@ -81,17 +85,32 @@ static int build_translation(const orl_model *m, const orl_dataset *ds, int32_t 
                id == i;
     }
     *out_map = NULL;
+    *out_ext = NULL;
+    *out_width = n;
     *out_unknown = 0;
     if (same) return ORL_OK;
     int32_t *map = orl_malloc(sizeof(int32_t) * (n ? n : 1));
-    if (!map) return orl_fail(ORL_E_NOMEM, "evaluate: out of memory");
+    int32_t *ext = orl_malloc(sizeof(int32_t) * m->n_items);
+    if (!map || !ext) {
+        orl_free(map);
+        orl_free(ext);
+        return orl_fail(ORL_E_NOMEM, "evaluate: out of memory");
+    }
+    for (uint32_t mid = 0; mid < m->n_items; mid++) ext[mid] = -1;
     char key[ORL_KEY_MAX_LEN + 1];
     for (uint32_t i = 0; i < n; i++) {
         size_t len = orl_dataset_item_text(ds, i, key, sizeof key);
         uint32_t id;
         map[i] = orl_keymap_find_str(&m->items, key, len, &id) ? (int32_t)id : -1;
+        if (map[i] >= 0) ext[map[i]] = (int32_t)i;
     }
+    /* The model's items the dataset never mentions get columns after the dataset's. */
+    uint32_t width = n;
+    for (uint32_t mid = 0; mid < m->n_items; mid++)
+        if (ext[mid] < 0) ext[mid] = (int32_t)width++;
     *out_map = map;
+    *out_ext = ext;
+    *out_width = width;
     return ORL_OK;
 }
 
@@ -110,13 +129,15 @@ ORL_API int orl_model_evaluate(const orl_model *model, const orl_dataset *test, 
                         (int)threads);
     if (!test->finalized)
         return orl_fail(ORL_E_STATE, "orl_model_evaluate: the dataset is not finalized");
-    int32_t *map = NULL;
+    int32_t *map = NULL, *ext = NULL;
+    uint32_t width = 0;
     uint64_t unknown = 0;
-    ORL_TRY(build_translation(model, test, &map, &unknown));
-    eval_ctx ctx = {model, map, orl_dataset_item_count(test), orl_dataset_window(test), 0};
+    ORL_TRY(build_translation(model, test, &map, &ext, &width, &unknown));
+    eval_ctx ctx = {model, map, ext, orl_dataset_item_count(test), width, orl_dataset_window(test),
+                    0};
     orl_eval_options opt;
     orl_eval_options_init(&opt);
-    opt.n_items = orl_dataset_item_count(test);
+    opt.n_items = width;
     opt.batch_size = 64;
     orl_pool *pool = NULL;
     int s = orl_pool_create(threads, &pool);
@@ -129,6 +150,7 @@ ORL_API int orl_model_evaluate(const orl_model *model, const orl_dataset *test, 
             unknown += map[test->ev_item[e]] < 0;
     }
     orl_free(map);
+    orl_free(ext);
     if (s != ORL_OK) return s;
     size_t size = out_result->struct_size;
     memset(out_result, 0, sizeof *out_result);

@@ -391,6 +391,37 @@ static void test_training_is_reproducible_for_a_seed_and_thread_count(void **sta
     assert_memory_equal(a, b, sizeof a);
 }
 
+/* A test file with a dictionary of its own and only a few items is still ranked against the
+ * model's whole catalogue: HR@5 equals what top-5 recommendations of each prefix give. */
+static void test_separate_small_test_file_ranks_the_whole_catalogue(void **state)
+{
+    fixture *f = *state;
+    /* Off-rule steps among 4 items: a model ranking only the file's 4 items would hit every
+     * step at K = 5; against the 40-item catalogue most steps miss. */
+    int64_t items[8] = {1003, 1017, 1003, 1031, 1017, 1008, 1031, 1003};
+    int64_t sess[8] = {0}, ts[8];
+    int32_t codes[8];
+    orl_dataset *ds = NULL;
+    assert_orl_ok(orl_dataset_create(NULL, &ds));
+    int32_t click;
+    assert_orl_ok(orl_dataset_event_type(ds, "click", &click));
+    for (int i = 0; i < 8; i++) ts[i] = i, codes[i] = click;
+    assert_orl_ok(orl_dataset_add_events_i64(ds, 8, sess, items, ts, codes, NULL, NULL));
+    assert_orl_ok(orl_dataset_finalize(ds));
+    orl_eval_result r = {.struct_size = sizeof r};
+    assert_orl_ok(orl_model_evaluate(f->model, ds, 1, &r));
+    int hits = 0;
+    for (int p = 0; p < 8; p++) {
+        int64_t top[5];
+        assert_orl_ok(orl_model_recommend(f->model, items, (size_t)p, 5, top, NULL, NULL));
+        for (int k = 0; k < 5; k++) hits += top[k] == items[p];
+    }
+    assert_int_equal(r.click_count, 8);
+    assert_true(fabs(r.click_hr[0] - hits / 8.0) < 1e-12);
+    assert_true(r.click_hr[0] < 1.0);
+    orl_dataset_free(ds);
+}
+
 static int count_validations(const orl_progress *p, void *ud)
 {
     if (p->end_of_epoch && p->validation && p->validation->click_count > 0) ++*(int *)ud;
@@ -433,6 +464,7 @@ int main(void)
         cmocka_unit_test(test_cancel_interrupt_and_settings),
         cmocka_unit_test(test_training_is_reproducible_for_a_seed_and_thread_count),
         cmocka_unit_test(test_validation_each_epoch_and_history),
+        cmocka_unit_test(test_separate_small_test_file_ranks_the_whole_catalogue),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
