@@ -379,8 +379,19 @@ def side_by_side(recs, name):
     ours, peer = group(recs, "ours", name), group(recs, "peer", name)
     if not ours:
         return None
-    lines = ["| algorithm | metric | ours (mean ± std, n) | peer (mean ± std, n) | ours − peer "
+    def steps(recs_by_alg):
+        rs = [r for v in recs_by_alg.values() for r in v]
+        if not rs:
+            return "—"
+        c = sorted({(r["metrics"]["click"]["count"], r["metrics"]["purchase"]["count"]) for r in rs})
+        return ", ".join(f"{a:,} click / {b:,} purchase" for a, b in c)
+    seeds = sorted({r["seed"] for v in ours.values() for r in v})
+    pseeds = sorted({r["seed"] for v in peer.values() for r in v})
+    lines = [f"Test steps: ours {steps(ours)}; peer {steps(peer)}. Seeds: ours "
+             f"{', '.join(map(str, seeds))}; peer {', '.join(map(str, pseeds)) or '—'}.", ""]
+    lines += ["| algorithm | metric | ours (mean ± std, n) | peer (mean ± std, n) | ours − peer "
              "| within ±0.01 | difference < larger spread |", "|---|---|---|---|---|---|---|"]
+    tally = [0, 0, 0]
     for label, _ in ALGORITHMS:
         if label not in ours:
             continue
@@ -395,10 +406,15 @@ def side_by_side(recs, name):
                                  f"({len(ours[label])}) | — | — | — | {spread} |")
                     continue
                 dv = o[0] - p[0]
+                tally[0] += abs(dv) <= 0.01
+                tally[1] += abs(dv) < max(o[1], p[1])
+                tally[2] += 1
                 within = "yes" if abs(dv) <= 0.01 else "no"
                 spread = "yes" if abs(dv) < max(o[1], p[1]) else "no"
                 lines.append(f"| {label} | {part} {key.upper()} | {fmt(o)} ({len(ours[label])}) "
                              f"| {fmt(p)} ({len(peer[label])}) | {dv:+.4f} | {within} | {spread} |")
+    lines.append(f"\nOf {tally[2]} compared means: {tally[0]} within ±0.01 of the peer; "
+                 f"{tally[1]} differ by less than the larger of the two seed spreads.")
     return "\n".join(lines)
 
 
