@@ -468,6 +468,8 @@ def write_report(args, recs):
             ep = group(recs, "ours", name)
             ep = next(iter(ep.values()))[0]["epochs"]
             out.append(f"### {name} ({ep} epochs)\n\n{t}\n")
+            if name in PEER_README:
+                out.append(PEER_README[name] + "\n")
         else:
             out.append(f"### {name}\n\nNot run (see caveats).\n")
     out.append("## The papers' table\n")
@@ -508,19 +510,32 @@ make_synth.py's own train/test files.
 CAVEATS = """
 ## Caveats
 
-- Tiny test sets: the counts of click and purchase steps are given above each table.
-  On rees46 and diginetica a single purchase hit moves purchase HR by 1/22 and 1/8 (peer
-  split); their purchase columns are anecdotes and click differences of a few points are
-  within the seed spread. Only kuairand_user and the synthetic sets have usable sizes.
-- rees46: all test purchases repeat the previous item (view → cart → purchase of one
-  product), so purchase HR rewards copying the last item (peer README).
-- kuairand_user is one sequence per user over 14 days (the 30-minute session rule
-  leaves 6 events); popularity beats CE on clicks there (peer README).
-- The machine is shared by several engineers (load average 4–8 during these runs):
-  training times recorded in the cache are not benchmarks.
-- Rows marked "not run" or sets marked "Not run" did not fit the compute budget of this
-  session (see the lead's notes); rerun the script with the options shown to fill them.
+- Tiny test sets: the counts of click and purchase steps are given with each table.
+  rees46 has 22 test purchase steps on the peer's split (29 on ours), diginetica 8 (11):
+  one purchase hit moves purchase HR by 0.045 and 0.125 (0.034 and 0.091). Their purchase
+  columns are anecdotes, and so are click differences of a few hundredths (651 and 321
+  click steps on the peer's split). Seed spreads are estimated from 2-3 seeds.
+- rees46: all of the peer split's test purchases repeat the previous item (view -> cart ->
+  purchase of one product), so purchase HR rewards copying the last item (peer README).
+- kuairand_user: one sequence per user over the 14 days (the 30-minute session rule leaves
+  6 events); clicked exposures only, purchase = `is_like` (the "long view" behaviour was
+  not tried); popularity beats CE on clicks there (peer README).
+- Synthetic sets: make_synth.py's own split (train/test files, no validation part).
+- The machine is shared by several engineers (load average 6-7 on its 2 cores during
+  these runs), so the training times in the cache are not benchmarks; see
+  docs/guides/performance.md and scripts/bench-rl-vs-peer.sh for speed.
+- A set or row marked "Not run" / "not run" did not fit this session's compute budget
+  (about 60 minutes of a shared 2-core machine); the commands above with other
+  --datasets/--peer/--seeds fill it in (cached runs are kept).
 """
+
+PEER_README = {
+    "big": "Peer README (one run, seed 0, same files): CE 1 epoch click HR@10 0.479, purchase "
+           "HR@10 0.562; SQN 0.386 / 0.442; SA2C 0.208 / 0.234 (with a 1-epoch warm-up of half "
+           "the steps). Not rerun here.",
+    "small": "Peer README (one run, 10 epochs, not the 3 epochs above): CE click HR@10 0.500, "
+             "purchase 0.624; SQN 0.532 / 0.654; SA2C 0.557 / 0.669.",
+}
 
 
 # ---- main -------------------------------------------------------------------------------
