@@ -46,7 +46,7 @@ sys.path.insert(0, os.path.join(ROOT, "examples", "python"))
 import offlinerl  # noqa: E402
 from papers_table import ALGORITHMS, COLUMNS  # noqa: E402  (rows and columns of the papers)
 
-SHARED = os.environ.get("ORL_SHARED_DIR", os.path.join(ROOT, "..", "shared"))
+SHARED = os.environ.get("ORL_SHARED_DIR") or os.path.join(ROOT, "..", "shared")
 DATA = os.path.join(SHARED, "data")
 PEER = os.path.join(SHARED, "peer")
 PEER_PY = os.environ.get("ORL_PEER_PYTHON", "/usr/bin/python3")

@@ -10,6 +10,8 @@ import unittest
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "scripts",
                       "results_table.py")
+SHARED = os.environ.get("ORL_SHARED_DIR") or os.path.join(os.path.dirname(SCRIPT), "..", "..",
+                                                          "shared")
 
 
 def load_script():
@@ -54,9 +56,8 @@ class ResultsTableTest(unittest.TestCase):
                 for p in parts:
                     p.close()
 
-    @unittest.skipUnless(os.path.exists(os.path.join(
-        os.path.dirname(SCRIPT), "..", "..", "shared", "data", "diginetica_cikm16")),
-        "shared/data/diginetica_cikm16 absent")
+    @unittest.skipUnless(os.path.exists(os.path.join(SHARED, "data", "diginetica_cikm16")),
+                         "shared/data/diginetica_cikm16 absent (ORL_SHARED_DIR)")
     def test_quick_smoke_run(self):
         out = io.StringIO()
         with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
