@@ -316,12 +316,14 @@ def mean_std(values):
     if not values:
         return None
     m = statistics.fmean(values)
-    s = statistics.stdev(values) if len(values) > 1 else 0.0
+    s = statistics.stdev(values) if len(values) > 1 else None
     return m, s
 
 
 def fmt(ms):
-    return "—" if ms is None else f"{ms[0]:.4f} ± {ms[1]:.4f}"
+    if ms is None:
+        return "—"
+    return f"{ms[0]:.4f}" if ms[1] is None else f"{ms[0]:.4f} ± {ms[1]:.4f}"
 
 
 def group(recs, side, name):
@@ -405,12 +407,12 @@ def side_by_side(recs, name):
                     lines.append(f"| {label} | {part} {key.upper()} | {fmt(o)} "
                                  f"({len(ours[label])}) | — | — | — | {spread} |")
                     continue
-                dv = round(o[0] - p[0], 9) + 0.0
+                dv = round(o[0] - p[0], 5) + 0.0  # the peer rounds to 5 decimals
                 tally[0] += abs(dv) <= 0.01
-                tally[1] += abs(dv) <= max(o[1], p[1])
+                tally[1] += abs(dv) <= max(o[1] or 0.0, p[1] or 0.0)
                 tally[2] += 1
                 within = "yes" if abs(dv) <= 0.01 else "no"
-                spread = "yes" if abs(dv) <= max(o[1], p[1]) else "no"
+                spread = "yes" if abs(dv) <= max(o[1] or 0.0, p[1] or 0.0) else "no"
                 n = ours[label][0]["metrics"][part]["count"]
                 hits = f" ({dv * n:+.1f} of {n:,} steps)" if key.startswith("hr") else ""
                 lines.append(f"| {label} | {part} {key.upper()} | {fmt(o)} ({len(ours[label])}) "
