@@ -417,9 +417,10 @@ def side_by_side(recs, name):
                 hits = f" ({dv * n:+.1f} of {n:,} steps)" if key.startswith("hr") else ""
                 lines.append(f"| {label} | {part} {key.upper()} | {fmt(o)} ({len(ours[label])}) "
                              f"| {fmt(p)} ({len(peer[label])}) | {dv:+.4f}{hits} | {within} | {spread} |")
-    lines.append(f"\nOf {tally[2]} compared means: {tally[0]} within ±0.01 of the peer; "
+    if tally[2]:
+        lines.append(f"\nOf {tally[2]} compared means: {tally[0]} within ±0.01 of the peer; "
                  f"{tally[1]} differ by no more than the larger of the two seed spreads (std over seeds; "
-                 f"with 2-3 seeds a rough estimate).")
+                     f"with 2-3 seeds a rough estimate).")
     return "\n".join(lines)
 
 
@@ -532,9 +533,9 @@ CAVEATS = """
 """
 
 PEER_README = {
-    "big": "Peer README (one run, seed 0, same files): CE 1 epoch click HR@10 0.479, purchase "
+    "big": "Peer README (one run, same make_synth.py command; not rerun here): CE 1 epoch click HR@10 0.479, purchase "
            "HR@10 0.562; SQN 0.386 / 0.442; SA2C 0.208 / 0.234 (with a 1-epoch warm-up of half "
-           "the steps). Not rerun here.",
+           "the steps).",
     "small": "Peer README (one run, 10 epochs, not the 3 epochs above): CE click HR@10 0.500, "
              "purchase 0.624; SQN 0.532 / 0.654; SA2C 0.557 / 0.669.",
 }
