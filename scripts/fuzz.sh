@@ -44,3 +44,10 @@ for t in $TARGETS; do
     fi
 done
 wait
+# Any crash, leak, timeout or out-of-memory input fails the run.
+found=$(find "$B/fuzz-artifacts" -type f \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+    -o -name 'oom-*' \) | wc -l)
+if [ "$found" -gt 0 ]; then
+    echo "fuzz: $found findings under $B/fuzz-artifacts (reproduce: replay_TARGET FILE)" >&2
+    exit 1
+fi
