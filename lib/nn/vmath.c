@@ -10,8 +10,10 @@
 #include <stdint.h>
 #include <string.h>
 
+/* Not under the sanitizers: their instrumented ifunc resolvers run before
+ * the runtime is initialised (ThreadSanitizer crashes at load time). */
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__)
+    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define ORL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
 #else
 #define ORL_CLONES
