@@ -40,7 +40,9 @@ static inline float exp_core(float x)
     p = p * r + 0.5f;
     p = p * r + 1.0f;
     p = p * r + 1.0f;
-    int32_t e = (ki - 0x4B400000 + 127) << 23;
+    /* Unsigned: a NaN input (diverged training) gives any bits in ki, and a
+     * signed shift of a negative value is undefined behaviour. */
+    uint32_t e = ((uint32_t)ki - 0x4B400000u + 127u) << 23;
     float s;
     memcpy(&s, &e, sizeof s);
     return p * s;
