@@ -223,6 +223,15 @@ def main():
                     emit_call(out, fname, ret, plist, {i: "NULL"}, "MISUSE_ANY", "%s = NULL (allowed)" % pn)
                 else:
                     emit_call(out, fname, ret, plist, {i: "NULL"}, "ORL_E_INVALID_ARGUMENT", "%s = NULL" % pn)
+            m = re.match(r"const orl_(\w+_params) \*$", pt)
+            if m and ret != "void":
+                emit_call(out, fname, ret, plist, {i: "misuse_small_%s(F)" % m.group(1)},
+                          "ORL_E_INVALID_ARGUMENT", "%s->struct_size too small" % pn)
+            m = re.match(r"orl_(load_report|dataset_stats|eval_result|sim_rollout_result) \*$", pt)
+            if m:
+                emit_call(out, fname, ret, plist, {i: "misuse_small_%s(F)" % m.group(1)},
+                          "MISUSE_ANY" if nullable(fname, pn, pdoc) else "ORL_E_INVALID_ARGUMENT",
+                          "%s->struct_size too small" % pn)
             k = handle_kind(pt)
             if k:
                 wrong = "F->ds_final" if k != "dataset" else "F->sim"

@@ -104,6 +104,13 @@ static void misuse_orl_dataset_create(misuse_fixture *F)
     }
     {
         orl_dataset *o_out = NULL;
+        int s_ = orl_dataset_create(misuse_small_dataset_params(F), &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_dataset_create", "params->struct_size too small");
+        orl_dataset_free(o_out);
+    }
+    {
+        orl_dataset *o_out = NULL;
         int s_ = orl_dataset_create(&F->dataset_params, NULL);
         (void)o_out;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_dataset_create", "out = NULL");
@@ -389,9 +396,21 @@ static void misuse_orl_dataset_load_csv(misuse_fixture *F)
     }
     {
         orl_load_report l_out_report; memset(&l_out_report, 0, sizeof l_out_report); l_out_report.struct_size = sizeof l_out_report;
+        int s_ = orl_dataset_load_csv(F->ds_open, F->csv_path, misuse_small_csv_params(F), &l_out_report);
+        (void)l_out_report;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_load_csv", "params->struct_size too small");
+    }
+    {
+        orl_load_report l_out_report; memset(&l_out_report, 0, sizeof l_out_report); l_out_report.struct_size = sizeof l_out_report;
         int s_ = orl_dataset_load_csv(F->ds_open, F->csv_path, &F->csv_params, NULL);
         (void)l_out_report;
         misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_load_csv", "out_report = NULL (allowed)");
+    }
+    {
+        orl_load_report l_out_report; memset(&l_out_report, 0, sizeof l_out_report); l_out_report.struct_size = sizeof l_out_report;
+        int s_ = orl_dataset_load_csv(F->ds_open, F->csv_path, &F->csv_params, misuse_small_load_report(F));
+        (void)l_out_report;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_load_csv", "out_report->struct_size too small");
     }
 }
 
@@ -445,6 +464,12 @@ static void misuse_orl_dataset_load_jsonl(misuse_fixture *F)
         (void)l_out_report;
         misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_load_jsonl", "out_report = NULL (allowed)");
     }
+    {
+        orl_load_report l_out_report; memset(&l_out_report, 0, sizeof l_out_report); l_out_report.struct_size = sizeof l_out_report;
+        int s_ = orl_dataset_load_jsonl(F->ds_open, F->jsonl_path, 1, misuse_small_load_report(F));
+        (void)l_out_report;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_load_jsonl", "out_report->struct_size too small");
+    }
 }
 
 static void misuse_orl_dataset_get_stats(misuse_fixture *F)
@@ -472,6 +497,12 @@ static void misuse_orl_dataset_get_stats(misuse_fixture *F)
         int s_ = orl_dataset_get_stats(F->ds_final, NULL);
         (void)l_out_stats;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_get_stats", "out_stats = NULL");
+    }
+    {
+        orl_dataset_stats l_out_stats; memset(&l_out_stats, 0, sizeof l_out_stats); l_out_stats.struct_size = sizeof l_out_stats;
+        int s_ = orl_dataset_get_stats(F->ds_final, misuse_small_dataset_stats(F));
+        (void)l_out_stats;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_get_stats", "out_stats->struct_size too small");
     }
 }
 
@@ -780,6 +811,19 @@ static void misuse_orl_dataset_split(misuse_fixture *F)
         orl_dataset *o_out_train = NULL;
         orl_dataset *o_out_valid = NULL;
         orl_dataset *o_out_test = NULL;
+        int s_ = orl_dataset_split(F->ds_final, misuse_small_split_params(F), &o_out_train, &o_out_valid, &o_out_test);
+        (void)o_out_train;
+        (void)o_out_valid;
+        (void)o_out_test;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out_train != NULL && s_ != ORL_OK) || (o_out_valid != NULL && s_ != ORL_OK) || (o_out_test != NULL && s_ != ORL_OK), "orl_dataset_split", "params->struct_size too small");
+        orl_dataset_free(o_out_train);
+        orl_dataset_free(o_out_valid);
+        orl_dataset_free(o_out_test);
+    }
+    {
+        orl_dataset *o_out_train = NULL;
+        orl_dataset *o_out_valid = NULL;
+        orl_dataset *o_out_test = NULL;
         int s_ = orl_dataset_split(F->ds_final, &F->split_params, NULL, &o_out_valid, &o_out_test);
         (void)o_out_train;
         (void)o_out_valid;
@@ -877,6 +921,13 @@ static void misuse_orl_encoder_create(misuse_fixture *F)
     }
     {
         orl_encoder *o_out = NULL;
+        int s_ = orl_encoder_create(misuse_small_encoder_params(F), &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_encoder_create", "params->struct_size too small");
+        orl_encoder_free(o_out);
+    }
+    {
+        orl_encoder *o_out = NULL;
         int s_ = orl_encoder_create(&F->encoder_params, NULL);
         (void)o_out;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_encoder_create", "out = NULL");
@@ -925,6 +976,13 @@ static void misuse_orl_genmodel_create(misuse_fixture *F)
     }
     {
         orl_genmodel *o_out = NULL;
+        int s_ = orl_genmodel_create(misuse_small_genmodel_params(F), &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_genmodel_create", "params->struct_size too small");
+        orl_genmodel_free(o_out);
+    }
+    {
+        orl_genmodel *o_out = NULL;
         int s_ = orl_genmodel_create(&F->genmodel_params, NULL);
         (void)o_out;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_genmodel_create", "out = NULL");
@@ -969,6 +1027,13 @@ static void misuse_orl_qnet_create(misuse_fixture *F)
         int s_ = orl_qnet_create(NULL, &o_out);
         (void)o_out;
         misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_qnet_create", "params = NULL (allowed)");
+        orl_qnet_free(o_out);
+    }
+    {
+        orl_qnet *o_out = NULL;
+        int s_ = orl_qnet_create(misuse_small_qnet_params(F), &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_qnet_create", "params->struct_size too small");
         orl_qnet_free(o_out);
     }
     {
@@ -1332,6 +1397,12 @@ static void misuse_orl_model_evaluate(misuse_fixture *F)
         (void)l_out_result;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_evaluate", "out_result = NULL");
     }
+    {
+        orl_eval_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_model_evaluate(F->model, F->ds_final, 1, misuse_small_eval_result(F));
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_evaluate", "out_result->struct_size too small");
+    }
 }
 
 static void misuse_orl_eval_result_json(misuse_fixture *F)
@@ -1520,6 +1591,13 @@ static void misuse_orl_sim_create(misuse_fixture *F)
     }
     {
         orl_sim *o_out = NULL;
+        int s_ = orl_sim_create(misuse_small_sim_params(F), &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_sim_create", "params->struct_size too small");
+        orl_sim_free(o_out);
+    }
+    {
+        orl_sim *o_out = NULL;
         int s_ = orl_sim_create(&F->sim_params, NULL);
         (void)o_out;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_sim_create", "out = NULL");
@@ -1700,6 +1778,12 @@ static void misuse_orl_sim_rollout(misuse_fixture *F)
         (void)l_out_result;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout", "out_result = NULL");
     }
+    {
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout(F->sim, misuse_policy, NULL, 2, 1, misuse_small_sim_rollout_result(F));
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout", "out_result->struct_size too small");
+    }
 }
 
 static void misuse_orl_sim_rollout_logging(misuse_fixture *F)
@@ -1751,6 +1835,12 @@ static void misuse_orl_sim_rollout_logging(misuse_fixture *F)
         int s_ = orl_sim_rollout_logging(F->sim, 2, 1, NULL);
         (void)l_out_result;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_logging", "out_result = NULL");
+    }
+    {
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_logging(F->sim, 2, 1, misuse_small_sim_rollout_result(F));
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_logging", "out_result->struct_size too small");
     }
 }
 
@@ -1804,6 +1894,12 @@ static void misuse_orl_sim_rollout_random(misuse_fixture *F)
         (void)l_out_result;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_random", "out_result = NULL");
     }
+    {
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_random(F->sim, 2, 1, misuse_small_sim_rollout_result(F));
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_random", "out_result->struct_size too small");
+    }
 }
 
 static void misuse_orl_sim_rollout_popularity(misuse_fixture *F)
@@ -1855,6 +1951,12 @@ static void misuse_orl_sim_rollout_popularity(misuse_fixture *F)
         int s_ = orl_sim_rollout_popularity(F->sim, 2, 1, NULL);
         (void)l_out_result;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_popularity", "out_result = NULL");
+    }
+    {
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_popularity(F->sim, 2, 1, misuse_small_sim_rollout_result(F));
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_popularity", "out_result->struct_size too small");
     }
 }
 
@@ -1912,6 +2014,13 @@ static void misuse_orl_trainer_create(misuse_fixture *F)
         int s_ = orl_trainer_create(NULL, F->encoder, F->genmodel, F->qnet, &o_out);
         (void)o_out;
         misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_trainer_create", "params = NULL (allowed)");
+        orl_trainer_free(o_out);
+    }
+    {
+        orl_trainer *o_out = NULL;
+        int s_ = orl_trainer_create(misuse_small_trainer_params(F), F->encoder, F->genmodel, F->qnet, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_trainer_create", "params->struct_size too small");
         orl_trainer_free(o_out);
     }
     {

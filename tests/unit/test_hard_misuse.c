@@ -104,6 +104,39 @@ typedef struct misuse_entry {
     void (*run)(misuse_fixture *F);
 } misuse_entry;
 
+/* A copy of a settings struct whose struct_size is too small for any version. */
+#define SMALL_PARAMS(T)                                                                            \
+    static orl_##T *misuse_small_##T(misuse_fixture *F)                                            \
+    {                                                                                              \
+        static orl_##T copy;                                                                       \
+        copy = F->T;                                                                               \
+        copy.struct_size = 1;                                                                      \
+        return &copy;                                                                              \
+    }
+SMALL_PARAMS(dataset_params)
+SMALL_PARAMS(csv_params)
+SMALL_PARAMS(split_params)
+SMALL_PARAMS(sim_params)
+SMALL_PARAMS(encoder_params)
+SMALL_PARAMS(genmodel_params)
+SMALL_PARAMS(qnet_params)
+SMALL_PARAMS(trainer_params)
+
+/* An output struct whose struct_size is too small. */
+#define SMALL_RESULT(T)                                                                            \
+    static orl_##T *misuse_small_##T(misuse_fixture *F)                                            \
+    {                                                                                              \
+        (void)F;                                                                                   \
+        static orl_##T r;                                                                          \
+        memset(&r, 0, sizeof r);                                                                   \
+        r.struct_size = 1;                                                                         \
+        return &r;                                                                                 \
+    }
+SMALL_RESULT(load_report)
+SMALL_RESULT(dataset_stats)
+SMALL_RESULT(eval_result)
+SMALL_RESULT(sim_rollout_result)
+
 #undef dataset
 #include "misuse_generated.h"
 
