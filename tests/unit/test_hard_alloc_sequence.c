@@ -12,8 +12,8 @@
 #include "test_support.h"
 
 typedef struct seq {
-    char csv[512], model_path[512], ds_path[512];
-    orl_dataset *ds, *train, *test, *loaded_ds;
+    char csv[512], jsonl[512], model_path[512], ds_path[512];
+    orl_dataset *ds, *train, *test, *loaded_ds, *otto;
     orl_encoder *enc;
     orl_trainer *trainer;
     orl_model *model, *loaded, *from_buf;
@@ -150,6 +150,17 @@ static int step_ds_load(seq *s)
     return orl_dataset_load(s->ds_path, &s->loaded_ds);
 }
 
+static int step_jsonl(seq *s)
+{
+    orl_dataset *d = NULL;
+    int st = s->otto ? ORL_OK : orl_dataset_create(NULL, &d);
+    if (st != ORL_OK) return st;
+    if (d) s->otto = d;
+    orl_load_report r = {.struct_size = sizeof r};
+    st = orl_dataset_load_jsonl(s->otto, s->jsonl, 1, &r);
+    return st == ORL_OK ? orl_dataset_finalize(s->otto) : st;
+}
+
 typedef struct step {
     const char *name;
     int (*run)(seq *s);
@@ -164,6 +175,7 @@ static void free_all(seq *s)
     orl_trainer_free(s->trainer);
     orl_encoder_free(s->enc);
     orl_dataset_free(s->loaded_ds);
+    orl_dataset_free(s->otto);
     orl_dataset_free(s->test);
     orl_dataset_free(s->train);
     orl_dataset_free(s->ds);
@@ -173,9 +185,9 @@ static void free_all(seq *s)
 /* The handle a step creates, to check it stays NULL when the step fails. */
 static void *output_of(seq *s, int i)
 {
-    void *outs[] = {s->ds, NULL,        NULL, s->train,  s->enc,      s->trainer,
-                    NULL,  s->model,    NULL, s->loaded, NULL,        NULL,
-                    NULL,  s->from_buf, NULL, NULL,      s->loaded_ds};
+    void *outs[] = {s->ds, NULL,        NULL, s->train,  s->enc,       s->trainer,
+                    NULL,  s->model,    NULL, s->loaded, NULL,         NULL,
+                    NULL,  s->from_buf, NULL, NULL,      s->loaded_ds, NULL};
     return outs[i];
 }
 
@@ -197,6 +209,7 @@ static const step steps[] = {
     {"json", step_json, NULL},
     {"dataset_save", step_ds_save, NULL},
     {"dataset_load", step_ds_load, NULL},
+    {"load_jsonl", step_jsonl, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 
@@ -208,6 +221,15 @@ static void test_whole_sequence_survives_every_allocation_failure(void **state)
     orl_test_tmp_path("hard_alloc_log.csv", base.csv, sizeof base.csv);
     orl_test_tmp_path("hard_alloc_model.orlm", base.model_path, sizeof base.model_path);
     orl_test_tmp_path("hard_alloc_data.orld", base.ds_path, sizeof base.ds_path);
+    orl_test_tmp_path("hard_alloc_otto.jsonl", base.jsonl, sizeof base.jsonl);
+    FILE *f = fopen(base.jsonl, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 6; i++)
+        fprintf(f,
+                "{\"session\":%d,\"events\":[{\"aid\":%d,\"ts\":1,\"type\":\"clicks\"},"
+                "{\"aid\":%d,\"ts\":2,\"type\":\"orders\"}]}\n",
+                i, i, 10 + i % 3);
+    fclose(f);
     orl_sim_params sp;
     orl_sim_params_init(&sp);
     sp.n_items = 15;
@@ -271,6 +293,7 @@ static void test_whole_sequence_survives_every_allocation_failure(void **state)
     remove(base.csv);
     remove(base.model_path);
     remove(base.ds_path);
+    remove(base.jsonl);
 }
 
 int main(void)

@@ -1,9 +1,10 @@
-/* Durability: a child process saves models A and B in turn over one path and
- * is killed with SIGKILL at random moments. Afterwards the path always holds
+/* Durability: a child process saves models (or datasets) A and B in turn over
+ * one path and is killed with SIGKILL at random moments. Afterwards the path always holds
  * exactly the bytes of A or of B, and loads. Temporary files of interrupted
  * saves may stay behind (the kill leaves no chance to remove them); they never
  * replace the target. */
 #include <dirent.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,14 +54,6 @@ static orl_model *train(uint64_t seed)
     return m;
 }
 
-static uint8_t *bytes_of(const orl_model *m, size_t *len)
-{
-    assert_int_equal(orl_model_save_buffer(m, NULL, 0, len), ORL_E_BUFFER_TOO_SMALL);
-    uint8_t *buf = malloc(*len);
-    assert_orl_ok(orl_model_save_buffer(m, buf, *len, len));
-    return buf;
-}
-
 static uint8_t *read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
@@ -74,13 +67,13 @@ static uint8_t *read_file(const char *path, size_t *len)
     return buf;
 }
 
-/* Remove and count the temporary files beside `path` ("<name>.tmp.*"). */
+/* Remove and count the temporary files beside `path` ("<name>.tmp*"). */
 static int sweep_temporaries(const char *dir, const char *name)
 {
     DIR *d = opendir(dir);
     assert_non_null(d);
     char prefix[256];
-    snprintf(prefix, sizeof prefix, "%s.tmp.", name);
+    snprintf(prefix, sizeof prefix, "%s.tmp", name);
     int n = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
@@ -94,18 +87,52 @@ static int sweep_temporaries(const char *dir, const char *name)
     return n;
 }
 
-static void test_sigkill_during_saves_leaves_old_or_new_model(void **state)
+typedef int (*save_fn)(const void *obj, const char *path);
+typedef int (*check_fn)(const char *path);
+
+static int save_model(const void *obj, const char *path)
 {
-    (void)state;
-    orl_model *a = train(1), *b = train(2);
-    size_t len_a = 0, len_b = 0;
-    uint8_t *bytes_a = bytes_of(a, &len_a), *bytes_b = bytes_of(b, &len_b);
-    assert_true(len_a != len_b || memcmp(bytes_a, bytes_b, len_a) != 0);
-    char path[512], dir[512];
-    orl_test_tmp_path("hard_durability.orlm", path, sizeof path);
+    return orl_model_save(obj, path);
+}
+
+static int load_model(const char *path)
+{
+    orl_model *m = NULL;
+    int s = orl_model_load(path, &m);
+    orl_model_free(m);
+    return s;
+}
+
+static int save_dataset(const void *obj, const char *path)
+{
+    return orl_dataset_save(obj, path);
+}
+
+static int load_dataset(const char *path)
+{
+    orl_dataset *d = NULL;
+    int s = orl_dataset_load(path, &d);
+    orl_dataset_free(d);
+    return s;
+}
+
+/* Kill a child that saves a and b in turn over `name`, KILLS times. */
+static void kill_during_saves(const void *a, const void *b, save_fn save, check_fn load,
+                              const char *name)
+{
+    char path[512], dir[512], ref[512];
+    orl_test_tmp_path(name, path, sizeof path);
     orl_test_tmp_path("", dir, sizeof dir);
-    assert_orl_ok(orl_model_save(a, path));
-    sweep_temporaries(dir, "hard_durability.orlm");
+    orl_test_tmp_path("hard_durability_ref", ref, sizeof ref);
+    size_t len_a = 0, len_b = 0;
+    assert_orl_ok(save(b, ref));
+    uint8_t *bytes_b = read_file(ref, &len_b);
+    assert_orl_ok(save(a, ref));
+    uint8_t *bytes_a = read_file(ref, &len_a);
+    remove(ref);
+    assert_true(len_a != len_b || memcmp(bytes_a, bytes_b, len_a) != 0);
+    assert_orl_ok(save(a, path));
+    sweep_temporaries(dir, name);
 
     orl_rng rng;
     orl_rng_init(&rng, (uint64_t)time(NULL), 0);
@@ -116,7 +143,7 @@ static void test_sigkill_during_saves_leaves_old_or_new_model(void **state)
         assert_true(pid >= 0);
         if (pid == 0) { /* the child saves until it is killed */
             for (unsigned i = 0;; i++)
-                if (orl_model_save(i % 2 ? a : b, path) != ORL_OK) _exit(3);
+                if (save(i % 2 ? a : b, path) != ORL_OK) _exit(3);
         }
         /* Kill at a random moment in the first few saves (each takes ~1 ms). */
         struct timespec ts = {0, (long)orl_rng_below(&rng, 4000) * 1000L};
@@ -129,30 +156,106 @@ static void test_sigkill_during_saves_leaves_old_or_new_model(void **state)
         uint8_t *now = read_file(path, &len);
         int is_a = len == len_a && memcmp(now, bytes_a, len) == 0;
         int is_b = len == len_b && memcmp(now, bytes_b, len) == 0;
-        if (!is_a && !is_b) print_error("kill %d: the file is neither model (%zu bytes)\n", k, len);
+        if (!is_a && !is_b)
+            print_error("kill %d: the file is neither version (%zu bytes)\n", k, len);
         assert_true(is_a || is_b);
         saw_a += is_a;
         saw_b += is_b;
         free(now);
-        orl_model *back = NULL;
-        assert_orl_ok(orl_model_load(path, &back));
-        orl_model_free(back);
-        leftovers += sweep_temporaries(dir, "hard_durability.orlm");
+        assert_orl_ok(load(path));
+        leftovers += sweep_temporaries(dir, name);
     }
-    print_message("%d kills: old model %d times, new model %d times, %d interrupted saves left a "
-                  "temporary file\n",
-                  KILLS, saw_a, saw_b, leftovers);
+    print_message("%s: %d kills: first version %d times, second %d times, %d interrupted saves "
+                  "left a temporary file\n",
+                  name, KILLS, saw_a, saw_b, leftovers);
     remove(path);
     free(bytes_a);
     free(bytes_b);
+}
+
+static void test_sigkill_during_model_saves_leaves_old_or_new_model(void **state)
+{
+    (void)state;
+    orl_model *a = train(1), *b = train(2);
+    kill_during_saves(a, b, save_model, load_model, "hard_durability.orlm");
     orl_model_free(a);
     orl_model_free(b);
+}
+
+static orl_dataset *simulated(uint64_t seed, uint64_t sessions)
+{
+    orl_sim_params sp;
+    orl_sim_params_init(&sp);
+    sp.seed = seed;
+    orl_sim *sim = NULL;
+    orl_dataset *ds = NULL;
+    assert_orl_ok(orl_sim_create(&sp, &sim));
+    assert_orl_ok(orl_dataset_create(NULL, &ds));
+    assert_orl_ok(orl_sim_generate(sim, sessions, ds));
+    assert_orl_ok(orl_dataset_finalize(ds));
+    orl_sim_free(sim);
+    return ds;
+}
+
+static void test_sigkill_during_dataset_saves_leaves_old_or_new_file(void **state)
+{
+    (void)state;
+    orl_dataset *a = simulated(1, 300), *b = simulated(2, 200);
+    kill_during_saves(a, b, save_dataset, load_dataset, "hard_durability.orld");
+    orl_dataset_free(a);
+    orl_dataset_free(b);
+}
+
+typedef struct saver {
+    const orl_dataset *ds;
+    const char *path;
+    int failures;
+} saver;
+
+static void *save_loop(void *arg)
+{
+    saver *sv = arg;
+    for (int i = 0; i < 30; i++)
+        if (orl_dataset_save(sv->ds, sv->path) != ORL_OK) sv->failures++;
+    return NULL;
+}
+
+/* Two threads of one process saving to one path: each save is atomic on its
+ * own (they used to share one temporary file and could rename a mix). */
+static void test_concurrent_dataset_saves_to_one_path_never_mix(void **state)
+{
+    (void)state;
+    orl_dataset *a = simulated(1, 300), *b = simulated(2, 200);
+    char path[512];
+    orl_test_tmp_path("hard_durability_mt.orld", path, sizeof path);
+    for (int round = 0; round < 5; round++) {
+        saver sa = {a, path, 0}, sb = {b, path, 0};
+        pthread_t ta, tb;
+        assert_int_equal(pthread_create(&ta, NULL, save_loop, &sa), 0);
+        assert_int_equal(pthread_create(&tb, NULL, save_loop, &sb), 0);
+        pthread_join(ta, NULL);
+        pthread_join(tb, NULL);
+        assert_int_equal(sa.failures + sb.failures, 0);
+        orl_dataset *back = NULL;
+        assert_orl_ok(orl_dataset_load(path, &back));
+        orl_dataset_stats st = {.struct_size = sizeof st}, sta = st, stb = st;
+        assert_orl_ok(orl_dataset_get_stats(back, &st));
+        assert_orl_ok(orl_dataset_get_stats(a, &sta));
+        assert_orl_ok(orl_dataset_get_stats(b, &stb));
+        assert_true(st.n_events == sta.n_events || st.n_events == stb.n_events);
+        orl_dataset_free(back);
+    }
+    remove(path);
+    orl_dataset_free(a);
+    orl_dataset_free(b);
 }
 
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_sigkill_during_saves_leaves_old_or_new_model),
+        cmocka_unit_test(test_sigkill_during_model_saves_leaves_old_or_new_model),
+        cmocka_unit_test(test_sigkill_during_dataset_saves_leaves_old_or_new_file),
+        cmocka_unit_test(test_concurrent_dataset_saves_to_one_path_never_mix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
