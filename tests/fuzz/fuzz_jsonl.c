@@ -1,5 +1,9 @@
 /* Fuzz target: the OTTO JSON-lines loader. Input: one flag byte (bit 0:
- * strict), then the file. */
+ * strict; bit 1: the rest is a raw deflate stream behind a gzip header, to
+ * reach the compressed path and its truncation checks), then the file. */
+#include <stdlib.h>
+#include <string.h>
+
 #include "fuzz_common.h"
 #include "offlinerl/offlinerl.h"
 
@@ -7,7 +11,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     orl_fuzz_quiet();
     if (size < 1) return 0;
-    const char *path = orl_fuzz_write_scratch(data + 1, size - 1);
+    const char *path = NULL;
+    if (data[0] & 2) {
+        static const uint8_t header[10] = {0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff};
+        uint8_t *buf = malloc(size - 1 + sizeof header);
+        if (!buf) return 0;
+        memcpy(buf, header, sizeof header);
+        if (size > 1) memcpy(buf + sizeof header, data + 1, size - 1);
+        path = orl_fuzz_write_scratch(buf, size - 1 + sizeof header);
+        free(buf);
+    } else {
+        path = orl_fuzz_write_scratch(data + 1, size - 1);
+    }
     if (!path) return 0;
     orl_dataset *ds = NULL;
     if (orl_dataset_create(NULL, &ds) != ORL_OK) return 0;

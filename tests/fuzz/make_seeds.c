@@ -247,6 +247,15 @@ static void jsonl_seeds(void)
         uint8_t flag = (uint8_t)(i & 1);
         snprintf(name, sizeof name, "hand-%u", i);
         write_seed("jsonl", name, &flag, 1, texts[i], strlen(texts[i]));
+        /* The same as a raw deflate stream (flag bit 1): the gzip path. */
+        size_t glen = 0;
+        uint8_t *gz = gzip_bytes(texts[i], strlen(texts[i]), &glen);
+        if (gz && glen > 18) {
+            flag |= 2;
+            snprintf(name, sizeof name, "hand-%u-gz", i);
+            write_seed("jsonl", name, &flag, 1, gz + 10, glen - 10); /* no gzip header */
+        }
+        free(gz);
     }
 }
 
