@@ -196,6 +196,12 @@ ORL_API int orl_set_log_callback(orl_log_fn fn, int32_t min_level, void *user_da
  * @defgroup handles Handle types
  * @brief Opaque handles, one per concept. Each `orl_X_create()` pairs with an
  *        `orl_X_free()` that accepts NULL.
+ *
+ * Every handle carries a type tag. A function given a handle of the wrong kind,
+ * or one already freed whose memory has not been reused, fails with
+ * #ORL_E_INVALID_ARGUMENT, and the `orl_X_free()` functions ignore such a handle. This is a
+ * best-effort check: using a handle after its memory was reused, or passing a pointer that is not a
+ * handle at all, is undefined behaviour that the library cannot detect.
  * @{
  */
 

@@ -219,7 +219,8 @@ ORL_API int orl_eval_result_json(const orl_eval_result *result, char *buf, size_
  * the old content or the complete new model, never a partial one.
  * @param model The model.
  * @param path Destination path (UTF-8).
- * @return #ORL_OK; #ORL_E_IO (with the system's reason); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @return #ORL_OK; #ORL_E_IO (with the system's reason); #ORL_E_INVALID_ARGUMENT;
+ *         #ORL_E_NUMERIC (a weight is not finite: such a file could not be loaded); #ORL_E_NOMEM.
  * @par Thread-safety Safe concurrently on one model (two saves to one path: last rename wins).
  * @since 0.1.0
  */
@@ -231,7 +232,8 @@ ORL_API int orl_model_save(const orl_model *model, const char *path);
  * @param buf Caller buffer; may be NULL when @p buf_len is 0 (to ask for the size).
  * @param buf_len Its size.
  * @param[out] out_len Bytes needed; set on success and on #ORL_E_BUFFER_TOO_SMALL.
- * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT; #ORL_E_NUMERIC (a weight
+ *         is not finite); #ORL_E_NOMEM.
  * @par Thread-safety Safe concurrently on one model.
  * @since 0.1.0
  */

@@ -154,8 +154,9 @@ ORL_API int orl_trainer_set_progress_callback(orl_trainer *trainer, orl_progress
  * @param valid Finalised validation data sharing @p train's item dictionary (a split of the
  *        same dataset), evaluated at the end of each epoch; or NULL.
  * @return #ORL_OK; #ORL_E_CANCELLED (callback or orl_trainer_interrupt()); #ORL_E_NUMERIC
- *         (the loss became non-finite: lower the learning rate); #ORL_E_STATE (a dataset not
- *         finalised, or empty); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM; #ORL_E_THREAD.
+ *         (the loss or, checked at each epoch's end, a weight became non-finite: lower the
+ *         learning rate or scale the rewards; nothing can then be exported); #ORL_E_STATE (a
+ * dataset not finalised, or empty); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM; #ORL_E_THREAD.
  * @par Thread-safety One fit per trainer at a time; other trainers may fit concurrently.
  * @since 0.1.0
  */
@@ -221,7 +222,9 @@ ORL_API int orl_trainer_write_report(const orl_trainer *trainer, const orl_eval_
  * @brief Export the trained policy as an immutable model.
  * @param trainer A trainer that has completed (or was cancelled during) a fit.
  * @param[out] out The model, independent of the trainer; release with orl_model_free().
- * @return #ORL_OK; #ORL_E_STATE (never fitted); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @return #ORL_OK; #ORL_E_STATE (never fitted, or the last fit failed); #ORL_E_NUMERIC (the
+ *         weights reached are not finite, after a cancelled fit); #ORL_E_INVALID_ARGUMENT;
+ *         #ORL_E_NOMEM.
  * @par Thread-safety Not with other calls on the same trainer.
  * @since 0.1.0
  */

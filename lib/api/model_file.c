@@ -33,6 +33,14 @@ static int make_writer(const orl_model *m, orl_container_writer **out)
     orl_container_writer *w = NULL;
     ORL_TRY(orl_container_writer_create(MODEL_KIND, MODEL_FORMAT_VERSION, &w));
     const orl_params *p = orl_sl_net_params_const(m->net);
+    size_t bad = orl_params_first_nonfinite(p);
+    if (bad != p->count) {
+        orl_container_writer_free(w);
+        return orl_fail(ORL_E_NUMERIC,
+                        "saving model: weight %zu is not finite; refusing to write "
+                        "a model that cannot be loaded",
+                        bad);
+    }
     int s = orl_container_put_string(w, "architecture", m->encoder.architecture);
     if (s == ORL_OK) s = orl_container_put_u32(w, "embed_dim", m->encoder.embed_dim);
     if (s == ORL_OK) s = orl_container_put_u32(w, "hidden_dim", m->encoder.hidden_dim);

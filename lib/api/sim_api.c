@@ -82,7 +82,7 @@ ORL_API int orl_sim_create(const orl_sim_params *params, orl_sim **out)
 
 ORL_API void orl_sim_free(orl_sim *sim)
 {
-    if (!sim) return;
+    if (!sim || sim->tag.tag != ORL_TAG_SIM) return; /* NULL, wrong kind or freed: ignored */
     orl_sim_world_free(sim->world);
     sim->tag.tag = ORL_TAG_FREED;
     orl_free(sim);

@@ -52,6 +52,12 @@ struct orl_trainer {
     uint32_t history_len;
 };
 
+struct orl_params *orl_trainer_policy_params(orl_trainer *t)
+{
+    if (!t || t->tag.tag != ORL_TAG_TRAINER || !t->instance) return NULL;
+    return (orl_params *)t->algo->policy_params(t->instance);
+}
+
 int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint32_t *out_len)
 {
     ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
@@ -310,8 +316,21 @@ ORL_API int orl_trainer_interrupt(orl_trainer *t)
 }
 
 /* A model from the instance's current weights and the training catalogue. */
+/* ORL_E_NUMERIC when the policy's weights hold a NaN or an infinity. */
+static int check_weights(const orl_trainer *t, const char *when)
+{
+    const orl_params *p = t->algo->policy_params(t->instance);
+    size_t bad = orl_params_first_nonfinite(p);
+    if (bad == p->count) return ORL_OK;
+    return orl_fail(ORL_E_NUMERIC,
+                    "%s: weight %zu is %s: training diverged (lower the learning rate or scale "
+                    "the rewards down)",
+                    when, bad, isnan(p->value[bad]) ? "NaN" : "infinite");
+}
+
 static int export_model(const orl_trainer *t, orl_model **out)
 {
+    ORL_TRY(check_weights(t, "orl_trainer_export_model"));
     const orl_params *p = t->algo->policy_params(t->instance);
     char *config = config_string(t);
     if (!config) return orl_fail(ORL_E_NOMEM, "exporting model: out of memory");
@@ -462,6 +481,13 @@ static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *vali
                              "training cancelled by the progress callback at "
                              "epoch %u, step %llu",
                              epoch + 1, (unsigned long long)pr.step);
+        }
+        /* The loss of each step is checked before its update; the updates
+         * themselves are checked here, once per epoch (one pass over the weights). */
+        if (s == ORL_OK) {
+            char when[64];
+            snprintf(when, sizeof when, "orl_trainer_fit: after epoch %u", epoch + 1);
+            s = check_weights(t, when);
         }
         if (s != ORL_OK) break;
         orl_eval_result vres;

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -12,6 +13,8 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "data/dataset.h"
+
+static _Atomic unsigned tmp_counter; /* names the temporary files of saves */
 
 #define DSF_MAGIC "ORLDSET"
 enum { DSF_VERSION = 1, DSF_HEADER = 256, DSF_NSEC = 10, DSF_ALIGN = 64 };
@@ -159,12 +162,24 @@ int orl_dsfile_save(const orl_dataset *ds, const char *path)
     h.file_size = off + 4;
 
     size_t plen = strlen(path);
-    char *tmp = orl_malloc(plen + 32);
+    char *tmp = orl_malloc(plen + 48);
     if (!tmp) return orl_fail(ORL_E_NOMEM, "save: out of memory");
-    snprintf(tmp, plen + 32, "%s.tmp%ld", path, (long)getpid());
-    wr w = {fopen(tmp, "wb"), 0, crc32(0, NULL, 0), 0};
+    /* A temporary file of our own (unique per call, created exclusively):
+     * concurrent saves to one path must not write into the same file. */
+    int fd = -1;
+    for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+        snprintf(tmp, plen + 48, "%s.tmp%ld.%u", path, (long)getpid(),
+                 atomic_fetch_add(&tmp_counter, 1));
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+        if (fd < 0 && errno != EEXIST && errno != EINTR) break;
+    }
+    wr w = {fd >= 0 ? fdopen(fd, "wb") : NULL, 0, crc32(0, NULL, 0), 0};
     if (!w.f) {
         int s = orl_fail(ORL_E_IO, "save: cannot create %s: %s", tmp, strerror(errno));
+        if (fd >= 0) {
+            close(fd);
+            remove(tmp);
+        }
         orl_free(tmp);
         return s;
     }

@@ -67,20 +67,25 @@ static int open_temp(const char *path, char **out_tmp, int *out_fd)
 }
 
 /* Make the rename durable. Failure here is only logged: the new file is
- * already complete and in place, so reporting an error would mislead. */
+ * already complete and in place, so reporting an error would mislead. No
+ * allocation: a save that succeeded must not depend on memory afterwards. */
 static void sync_parent_dir(const char *path)
 {
+    char dir[4096];
     const char *slash = strrchr(path, '/');
-    char *dir =
-        slash ? orl_strndup(path, slash == path ? 1 : (size_t)(slash - path)) : orl_strdup(".");
-    if (!dir) return;
+    size_t n = slash ? (slash == path ? 1 : (size_t)(slash - path)) : 1;
+    if (n >= sizeof dir) {
+        orl_log(ORL_LOG_WARN, "directory of %s too long to fsync", path);
+        return;
+    }
+    memcpy(dir, slash ? path : ".", n);
+    dir[n] = '\0';
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd >= 0) {
         if (fsync(fd) != 0 && errno != EINVAL && errno != EROFS)
             orl_log(ORL_LOG_WARN, "fsync of directory %s failed: %s", dir, strerror(errno));
         close(fd);
     }
-    orl_free(dir);
 }
 
 int orl_container_save_path(const orl_container_writer *w, const char *path)

@@ -1,5 +1,7 @@
 #include "nn/params.h"
 
+#include <math.h>
+
 #include <string.h>
 
 #include "core/alloc.h"
@@ -80,4 +82,11 @@ float *orl_params_at(const orl_params *p, float *buffer, const char *name)
 {
     const orl_param_view *v = orl_params_find(p, name);
     return (v && buffer) ? buffer + v->offset : NULL;
+}
+
+size_t orl_params_first_nonfinite(const orl_params *p)
+{
+    for (size_t i = 0; i < p->count; i++)
+        if (!isfinite(p->value[i])) return i;
+    return p->count;
 }

@@ -45,4 +45,8 @@ const orl_param_view *orl_params_find(const orl_params *p, const char *name);
 /* Start of the tensor `name` in `buffer` (value, grad, m or v of this store). */
 float *orl_params_at(const orl_params *p, float *buffer, const char *name);
 
+/* Index of the first NaN or infinite value of the store, or p->count when
+ * every value is finite (padding is zero, so it never counts). */
+size_t orl_params_first_nonfinite(const orl_params *p);
+
 #endif

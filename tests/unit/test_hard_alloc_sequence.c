@@ -1,0 +1,305 @@
+/* Allocation-failure injection through the whole API: a realistic sequence
+ * (load a log, split, build a trainer, train, export, save, load, score,
+ * evaluate, dataset file round trip) is replayed failing the Nth allocation for
+ * every N until it completes. Each failure must be ORL_E_NOMEM with the output
+ * untouched; the failed step is then retried without injection (the handles
+ * are still usable), everything is freed and no block may be left. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/alloc.h"
+#include "test_support.h"
+
+typedef struct seq {
+    char csv[512], jsonl[512], model_path[512], ds_path[512];
+    orl_dataset *ds, *train, *test, *loaded_ds, *otto;
+    orl_encoder *enc;
+    orl_trainer *trainer;
+    orl_model *model, *loaded, *from_buf;
+    void *buf;
+    size_t buf_len;
+} seq;
+
+static int step_create(seq *s)
+{
+    orl_dataset_params p;
+    orl_dataset_params_init(&p);
+    p.window = 4;
+    return orl_dataset_create(&p, &s->ds);
+}
+
+static int step_load(seq *s)
+{
+    orl_load_report r = {.struct_size = sizeof r};
+    return orl_dataset_load_csv(s->ds, s->csv, NULL, &r);
+}
+
+static int step_finalize(seq *s)
+{
+    return orl_dataset_finalize(s->ds);
+}
+
+static int step_split(seq *s)
+{
+    orl_split_params p;
+    orl_split_params_init(&p);
+    p.train = 0.7f;
+    p.valid = 0.0f;
+    return orl_dataset_split(s->ds, &p, &s->train, NULL, &s->test);
+}
+
+static int step_encoder(seq *s)
+{
+    orl_encoder_params p;
+    orl_encoder_params_init(&p);
+    p.embed_dim = 4;
+    p.hidden_dim = 4;
+    p.window = 4;
+    return orl_encoder_create(&p, &s->enc);
+}
+
+static int step_trainer(seq *s)
+{
+    orl_trainer_params p;
+    orl_trainer_params_init(&p);
+    p.epochs = 1;
+    p.batch_size = 16;
+    p.threads = 2;
+    p.seed = 3;
+    return orl_trainer_create(&p, s->enc, NULL, NULL, &s->trainer);
+}
+
+static int step_fit(seq *s)
+{
+    return orl_trainer_fit(s->trainer, s->train, s->test);
+}
+
+static int step_export(seq *s)
+{
+    return orl_trainer_export_model(s->trainer, &s->model);
+}
+
+static int step_save(seq *s)
+{
+    return orl_model_save(s->model, s->model_path);
+}
+
+static int step_load_model(seq *s)
+{
+    return orl_model_load(s->model_path, &s->loaded);
+}
+
+static int step_score(seq *s)
+{
+    int64_t hist[3] = {1, 2, 3}, items[3], cand[4] = {0, 1, 5, 999999};
+    float scores[4];
+    int st = orl_model_recommend(s->loaded, hist, 3, 3, items, scores, NULL);
+    if (st == ORL_OK)
+        st = orl_model_score_candidates(s->loaded, hist, 3, cand, 4, scores, NULL, NULL);
+    size_t offs[3] = {0, 1, 3};
+    int64_t many[6];
+    if (st == ORL_OK) st = orl_model_recommend_batch(s->loaded, 2, hist, offs, 3, many, NULL);
+    return st;
+}
+
+static int step_evaluate(seq *s)
+{
+    orl_eval_result r = {.struct_size = sizeof r};
+    return orl_model_evaluate(s->loaded, s->test, 2, &r);
+}
+
+static int step_save_buffer(seq *s)
+{
+    size_t need = 0;
+    int st = orl_model_save_buffer(s->loaded, NULL, 0, &need);
+    if (st != ORL_E_BUFFER_TOO_SMALL) return st;
+    if (!s->buf) {
+        s->buf = malloc(need);
+        s->buf_len = need;
+    }
+    return orl_model_save_buffer(s->loaded, s->buf, s->buf_len, &need);
+}
+
+static int step_load_buffer(seq *s)
+{
+    return orl_model_load_buffer(s->buf, s->buf_len, &s->from_buf);
+}
+
+static int step_json(seq *s)
+{
+    char small[8];
+    size_t need = 0;
+    int st = orl_model_info_json(s->from_buf, small, sizeof small, &need);
+    if (st != ORL_E_BUFFER_TOO_SMALL) return st == ORL_OK ? ORL_E_INTERNAL : st;
+    st = orl_dataset_stats_json(s->ds, small, sizeof small, &need);
+    if (st != ORL_E_BUFFER_TOO_SMALL) return st == ORL_OK ? ORL_E_INTERNAL : st;
+    return orl_trainer_history_json(s->trainer, small, sizeof small, &need) ==
+                   ORL_E_BUFFER_TOO_SMALL
+               ? ORL_OK
+               : ORL_E_INTERNAL;
+}
+
+static int step_ds_save(seq *s)
+{
+    return orl_dataset_save(s->train, s->ds_path);
+}
+
+static int step_ds_load(seq *s)
+{
+    return orl_dataset_load(s->ds_path, &s->loaded_ds);
+}
+
+static int step_jsonl(seq *s)
+{
+    orl_dataset *d = NULL;
+    int st = s->otto ? ORL_OK : orl_dataset_create(NULL, &d);
+    if (st != ORL_OK) return st;
+    if (d) s->otto = d;
+    orl_load_report r = {.struct_size = sizeof r};
+    st = orl_dataset_load_jsonl(s->otto, s->jsonl, 1, &r);
+    return st == ORL_OK ? orl_dataset_finalize(s->otto) : st;
+}
+
+typedef struct step {
+    const char *name;
+    int (*run)(seq *s);
+    void **out; /* offset of the output handle, or none */
+} step;
+
+static void free_all(seq *s)
+{
+    orl_model_free(s->from_buf);
+    orl_model_free(s->loaded);
+    orl_model_free(s->model);
+    orl_trainer_free(s->trainer);
+    orl_encoder_free(s->enc);
+    orl_dataset_free(s->loaded_ds);
+    orl_dataset_free(s->otto);
+    orl_dataset_free(s->test);
+    orl_dataset_free(s->train);
+    orl_dataset_free(s->ds);
+    free(s->buf);
+}
+
+/* The handle a step creates, to check it stays NULL when the step fails. */
+static void *output_of(seq *s, int i)
+{
+    void *outs[] = {s->ds, NULL,        NULL, s->train,  s->enc,       s->trainer,
+                    NULL,  s->model,    NULL, s->loaded, NULL,         NULL,
+                    NULL,  s->from_buf, NULL, NULL,      s->loaded_ds, NULL};
+    return outs[i];
+}
+
+static const step steps[] = {
+    {"dataset_create", step_create, NULL},
+    {"load_csv", step_load, NULL},
+    {"finalize", step_finalize, NULL},
+    {"split", step_split, NULL},
+    {"encoder_create", step_encoder, NULL},
+    {"trainer_create", step_trainer, NULL},
+    {"fit", step_fit, NULL},
+    {"export_model", step_export, NULL},
+    {"model_save", step_save, NULL},
+    {"model_load", step_load_model, NULL},
+    {"score", step_score, NULL},
+    {"evaluate", step_evaluate, NULL},
+    {"save_buffer", step_save_buffer, NULL},
+    {"load_buffer", step_load_buffer, NULL},
+    {"json", step_json, NULL},
+    {"dataset_save", step_ds_save, NULL},
+    {"dataset_load", step_ds_load, NULL},
+    {"load_jsonl", step_jsonl, NULL},
+};
+enum { N_STEPS = sizeof steps / sizeof steps[0] };
+
+static void test_whole_sequence_survives_every_allocation_failure(void **state)
+{
+    (void)state;
+    seq base;
+    memset(&base, 0, sizeof base);
+    orl_test_tmp_path("hard_alloc_log.csv", base.csv, sizeof base.csv);
+    orl_test_tmp_path("hard_alloc_model.orlm", base.model_path, sizeof base.model_path);
+    orl_test_tmp_path("hard_alloc_data.orld", base.ds_path, sizeof base.ds_path);
+    orl_test_tmp_path("hard_alloc_otto.jsonl", base.jsonl, sizeof base.jsonl);
+    FILE *f = fopen(base.jsonl, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 6; i++)
+        fprintf(f,
+                "{\"session\":%d,\"events\":[{\"aid\":%d,\"ts\":1,\"type\":\"clicks\"},"
+                "{\"aid\":%d,\"ts\":2,\"type\":\"orders\"}]}\n",
+                i, i, 10 + i % 3);
+    fclose(f);
+    orl_sim_params sp;
+    orl_sim_params_init(&sp);
+    sp.n_items = 15;
+    sp.n_users = 30;
+    sp.n_clusters = 3;
+    sp.max_steps = 8;
+    orl_sim *sim = NULL;
+    assert_orl_ok(orl_sim_create(&sp, &sim));
+    assert_orl_ok(orl_sim_write_csv(sim, 40, base.csv));
+    orl_sim_free(sim);
+
+    int64_t live0 = orl_alloc_live_blocks();
+    uint64_t survived = 0, per_step[N_STEPS] = {0};
+    for (int64_t n = 0;; n++) {
+        seq s = base;
+        uint64_t injected0 = orl_alloc_injected_failures();
+        orl_alloc_fail_after(n);
+        int failed_at = -1;
+        for (int i = 0; i < N_STEPS; i++) {
+            uint64_t before = orl_alloc_injected_failures();
+            int st = steps[i].run(&s);
+            if (orl_alloc_injected_failures() == before) {
+                if (st != ORL_OK)
+                    print_error("step %s (n=%lld): %s\n", steps[i].name, (long long)n,
+                                orl_last_error());
+                assert_int_equal(st, ORL_OK);
+                continue;
+            }
+            /* This step met the injected failure: a clean status, no output. */
+            orl_alloc_fail_after(-1);
+            if (st != ORL_E_NOMEM)
+                print_error("step %s (n=%lld) -> %d: %s\n", steps[i].name, (long long)n, st,
+                            orl_last_error());
+            assert_int_equal(st, ORL_E_NOMEM);
+            assert_null(output_of(&s, i));
+            /* The handles it was given are still usable: the step now succeeds. */
+            st = steps[i].run(&s);
+            if (st != ORL_OK)
+                print_error("retry of %s (n=%lld): %s\n", steps[i].name, (long long)n,
+                            orl_last_error());
+            assert_int_equal(st, ORL_OK);
+            failed_at = i;
+            break;
+        }
+        orl_alloc_fail_after(-1);
+        free_all(&s);
+        assert_int_equal(orl_alloc_live_blocks(), live0);
+        if (failed_at < 0) {
+            assert_int_equal(orl_alloc_injected_failures(), injected0);
+            break;
+        }
+        survived++;
+        per_step[failed_at]++;
+    }
+    print_message("survived %llu injected allocation failures:", (unsigned long long)survived);
+    for (int i = 0; i < N_STEPS; i++)
+        print_message(" %s %llu", steps[i].name, (unsigned long long)per_step[i]);
+    print_message("\n");
+    for (int i = 0; i < N_STEPS; i++)
+        if (steps[i].run != step_json) assert_true(per_step[i] > 0);
+    remove(base.csv);
+    remove(base.model_path);
+    remove(base.ds_path);
+    remove(base.jsonl);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_whole_sequence_survives_every_allocation_failure),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
