@@ -4,4 +4,4 @@
 # Usage: scripts/fuzz-ci.sh [SECONDS_PER_TARGET]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-BUILD_DIR=${BUILD_DIR:-build-fuzz-ci} JOBS=2 exec scripts/fuzz.sh "${1:-60}"
+BUILD_DIR=${BUILD_DIR:-build-fuzz-ci} JOBS=${JOBS:-2} exec scripts/fuzz.sh "${1:-60}"
