@@ -6,7 +6,7 @@ import ctypes
 import json
 import os
 from ctypes import byref, c_int32, c_int64, c_uint64, c_void_p
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import _arrays as A
 from . import _lib
@@ -193,9 +193,16 @@ class Dataset(Handle):
                     propensities: Optional[Sequence[float]] = None, finalize: bool = True,
                     **params: Any) -> "Dataset":
         """A dataset of host arrays (see :meth:`add_events`), finalized by default."""
+        return cls._built(params, lambda ds: ds.add_events(sessions, items, timestamps, events,
+                                                           rewards, propensities), finalize)
+
+    @classmethod
+    def _built(cls, params: Dict[str, Any], fill: Callable[["Dataset"], None],
+               finalize: bool) -> "Dataset":
+        """A new dataset filled by ``fill`` and finalized if asked; closed again on any error."""
         ds = cls(**params)
         try:
-            ds.add_events(sessions, items, timestamps, events, rewards, propensities)
+            fill(ds)
             if finalize:
                 ds.finalize()
         except BaseException:
@@ -213,29 +220,21 @@ class Dataset(Handle):
         """
         ds_kw = {k: v for k, v in settings.items() if k in _DATASET_FIELDS}
         csv_kw = {k: v for k, v in settings.items() if k not in _DATASET_FIELDS}
-        ds = cls(**ds_kw)
-        try:
+
+        def fill(ds: "Dataset") -> None:
             ds.last_report = ds.load_csv(path, preset, **csv_kw)
-            if finalize:
-                ds.finalize()
-        except BaseException:
-            ds.close()
-            raise
-        return ds
+
+        return cls._built(ds_kw, fill, finalize)
 
     @classmethod
     def from_jsonl(cls, path: PathLike, strict: bool = True, finalize: bool = True,
                    **params: Any) -> "Dataset":
         """A dataset of one OTTO-style JSON-lines file, finalized by default."""
-        ds = cls(**params)
-        try:
+
+        def fill(ds: "Dataset") -> None:
             ds.last_report = ds.load_jsonl(path, strict)
-            if finalize:
-                ds.finalize()
-        except BaseException:
-            ds.close()
-            raise
-        return ds
+
+        return cls._built(params, fill, finalize)
 
     # ---- files and splits -----------------------------------------------------------------
 
