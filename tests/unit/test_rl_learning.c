@@ -9,12 +9,12 @@
  * - "sl" and SQN's supervised head minimise the same cross-entropy of the next
  *   clicked item; SQN's TD loss only shapes their shared encoder. That head
  *   imitates the logs, whatever the rewards (measured against sl over 5 worlds:
- *   -0.03 +- 0.09 in the default one, +0.02 +- 0.05 in the long-term one), so
+ *   -0.01 +- 0.09 in the default one, +0.03 +- 0.04 in the long-term one), so
  *   SQN's claim is made for its Q head.
  * - The logs hold clicked items only, so SQN's Q head (no negatives) learns
  *   E[return | the user clicked a], never how likely a click on `a` is. Where the
  *   click probability depends on the item (the default world: appeal, relevance,
- *   successors), ranking by it shows items nobody clicks: 0.78 against sl's 2.00
+ *   successors), ranking by it shows items nobody clicks: 0.78 against sl's 1.94
  *   (5 worlds, bench_rl_value). SA2C's sampled negatives (reward 0) give its Q
  *   values that missing contrast: SA2C is compared with sl in both worlds. */
 #include <stdio.h>
