@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "models/sl_net_internal.h"
 #include "models/topk.h"
+#include "nn/vmath.h"
 
 /* Histories encoded and scored together (a block of their scores is the
  * largest temporary). */
@@ -20,9 +21,10 @@ typedef struct infer_space {
     float *one;      /* orl_gru4rec_one_floats */
     float *work;     /* an encoder workspace for BLOCK rows */
     float *hidden;   /* [BLOCK x H] */
-    float *scores;   /* [BLOCK x I] */
+    float *scores;   /* [BLOCK x I], none for one history (its top-k streams) */
     float *topk_tmp; /* [I] scores of the top-k when the caller wants none */
     float *chunk;    /* orl_ce_head_scores_t work for BLOCK histories */
+    float *screen;   /* orl_head_screen_scratch_floats, with a screen */
 } infer_space;
 
 static size_t block_of(int n)
@@ -35,15 +37,16 @@ static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, fl
     const orl_gru4rec_dims d = net->enc;
     size_t H = (size_t)d.hidden_dim;
     size_t I = (size_t)d.n_items;
-    size_t sizes[6] = {round16(orl_gru4rec_one_floats(d)),
+    size_t sizes[7] = {round16(orl_gru4rec_one_floats(d)),
                        round16(orl_gru4rec_work_floats(d, (int)blk)),
                        round16(blk * H),
-                       round16(blk * I),
+                       blk > 1 ? round16(blk * I) : 0,
                        round16(I),
-                       round16(orl_ce_head_scores_t_floats(d.hidden_dim, (int)blk))};
+                       round16(orl_ce_head_scores_t_floats(d.hidden_dim, (int)blk)),
+                       net->screen ? round16(orl_head_screen_scratch_floats()) : 0};
     size_t total = 0;
-    float *p[6];
-    for (int i = 0; i < 6; i++) {
+    float *p[7];
+    for (int i = 0; i < 7; i++) {
         p[i] = base ? base + total : NULL;
         total += sizes[i];
     }
@@ -54,6 +57,7 @@ static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, fl
         s->scores = p[3];
         s->topk_tmp = p[4];
         s->chunk = p[5];
+        s->screen = p[6];
     }
     return total;
 }
@@ -136,6 +140,58 @@ int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_
     return ORL_OK;
 }
 
+/* Top-k of one hidden state: through the screen when there is one and it
+ * decides, else one fp32 pass in chunks of rows (same per-row arithmetic). */
+static void topk_one(const orl_sl_net *net, const float *h, size_t k, infer_space *s, int32_t *ids,
+                     float *scores)
+{
+    const orl_params *p = &net->params;
+    const float *w = orl_params_at(p, p->value, ORL_CE_HEAD_W);
+    const float *b = orl_params_at(p, p->value, ORL_CE_HEAD_B);
+    if (net->screen && orl_head_screen_topk(net->screen, w, b, h, k, s->screen, ids, scores, NULL))
+        return;
+    const size_t I = (size_t)net->cfg.n_items, H = (size_t)net->cfg.hidden_dim;
+    orl_topk_heap heap;
+    orl_topk_init(&heap, k, scores, ids);
+    for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
+        size_t rows = I - i0 < ORL_CE_HEAD_CHUNK ? I - i0 : ORL_CE_HEAD_CHUNK;
+        orl_matvec(s->chunk, w + i0 * H, h, b + i0, rows, H);
+        for (size_t r = 0; r < rows; r++) orl_topk_push(&heap, s->chunk[r], (int32_t)(i0 + r));
+    }
+    orl_topk_finish(&heap);
+}
+
+int orl_sl_net_prepare_scoring(orl_sl_net *net)
+{
+    orl_sl_net_drop_screen(net);
+    if (net->cfg.n_items < ORL_SL_NET_SCREEN_MIN_ITEMS || !orl_head_screen_native()) return ORL_OK;
+    return orl_sl_net_build_screen(net);
+}
+
+int orl_sl_net_build_screen(orl_sl_net *net)
+{
+    const orl_params *p = &net->params;
+    orl_head_screen *scr = NULL;
+    int st = orl_head_screen_build(orl_params_at(p, p->value, ORL_CE_HEAD_W),
+                                   orl_params_at(p, p->value, ORL_CE_HEAD_B), net->cfg.n_items,
+                                   net->cfg.hidden_dim, &scr);
+    if (st == ORL_E_NOMEM) return st;
+    orl_head_screen_free(net->screen);
+    net->screen = scr; /* NULL when the weights do not fit fp16 */
+    return ORL_OK;
+}
+
+void orl_sl_net_drop_screen(orl_sl_net *net)
+{
+    orl_head_screen_free(net->screen);
+    net->screen = NULL;
+}
+
+size_t orl_sl_net_screen_bytes(const orl_sl_net *net)
+{
+    return orl_head_screen_bytes(net->screen);
+}
+
 int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n, int k,
                     void *scratch, size_t scratch_bytes, int32_t *out_ids, float *out_scores)
 {
@@ -152,8 +208,7 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
         if (m == 1) {
-            orl_ce_head_scores(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, 1, s.scores);
-            orl_topk(s.scores, I, K, out_ids + (size_t)i * K,
+            topk_one(net, s.hidden, K, &s, out_ids + (size_t)i * K,
                      out_scores ? out_scores + (size_t)i * K : s.topk_tmp);
             continue;
         }
