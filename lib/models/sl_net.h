@@ -63,7 +63,7 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
 
 /* Catalogues from this size up get the fp16 screen (orl_sl_net_prepare_scoring):
  * below it the fp32 head sits in L2 and one stream of it is as fast. */
-enum { ORL_SL_NET_SCREEN_MIN_ITEMS = 4096 };
+enum { ORL_SL_NET_SCREEN_MIN_ITEMS = 6000 };
 
 /* Builds, once the weights are final, what one-history top-K uses to go
  * faster: the fp16 screen of the head (models/head_screen.h), where it pays
