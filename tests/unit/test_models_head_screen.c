@@ -314,7 +314,7 @@ static void test_trained_model_topk_is_bit_identical(void **state)
 static void test_net_topk_with_and_without_screen(void **state)
 {
     (void)state;
-    enum { I = 5000, N = 40, K = 10 };
+    enum { I = ORL_SL_NET_SCREEN_MIN_ITEMS, N = 40, K = 10 };
     orl_sl_net *net = trained_net(I);
     size_t bytes = orl_sl_net_scratch_bytes(net, N);
     void *ns = malloc(bytes);
