@@ -17,6 +17,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "api/model_impl.h"
 #include "core/alloc.h"
 #include "core/pool.h"
 #include "core/rng.h"
@@ -190,6 +191,54 @@ static void screen_candidates(const orl_sl_net *net, const int32_t *st, const in
     free(scr);
 }
 
+/* p50 of orl_model_recommend (top-10, int64 keys) on a model built from the
+ * net: the public path, with its per-call allocations and key mapping; and,
+ * alternated with it, of orl_sl_net_topk on the model's own net. */
+static double api_top10_p50(const orl_sl_net *net, int I, const int32_t *st, const int32_t *lens,
+                            double *direct_p50)
+{
+    orl_keymap items;
+    orl_keymap_init(&items);
+    for (int i = 0; i < I; i++) {
+        uint32_t id;
+        if (orl_keymap_put_int(&items, 1000 + (int64_t)i, &id) != ORL_OK) return -1;
+    }
+    orl_encoder_spec enc;
+    orl_encoder_spec_default(&enc);
+    orl_model *m = NULL;
+    int s = orl_model_build(&enc, (uint32_t)I, "sl", NULL, &items, orl_sl_net_params_const(net),
+                            NULL, 0, &m);
+    orl_keymap_free(&items);
+    if (s != ORL_OK) return -1;
+    double *lat = malloc(sizeof(double) * CALLS), *direct = malloc(sizeof(double) * CALLS);
+    size_t bytes = orl_sl_net_scratch_bytes(m->net, 1);
+    void *scr = malloc(bytes);
+    orl_rng r;
+    orl_rng_init(&r, 11, 0);
+    for (int i = 0; i < CALLS + 100; i++) {
+        int h = (int)orl_rng_below(&r, 4 * NB);
+        int64_t hist[T], items_out[K];
+        float sc[K];
+        for (int t = 0; t < lens[h]; t++) hist[t] = 1000 + st[h * T + t];
+        double t0 = now_s();
+        orl_model_recommend(m, hist, (size_t)lens[h], K, items_out, sc, NULL);
+        double t1 = now_s();
+        int32_t ids[K];
+        orl_sl_net_topk(m->net, st + (size_t)h * T, lens + h, 1, K, scr, bytes, ids, sc);
+        if (i >= 100) { /* after 100 warm-up calls */
+            lat[i - 100] = (t1 - t0) * 1e6;
+            direct[i - 100] = (now_s() - t1) * 1e6;
+        }
+    }
+    double p50 = pct(lat, CALLS, 0.5);
+    *direct_p50 = pct(direct, CALLS, 0.5);
+    free(lat);
+    free(direct);
+    free(scr);
+    orl_model_free(m);
+    return p50;
+}
+
 static double load1(void)
 {
     double l = -1;
@@ -242,6 +291,7 @@ int main(int argc, char **argv)
         else
             orl_sl_net_drop_screen(net);
 
+        double api_direct = 0, api_p50 = api_top10_p50(net, I, st, lens, &api_direct);
         size_t bytes = orl_sl_net_scratch_bytes(net, 1);
         void *scr = malloc(bytes);
         double *lat_c = malloc(sizeof(double) * CALLS);
@@ -281,7 +331,9 @@ int main(int argc, char **argv)
         printf("{\"bench\":\"score\",\"n_items\":%d,\"top\":%d,\"calls\":%d,\"load1\":%.2f,"
                "\"top10_one_history_us_p50\":%.1f,\"top10_one_history_us_p99\":%.1f,"
                "\"screened\":%s,\"screen_us_p50\":%.1f,\"fp32_us_p50\":%.1f,\"fp32_us_p99\":%.1f,"
-               "\"encode_one_us_p50\":%.1f,\"screen_bytes\":%zu,\"screen_candidates_median\":%.0f,"
+               "\"encode_one_us_p50\":%.1f,\"api_recommend_top10_us_p50\":%.1f,\"api_same_model_sl_"
+               "net_us_p50\":%.1f,\"screen_bytes\":%"
+               "zu,\"screen_candidates_median\":%.0f,"
                "\"screen_candidates_max\":%.0f,\"screen_fallbacks\":%d,"
                "\"candidates100_us_p50\":%.1f,\"candidates100_us_p99\":%.1f,"
                "\"batch256_top10_states_per_s_1t\":%.0f,\"batch256_top10_states_per_s_2t\":%.0f,"
@@ -289,8 +341,9 @@ int main(int argc, char **argv)
                "\"batches_per_timing\":%d,\"reps\":%d,\"kgemm\":\"%s\"}\n",
                I, K, CALLS, load1(), screened ? o.screen_p50 : o.fp32_p50,
                screened ? o.screen_p99 : o.fp32_p99, screened ? "true" : "false", o.screen_p50,
-               o.fp32_p50, o.fp32_p99, o.encode_p50, screen_bytes, c_med, c_max, fallbacks, c50,
-               c99, b1, b2, sc2, lo, hi, n_batches, REPS, orl_kgemm_native() ? "avx512" : "blas");
+               o.fp32_p50, o.fp32_p99, o.encode_p50, api_p50, api_direct, screen_bytes, c_med,
+               c_max, fallbacks, c50, c99, b1, b2, sc2, lo, hi, n_batches, REPS,
+               orl_kgemm_native() ? "avx512" : "blas");
         fflush(stdout);
         free(lat_c);
         free(scr);
