@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/model_impl.h"
 #include "core/alloc.h"
 #include "core/rng.h"
 #include "models/ce_head.h"
@@ -474,6 +475,64 @@ static void test_build_allocation_failures(void **state)
     orl_sl_net_free(net);
 }
 
+/* orl_model_build of a catalogue that gets a screen: every allocation
+ * failure gives ORL_E_NOMEM, no model, no leak; the built model scores as
+ * the fp32 pass. */
+static void test_model_build_with_a_screen(void **state)
+{
+    (void)state;
+    enum { I = ORL_SL_NET_SCREEN_MIN_ITEMS, K = 10 };
+    orl_sl_net *net = trained_net(I);
+    orl_keymap items;
+    orl_keymap_init(&items);
+    for (int i = 0; i < I; i++) {
+        uint32_t id;
+        assert_orl_ok(orl_keymap_put_int(&items, 5 * (int64_t)i, &id));
+    }
+    orl_encoder_spec enc;
+    orl_encoder_spec_default(&enc);
+    int64_t base = orl_alloc_live_blocks();
+    int failures = 0;
+    orl_model *m = NULL;
+    for (int64_t n = 0;; n++) {
+        orl_model *out = (orl_model *)&items; /* must stay untouched */
+        orl_alloc_fail_after(n);
+        int s = orl_model_build(&enc, I, "sl", NULL, &items, orl_sl_net_params_const(net), NULL, 0,
+                                &out);
+        orl_alloc_fail_after(-1);
+        if (s == ORL_OK) {
+            m = out;
+            break;
+        }
+        assert_int_equal(s, ORL_E_NOMEM);
+        assert_ptr_equal(out, (orl_model *)&items);
+        assert_int_equal(orl_alloc_live_blocks(), base);
+        failures++;
+    }
+    assert_true(failures >= 3);
+    assert_int_equal(orl_sl_net_screen_bytes(m->net) > 0, orl_head_screen_native());
+    /* The public call against the fp32 pass on the same net. */
+    size_t bytes = orl_sl_net_scratch_bytes(net, 1);
+    void *ns = malloc(bytes);
+    orl_rng r;
+    orl_rng_init(&r, 12, 0);
+    for (int t = 0; t < 30; t++) {
+        int32_t st[10], len, ids[K];
+        float sc[K], api_sc[K];
+        int64_t hist[10], api_items[K];
+        random_history(&r, I, st, &len);
+        for (int i = 0; i < len; i++) hist[i] = 5 * (int64_t)st[i];
+        assert_orl_ok(orl_sl_net_topk(net, st, &len, 1, K, ns, bytes, ids, sc));
+        assert_orl_ok(orl_model_recommend(m, hist, (size_t)len, K, api_items, api_sc, NULL));
+        for (int k = 0; k < K; k++) assert_int_equal(api_items[k], 5 * (int64_t)ids[k]);
+        assert_memory_equal(api_sc, sc, sizeof sc);
+    }
+    free(ns);
+    orl_model_free(m);
+    orl_keymap_free(&items);
+    orl_sl_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -485,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_falls_back_when_candidates_exceed_the_cap),
         cmocka_unit_test(test_build_refuses_what_fp16_cannot_hold),
         cmocka_unit_test(test_build_allocation_failures),
+        cmocka_unit_test(test_model_build_with_a_screen),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
