@@ -164,8 +164,9 @@ ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories
                             "orl_model_recommend_batch: offsets[%zu] > offsets[%zu]", i, i + 1);
     if (offsets[n_histories] > offsets[0] && !histories)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_model_recommend_batch: histories is NULL");
-    /* Encode and rank in blocks so the GEMM sees many rows at once. */
-    enum { BLOCK = 32 };
+    /* Encode and rank in blocks so the GEMM sees many rows at once: 64, the
+     * most the net scans in one pass of the catalogue (ORL_KSCAN_MAX_N). */
+    enum { BLOCK = 64 };
     const uint32_t T = model->encoder.window;
     size_t bytes = orl_sl_net_scratch_bytes(model->net, BLOCK);
     void *scratch = orl_aligned_alloc(bytes);

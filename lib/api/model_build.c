@@ -158,6 +158,7 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
         else
             memcpy(p->value, weights, n_weights * sizeof(float));
     }
+    if (s == ORL_OK) s = orl_sl_net_prepare_scoring(m->net);
     if (s != ORL_OK) {
         if (s == ORL_E_NOMEM || orl_last_status() == ORL_E_NOMEM) s = ORL_E_NOMEM;
         model_destroy(m);
@@ -221,6 +222,7 @@ ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model
                     copy_tensor_in(mp, ORL_CE_HEAD_W, model->other_head);
                     copy_tensor_in(mp, ORL_CE_HEAD_B,
                                    model->other_head + (size_t)m->n_items * m->encoder.hidden_dim);
+                    s = orl_sl_net_prepare_scoring(m->net); /* the head changed */
                 }
             }
         }

@@ -103,6 +103,7 @@ fail:
 void orl_sl_net_free(orl_sl_net *net)
 {
     if (!net) return;
+    orl_head_screen_free(net->screen);
     orl_aligned_free(net->block);
     orl_free(net->touched);
     orl_params_free(&net->params);
@@ -179,6 +180,7 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
         return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net_train_step: learning rate %g must be > 0",
                         (double)lr);
     ORL_TRY(orl_sl_net_check_states(net, states, lens, B));
+    orl_sl_net_drop_screen(net); /* the weights are about to change */
     for (int b = 0; b < B; b++)
         if (actions[b] < 0 || actions[b] >= I)
             return orl_fail(ORL_E_OUT_OF_RANGE, "transition %d: action %d is outside [0, %d)", b,

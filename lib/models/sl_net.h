@@ -61,6 +61,25 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
 
 /* ---- inference: const net, caller scratch, safe from many threads ---- */
 
+/* Catalogues from this size up get the fp16 screen (orl_sl_net_prepare_scoring):
+ * below it the fp32 head sits in L2 and one stream of it is as fast. */
+enum { ORL_SL_NET_SCREEN_MIN_ITEMS = 6000 };
+
+/* Builds, once the weights are final, what one-history top-K uses to go
+ * faster: the fp16 screen of the head (models/head_screen.h), where it pays
+ * (n_items >= ORL_SL_NET_SCREEN_MIN_ITEMS and the AVX-512 kernel). Results do
+ * not change: they stay bit-identical to the fp32 pass. Not thread-safe; a
+ * training step drops the screen, and whoever writes the weights through
+ * orl_sl_net_params must call this again. ORL_OK or ORL_E_NOMEM (net as before). */
+int orl_sl_net_prepare_scoring(orl_sl_net *net);
+/* As orl_sl_net_prepare_scoring, whatever the size and CPU (tests); with
+ * weights the screen cannot hold (|w| >= 65504) the net goes without: ORL_OK. */
+int orl_sl_net_build_screen(orl_sl_net *net);
+/* Drops the screen (tests compare against the fp32 pass). */
+void orl_sl_net_drop_screen(orl_sl_net *net);
+/* Bytes the screen holds, 0 without one. */
+size_t orl_sl_net_screen_bytes(const orl_sl_net *net);
+
 /* Bytes of scratch any inference call on up to n histories needs (with the
  * full-score buffer of one block of histories included). */
 size_t orl_sl_net_scratch_bytes(const orl_sl_net *net, int n_histories);

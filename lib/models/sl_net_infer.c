@@ -6,6 +6,8 @@
 #include "core/error.h"
 #include "models/sl_net_internal.h"
 #include "models/topk.h"
+#include "nn/kgemm_scan.h"
+#include "nn/vmath.h"
 
 /* Histories encoded and scored together (a block of their scores is the
  * largest temporary). */
@@ -20,9 +22,10 @@ typedef struct infer_space {
     float *one;      /* orl_gru4rec_one_floats */
     float *work;     /* an encoder workspace for BLOCK rows */
     float *hidden;   /* [BLOCK x H] */
-    float *scores;   /* [BLOCK x I] */
+    float *scores;   /* [BLOCK x I], none for one history (its top-k streams) */
     float *topk_tmp; /* [I] scores of the top-k when the caller wants none */
-    float *chunk;    /* orl_ce_head_scores_t work for BLOCK histories */
+    float *chunk;    /* orl_ce_head_scores_t or orl_kgemm_scan work for BLOCK histories */
+    float *screen;   /* orl_head_screen_scratch_floats, with a screen */
 } infer_space;
 
 static size_t block_of(int n)
@@ -30,20 +33,29 @@ static size_t block_of(int n)
     return (size_t)(n < BLOCK ? (n < 1 ? 1 : n) : BLOCK);
 }
 
+/* The chunk region serves orl_ce_head_scores_t and orl_kgemm_scan. */
+static size_t chunk_floats(int hidden, size_t blk)
+{
+    size_t a = orl_ce_head_scores_t_floats(hidden, (int)blk);
+    size_t b = blk > 1 ? orl_kgemm_scan_work_floats(hidden) : 0;
+    return a > b ? a : b;
+}
+
 static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, float *base)
 {
     const orl_gru4rec_dims d = net->enc;
     size_t H = (size_t)d.hidden_dim;
     size_t I = (size_t)d.n_items;
-    size_t sizes[6] = {round16(orl_gru4rec_one_floats(d)),
+    size_t sizes[7] = {round16(orl_gru4rec_one_floats(d)),
                        round16(orl_gru4rec_work_floats(d, (int)blk)),
                        round16(blk * H),
-                       round16(blk * I),
+                       blk > 1 ? round16(blk * I) : 0,
                        round16(I),
-                       round16(orl_ce_head_scores_t_floats(d.hidden_dim, (int)blk))};
+                       round16(chunk_floats(d.hidden_dim, blk)),
+                       net->screen ? round16(orl_head_screen_scratch_floats()) : 0};
     size_t total = 0;
-    float *p[6];
-    for (int i = 0; i < 6; i++) {
+    float *p[7];
+    for (int i = 0; i < 7; i++) {
         p[i] = base ? base + total : NULL;
         total += sizes[i];
     }
@@ -54,6 +66,7 @@ static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, fl
         s->scores = p[3];
         s->topk_tmp = p[4];
         s->chunk = p[5];
+        s->screen = p[6];
     }
     return total;
 }
@@ -136,6 +149,74 @@ int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_
     return ORL_OK;
 }
 
+/* Top-k of one hidden state: through the screen when there is one and it
+ * decides, else one fp32 pass in chunks of rows (same per-row arithmetic). */
+static void topk_one(const orl_sl_net *net, const float *h, size_t k, infer_space *s, int32_t *ids,
+                     float *scores)
+{
+    const orl_params *p = &net->params;
+    const float *w = orl_params_at(p, p->value, ORL_CE_HEAD_W);
+    const float *b = orl_params_at(p, p->value, ORL_CE_HEAD_B);
+    if (net->screen && orl_head_screen_topk(net->screen, w, b, h, k, s->screen, ids, scores, NULL))
+        return;
+    const size_t I = (size_t)net->cfg.n_items, H = (size_t)net->cfg.hidden_dim;
+    orl_topk_heap heap;
+    orl_topk_init(&heap, k, scores, ids);
+    for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
+        size_t rows = I - i0 < ORL_CE_HEAD_CHUNK ? I - i0 : ORL_CE_HEAD_CHUNK;
+        orl_matvec(s->chunk, w + i0 * H, h, b + i0, rows, H);
+        for (size_t r = 0; r < rows; r++) orl_topk_push(&heap, s->chunk[r], (int32_t)(i0 + r));
+    }
+    orl_topk_finish(&heap);
+}
+
+int orl_sl_net_prepare_scoring(orl_sl_net *net)
+{
+    orl_sl_net_drop_screen(net);
+    if (net->cfg.n_items < ORL_SL_NET_SCREEN_MIN_ITEMS || !orl_head_screen_native()) return ORL_OK;
+    return orl_sl_net_build_screen(net);
+}
+
+int orl_sl_net_build_screen(orl_sl_net *net)
+{
+    const orl_params *p = &net->params;
+    orl_head_screen *scr = NULL;
+    int st = orl_head_screen_build(orl_params_at(p, p->value, ORL_CE_HEAD_W),
+                                   orl_params_at(p, p->value, ORL_CE_HEAD_B), net->cfg.n_items,
+                                   net->cfg.hidden_dim, &scr);
+    if (st == ORL_E_NOMEM) return st;
+    orl_head_screen_free(net->screen);
+    net->screen = scr; /* NULL when the weights do not fit fp16 */
+    return ORL_OK;
+}
+
+void orl_sl_net_drop_screen(orl_sl_net *net)
+{
+    orl_head_screen_free(net->screen);
+    net->screen = NULL;
+}
+
+size_t orl_sl_net_screen_bytes(const orl_sl_net *net)
+{
+    return orl_head_screen_bytes(net->screen);
+}
+
+typedef struct scan_ctx {
+    orl_topk_heap *heaps;
+    float *thr;
+    int m;
+} scan_ctx;
+
+/* One item's scores for the block's histories: into their heaps. */
+static void scan_push(void *ctx, int32_t item, const float *scores)
+{
+    scan_ctx *c = ctx;
+    for (int r = 0; r < c->m; r++) {
+        orl_topk_push(&c->heaps[r], scores[r], item);
+        c->thr[r] = c->heaps[r].filled < c->heaps[r].k ? -INFINITY : c->heaps[r].min;
+    }
+}
+
 int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n, int k,
                     void *scratch, size_t scratch_bytes, int32_t *out_ids, float *out_scores)
 {
@@ -152,38 +233,26 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
         if (m == 1) {
-            orl_ce_head_scores(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, 1, s.scores);
-            orl_topk(s.scores, I, K, out_ids + (size_t)i * K,
+            topk_one(net, s.hidden, K, &s, out_ids + (size_t)i * K,
                      out_scores ? out_scores + (size_t)i * K : s.topk_tmp);
             continue;
         }
-        /* Many histories: one pass of the catalogue through the kernel, a
-         * streaming top-k per history (heap scores live in s.scores). */
+        /* Many histories: one pass of the catalogue through the kernel, the
+         * scores of a tile of items checked against each history's bar in
+         * registers; only those that beat it reach the heaps. */
         orl_topk_heap heaps[BLOCK];
         float thr[BLOCK];
         for (int r = 0; r < m; r++) {
             size_t row = (size_t)(i + r);
             orl_topk_init(&heaps[r], K, out_scores ? out_scores + row * K : s.scores + r * K,
                           out_ids + row * K);
+            thr[r] = -INFINITY;
         }
-        for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
-            size_t i1 = i0 + ORL_CE_HEAD_CHUNK < I ? i0 + ORL_CE_HEAD_CHUNK : I;
-            float *chunk;
-            int ld;
-            orl_ce_head_scores_t(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, m, i0, i1,
-                                 s.chunk, &chunk, &ld);
-            for (int r = 0; r < m; r++) thr[r] = heaps[r].filled < K ? -INFINITY : heaps[r].min;
-            for (size_t it = i0; it < i1; it++) {
-                const float *row = chunk + (it - i0) * ld;
-                int any = 0;
-                for (int r = 0; r < m; r++) any |= !(row[r] <= thr[r]);
-                if (!any) continue;
-                for (int r = 0; r < m; r++) {
-                    orl_topk_push(&heaps[r], row[r], (int32_t)it);
-                    thr[r] = heaps[r].filled < K ? -INFINITY : heaps[r].min;
-                }
-            }
-        }
+        scan_ctx sc = {heaps, thr, m};
+        const orl_params *p = &net->params;
+        orl_kgemm_scan((int)I, net->cfg.hidden_dim, orl_params_at(p, p->value, ORL_CE_HEAD_W),
+                       orl_params_at(p, p->value, ORL_CE_HEAD_B), s.hidden, m, thr, scan_push, &sc,
+                       s.chunk);
         for (int r = 0; r < m; r++) orl_topk_finish(&heaps[r]);
     }
     return ORL_OK;

@@ -5,6 +5,7 @@
 
 #include "core/pool.h"
 #include "core/rng.h"
+#include "models/head_screen.h"
 #include "models/sl_net.h"
 
 struct orl_sl_net {
@@ -17,7 +18,8 @@ struct orl_sl_net {
     orl_gru4rec_work work;
     float *hidden, *hidden_drop, *d_hidden, *mask, *ce_scratch;
     orl_sl_net_timing *timing;
-    unsigned char *touched; /* [n_items + 1] embedding rows with a gradient this step */
+    unsigned char *touched;  /* [n_items + 1] embedding rows with a gradient this step */
+    orl_head_screen *screen; /* fp16 screen for one-history top-K, or NULL */
 };
 
 /* Validation shared by training and inference; ORL_E_OUT_OF_RANGE with a

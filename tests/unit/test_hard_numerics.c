@@ -172,11 +172,14 @@ static void test_loading_refuses_non_finite_weights(void **state)
     orl_model *m = trained_model();
     size_t len = 0;
     assert_int_equal(orl_model_save_buffer(m, NULL, 0, &len), ORL_E_BUFFER_TOO_SMALL);
-    uint8_t *buf = malloc(len);
+    /* 64-byte aligned, so that the reader borrows it (an unaligned buffer is
+     * copied, and the blob's offset would then not be one into buf). */
+    uint8_t *buf = aligned_alloc(64, (len + 63) & ~(size_t)63);
     assert_orl_ok(orl_model_save_buffer(m, buf, len, &len));
     orl_model_free(m);
     orl_container_reader *r = NULL;
     assert_orl_ok(orl_container_open_buffer_view(buf, len, "ORLM", 1, &r));
+    assert_true(orl_container_is_borrowed(r));
     orl_blob_view v;
     assert_orl_ok(orl_container_get_blob_typed(r, "weights", ORL_DTYPE_F32, UINT64_MAX, &v));
     size_t off = (size_t)((const uint8_t *)v.data - buf);
