@@ -224,6 +224,79 @@ __attribute__((target("avx512f"))) static void tanh_512(float *x, size_t n)
     }
 }
 
+/* The GRU cell of one row (see orl_vec_gru_cell) in 16-lane segments with
+ * the scalar code's operations in order. */
+__attribute__((target("avx512f"))) static void gru_cell_512(float *h_next, float *g, float *hn,
+                                                            float *gi, const float *wk,
+                                                            const float *h_prev, const float *b_ih,
+                                                            const float *b_hh, size_t H)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (size_t j = 0; j < 3 * H; j += 16) {
+        __mmask16 mk = 3 * H - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (3 * H - j)) - 1);
+        _mm512_mask_storeu_ps(
+            gi + j, mk,
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, gi + j), _mm512_maskz_loadu_ps(mk, b_ih + j)));
+    }
+    for (size_t j = 0; j < 2 * H; j += 16) {
+        __mmask16 mk = 2 * H - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (2 * H - j)) - 1);
+        __m512 v = _mm512_add_ps(
+            _mm512_add_ps(_mm512_maskz_loadu_ps(mk, gi + j), _mm512_maskz_loadu_ps(mk, wk + j)),
+            _mm512_maskz_loadu_ps(mk, b_hh + j));
+        _mm512_mask_storeu_ps(g + j, mk, v);
+    }
+    sigmoid_512(g, 2 * H);
+    for (size_t j = 0; j < H; j += 16) {
+        __mmask16 mk = H - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (H - j)) - 1);
+        __m512 h = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, wk + 2 * H + j),
+                                 _mm512_maskz_loadu_ps(mk, b_hh + 2 * H + j));
+        _mm512_mask_storeu_ps(hn + j, mk, h);
+        __m512 n = _mm512_add_ps(_mm512_maskz_loadu_ps(mk, gi + 2 * H + j),
+                                 _mm512_mul_ps(_mm512_maskz_loadu_ps(mk, g + j), h));
+        _mm512_mask_storeu_ps(g + 2 * H + j, mk, n);
+    }
+    tanh_512(g + 2 * H, H);
+    for (size_t j = 0; j < H; j += 16) {
+        __mmask16 mk = H - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (H - j)) - 1);
+        __m512 z = _mm512_maskz_loadu_ps(mk, g + H + j),
+               n = _mm512_maskz_loadu_ps(mk, g + 2 * H + j);
+        __m512 a = _mm512_mul_ps(_mm512_sub_ps(one, z), n);
+        __m512 b = _mm512_mul_ps(z, _mm512_maskz_loadu_ps(mk, h_prev + j));
+        _mm512_mask_storeu_ps(h_next + j, mk, _mm512_add_ps(a, b));
+    }
+}
+
+/* The GRU backward of one row and step (see orl_vec_gru_cell_backward). */
+__attribute__((target("avx512f"))) static void gru_cell_backward_512(float *dgi, float *dgh,
+                                                                     float *dh, const float *g,
+                                                                     const float *hn,
+                                                                     const float *hp, size_t H)
+{
+    const __m512 one = _mm512_set1_ps(1.0f);
+    for (size_t j = 0; j < H; j += 16) {
+        __mmask16 mk = H - j >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (H - j)) - 1);
+        __m512 r = _mm512_maskz_loadu_ps(mk, g + j), z = _mm512_maskz_loadu_ps(mk, g + H + j);
+        __m512 n = _mm512_maskz_loadu_ps(mk, g + 2 * H + j);
+        __m512 dhv = _mm512_maskz_loadu_ps(mk, dh + j);
+        __m512 dn = _mm512_mul_ps(_mm512_mul_ps(dhv, _mm512_sub_ps(one, z)),
+                                  _mm512_sub_ps(one, _mm512_mul_ps(n, n)));
+        __m512 dz = _mm512_mul_ps(
+            _mm512_mul_ps(_mm512_mul_ps(dhv, _mm512_sub_ps(_mm512_maskz_loadu_ps(mk, hp + j), n)),
+                          z),
+            _mm512_sub_ps(one, z));
+        __m512 dr =
+            _mm512_mul_ps(_mm512_mul_ps(_mm512_mul_ps(dn, _mm512_maskz_loadu_ps(mk, hn + j)), r),
+                          _mm512_sub_ps(one, r));
+        _mm512_mask_storeu_ps(dgi + j, mk, dr);
+        _mm512_mask_storeu_ps(dgi + H + j, mk, dz);
+        _mm512_mask_storeu_ps(dgi + 2 * H + j, mk, dn);
+        _mm512_mask_storeu_ps(dgh + j, mk, dr);
+        _mm512_mask_storeu_ps(dgh + H + j, mk, dz);
+        _mm512_mask_storeu_ps(dgh + 2 * H + j, mk, _mm512_mul_ps(dn, r));
+        _mm512_mask_storeu_ps(dh + j, mk, _mm512_mul_ps(dhv, z));
+    }
+}
+
 static int have_avx512(void)
 {
     static int state = -1; /* benign race: idempotent */
@@ -422,4 +495,31 @@ float orl_vec_dot(const float *x, const float *y, size_t n)
 void orl_matvec(float *y, const float *w, const float *x, const float *b, size_t rows, size_t cols)
 {
     orl_matvec_clones(y, w, x, b, rows, cols);
+}
+
+int orl_vec_gru_cell(float *h_next, float *g, float *hn, float *gi, const float *wk,
+                     const float *h_prev, const float *b_ih, const float *b_hh, size_t H)
+{
+#ifdef ORL_VMATH_AVX512
+    if (have_avx512()) {
+        gru_cell_512(h_next, g, hn, gi, wk, h_prev, b_ih, b_hh, H);
+        return 1;
+    }
+#endif
+    (void)h_next, (void)g, (void)hn, (void)gi, (void)wk, (void)h_prev, (void)b_ih, (void)b_hh,
+        (void)H;
+    return 0;
+}
+
+int orl_vec_gru_cell_backward(float *dgi, float *dgh, float *dh, const float *g, const float *hn,
+                              const float *hp, size_t H)
+{
+#ifdef ORL_VMATH_AVX512
+    if (have_avx512()) {
+        gru_cell_backward_512(dgi, dgh, dh, g, hn, hp, H);
+        return 1;
+    }
+#endif
+    (void)dgi, (void)dgh, (void)dh, (void)g, (void)hn, (void)hp, (void)H;
+    return 0;
 }
