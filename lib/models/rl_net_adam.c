@@ -19,6 +19,15 @@ void orl_rl_net_ce_adam_tile(void *ctx, size_t i0, size_t n)
     orl_adam_update(&c->k, p->value + ob, p->grad + ob, p->m + ob, p->v + ob, n, 0);
 }
 
+/* The tensors with their own optimiser path: the CE head (pass 2), the
+ * embedding and the Q head (row-sparse). */
+static int sparse_view(const orl_param_view *v)
+{
+    return !strcmp(v->name, ORL_CE_HEAD_W) || !strcmp(v->name, ORL_CE_HEAD_B) ||
+           !strcmp(v->name, ORL_GRU4REC_EMB) || !strcmp(v->name, ORL_Q_HEAD_W) ||
+           !strcmp(v->name, ORL_Q_HEAD_B);
+}
+
 void orl_rl_net_adam_sparse(orl_rl_net *net, orl_params *p, const orl_adam_step_consts *k,
                             int batch, int n_q_idx)
 {
@@ -27,16 +36,34 @@ void orl_rl_net_adam_sparse(orl_rl_net *net, orl_params *p, const orl_adam_step_
     orl_gru4rec_mark_touched(&net->work, batch, net->touched_emb);
     memset(net->touched_q, 0, (size_t)I);
     for (int i = 0; i < n_q_idx; i++) net->touched_q[net->q_idx[i]] = 1;
+    size_t lo = (size_t)-1, hi = 0; /* the span of the dense tensors (the GRU's) */
     for (int i = 0; i < p->n_views; i++) {
         const orl_param_view *v = &p->views[i];
-        if (!strcmp(v->name, ORL_CE_HEAD_W) || !strcmp(v->name, ORL_CE_HEAD_B)) continue;
+        const size_t end = v->offset + v->rows * v->cols;
         if (!strcmp(v->name, ORL_GRU4REC_EMB))
             orl_adam_update_rows(net->pool, p, k, v->offset, v->rows, v->cols, net->touched_emb);
         else if (!strcmp(v->name, ORL_Q_HEAD_W))
             orl_adam_update_rows(net->pool, p, k, v->offset, v->rows, v->cols, net->touched_q);
         else if (!strcmp(v->name, ORL_Q_HEAD_B)) /* [1 x I]: one float per item */
             orl_adam_update_rows(net->pool, p, k, v->offset, v->rows * v->cols, 1, net->touched_q);
-        else
+        else if (!sparse_view(v)) {
+            lo = v->offset < lo ? v->offset : lo;
+            hi = end > hi ? end : hi;
+        }
+    }
+    if (hi == 0) return;
+    /* One pass over the pool when no other tensor lies inside the span (the
+     * padding between views is zero in value, gradient and moments, and Adam
+     * keeps it so), else one per tensor. */
+    int adjacent = 1;
+    for (int i = 0; i < p->n_views; i++) {
+        const orl_param_view *v = &p->views[i];
+        if (sparse_view(v) && v->offset < hi && v->offset + v->rows * v->cols > lo) adjacent = 0;
+    }
+    for (int i = 0; i < p->n_views && !adjacent; i++) {
+        const orl_param_view *v = &p->views[i];
+        if (!sparse_view(v))
             orl_adam_update_range(net->pool, p, k, v->offset, v->offset + v->rows * v->cols, 1);
     }
+    if (adjacent) orl_adam_update_range(net->pool, p, k, lo, hi, 1);
 }

@@ -67,6 +67,7 @@ static int active_prefix(const int32_t *lens, int b0, int nb, int t)
 static ORL_NOINLINE void cell(float *h_next, float *g, float *hn, float *gi, const float *wk,
                               const float *h_prev, orl_gru_weights w, int H)
 {
+    if (orl_vec_gru_cell(h_next, g, hn, gi, wk, h_prev, w.b_ih, w.b_hh, (size_t)H)) return;
     orl_vec_add(gi, w.b_ih, (size_t)(3 * H));
     for (int k = 0; k < 2 * H; k++) g[k] = gi[k] + wk[k] + w.b_hh[k];
     orl_vec_sigmoid(g, (size_t)(2 * H));
@@ -172,6 +173,7 @@ static void backward_rows(void *ctx, size_t begin, size_t end, int thread_index)
             const float *g = c->gates + (row0 + b) * H3, *hn = c->hn + (row0 + b) * H;
             const float *hp = c->h + (row0 + b) * H;
             float *dgib = dgi + (size_t)b * H3, *dghb = dgh + (size_t)b * H3;
+            if (orl_vec_gru_cell_backward(dgib, dghb, dhb, g, hn, hp, (size_t)H)) continue;
             for (int k = 0; k < H; k++) {
                 float r = g[k], z = g[H + k], n = g[2 * H + k], dhv = dhb[k];
                 float dn = dhv * (1.0f - z) * (1.0f - n * n);

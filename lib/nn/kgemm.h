@@ -19,6 +19,12 @@
 void orl_kgemm(int m, int n, int k, const float *a, int a_rs, int a_ps, const float *b, int ldb,
                float *c, int ldc, int accumulate);
 
+/* The B operand of a product with W^T, packed: dst [k x ld] with
+ * dst[p * ld + i] = w[i * k + p] for i < nt (w row-major [nt x k]) and zero
+ * columns nt <= i < ld (ld >= nt). 16 x 16 register transposes when the CPU
+ * has AVX-512 and k, ld are multiples of 16; the same bytes either way. */
+void orl_kgemm_pack_t(float *dst, int ld, const float *w, int nt, int k);
+
 /* 1 when orl_kgemm runs its own AVX-512 kernel on this CPU, 0 when it calls
  * CBLAS. */
 int orl_kgemm_native(void);

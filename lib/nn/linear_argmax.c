@@ -61,11 +61,7 @@ static int outputs_tile(const argmax_job *j, const argmax_space *s, size_t i0, i
         return nt;
     }
     const int wd = (nt + 15) & ~15;
-    for (int k = 0; k < H; k++) {
-        float *row = s->packed + (size_t)k * wd;
-        for (int i = 0; i < nt; i++) row[i] = w[(size_t)i * H + k];
-        for (int i = nt; i < wd; i++) row[i] = 0.0f;
-    }
+    orl_kgemm_pack_t(s->packed, wd, w, nt, H);
     orl_kgemm(B, wd, H, j->h, H, 1, s->packed, wd, s->tile, wd, 0);
     return wd;
 }

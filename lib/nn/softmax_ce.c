@@ -133,11 +133,7 @@ static void logits_tile(const ce_job *j, const thread_space *s, size_t i0, int n
         orl_sgemm(0, 1, B, nt, H, 1.0f, j->h, H, w, H, 0.0f, dst, ld);
         return;
     }
-    for (int k = 0; k < H; k++) {
-        float *row = s->packed + (size_t)k * wd;
-        for (int i = 0; i < nt; i++) row[i] = w[(size_t)i * H + k];
-        for (int i = nt; i < wd; i++) row[i] = 0.0f;
-    }
+    orl_kgemm_pack_t(s->packed, wd, w, nt, H);
     orl_kgemm(B, wd, H, j->h, H, 1, s->packed, wd, dst, ld, 0);
 }
 

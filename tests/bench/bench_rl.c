@@ -1,16 +1,25 @@
-/* Training throughput of the RL networks (sqn, sac, snqn, sa2c) at 2,000 and
- * 25,000 items with 1 and 2 threads, batch 256, hidden 64, window 10, as the
- * reference sqn_torch.py. One JSON line per configuration; for SA2C and SAC
- * the warm-up and the weighted phase are timed separately (each half of the
- * steps). For SQN also the BLAS-bound limit as the peer's README defines it:
- * 8 H I output-layer FLOPs per transition (the CE layer's forward and two
- * backward products, 6 H I, plus the argmax's Q forward on s', 2 H I) at the
- * sgemm rate measured now on the output-layer shape. (The fused CE recomputes
- * the logits, so this code does 10 H I: the bound is not reachable exactly.)
+/* Training throughput of the RL networks (sqn, sac, snqn, sa2c), batch 256,
+ * hidden 64, window 10, as the reference sqn_torch.py. One JSON line per
+ * configuration; for SA2C and SAC the warm-up and the weighted phase are timed
+ * separately (each half of the steps, as the reference with --max-steps).
  *
- * Usage: bench_rl [items ...] [--threads N] [--steps N] [--algo NAME]
- * Data: synthetic transitions (lengths 1..10, Zipf-like actions, 20% buys).
- * The reference's figures (README of shared/peer) are printed alongside. */
+ * For SQN also the BLAS-bound share: the FLOPs per transition of every product
+ * of the step (the model's: CE logits forward, its two backward products and
+ * the argmax's Q forward on s', 8 H I; plus the GRU's) at the rate of the
+ * faster of OpenBLAS and orl_kgemm measured now on the output layer's shapes.
+ * (The fused CE recomputes the logits in its pass 2: executed FLOPs are 2 H I
+ * more, printed too; the bound uses the model's.)
+ *
+ *   bench_rl [items ...] [--threads N] [--steps N] [--algo NAME]
+ *       synthetic transitions (lengths 1..10, Zipf-like actions, 20% buys) at
+ *       each catalogue size (default 2000 25000), 1 and 2 threads.
+ *   bench_rl --data TRAIN.csv [--items N] [--threads N] [--steps N] [--algo NAME]
+ *       [--seed S]
+ *       the transitions of a canonical CSV file (session_id,timestamp,item_id,
+ *       event; click 0.2, purchase 1.0) in a seeded shuffled order, each batch
+ *       assembled inside the timed loop as the reference does; the catalogue is
+ *       max(N, the file's items) (the reference's --n-items). Default 2 threads.
+ * The reference's README figures are printed alongside the synthetic runs. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +30,10 @@
 #include "core/blas.h"
 #include "core/pool.h"
 #include "core/rng.h"
+#include "data/transitions.h"
 #include "models/rl_net.h"
+#include "nn/kgemm.h"
+#include "offlinerl/dataset.h"
 
 enum { B = 256, T = 10, NB = 16 };
 
@@ -64,28 +76,78 @@ static void make_batches(batches *x, int I, uint64_t seed)
         }
 }
 
-/* sgemm GFLOP/s on the output-layer shape [256 x 64] x [64 x I]^T. */
-static double gemm_rate(int I, int threads)
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+static double median(double *v, int n)
+{
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+typedef struct kg_job {
+    const float *h, *w, *z;
+    float *zo, *dw, *dh;
+    int I;
+} kg_job;
+
+/* The output layer's three products through orl_kgemm, items split over the
+ * pool as the fused layer splits them (each thread its own d_h block). */
+static void kg_chunk(void *ctx, size_t begin, size_t end, int thread_index)
+{
+    const kg_job *j = ctx;
+    int lo = (int)begin * 16, n = (int)(end - begin) * 16;
+    orl_kgemm(B, n, 64, j->h, 64, 1, j->w + lo, j->I, j->zo + lo, j->I, 0);
+    orl_kgemm(n, 64, B, j->z + lo, 1, j->I, j->h, 64, j->dw + (size_t)lo * 64, 64, 0);
+    orl_kgemm(B, 64, n, j->z + lo, j->I, 1, j->w + (size_t)lo * 64, 64,
+              j->dh + (size_t)thread_index * B * 64, 64, 0);
+}
+
+/* GFLOP/s of the output layer's products (logits [B x 64] x [64 x I], dW, dh)
+ * on `threads` threads, median of 5: OpenBLAS through orl_sgemm_pool
+ * (native = 0) or orl_kgemm (native = 1). */
+static double gemm_rate(int I, int threads, int native)
 {
     orl_pool *pool = NULL;
     if (orl_pool_create(threads, &pool) != 0) return 0.0;
-    float *h = orl_aligned_alloc(sizeof(float) * B * 64);
-    float *w = orl_aligned_alloc(sizeof(float) * (size_t)I * 64);
-    float *out = orl_aligned_alloc(sizeof(float) * (size_t)B * I);
-    for (size_t i = 0; i < (size_t)B * 64; i++) h[i] = 0.01f * (float)(i % 7);
-    for (size_t i = 0; i < (size_t)I * 64; i++) w[i] = 0.01f * (float)(i % 5);
-    double best = 1e9;
-    for (int rep = 0; rep < 5; rep++) {
-        double t0 = now();
-        orl_sgemm_pool(pool, 0, 1, B, I, 64, 1.0f, h, 64, w, 64, 0.0f, out, I);
-        double t = now() - t0;
-        best = t < best ? t : best;
+    const size_t n = (size_t)I, H = 64;
+    float *h = orl_aligned_alloc(sizeof(float) * B * H);
+    float *w = orl_aligned_alloc(sizeof(float) * n * H);
+    float *z = orl_aligned_alloc(sizeof(float) * B * n);
+    float *zo = orl_aligned_alloc(sizeof(float) * B * n);
+    float *dw = orl_aligned_alloc(sizeof(float) * n * H);
+    float *dh = orl_aligned_alloc(sizeof(float) * B * H * (size_t)threads);
+    double rate[5] = {0};
+    if (h && w && z && zo && dw && dh) {
+        for (size_t i = 0; i < B * H; i++) h[i] = 0.01f * (float)(i % 13);
+        for (size_t i = 0; i < n * H; i++) w[i] = 0.01f * (float)(i % 7);
+        for (size_t i = 0; i < B * n; i++) z[i] = 1e-4f * (float)(i % 11);
+        for (int rep = 0; rep < 5; rep++) {
+            double t0 = now();
+            if (native) {
+                /* w read as a [H x I] row-major matrix (as the layer reads its
+                 * packed tiles); I rounded down to 16. */
+                kg_job j = {h, w, z, zo, dw, dh, I};
+                orl_pool_parallel_for(pool, n / 16, kg_chunk, &j);
+            } else {
+                orl_sgemm_pool(pool, 0, 1, B, I, 64, 1.0f, h, 64, w, 64, 0.0f, zo, I);
+                orl_sgemm_pool(pool, 1, 0, I, 64, B, 1.0f, z, I, h, 64, 0.0f, dw, 64);
+                orl_sgemm_pool(pool, 0, 0, B, 64, I, 1.0f, z, I, w, 64, 0.0f, dh, 64);
+            }
+            rate[rep] = 6.0 * B * 64.0 * (double)I / (now() - t0) * 1e-9;
+        }
     }
     orl_aligned_free(h);
     orl_aligned_free(w);
-    orl_aligned_free(out);
+    orl_aligned_free(z);
+    orl_aligned_free(zo);
+    orl_aligned_free(dw);
+    orl_aligned_free(dh);
     orl_pool_free(pool);
-    return 2.0 * B * 64.0 * I / best / 1e9;
+    return median(rate, 5);
 }
 
 static double reference_rate(int I, int alg)
@@ -95,7 +157,56 @@ static double reference_rate(int I, int alg)
     return 0.0;
 }
 
-static int run(const batches *x, int I, int alg, int threads, int steps)
+/* Where a step's batch comes from: the synthetic batches, or a dataset read
+ * in a shuffled order (assembled per step, pad id remapped to the net's). */
+typedef struct source {
+    const batches *x;
+    const orl_dataset *ds;
+    const uint64_t *order;
+    uint64_t n_order, next;
+    orl_batch batch;
+    int32_t ds_pad, pad;
+    double mean_len; /* mean state length of the data */
+} source;
+
+typedef struct step_in {
+    const int32_t *s, *ls, *a, *ns, *lns;
+    const float *r;
+    const uint8_t *d;
+} step_in;
+
+static int next_batch(source *src, int k, step_in *o)
+{
+    if (src->x) {
+        int j = k % NB;
+        *o = (step_in){src->x->s[j],   src->x->ls[j], src->x->a[j], src->x->ns[j],
+                       src->x->lns[j], src->x->r[j],  src->x->d[j]};
+        return 0;
+    }
+    if (src->next + B > src->n_order) src->next = 0; /* full batches only */
+    if (orl_dataset_fill_batch(src->ds, src->order + src->next, B, &src->batch) != ORL_OK) return 1;
+    src->next += B;
+    orl_batch *b = &src->batch;
+    if (src->pad != src->ds_pad)
+        for (size_t i = 0; i < (size_t)B * T; i++) {
+            if (b->states[i] == src->ds_pad) b->states[i] = src->pad;
+            if (b->next_states[i] == src->ds_pad) b->next_states[i] = src->pad;
+        }
+    *o = (step_in){b->states,   b->state_len, b->actions, b->next_states,
+                   b->next_len, b->rewards,   b->done};
+    return 0;
+}
+
+/* The SQN step's model FLOPs per transition: 8 H I in the output layers and
+ * the GRU's products (2 * 3H(E + H) per step): forward on s (L steps), its
+ * backward (2L), one step to s', the target network's forward on s' (L + 1). */
+static double sqn_flops(int I, double mean_len)
+{
+    const double H = 64.0, E = 64.0;
+    return 8.0 * H * I + 2.0 * 3.0 * H * (E + H) * (4.0 * mean_len + 2.0);
+}
+
+static int run(source *src, int I, int alg, int threads, int steps)
 {
     orl_rl_net_config c = orl_rl_net_config_default(I, alg);
     const int warm = 3;
@@ -108,12 +219,12 @@ static int run(const batches *x, int I, int alg, int threads, int steps)
     int n_phase[2] = {0, 0};
     orl_rl_losses l;
     for (int k = 0; k < warm + steps; k++) {
-        int j = k % NB;
         if (k == warm) orl_rl_net_set_timing(net, &tm);
         double t0 = now();
-        if (orl_rl_net_train_step(net, x->s[j], x->ls[j], x->a[j], x->r[j], x->ns[j], x->lns[j],
-                                  x->d[j], B, 0.01f, &l) != 0) {
-            fprintf(stderr, "step failed\n");
+        step_in x;
+        if (next_batch(src, k, &x) != 0 ||
+            orl_rl_net_train_step(net, x.s, x.ls, x.a, x.r, x.ns, x.lns, x.d, B, 0.01f, &l) != 0) {
+            fprintf(stderr, "step failed: %s\n", orl_last_error());
             orl_rl_net_free(net);
             return 1;
         }
@@ -126,23 +237,27 @@ static int run(const batches *x, int I, int alg, int threads, int steps)
     int has_phases = alg == ORL_RL_SAC || alg == ORL_RL_SA2C;
     double total = (t_phase[0] + t_phase[1]);
     double rate = (double)B * (n_phase[0] + n_phase[1]) / total;
-    printf("{\"bench\":\"rl_train\",\"algo\":\"%s\",\"n_items\":%d,\"threads\":%d,\"batch\":%d,"
-           "\"steps\":%d,\"transitions_per_s\":%.0f,\"ms_per_step\":%.2f",
-           orl_rl_algo_name(alg), I, threads, B, steps, rate, 1e3 * total / steps);
+    printf("{\"bench\":\"rl_train\",\"algo\":\"%s\",\"data\":\"%s\",\"n_items\":%d,\"threads\":%d,"
+           "\"batch\":%d,\"steps\":%d,\"mean_state_len\":%.2f,\"transitions_per_s\":%.0f,"
+           "\"ms_per_step\":%.2f",
+           orl_rl_algo_name(alg), src->x ? "synthetic" : "file", I, threads, B, steps,
+           src->mean_len, rate, 1e3 * total / steps);
     if (has_phases)
         printf(",\"warmup_transitions_per_s\":%.0f,\"weighted_transitions_per_s\":%.0f",
                n_phase[0] ? B * n_phase[0] / t_phase[0] : 0.0,
                n_phase[1] ? B * n_phase[1] / t_phase[1] : 0.0);
-    double ref = reference_rate(I, alg);
+    double ref = src->x ? reference_rate(I, alg) : 0.0;
     if (ref > 0.0)
-        printf(",\"reference_transitions_per_s\":%.0f,\"ratio_to_reference\":%.2f", ref,
-               rate / ref);
+        printf(",\"readme_reference_transitions_per_s\":%.0f,\"ratio_to_readme_reference\":%.2f",
+               ref, rate / ref);
     if (alg == ORL_RL_SQN) {
-        double gf = gemm_rate(I, threads);
-        double bound = gf * 1e9 / (8.0 * 64.0 * I);
-        printf(",\"sgemm_gflops\":%.1f,\"blas_bound_transitions_per_s\":%.0f,"
-               "\"fraction_of_bound\":%.2f",
-               gf, bound, rate / bound);
+        double gb = gemm_rate(I, threads, 0), gk = gemm_rate(I, threads, 1);
+        double best = gb > gk ? gb : gk, flops = sqn_flops(I, src->mean_len);
+        double bound = best * 1e9 / flops;
+        printf(",\"openblas_gflops\":%.1f,\"kgemm_gflops\":%.1f,\"flops_per_transition\":%.0f,"
+               "\"flops_per_transition_executed\":%.0f,\"blas_bound_transitions_per_s\":%.0f,"
+               "\"pct_of_blas_bound\":%.1f",
+               gb, gk, flops, flops + 2.0 * 64.0 * I, bound, 100.0 * rate / bound);
     }
     double ms = 1e3 / (double)(tm.steps ? tm.steps : 1);
     printf(",\"ms_phases\":{\"encode_fwd\":%.2f,\"ce_fwd\":%.2f,\"targets\":%.2f,"
@@ -155,9 +270,59 @@ static int run(const batches *x, int I, int alg, int threads, int steps)
     return 0;
 }
 
+/* --data mode: every algorithm asked for on the file's transitions. */
+static int run_file(const char *path, int items, int threads, int steps, int only, uint64_t seed)
+{
+    orl_dataset_params dp;
+    orl_dataset_params_init(&dp);
+    orl_dataset *ds = NULL;
+    source src;
+    memset(&src, 0, sizeof src);
+    uint64_t *order = NULL;
+    int status = orl_dataset_create(&dp, &ds);
+    if (status == ORL_OK) status = orl_dataset_load_csv(ds, path, NULL, NULL);
+    if (status == ORL_OK) status = orl_dataset_finalize(ds);
+    const uint64_t n = status == ORL_OK ? orl_dataset_transition_count(ds) : 0;
+    if (status == ORL_OK && n < B) status = ORL_E_OUT_OF_RANGE;
+    if (status == ORL_OK) {
+        order = malloc(sizeof(uint64_t) * n);
+        status = order ? orl_dataset_epoch_order(ds, seed, 0, order) : ORL_E_NOMEM;
+    }
+    if (status == ORL_OK) status = orl_batch_init(&src.batch, B, T);
+    if (status == ORL_OK) {
+        int ds_items = (int)orl_dataset_item_count(ds);
+        int I = items > ds_items ? items : ds_items;
+        src.ds = ds;
+        src.order = order;
+        src.n_order = n;
+        src.ds_pad = ds_items;
+        src.pad = I;
+        /* Mean state length over the transitions the run will see. */
+        double sum = 0.0;
+        for (int k = 0; k < 64 && status == ORL_OK; k++) {
+            step_in x;
+            status = next_batch(&src, k, &x);
+            for (int b = 0; b < B && status == ORL_OK; b++) sum += x.ls[b];
+            if (status == ORL_OK) src.mean_len = sum / ((double)(k + 1) * B);
+        }
+        for (int alg = 0; alg < 4 && status == ORL_OK; alg++)
+            if (only < 0 || only == alg) {
+                src.next = 0;
+                status = run(&src, I, alg, threads, steps) ? ORL_E_NUMERIC : ORL_OK;
+            }
+    }
+    if (status != ORL_OK) fprintf(stderr, "bench_rl --data %s: %s\n", path, orl_last_error());
+    orl_batch_free(&src.batch);
+    free(order);
+    orl_dataset_free(ds);
+    return status == ORL_OK ? 0 : 1;
+}
+
 int main(int argc, char **argv)
 {
     int items[8], n_items = 0, thread_list[2] = {1, 2}, n_threads = 2, steps = 0, only = -1;
+    const char *data = NULL;
+    uint64_t seed = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--threads") && i + 1 < argc) {
             thread_list[0] = atoi(argv[++i]);
@@ -166,9 +331,25 @@ int main(int argc, char **argv)
             steps = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--algo") && i + 1 < argc) {
             if (orl_rl_algo_from_name(argv[++i], &only) != 0) return 2;
-        } else if (n_items < 8) {
+        } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
+            data = argv[++i];
+        } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
+            seed = strtoull(argv[++i], NULL, 10);
+        } else if (!strcmp(argv[i], "--items") && i + 1 < argc) {
+            items[0] = atoi(argv[++i]);
+            n_items = 1;
+        } else if (n_items < 8 && argv[i][0] != '-') {
             items[n_items++] = atoi(argv[i]);
+        } else {
+            fprintf(stderr, "bench_rl: unknown argument '%s'\n", argv[i]);
+            return 2;
         }
+    }
+    orl_fp_flush_denormals();
+    if (data) {
+        int st = steps > 0 ? steps : 60;
+        return run_file(data, n_items ? items[0] : 0, n_threads == 1 ? thread_list[0] : 2, st, only,
+                        seed);
     }
     if (!n_items) {
         items[0] = 2000;
@@ -179,11 +360,18 @@ int main(int argc, char **argv)
     if (!x) return 1;
     for (int ii = 0; ii < n_items; ii++) {
         make_batches(x, items[ii], 7);
+        source src;
+        memset(&src, 0, sizeof src);
+        src.x = x;
+        double sum = 0.0;
+        for (int k = 0; k < NB; k++)
+            for (int b = 0; b < B; b++) sum += x->ls[k][b];
+        src.mean_len = sum / (NB * B);
         int st = steps > 0 ? steps : (items[ii] <= 5000 ? 60 : 20);
         for (int ti = 0; ti < n_threads; ti++)
             for (int alg = 0; alg < 4; alg++)
                 if (only < 0 || only == alg)
-                    if (run(x, items[ii], alg, thread_list[ti], st) != 0) return 1;
+                    if (run(&src, items[ii], alg, thread_list[ti], st) != 0) return 1;
     }
     free(x);
     return 0;

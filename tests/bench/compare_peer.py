@@ -2,13 +2,34 @@
 """Training speed side by side with the PyTorch reference, interleaved.
 
     /usr/bin/python3 tests/bench/compare_peer.py BUILD_DIR [--reps 3]
+        [--items 2000 25000] [--algos ce sqn sac snqn sa2c]
+        [--peer-coretype debian SkylakeX] [--peer-sac PATH]
 
 Generates the peer's synthetic sets in /tmp if absent (2,000 items / 20,000
-sessions, seed 1; 25,000 items / 30,000 sessions, seed 7), then alternates
-sqn_torch.py --mode ce (2 threads, a fixed number of steps, no evaluation) and
-bench_train (1 rep) at each size, `reps` times, and prints one JSON line per
-size with the medians, every run, and our/peer ratio. The machine is shared:
-the spread of the runs is part of the output.
+sessions, seed 1; 25,000 items / 30,000 sessions, seed 7). For each size and
+algorithm it alternates, `reps` times, one run of the peer per core type and
+one of ours, and prints one JSON line with the medians, every run, the
+machine's load, and our/peer ratios.
+
+The peer runs with 2 threads, a fixed number of steps (150 at 2,000 items, 30
+at 25,000) and no evaluation:
+  ce, sqn, sa2c  /usr/bin/python3 shared/peer/sqn_torch.py --mode MODE
+  snqn           sqn_torch.py --mode sa2c --warmup 1000000000: its warm-up loss
+                 mean(CE + qloss + qloss_neg) with the first Adam, which is SNQN;
+                 the warm-up never ends (its opt2 is built, never stepped).
+  sac            peer_sac.py (sqn_torch.py's code with a SAC loop), found by
+                 --peer-sac, else next to this script; without it SAC's peer
+                 columns are null and "peer_gap" says why.
+Ours, same threads: bench_rl --data TRAIN.csv --items N --algo A --steps S (the
+same file, catalogue, batch, hidden size and number of steps; SAC/SA2C switch to
+their weighted phase after half the steps, as the peer's default warm-up
+min(15000, steps // 2)); ce: bench_train N (synthetic batches of the peer's
+shape, its "transitions_per_s_2t").
+
+Peer core types: "debian" leaves OPENBLAS_CORETYPE unset (Debian's OpenBLAS
+0.3.21 then picks its SSE3 Prescott kernels on this CPU); "SkylakeX" sets it for
+the peer only, so its OpenBLAS uses AVX-512: the fair comparison. The machine is
+shared: the spread of the runs and the load are part of the output.
 """
 import argparse
 import json
@@ -20,6 +41,7 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "peer"))
 SETS = {2000: ("/tmp/orl_peer_small", 20000, 1, 150), 25000: ("/tmp/orl_peer_big25", 30000, 7, 30)}
+ALGOS = ("ce", "sqn", "sac", "snqn", "sa2c")
 
 
 def ensure_set(items):
@@ -31,26 +53,98 @@ def ensure_set(items):
     return out
 
 
-def peer_rate(items, coretype):
+def peer_command(algo, peer_sac):
+    """The peer's argv prefix for `algo`, or None when there is no peer for it."""
+    py = "/usr/bin/python3"
+    if algo == "sac":
+        return [py, peer_sac, "--mode", "sac"] if peer_sac else None
+    if algo == "snqn":
+        return [py, os.path.join(PEER, "sqn_torch.py"), "--mode", "sa2c", "--warmup", "1000000000"]
+    return [py, os.path.join(PEER, "sqn_torch.py"), "--mode", algo]
+
+
+def peer_rate(cmd, items, coretype):
     out, _, _, steps = SETS[items]
     env = dict(os.environ)
-    if coretype:
+    env.pop("OPENBLAS_CORETYPE", None)
+    # sqn_torch.py sets this itself before it imports torch; a wrapper that imports torch
+    # first (peer_sac.py) would leave libgomp's threads spinning against OpenBLAS's (3.7x
+    # slower at 2,000 items). Set in the environment it is the same setting for every peer.
+    env["OMP_WAIT_POLICY"] = "PASSIVE"
+    if coretype != "debian":
         env["OPENBLAS_CORETYPE"] = coretype
-    r = subprocess.run([sys.executable, os.path.join(PEER, "sqn_torch.py"), "--mode", "ce",
-                        "--train", out + "/train.csv", "--test", out + "/test.csv", "--epochs", "1",
-                        "--no-eval", "--bench-calls", "0", "--n-items", str(items),
-                        "--max-steps", str(steps)],
+    r = subprocess.run(cmd + ["--train", out + "/train.csv", "--test", out + "/test.csv",
+                              "--epochs", "1", "--no-eval", "--bench-calls", "0", "--threads", "2",
+                              "--n-items", str(items), "--max-steps", str(steps)],
                        check=True, capture_output=True, text=True, env=env)
     j = json.loads(r.stdout.strip().splitlines()[-1])
     return j["train_transitions_per_s"], j.get("blas_core", "?")
 
 
-def our_rate(build, items):
+def our_rate(build, algo, items):
+    """(transitions/s, the bench's JSON line)."""
     env = dict(os.environ, ORL_BENCH_REPS="1")
-    r = subprocess.run([os.path.join(build, "tests", "bench_train"), str(items)], check=True,
-                       capture_output=True, text=True, env=env)
+    env.pop("OPENBLAS_CORETYPE", None)
+    if algo == "ce":
+        cmd = [os.path.join(build, "tests", "bench_train"), str(items)]
+    else:
+        out, _, _, steps = SETS[items]
+        cmd = [os.path.join(build, "tests", "bench_rl"), "--data", out + "/train.csv", "--items",
+               str(items), "--algo", algo, "--steps", str(steps), "--threads", "2"]
+    r = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
     j = json.loads(r.stdout.strip().splitlines()[-1])
-    return j["transitions_per_s_2t"], j["transitions_per_s_1t"]
+    return (j["transitions_per_s_2t"] if algo == "ce" else j["transitions_per_s"]), j
+
+
+def load():
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def compare(a, algo, items, peer_sac):
+    ensure_set(items)
+    cmd = peer_command(algo, peer_sac)
+    peer = {c: [] for c in a.peer_coretype}
+    cores = {c: "?" for c in a.peer_coretype}
+    ours, extra = [], []
+    load_start = load()
+    for _ in range(a.reps):
+        if cmd:
+            for c in a.peer_coretype:
+                p, cores[c] = peer_rate(cmd, items, c)
+                peer[c].append(p)
+        o, j = our_rate(a.build, algo, items)
+        ours.append(o)
+        extra.append(j)
+    mo = statistics.median(ours)
+    line = {"bench": "compare_peer", "algo": algo, "n_items": items, "reps": a.reps,
+            "steps": SETS[items][3], "threads": 2,
+            "ours_data": "synthetic (bench_train)" if algo == "ce" else "same file (bench_rl --data)",
+            "ours_transitions_per_s": mo, "our_runs": ours,
+            "peer_command": " ".join(os.path.basename(x) for x in cmd[1:]) if cmd else None}
+    if not cmd:
+        line["peer_gap"] = "no SAC peer: tests/bench/peer_sac.py not found (--peer-sac PATH)"
+    for c in a.peer_coretype:
+        key = "peer_" + c.lower()
+        mp = statistics.median(peer[c]) if peer[c] else None
+        line[key] = {"transitions_per_s": mp, "runs": peer[c], "openblas_core": cores[c],
+                     "ratio": round(mo / mp, 2) if mp else None}
+    if "SkylakeX" in a.peer_coretype and cmd:
+        r = line["peer_skylakex"]["ratio"]
+        line["ratio_fair"] = r
+        line["meets_4x"] = r is not None and r >= 4.0
+    if algo == "sqn":
+        pct = statistics.median(j["pct_of_blas_bound"] for j in extra)
+        line["pct_of_blas_bound"] = pct
+        line["blas_bound_transitions_per_s"] = statistics.median(
+            j["blas_bound_transitions_per_s"] for j in extra)
+        line["gflops_openblas_kgemm"] = [statistics.median(j["openblas_gflops"] for j in extra),
+                                         statistics.median(j["kgemm_gflops"] for j in extra)]
+    if algo in ("sac", "sa2c"):
+        line["ours_warmup_weighted_transitions_per_s"] = [
+            statistics.median(j["warmup_transitions_per_s"] for j in extra),
+            statistics.median(j["weighted_transitions_per_s"] for j in extra)]
+    line["load_start_end"] = [load_start, load()]
+    print(json.dumps(line), flush=True)
 
 
 def main():
@@ -58,25 +152,23 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--items", type=int, nargs="*", default=[2000, 25000])
-    ap.add_argument("--peer-coretype", default="",
-                    help="OPENBLAS_CORETYPE for the peer (e.g. SkylakeX: its OpenBLAS then uses "
-                         "AVX-512 kernels instead of the mis-detected Prescott ones)")
+    ap.add_argument("--algos", nargs="*", default=list(ALGOS), choices=ALGOS)
+    ap.add_argument("--peer-coretype", nargs="*", default=["debian", "SkylakeX"],
+                    help="OPENBLAS_CORETYPE values for the peer, each run in turn ('debian' = "
+                         "unset; SkylakeX: its OpenBLAS uses AVX-512 kernels instead of the "
+                         "mis-detected Prescott ones)")
+    ap.add_argument("--peer-sac", default=None,
+                    help="SAC peer script (default: peer_sac.py next to this script, if present)")
     a = ap.parse_args()
     for items in a.items:
-        ensure_set(items)
-        peer, ours2, ours1, core = [], [], [], "?"
-        for _ in range(a.reps):
-            p, core = peer_rate(items, a.peer_coretype)
-            o2, o1 = our_rate(a.build, items)
-            peer.append(p)
-            ours2.append(o2)
-            ours1.append(o1)
-        mp, mo = statistics.median(peer), statistics.median(ours2)
-        print(json.dumps({"bench": "compare_peer", "n_items": items, "reps": a.reps,
-                          "peer_transitions_per_s": mp, "ours_transitions_per_s_2t": mo,
-                          "ours_transitions_per_s_1t": statistics.median(ours1),
-                          "ratio_2t": round(mo / mp, 2), "peer_runs": peer, "our_runs_2t": ours2,
-                          "peer_openblas_core": core}), flush=True)
+        if items not in SETS:
+            ap.error(f"--items: one of {sorted(SETS)}")
+    peer_sac = a.peer_sac
+    if peer_sac is None and os.path.exists(os.path.join(HERE, "peer_sac.py")):
+        peer_sac = os.path.join(HERE, "peer_sac.py")
+    for items in a.items:
+        for algo in a.algos:
+            compare(a, algo, items, peer_sac)
 
 
 if __name__ == "__main__":
