@@ -176,12 +176,17 @@ static void rows_chunk(void *ctx, size_t begin, size_t end, int thread_index)
     (void)thread_index;
     const rows_job *j = ctx;
     orl_params *p = j->p;
-    for (size_t r = begin; r < end; r++) {
-        size_t o = j->offset + r * j->cols;
+    /* Runs of rows with the same flag are contiguous floats: one call each
+     * (the update is elementwise, so this is the per-row result). */
+    for (size_t r = begin; r < end;) {
+        size_t e = r + 1;
+        while (e < end && !j->touched[e] == !j->touched[r]) e++;
+        size_t o = j->offset + r * j->cols, n = (e - r) * j->cols;
         if (j->touched[r])
-            orl_adam_update(j->k, p->value + o, p->grad + o, p->m + o, p->v + o, j->cols, 1);
+            orl_adam_update(j->k, p->value + o, p->grad + o, p->m + o, p->v + o, n, 1);
         else
-            update_nograd(j->k, p->value + o, p->m + o, p->v + o, j->cols);
+            update_nograd(j->k, p->value + o, p->m + o, p->v + o, n);
+        r = e;
     }
 }
 
