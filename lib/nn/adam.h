@@ -38,6 +38,11 @@ void orl_adam_update_range(orl_pool *pool, orl_params *p, const orl_adam_step_co
 void orl_adam_update_rows(orl_pool *pool, orl_params *p, const orl_adam_step_consts *k,
                           size_t offset, size_t rows, size_t cols, const unsigned char *touched);
 
+/* Test and benchmark hook (process-wide): nonzero makes orl_adam_update and
+ * orl_adam_update_rows run their scalar loops even where the CPU has AVX-512
+ * (the two give the same bits; the tests compare them). */
+void orl_adam_force_scalar(int on);
+
 /* One step over every parameter of `p` (value, grad, m, v all present):
  * increments p->step first. When zero_grad is nonzero the gradient is cleared
  * as it is consumed, saving a separate pass. */
