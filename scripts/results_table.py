@@ -9,10 +9,13 @@ Two kinds of runs, each cached as one JSON file per (set, algorithm, seed) under
   length 3, min item count 3, iterated), split 80/10/10 by session with
   --split-seed, every algorithm trained on train and evaluated on test.
     rees46, diginetica, kuairand_user    the public logs in ../shared/data
+    kuairand_longview                    KuaiRand with long_view (not is_like) as the purchase
     small, big                           make_synth.py sets (their own train/test files)
 * peer sets (--peer): ours on the SAME canonical train/val/test files as the peer
   (to_canonical.py for real logs, make_synth.py for synthetic ones), item ids shared
-  across the files, and optionally (--run-peer) sqn_torch.py on them.
+  across the files, and optionally (--run-peer) the peer on them: sqn_torch.py for CE,
+  SQN, SA2C and SNQN (= its sa2c mode with an endless warm-up), tests/bench/peer_sac.py
+  (sqn_torch.py's code with a SAC training loop) for SAC.
     peer-rees46, peer-diginetica, peer-kuairand_user, small, big
 
     python3 scripts/results_table.py --datasets rees46,diginetica --seeds 0,1,2
@@ -50,20 +53,32 @@ SHARED = os.environ.get("ORL_SHARED_DIR") or os.path.join(ROOT, "..", "shared")
 DATA = os.path.join(SHARED, "data")
 PEER = os.path.join(SHARED, "peer")
 PEER_PY = os.environ.get("ORL_PEER_PYTHON", "/usr/bin/python3")
+PEER_SAC = os.path.join(ROOT, "tests", "bench", "peer_sac.py")
 
 #: Epochs of the peer README's real-log table (1 for the RC15-scale set, 10 for small).
-EPOCHS = {"rees46": 30, "diginetica": 30, "kuairand_user": 15, "small": 10, "big": 1}
+EPOCHS = {"rees46": 30, "diginetica": 30, "kuairand_user": 15, "kuairand_longview": 15,
+          "small": 10, "big": 1}
 #: make_synth.py arguments of the synthetic sets.
 SYNTH = {"small": ["--items", "2000", "--sessions", "20000", "--seed", "1"],
          "big": ["--items", "25000", "--sessions", "200000", "--seed", "7"]}
 #: Counts after preprocessing in the peer README (events, sessions, items).
 EXPECTED = {"rees46": (7321, 1319, 1100), "diginetica": (2998, 596, 700),
             "kuairand_user": (85699, 12924, 3258)}
+#: Public logs loaded with our presets (the others are files: synthetic or canonical).
+REAL = ("rees46", "diginetica", "kuairand_user", "kuairand_longview")
 #: to_canonical.py arguments of the peer sets.
 CANON = {"rees46": ["rees46"], "diginetica": ["diginetica"],
          "kuairand_user": ["kuairand", "--session-gap-min", "0"]}
-#: Peer modes beside our algorithms (the peer has no SAC or SNQN).
+#: sqn_torch.py modes of the peer's own result files (real_logs_results).
 PEER_MODE = {"CE": "ce", "SQN": "sqn", "SA2C": "sa2c"}
+#: The peer program and arguments per algorithm. sqn_torch.py has no SAC or SNQN mode:
+#: SNQN is its sa2c mode whose warm-up (the SNQN loss, train() in sqn_torch.py) never
+#: ends; SAC is peer_sac.py, which imports sqn_torch.py and replaces only its train().
+PEER_RUN = {"CE": ("sqn_torch.py", ["--mode", "ce"]),
+            "SQN": ("sqn_torch.py", ["--mode", "sqn"]),
+            "SAC": ("peer_sac.py", ["--mode", "sac"]),
+            "SNQN": ("sqn_torch.py", ["--mode", "sa2c", "--warmup", "1000000000"]),
+            "SA2C": ("sqn_torch.py", ["--mode", "sa2c"])}
 METRICS = [f"{m}@{k}" for k in (5, 10, 20) for m in ("hr", "ndcg")]
 
 
@@ -99,6 +114,13 @@ def load_real(name):
             os.path.join(DATA, "kuairand_pure_20220425_20220508",
                          "kuairand_pure_log_standard_20220425_20220508.csv.gz"), "kuairand",
             **filtered(session_gap=0))
+    if name == "kuairand_longview":
+        # The kuairand preset maps is_like to purchase with the public CSV option
+        # flag_events ("is_like=purchase"); the same option set here replaces it.
+        return offlinerl.Dataset.from_csv(
+            os.path.join(DATA, "kuairand_pure_20220425_20220508",
+                         "kuairand_pure_log_standard_20220425_20220508.csv.gz"), "kuairand",
+            flag_events="long_view=purchase", **filtered(session_gap=0))
     raise ValueError(name)
 
 
@@ -203,7 +225,7 @@ def run_set(args, kind, name):
         log(f"{kind} {name}: all cached")
         return
     with tempfile.TemporaryDirectory() as tmp:
-        if name in EXPECTED:
+        if name in REAL:
             data = load_real(name)
             with data:
                 full = counts_of(data)
@@ -253,19 +275,21 @@ def run_peer(args, name):
         d = canon_dir(name.replace("peer-", ""), args.work)
         with open(os.path.join(d, "stats.json")) as f:
             extra = ["--n-items", str(json.load(f)["n_items"])]
-    for label, mode in PEER_MODE.items():
+    for label, (prog, mode_args) in PEER_RUN.items():
         if label not in args.algorithms:
             continue
         for seed in args.seeds:
             path = cache_path(args, "peer", name, label, seed, epochs)
             if os.path.exists(path) and not args.force:
                 continue
-            cmd = [PEER_PY, os.path.join(PEER, "sqn_torch.py"), "--mode", mode,
-                   "--train", os.path.join(d, "train.csv"), "--test", os.path.join(d, "test.csv"),
+            cmd = [PEER_PY, PEER_SAC if prog == "peer_sac.py" else os.path.join(PEER, prog),
+                   *mode_args, "--train", os.path.join(d, "train.csv"), "--test", os.path.join(d, "test.csv"),
                    "--epochs", str(epochs), "--bench-calls", "0", "--seed", str(seed),
                    "--threads", str(args.threads or 2), *extra]
-            log(f"peer {name} {mode} seed {seed}: {' '.join(cmd[1:])}")
-            out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
+            log(f"peer {name} {label} seed {seed}: {' '.join(cmd[1:])}")
+            env = dict(os.environ, ORL_PEER_DIR=PEER)
+            out = subprocess.run(cmd, check=True, capture_output=True, text=True,
+                                 env=env).stdout
             d_out = json.loads(out.strip().splitlines()[-1])
             met = d_out["metrics"]
             m = {part: {k: met[f"{part}_{k}"] for k in METRICS} for part in ("click", "purchase")}
@@ -338,7 +362,7 @@ def table_for(recs, name):
     ours = group(recs, "ours", name)
     if not ours:
         return None
-    peer = group(recs, "peer", name if name not in EXPECTED else "peer-" + name)
+    peer = group(recs, "peer", name if name not in REAL else "peer-" + name)
     any_r = next(iter(ours.values()))[0]
     d = any_r["data"]
     lines = []
@@ -355,7 +379,8 @@ def table_for(recs, name):
         ok = exp == (f["events"], f["sessions"], f["items"])
         lines.append(f"After preprocessing: {f['events']:,} events, {f['sessions']:,} sessions, "
                      f"{f['items']:,} items ({f['purchases']:,} purchases) — "
-                     + ("matches the peer README." if ok else f"peer README says {exp}!"))
+                     + ("no peer counts to compare (the peer maps is_like only)." if exp is None
+                        else "matches the peer README." if ok else f"peer README says {exp}!"))
     lines.append("")
     for part in ("click", "purchase"):
         lines.append(f"**{part}s**\n")
@@ -374,6 +399,40 @@ def table_for(recs, name):
                 lines.append(f"| *peer {label}* | {len(ps)} | " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
+
+
+def versus_ce(recs, sets):
+    """Rows: set x algorithm; the change of the mean HR@10 / NDCG@10 against CE."""
+    lines = ["| set | algorithm | n (CE n) | click HR@10 | click NDCG@10 | purchase HR@10 "
+             "| purchase NDCG@10 |", "|---|---|---|---|---|---|---|"]
+    keys = [(part, key) for part in ("click", "purchase") for key in ("hr@10", "ndcg@10")]
+    any_row = False
+    for name in sets:
+        ours = group(recs, "ours", name)
+        ce = ours.get("CE")
+        if not ce:
+            continue
+        for label, _ in ALGORITHMS[1:]:
+            rs = ours.get(label)
+            if not rs:
+                lines.append(f"| {name} | {label} | 0 ({len(ce)}) | not run | not run | not run "
+                             f"| not run |")
+                continue
+            cells = []
+            for part, key in keys:
+                a = mean_std([r["metrics"][part][key] for r in rs])
+                c = mean_std([r["metrics"][part][key] for r in ce])
+                d = a[0] - c[0]
+                if a[1] is None or c[1] is None:
+                    mark = ""  # one seed: no spread to judge by
+                elif abs(d) > a[1] + c[1]:
+                    mark = " **↑**" if d > 0 else " **↓**"
+                else:
+                    mark = " ≈"
+                cells.append(f"{d:+.4f}{mark}")
+            any_row = True
+            lines.append(f"| {name} | {label} | {len(rs)} ({len(ce)}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines) if any_row else None
 
 
 def side_by_side(recs, name):
@@ -395,17 +454,18 @@ def side_by_side(recs, name):
              "| within ±0.01 | difference ≤ larger spread |", "|---|---|---|---|---|---|---|"]
     tally = [0, 0, 0]
     for label, _ in ALGORITHMS:
-        if label not in ours:
+        if label not in ours and label not in peer:
+            lines.append(f"| {label} | all | not run | not run | — | — | — |")
             continue
         for part in ("click", "purchase"):
             for key in ("hr@10", "ndcg@10"):
-                o = mean_std([r["metrics"][part][key] for r in ours[label]])
+                o = mean_std([r["metrics"][part][key] for r in ours.get(label, [])])
                 p = mean_std([r["metrics"][part][key] for r in peer.get(label, [])])
-                if p is None:
-                    diff = within = spread = "peer has no such mode" if label not in PEER_MODE \
-                        else "peer not run"
-                    lines.append(f"| {label} | {part} {key.upper()} | {fmt(o)} "
-                                 f"({len(ours[label])}) | — | — | — | {spread} |")
+                if o is None or p is None:
+                    cell_o = f"{fmt(o)} ({len(ours[label])})" if o else "not run"
+                    cell_p = f"{fmt(p)} ({len(peer[label])})" if p else "not run"
+                    lines.append(f"| {label} | {part} {key.upper()} | {cell_o} | {cell_p} "
+                                 f"| — | — | — |")
                     continue
                 dv = round(o[0] - p[0], 5) + 0.0  # the peer rounds to 5 decimals
                 tally[0] += abs(dv) <= 0.01
@@ -475,12 +535,21 @@ def write_report(args, recs):
                 out.append(PEER_README[name] + "\n")
         else:
             out.append(f"### {name}\n\nNot run (see caveats).\n")
+    table_sets = ("rees46", "diginetica", "kuairand_user", "kuairand_longview", "small", "big")
+    vs = versus_ce(recs, table_sets)
+    if vs:
+        out.append("## Do the RL algorithms beat CE?\n")
+        out.append(VERSUS_NOTE)
+        out.append(vs + "\n")
     out.append("## The papers' table\n")
     out.append(TABLE_NOTE)
-    for name in ("rees46", "diginetica", "kuairand_user", "small", "big"):
+    for name in table_sets:
         t = table_for(recs, name)
         title = {"small": "small synthetic (make_synth.py 2,000 items, 20,000 sessions)",
-                 "big": "RC15-scale synthetic (make_synth.py 25,000 items, 200,000 sessions)"}
+                 "big": "RC15-scale synthetic (make_synth.py 25,000 items, 200,000 sessions)",
+                 "kuairand_user": "kuairand_user (click vs. like: purchase = is_like)",
+                 "kuairand_longview": "kuairand_longview (click vs. long view: purchase = "
+                                      "long_view)"}
         out.append(f"### {title.get(name, name)}\n")
         out.append(t if t else "Not run (see caveats).\n")
     out.append(CAVEATS)
@@ -497,12 +566,28 @@ train, validation and test share one item dictionary (all N items ranked, as the
 Peer numbers: `sqn_torch.py` runs of this page where cached, otherwise the peer's own
 runs in `shared/peer/real_logs_results` (seeds 0 and 1). Our initialisation and
 shuffling differ from torch's, so only means over seeds compare; a difference smaller
-than the seed-to-seed spread (last column) is not a difference. The peer has no SAC
-or SNQN mode, so those rows have no peer figure.
+than the seed-to-seed spread (last column) is not a difference. `sqn_torch.py` has no
+SAC or SNQN mode: the peer's SNQN is `sqn_torch.py --mode sa2c --warmup 1000000000`
+(its sa2c mode trains with the SNQN loss until the warm-up ends, which then never
+happens), and the peer's SAC is `tests/bench/peer_sac.py` (imports `sqn_torch.py` and
+replaces only its training loop: SQN for the warm-up steps, min(15000, half the steps),
+then cross-entropy weighted by stop-gradient Q(s,a) plus the TD loss, one Adam).
+"""
+
+VERSUS_NOTE = """Mean over seeds of each algorithm minus the mean of CE (the `sl` algorithm)
+on the same set, from the papers' tables below. **↑** / **↓**: the difference is larger
+than the sum of the two seed standard deviations (a rough test with 2-3 seeds); ≈: it is
+not; no mark: one of the two has a single seed. Mind the test sizes (caveats): on
+rees46 and diginetica one purchase step is worth 0.034 and 0.091 of purchase HR. The
+synthetic sets ran few epochs (small 3, big 1: the budget of the side by side), where
+the two-network RL algorithms trail CE (peer README: at 10 epochs on small, SQN and SA2C
+beat CE).
 """
 
 TABLE_NOTE = """Our presets (`rees46`, `diginetica-views` + `diginetica-purchases`, `kuairand`
-with one sequence per user) with min session length 3 and min item count 3 iterated,
+with one sequence per user; for `kuairand_longview` the same preset with the CSV option
+`flag_events="long_view=purchase"` in place of the preset's `is_like=purchase`)
+with min session length 3 and min item count 3 iterated,
 then `orl_dataset_split` random 80/10/10 by session (split seed 0; validation unused).
 This is our split, not the peer's: the peer's numbers (italic rows, from its
 `real_logs_results`, split by `to_canonical.py` seed 0) are beside ours for orientation
@@ -521,14 +606,15 @@ CAVEATS = """
 - rees46: all of the peer split's test purchases repeat the previous item (view -> cart ->
   purchase of one product), so purchase HR rewards copying the last item (peer README).
 - kuairand_user: one sequence per user over the 14 days (the 30-minute session rule leaves
-  6 events); clicked exposures only, purchase = `is_like` (the "long view" behaviour was
-  not tried); popularity beats CE on clicks there (peer README).
+  6 events); clicked exposures only, purchase = `is_like` (kuairand_user) or `long_view`
+  (kuairand_longview, no peer figures: the peer's to_canonical.py maps is_like only);
+  popularity beats CE on clicks on kuairand_user (peer README).
 - Synthetic sets: make_synth.py's own split (train/test files, no validation part).
 - The machine is shared by several engineers (load average 6-7 on its 2 cores during
   these runs), so the training times in the cache are not benchmarks; see
   docs/guides/performance.md and scripts/bench-rl-vs-peer.sh for speed.
-- A set or row marked "Not run" / "not run" did not fit this session's compute budget
-  (about 60 minutes of a shared 2-core machine); the commands above with other
+- A set or row marked "Not run" / "not run" did not fit the compute budget
+  (sessions of 1-3 hours of a shared 2-core machine); the commands above with other
   --datasets/--peer/--seeds fill it in (cached runs are kept).
 """
 
