@@ -44,7 +44,12 @@ static size_t logits_floats(orl_ce_dims d)
 
 size_t orl_softmax_ce_scratch_floats(orl_ce_dims d, int threads)
 {
-    return round16((size_t)d.batch) + logits_floats(d) + (size_t)threads * thread_floats(d);
+    /* A smaller batch may keep its logits where d.batch rows cannot: size for the largest. */
+    size_t keep = logits_floats(d);
+    size_t row = round16((size_t)d.n_items), rows = KEEP_LOGITS_MAX_BYTES / (sizeof(float) * row);
+    if (d.recompute == 0 && keep == 0 && rows > 0)
+        keep = (rows < (size_t)d.batch ? rows : (size_t)d.batch) * row;
+    return round16((size_t)d.batch) + keep + (size_t)threads * thread_floats(d);
 }
 
 typedef struct ce_job {

@@ -398,6 +398,53 @@ static void test_softmax_ce_nonfinite_loss_leaves_gradients(void **state)
     orl_aligned_free(scratch);
 }
 
+/* Regression: scratch sized for the configured batch must also hold a smaller
+ * batch's call. At 25,008 items 256 rows of logits (25.6 MB) are recomputed,
+ * but the 21 rows of an epoch's last batch are kept (2.1 MB), which used to
+ * write past the scratch: a crash in CE training on the 25,000-item set. A
+ * canary after the exact size catches any overrun, with or without ASan. */
+static void test_softmax_ce_small_last_batch_stays_in_scratch(void **state)
+{
+    (void)state;
+    enum { B = 256, SMALL = 21, H = 8, I = 25008, CANARY = 4096 };
+    orl_ce_dims full = {B, H, I, 0}, last = {SMALL, H, I, 0};
+    orl_pool *pool = NULL;
+    assert_int_equal(orl_pool_create(2, &pool), ORL_OK);
+    size_t n = orl_softmax_ce_scratch_floats(full, 2);
+    float *scratch = orl_aligned_alloc(sizeof(float) * (n + CANARY));
+    float *w = orl_aligned_alloc(sizeof(float) * (size_t)I * H);
+    float *dw = orl_aligned_alloc(sizeof(float) * (size_t)I * H);
+    float *bias = calloc(I, sizeof(float)), *db = calloc(I, sizeof(float));
+    float h[SMALL * H], dh[SMALL * H];
+    int32_t t[SMALL];
+    assert_non_null(scratch);
+    assert_non_null(w);
+    assert_non_null(dw);
+    assert_non_null(bias);
+    assert_non_null(db);
+    orl_rng r;
+    orl_rng_init(&r, 5, 0);
+    for (size_t i = 0; i < (size_t)I * H; i++)
+        w[i] = 0.1f * (float)(orl_rng_uniform_double(&r) - 0.5);
+    for (int i = 0; i < SMALL * H; i++) h[i] = (float)(orl_rng_uniform_double(&r) - 0.5);
+    for (int i = 0; i < SMALL; i++) t[i] = (int32_t)orl_rng_below(&r, I);
+    for (size_t i = 0; i < CANARY; i++) scratch[n + i] = -7.25f;
+    float loss = orl_softmax_ce(pool, h, w, bias, t, last, dh, dw, db, scratch, NULL, NULL, NULL);
+    assert_true(isfinite(loss));
+    for (size_t i = 0; i < CANARY; i++) assert_true(scratch[n + i] == -7.25f);
+    /* The two-call form (SAC, SA2C) keeps logits between its calls too. */
+    float rows[SMALL];
+    orl_softmax_ce_forward(pool, h, w, bias, t, last, scratch, rows);
+    orl_softmax_ce_backward(pool, h, w, bias, t, NULL, last, dh, dw, db, scratch);
+    for (size_t i = 0; i < CANARY; i++) assert_true(scratch[n + i] == -7.25f);
+    orl_aligned_free(scratch);
+    orl_aligned_free(w);
+    orl_aligned_free(dw);
+    free(bias);
+    free(db);
+    orl_pool_free(pool);
+}
+
 /* orl_kgemm against a naive product in every stride form and edge shape. */
 static void test_kgemm_matches_naive(void **state)
 {
@@ -448,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_gru_gradient_variable_lengths),
         cmocka_unit_test(test_softmax_ce_fused_gradient),
         cmocka_unit_test(test_softmax_ce_nonfinite_loss_leaves_gradients),
+        cmocka_unit_test(test_softmax_ce_small_last_batch_stays_in_scratch),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
