@@ -43,6 +43,8 @@
  * the heap's answer over a superset of the top-K is the top-K. */
 #include "models/head_screen.h"
 
+#include "core/cpu.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -364,20 +366,14 @@ __attribute__((target("avx512f"))) static void bounds_512(const orl_head_screen 
 }
 #endif
 
-static int native_state = -1; /* benign race: idempotent */
-
 int orl_head_screen_native(void)
 {
     if (__atomic_load_n(&forced_scalar, __ATOMIC_RELAXED)) return 0;
-    int st = __atomic_load_n(&native_state, __ATOMIC_RELAXED);
-    if (st >= 0) return st;
-    st = 0;
 #ifdef ORL_SCREEN_X86
-    __builtin_cpu_init();
-    st = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return orl_cpu_has_avx512f();
+#else
+    return 0;
 #endif
-    __atomic_store_n(&native_state, st, __ATOMIC_RELAXED);
-    return st;
 }
 
 static int run_pass(const orl_head_screen *s, const float *h, float nh, float a, pass_state *st)

@@ -5,6 +5,8 @@
 
 #include "nn/adam.h"
 
+#include "core/cpu.h"
+
 #include <math.h>
 
 orl_adam_step_consts orl_adam_begin_step(orl_params *p, const orl_adam_config *cfg)
@@ -70,15 +72,8 @@ void orl_adam_force_scalar(int on)
 static int use_avx512(void)
 {
 #ifdef ORL_ADAM_AVX512
-    static int state = -1; /* benign race: idempotent */
     if (__atomic_load_n(&forced_scalar, __ATOMIC_RELAXED)) return 0;
-    int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
-    if (s < 0) {
-        __builtin_cpu_init();
-        s = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&state, s, __ATOMIC_RELAXED);
-    }
-    return s;
+    return orl_cpu_has_avx512f();
 #else
     return 0;
 #endif

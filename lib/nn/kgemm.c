@@ -1,5 +1,7 @@
 #include "nn/kgemm.h"
 
+#include "core/cpu.h"
+
 #include <string.h>
 
 #include "core/blas.h"
@@ -148,8 +150,6 @@ __attribute__((target("avx512f"))) static void pack_t_avx512(float *dst, int ld,
 }
 #endif
 
-static int native_state = -1; /* -1 unknown, 0 BLAS, 1 AVX-512 (benign race: idempotent) */
-
 static int forced_blas = 0;
 
 void orl_kgemm_force_blas(int on)
@@ -160,15 +160,11 @@ void orl_kgemm_force_blas(int on)
 int orl_kgemm_native(void)
 {
     if (__atomic_load_n(&forced_blas, __ATOMIC_RELAXED)) return 0;
-    int s = __atomic_load_n(&native_state, __ATOMIC_RELAXED);
-    if (s >= 0) return s;
-    s = 0;
 #ifdef ORL_KGEMM_X86
-    __builtin_cpu_init();
-    s = __builtin_cpu_supports("avx512f") ? 1 : 0;
+    return orl_cpu_has_avx512f();
+#else
+    return 0;
 #endif
-    __atomic_store_n(&native_state, s, __ATOMIC_RELAXED);
-    return s;
 }
 
 void orl_kgemm(int m, int n, int k, const float *a, int a_rs, int a_ps, const float *b, int ldb,

@@ -7,6 +7,8 @@
 
 #include "nn/vmath.h"
 
+#include "core/cpu.h"
+
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -299,14 +301,7 @@ __attribute__((target("avx512f"))) static void gru_cell_backward_512(float *dgi,
 
 static int have_avx512(void)
 {
-    static int state = -1; /* benign race: idempotent */
-    int s = __atomic_load_n(&state, __ATOMIC_RELAXED);
-    if (s < 0) {
-        __builtin_cpu_init();
-        s = __builtin_cpu_supports("avx512f") ? 1 : 0;
-        __atomic_store_n(&state, s, __ATOMIC_RELAXED);
-    }
-    return s;
+    return orl_cpu_has_avx512f();
 }
 #endif
 
