@@ -603,10 +603,10 @@ make_synth.py's own train/test files.
 CAVEATS = """
 ## Caveats
 
-- RC15-scale (`big`) has seed 0 only. The CE runs of seeds 1 and 2 crashed (a scratch
-  overrun in the fused CE layer when an epoch's short last batch kept its logits at
-  25,000 items), so the queue never reached their RL runs. The overrun is fixed, with a
-  regression test (`test_nn_layers`). The seed-0 RL runs on `big` predate the fix. Reading
+- RC15-scale (`big`): the first CE runs of seeds 1 and 2 crashed (a scratch overrun in the
+  fused CE layer when an epoch's short last batch kept its logits at 25,000 items). The
+  overrun is fixed, with a regression test (`test_nn_layers`), and the seeds were rerun on
+  the fixed code as time allowed (the `n` of each cell). The seed-0 RL runs on `big` predate the fix. Reading
   the code (not confirmed by a run), the overrun there landed in another scratch buffer
   instead of crashing, so the epoch's last step may have trained on corrupted logits.
 - Cached runs come from several library versions over two sessions; the results of a
