@@ -105,6 +105,16 @@ static void long_term_only(orl_sim_params *p)
     p->sat_quality = 1.0f;
 }
 
+/* Trains `algo` on `logs` scoring with `head`, and returns its true value. */
+static double trained_value(const orl_sim *sim, const orl_dataset *logs, const char *algo,
+                            double gamma, uint32_t head, const char *name, uint64_t seed)
+{
+    orl_model *m = train(logs, algo, gamma, head, seed);
+    double v = true_value(sim, m, head, name, seed);
+    orl_model_free(m);
+    return v;
+}
+
 static void test_rl_learns_the_long_term_effect(void **state)
 {
     (void)state;
@@ -115,19 +125,14 @@ static void test_rl_learns_the_long_term_effect(void **state)
         orl_sim_rollout_result lr = {.struct_size = sizeof lr};
         assert_orl_ok(orl_sim_rollout_logging(sim, ROLLOUTS, 1000 + seed, &lr));
         logging += lr.mean_return / SEEDS;
-        orl_model *m = train(logs, "sl", -1, ORL_HEAD_SUPERVISED, seed);
-        sl += true_value(sim, m, ORL_HEAD_SUPERVISED, "sl", seed) / SEEDS;
-        orl_model_free(m);
-        m = train(logs, "sqn", -1, ORL_HEAD_Q, seed);
+        sl += trained_value(sim, logs, "sl", -1, ORL_HEAD_SUPERVISED, "sl", seed) / SEEDS;
+        orl_model *m = train(logs, "sqn", -1, ORL_HEAD_Q, seed);
         sqn_q += true_value(sim, m, ORL_HEAD_Q, "sqn (Q head)", seed) / SEEDS;
         sqn_ce += true_value(sim, m, ORL_HEAD_SUPERVISED, "sqn (supervised head)", seed) / SEEDS;
         orl_model_free(m);
-        m = train(logs, "sqn", 0.0, ORL_HEAD_Q, seed);
-        sqn_q_myopic += true_value(sim, m, ORL_HEAD_Q, "sqn gamma 0 (Q head)", seed) / SEEDS;
-        orl_model_free(m);
-        m = train(logs, "sa2c", -1, ORL_HEAD_SUPERVISED, seed);
-        sa2c += true_value(sim, m, ORL_HEAD_SUPERVISED, "sa2c", seed) / SEEDS;
-        orl_model_free(m);
+        sqn_q_myopic +=
+            trained_value(sim, logs, "sqn", 0.0, ORL_HEAD_Q, "sqn gamma 0 (Q head)", seed) / SEEDS;
+        sa2c += trained_value(sim, logs, "sa2c", -1, ORL_HEAD_SUPERVISED, "sa2c", seed) / SEEDS;
         orl_dataset_free(logs);
         orl_sim_free(sim);
     }
@@ -159,12 +164,8 @@ static void test_sa2c_beats_supervised_in_the_default_world(void **state)
         orl_sim_rollout_result lr = {.struct_size = sizeof lr};
         assert_orl_ok(orl_sim_rollout_logging(sim, ROLLOUTS, 1000 + seed, &lr));
         logging += lr.mean_return / SEEDS;
-        orl_model *m = train(logs, "sl", -1, ORL_HEAD_SUPERVISED, seed);
-        sl += true_value(sim, m, ORL_HEAD_SUPERVISED, "sl", seed) / SEEDS;
-        orl_model_free(m);
-        m = train(logs, "sa2c", -1, ORL_HEAD_SUPERVISED, seed);
-        sa2c += true_value(sim, m, ORL_HEAD_SUPERVISED, "sa2c", seed) / SEEDS;
-        orl_model_free(m);
+        sl += trained_value(sim, logs, "sl", -1, ORL_HEAD_SUPERVISED, "sl", seed) / SEEDS;
+        sa2c += trained_value(sim, logs, "sa2c", -1, ORL_HEAD_SUPERVISED, "sa2c", seed) / SEEDS;
         orl_dataset_free(logs);
         orl_sim_free(sim);
     }
