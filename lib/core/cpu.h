@@ -6,4 +6,11 @@
  * it), else 0. Cached after the first call; safe from any thread. */
 int orl_cpu_has_avx512f(void);
 
+/* 1 when this process may run AMX bf16 tile instructions (and AVX-512F):
+ * the CPU has AMX-TILE and AMX-BF16, the OS saves the tile state, and on
+ * Linux the kernel granted the process its tile data (arch_prctl
+ * ARCH_REQ_XCOMP_PERM, asked for once per process by the first call; the
+ * grant covers every thread). Else 0. Safe from any thread. */
+int orl_cpu_amx_bf16_ready(void);
+
 #endif

@@ -23,6 +23,8 @@ static int use_blas(int m, int n, int k, const float *a, int a_rs, int a_ps, con
 
 #include <immintrin.h>
 
+#include "nn/transpose16.h"
+
 #define KG_TARGET __attribute__((target("avx512f"), always_inline)) static inline
 
 /* One block: R rows (<= 6) x NV vectors of 16 columns (<= 4). R and NV are
@@ -102,37 +104,6 @@ __attribute__((target("avx512f"))) static void kgemm_avx512(int m, int n, int k,
         }
     }
 }
-/* dst[c * 16 + r] = rows[r][c]: one 16 x 16 block transposed in registers
- * (unpack within 128-bit lanes, then two rounds of lane shuffles). */
-__attribute__((target("avx512f"), always_inline)) static inline void transpose16(__m512 r[16])
-{
-    __m512 t[16], u[16], v[16];
-    for (int i = 0; i < 16; i += 2) {
-        t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-        t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int i = 0; i < 16; i += 4) {
-        u[i] = _mm512_shuffle_ps(t[i], t[i + 2], 0x44);
-        u[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], 0xEE);
-        u[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0x44);
-        u[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], 0xEE);
-    }
-    /* u[4q + c] holds, per 128-bit lane L, column 4L + c of rows 4q..4q+3. */
-    for (int h = 0; h < 2; h++)
-        for (int c = 0; c < 4; c++) {
-            v[8 * h + c] = _mm512_shuffle_f32x4(u[8 * h + c], u[8 * h + 4 + c], 0x88);
-            v[8 * h + 4 + c] = _mm512_shuffle_f32x4(u[8 * h + c], u[8 * h + 4 + c], 0xDD);
-        }
-    /* v[8h + c]: columns c and c + 8; v[8h + 4 + c]: columns c + 4 and c + 12
-     * (rows 8h..8h+7). */
-    for (int c = 0; c < 4; c++) {
-        r[c] = _mm512_shuffle_f32x4(v[c], v[8 + c], 0x88);
-        r[c + 8] = _mm512_shuffle_f32x4(v[c], v[8 + c], 0xDD);
-        r[c + 4] = _mm512_shuffle_f32x4(v[4 + c], v[12 + c], 0x88);
-        r[c + 12] = _mm512_shuffle_f32x4(v[4 + c], v[12 + c], 0xDD);
-    }
-}
-
 __attribute__((target("avx512f"))) static void pack_t_avx512(float *dst, int ld, const float *w,
                                                              int nt, int k)
 {
@@ -143,7 +114,7 @@ __attribute__((target("avx512f"))) static void pack_t_avx512(float *dst, int ld,
             for (int i = 0; i < 16; i++)
                 r[i] =
                     i < nr ? _mm512_loadu_ps(w + (size_t)(i0 + i) * k + k0) : _mm512_setzero_ps();
-            transpose16(r);
+            orl_transpose16(r);
             for (int c = 0; c < 16; c++) _mm512_storeu_ps(dst + (size_t)(k0 + c) * ld + i0, r[c]);
         }
     }

@@ -3,6 +3,7 @@
 #include <math.h>
 
 #include "core/blas.h"
+#include "nn/argmax_amx.h"
 #include "nn/kgemm.h"
 #include "nn/vmath.h"
 
@@ -21,7 +22,16 @@ static size_t thread_floats(int batch, int hidden)
 
 size_t orl_linear_argmax_scratch_floats(int batch, int hidden, int threads)
 {
-    return (size_t)threads * thread_floats(batch, hidden);
+    /* The AMX screen's region after the fp32 path's (it may decline). */
+    return (size_t)threads * thread_floats(batch, hidden) +
+           orl_argmax_amx_scratch_floats(batch, hidden, threads);
+}
+
+static int exact_only = 0;
+
+void orl_linear_argmax_force_fp32(int on)
+{
+    __atomic_store_n(&exact_only, on ? 1 : 0, __ATOMIC_RELAXED);
 }
 
 typedef struct argmax_job {
@@ -97,6 +107,12 @@ void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const flo
 {
     argmax_job j = {h, w, bias, batch, hidden, n_out, scratch};
     int threads = orl_pool_threads(pool);
+    /* The screen reproduces the kgemm path's values, not CBLAS's. */
+    if (n_out >= ORL_ARGMAX_SCREEN_MIN_ITEMS && orl_kgemm_native() &&
+        !__atomic_load_n(&exact_only, __ATOMIC_RELAXED) &&
+        orl_argmax_amx(pool, h, w, bias, batch, hidden, n_out, out_idx, out_max,
+                       scratch + (size_t)threads * thread_floats(batch, hidden)))
+        return;
     for (int t = 0; t < threads; t++) {
         argmax_space s = space_of(&j, t);
         for (int r = 0; r < batch; r++) {

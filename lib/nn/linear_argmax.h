@@ -14,13 +14,22 @@
 
 enum { ORL_ARGMAX_TILE = 512 };
 
+/* From this many outputs the exact AMX screen (nn/argmax_amx.h) runs first
+ * where the CPU has it: below, one fp32 tile costs about as much. */
+enum { ORL_ARGMAX_SCREEN_MIN_ITEMS = 1024 };
+
 /* Floats of scratch (64-byte aligned) for `batch` rows of `hidden` inputs and
  * `threads` threads. */
 size_t orl_linear_argmax_scratch_floats(int batch, int hidden, int threads);
 
 /* out_idx[b] = argmax_i (h[b] . w[i] + bias[i]) over i < n_out, out_max[b]
- * the maximum (may be NULL). h [B x H], w [n_out x H]; bias may be NULL. */
+ * the maximum (may be NULL). h [B x H], w [n_out x H]; bias may be NULL.
+ * With AVX-512 the result is that of the fp32 kgemm path, bit for bit,
+ * whether the AMX screen ran or not. */
 void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const float *bias, int batch,
                        int hidden, int n_out, int32_t *out_idx, float *out_max, float *scratch);
+
+/* Test and benchmark hook (process-wide): nonzero skips the AMX screen. */
+void orl_linear_argmax_force_fp32(int on);
 
 #endif
