@@ -28,7 +28,7 @@ static size_t bp_of(int batch)
     return round16((size_t)batch);
 }
 
-/* Per thread: packed tile [hp/2 x TILE] bf16 pairs, bias [TILE], per block of
+/* Per thread: packed tile (hp/2 x TILE bf16 pairs, in 1 KB tile blocks), bias [TILE], per block of
  * PAIR items the largest weight norm and |bias|, the product tile [16 x PAIR],
  * and per row the best lower bound, result, candidate count, candidates. */
 static size_t thread_floats(int batch, int hidden)
@@ -57,7 +57,7 @@ size_t orl_argmax_amx_scratch_floats(int batch, int hidden, int threads)
 typedef struct amx_job {
     const float *h, *w, *bias;
     int batch, hidden, n_out, hp;
-    const uint16_t *hb; /* [bp x hp] h in bf16 */
+    const uint16_t *hb; /* h in bf16, in 1 KB tile blocks (a_block) */
     const float *hr;    /* [bp] bound coefficient times ||h_r|| */
     float cb, eps;      /* bound terms: cb |b|max + eps */
     float *local;
@@ -69,6 +69,20 @@ typedef struct amx_space {
     float *bias, *wn, *bm, *cbuf, *thr, *best, *cub;
     int32_t *idx, *cnt, *cidx;
 } amx_space;
+
+/* Tiles are loaded from contiguous 1 KB blocks (16 rows of 64 bytes): a
+ * row stride of 2 KB would put a tile's 16 lines in two L1 sets.
+ * A block (rows [16 rb, +16), k chunk c): 16 rows x 32 bf16. */
+static size_t a_block(const amx_job *j, int rb, int c)
+{
+    return ((size_t)rb * (size_t)(j->hp / 32) + (size_t)c) * 512;
+}
+
+/* B block (k chunk c, items [16 p, +16) of the tile): 16 k pairs x 16. */
+static size_t b_block(int c, int p)
+{
+    return ((size_t)c * (TILE / 16) + (size_t)p) * 256;
+}
 
 static amx_space space_of(const amx_job *j, int t)
 {
@@ -158,7 +172,8 @@ AVX static int pack_tile(const amx_job *j, const amx_space *s, size_t i0, int nt
             }
             orl_transpose16(r);
             for (int c = 0; c < 16; c++)
-                _mm512_storeu_ps((float *)(s->packed + (size_t)(k0 / 2 + c) * TILE + g), r[c]);
+                _mm512_storeu_ps((float *)(s->packed + b_block(k0 / 32, g / 16) + (size_t)c * 16),
+                                 r[c]);
         }
     int ok = 1;
     for (int p = 0; p < n32 / PAIR; p++) s->wn[p] = s->bm[p] = 0.0f;
@@ -239,19 +254,69 @@ typedef struct tile_config {
 } tile_config;
 
 /* Tiles 0 (16 rows of h, 32 bf16 of k), 1 and 2 (16 k pairs x 16 items),
- * 4 and 5 (16 rows x 16 items, fp32). */
+ * 4 to 7 (16 rows x 16 items, fp32). */
 __attribute__((target("amx-tile"))) static void configure_tiles(void)
 {
     tile_config c;
     memset(&c, 0, sizeof c);
     c.palette = 1;
-    const int used[] = {0, 1, 2, 4, 5};
-    for (int k = 0; k < 5; k++) {
+    const int used[] = {0, 1, 2, 4, 5, 6, 7};
+    for (int k = 0; k < 7; k++) {
         c.colsb[used[k]] = 64;
         c.rows[used[k]] = 16;
     }
     _tile_loadconfig(&c);
 }
+
+/* One block of PAIR items: its bias, valid lanes and bound terms. */
+typedef struct blk {
+    const amx_job *j;
+    const amx_space *s;
+    size_t item0;
+    __m512 b0, b1;
+    __mmask16 m0, m1;
+    float wn, cbe;
+} blk;
+
+/* The rows [rb, rb + 16) of a block, whose products are in s->cbuf: each
+ * row's bounds against its best lower bound. 0 on a candidate overflow. */
+AVX static int check_rows(const blk *k, int rb)
+{
+    const amx_space *s = k->s;
+    const int rows = k->j->batch - rb < 16 ? k->j->batch - rb : 16;
+    for (int q = 0; q < rows; q++) {
+        const int r = rb + q;
+        const __m512 z0 = _mm512_add_ps(_mm512_loadu_ps(s->cbuf + q * PAIR), k->b0);
+        const __m512 z1 = _mm512_add_ps(_mm512_loadu_ps(s->cbuf + q * PAIR + 16), k->b1);
+        const __m512 ev = _mm512_set1_ps(k->j->hr[r] * k->wn + k->cbe);
+        const __m512 t = _mm512_set1_ps(s->thr[r]);
+        if (!(_mm512_mask_cmp_ps_mask(k->m0, _mm512_add_ps(z0, ev), t, _CMP_GE_OQ) |
+              _mm512_mask_cmp_ps_mask(k->m1, _mm512_add_ps(z1, ev), t, _CMP_GE_OQ)))
+            continue;
+        if (!screen_slow(s, r, k->item0, z0, z1, ev, k->m0, k->m1)) return 0;
+    }
+    return 1;
+}
+
+/* Products of rows [rb, rb + 16) with the block's two 16-item panels into
+ * tiles C0, C1 (tile numbers are immediates, hence macros). */
+#define ISSUE(C0, C1, rb)                                                                          \
+    do {                                                                                           \
+        _tile_zero(C0);                                                                            \
+        _tile_zero(C1);                                                                            \
+        for (int c = 0; c < hp / 32; c++) {                                                        \
+            _tile_loadd(0, j->hb + a_block(j, (rb) / 16, c), 64);                                  \
+            _tile_loadd(1, s.packed + b_block(c, pp / 16), 64);                                    \
+            _tile_loadd(2, s.packed + b_block(c, pp / 16 + 1), 64);                                \
+            _tile_dpbf16ps(C0, 0, 1);                                                              \
+            _tile_dpbf16ps(C1, 0, 2);                                                              \
+        }                                                                                          \
+    } while (0)
+#define STORE(C0, C1)                                                                              \
+    do {                                                                                           \
+        _tile_stored(C0, s.cbuf, PAIR * 4);                                                        \
+        _tile_stored(C1, s.cbuf + 16, PAIR * 4);                                                   \
+    } while (0)
 
 /* One thread's share of the screen: tiles [begin, end) of TILE items. */
 __attribute__((target("amx-tile,amx-bf16,avx512f,fma"))) static void
@@ -276,36 +341,25 @@ screen_tiles(void *ctx, size_t begin, size_t end, int thread_index)
             const __m512 b0 = _mm512_loadu_ps(s.bias + pp), b1 = _mm512_loadu_ps(s.bias + pp + 16);
             const __mmask16 m0 = tail_mask(nt - pp), m1 = tail_mask(nt - pp - 16);
             const float wn = s.wn[pp / PAIR], cbe = j->cb * s.bm[pp / PAIR] + j->eps;
-            for (int rb = 0; rb < B; rb += 16) {
-                _tile_zero(4);
-                _tile_zero(5);
-                for (int c = 0; c < hp / 32; c++) {
-                    _tile_loadd(0, j->hb + (size_t)rb * hp + (size_t)c * 32, hp * 2);
-                    _tile_loadd(1, s.packed + (size_t)c * 16 * TILE + pp, TILE * 4);
-                    _tile_loadd(2, s.packed + (size_t)c * 16 * TILE + pp + 16, TILE * 4);
-                    _tile_dpbf16ps(4, 0, 1);
-                    _tile_dpbf16ps(5, 0, 2);
-                }
-                _tile_stored(4, s.cbuf, PAIR * 4);
-                _tile_stored(5, s.cbuf + 16, PAIR * 4);
-                const int rows = B - rb < 16 ? B - rb : 16;
-                for (int q = 0; q < rows; q++) {
-                    const int r = rb + q;
-                    const __m512 z0 = _mm512_add_ps(_mm512_loadu_ps(s.cbuf + q * PAIR), b0);
-                    const __m512 z1 = _mm512_add_ps(_mm512_loadu_ps(s.cbuf + q * PAIR + 16), b1);
-                    const __m512 ev = _mm512_set1_ps(j->hr[r] * wn + cbe);
-                    const __m512 t = _mm512_set1_ps(s.thr[r]);
-                    if (!(_mm512_mask_cmp_ps_mask(m0, _mm512_add_ps(z0, ev), t, _CMP_GE_OQ) |
-                          _mm512_mask_cmp_ps_mask(m1, _mm512_add_ps(z1, ev), t, _CMP_GE_OQ)))
-                        continue;
-                    if (!screen_slow(&s, r, i0 + (size_t)pp, z0, z1, ev, m0, m1)) {
-                        __atomic_store_n(&j->abort, 1, __ATOMIC_RELAXED);
-                        goto done;
-                    }
-                }
+            /* Two sets of product tiles (4-5, 6-7) alternate over the row
+             * blocks: the next block's products are queued on the tile unit
+             * before this block's bounds are checked, so the two overlap. */
+            blk b = {j, &s, i0 + (size_t)pp, b0, b1, m0, m1, wn, cbe};
+            ISSUE(4, 5, 0);
+            for (int rb = 0; rb < B; rb += 32) {
+                if (rb + 16 < B) ISSUE(6, 7, rb + 16);
+                STORE(4, 5);
+                if (!check_rows(&b, rb)) goto overflow;
+                if (rb + 16 >= B) break;
+                if (rb + 32 < B) ISSUE(4, 5, rb + 32);
+                STORE(6, 7);
+                if (!check_rows(&b, rb + 16)) goto overflow;
             }
         }
     }
+    goto done;
+overflow:
+    __atomic_store_n(&j->abort, 1, __ATOMIC_RELAXED);
 done:
     _tile_release();
     if (__atomic_load_n(&j->abort, __ATOMIC_RELAXED)) return;
@@ -342,7 +396,7 @@ AVX static int prepare_rows(amx_job *j, uint16_t *hb, float *hr)
         const float *x = j->h + (size_t)r * H;
         for (int k0 = 0; k0 < H; k0 += 32)
             _mm512_storeu_ps(
-                (float *)(hb + (size_t)r * hp + k0),
+                (float *)(hb + a_block(j, r / 16, k0 / 32) + (size_t)(r % 16) * 32),
                 bf16_pairs(_mm512_maskz_loadu_ps(tail_mask(H - k0), x + k0),
                            _mm512_maskz_loadu_ps(tail_mask(H - k0 - 16), x + k0 + 16)));
         hr[r] = (float)(c1 * (double)norm_checked(x, H, &ok) * (1.0 + 0x1p-20));
