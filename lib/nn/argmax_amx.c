@@ -439,21 +439,9 @@ int orl_argmax_amx(orl_pool *pool, const float *h, const float *w, const float *
     size_t tiles = ((size_t)n_out + TILE - 1) / TILE;
     orl_pool_parallel_for(pool, tiles, screen_tiles, &j);
     if (j.abort) return 0;
-    /* As the fp32 path: thread k holds lower ids than k + 1, a strict >
-     * keeps the lower index on ties. */
-    for (int r = 0; r < batch; r++) {
-        float best = -INFINITY;
-        int32_t idx = -1;
-        for (int t = 0; t < threads; t++) {
-            amx_space s = space_of(&j, t);
-            if (s.idx[r] >= 0 && (idx < 0 || s.best[r] > best)) {
-                best = s.best[r];
-                idx = s.idx[r];
-            }
-        }
-        out_idx[r] = idx < 0 ? 0 : idx;
-        if (out_max) out_max[r] = idx < 0 ? NAN : best;
-    }
+    amx_space s0 = space_of(&j, 0);
+    orl_argmax_merge(batch, threads, s0.best, s0.idx, thread_floats(batch, hidden), out_idx,
+                     out_max);
     return 1;
 }
 

@@ -122,19 +122,28 @@ void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const flo
     }
     size_t tiles = ((size_t)n_out + ORL_ARGMAX_TILE - 1) / ORL_ARGMAX_TILE;
     orl_pool_parallel_for(pool, tiles, argmax_tiles, &j);
+    argmax_space s0 = space_of(&j, 0);
+    orl_argmax_merge(batch, threads, s0.best, s0.idx, thread_floats(batch, hidden), out_idx,
+                     out_max);
+}
+
+void orl_argmax_merge(int batch, int threads, const float *best, const int32_t *idx, size_t stride,
+                      int32_t *out_idx, float *out_max)
+{
     /* Thread k holds lower item ids than thread k + 1: a strict > keeps the
      * lower index on ties. */
     for (int r = 0; r < batch; r++) {
-        float best = -INFINITY;
-        int32_t idx = -1;
+        float v = -INFINITY;
+        int32_t arg = -1;
         for (int t = 0; t < threads; t++) {
-            argmax_space s = space_of(&j, t);
-            if (s.idx[r] >= 0 && (idx < 0 || s.best[r] > best)) {
-                best = s.best[r];
-                idx = s.idx[r];
+            const float bt = best[(size_t)t * stride + (size_t)r];
+            const int32_t it = idx[(size_t)t * stride + (size_t)r];
+            if (it >= 0 && (arg < 0 || bt > v)) {
+                v = bt;
+                arg = it;
             }
         }
-        out_idx[r] = idx < 0 ? 0 : idx;
-        if (out_max) out_max[r] = idx < 0 ? NAN : best;
+        out_idx[r] = arg < 0 ? 0 : arg;
+        if (out_max) out_max[r] = arg < 0 ? NAN : v;
     }
 }

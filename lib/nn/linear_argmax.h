@@ -29,6 +29,12 @@ size_t orl_linear_argmax_scratch_floats(int batch, int hidden, int threads);
 void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const float *bias, int batch,
                        int hidden, int n_out, int32_t *out_idx, float *out_max, float *scratch);
 
+/* The row-wise result from per-thread bests over ascending id ranges:
+ * thread t's best value and index of row r at best[t * stride + r] and
+ * idx[t * stride + r] (index < 0: none). Ties go to the lower thread. */
+void orl_argmax_merge(int batch, int threads, const float *best, const int32_t *idx, size_t stride,
+                      int32_t *out_idx, float *out_max);
+
 /* Test and benchmark hook (process-wide): nonzero skips the AMX screen. */
 void orl_linear_argmax_force_fp32(int on);
 

@@ -19,6 +19,7 @@
 #include "core/rng.h"
 #include "offlinerl/offlinerl.h"
 #include "models/sl_net.h"
+#include "bench_util.h"
 
 enum { T = 10, B = 256 };
 
@@ -32,13 +33,6 @@ typedef struct transitions {
     int32_t *states, *lens, *actions;
     unsigned char *buy;
 } transitions;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static int cmp_event(const void *a, const void *b)
 {

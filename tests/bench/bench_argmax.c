@@ -22,21 +22,9 @@
 #include "core/pool.h"
 #include "core/rng.h"
 #include "nn/linear_argmax.h"
+#include "bench_util.h"
 
 enum { H = 64 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Milliseconds per call, at least 0.2 s of calls. */
 static double time_calls(orl_pool *pool, const float *h, const float *w, const float *b, int batch,

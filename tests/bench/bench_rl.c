@@ -34,6 +34,7 @@
 #include "models/rl_net.h"
 #include "nn/kgemm.h"
 #include "offlinerl/dataset.h"
+#include "bench_util.h"
 
 enum { B = 256, T = 10, NB = 16 };
 
@@ -74,18 +75,6 @@ static void make_batches(batches *x, int I, uint64_t seed)
             x->r[k][b] = buy ? 1.0f : 0.2f;
             x->d[k][b] = (uint8_t)(orl_rng_uniform(&rng) < 0.15f);
         }
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 typedef struct kg_job {

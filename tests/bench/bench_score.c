@@ -24,21 +24,9 @@
 #include "models/head_screen.h"
 #include "models/sl_net_internal.h"
 #include "nn/kgemm.h"
+#include "bench_util.h"
 
 enum { T = 10, K = 10, NB = 256, CALLS = 3000 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 static double pct(double *v, int n, double p)
 {

@@ -24,27 +24,9 @@
 #include "models/sl_net.h"
 #include "nn/kgemm.h"
 #include "nn/softmax_ce.h"
+#include "bench_util.h"
 
 enum { B = 256, T = 10, H = 64 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static double median(double *v, int n)
-{
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
-    return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
-}
 
 /* Batches shaped like the peer's synthetic logs (make_synth.py: sessions of
  * mean length 6): a session length L = 2 + Geometric(continue 0.86), a uniform

@@ -16,6 +16,13 @@ const char *orl_test_shared_path(const char *relative, char *buf, size_t buf_len
 /* A path in the build's scratch folder for test outputs. */
 const char *orl_test_tmp_path(const char *name, char *buf, size_t buf_len);
 
+/* A trainer with parameters *tp on a new GRU4Rec encoder whose embed_dim and
+ * hidden_dim are `dim` (0: the encoder's defaults); asserts success. */
+orl_trainer *orl_test_trainer(const orl_trainer_params *tp, uint32_t dim);
+/* orl_test_trainer, fitted on ds without validation; returns its exported
+ * model (the trainer is freed). */
+orl_model *orl_test_fit_model(const orl_trainer_params *tp, uint32_t dim, const orl_dataset *ds);
+
 /* Assert a status and show the library's message when it differs. */
 #define assert_orl_ok(expr)                                                                        \
     do {                                                                                           \

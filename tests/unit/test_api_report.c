@@ -44,22 +44,13 @@ static orl_dataset *make_dataset(uint64_t seed)
 
 static orl_trainer *make_trainer(void)
 {
-    orl_encoder *enc = NULL;
-    orl_encoder_params ep;
-    orl_encoder_params_init(&ep);
-    ep.embed_dim = 8;
-    ep.hidden_dim = 8;
-    assert_orl_ok(orl_encoder_create(&ep, &enc));
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
     tp.epochs = EPOCHS;
     tp.batch_size = 32;
     tp.seed = 3;
     tp.threads = 1;
-    orl_trainer *t = NULL;
-    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
-    orl_encoder_free(enc);
-    return t;
+    return orl_test_trainer(&tp, 8);
 }
 
 typedef struct fixture {

@@ -46,12 +46,6 @@ static orl_dataset *make_data(float reward_scale)
 
 static orl_trainer *make_trainer(const char *algo, uint32_t epochs, float lr)
 {
-    orl_encoder_params ep;
-    orl_encoder_params_init(&ep);
-    ep.embed_dim = 8;
-    ep.hidden_dim = 8;
-    orl_encoder *enc = NULL;
-    assert_orl_ok(orl_encoder_create(&ep, &enc));
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
     tp.algorithm = algo;
@@ -59,10 +53,7 @@ static orl_trainer *make_trainer(const char *algo, uint32_t epochs, float lr)
     tp.batch_size = 32;
     tp.learning_rate = lr;
     tp.threads = 1;
-    orl_trainer *t = NULL;
-    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
-    orl_encoder_free(enc);
-    return t;
+    return orl_test_trainer(&tp, 8);
 }
 
 typedef struct poison {

@@ -29,16 +29,13 @@ enum { ITEMS = 200, SESSIONS = 5000, EPOCHS = 4, ROLLOUTS = 1500, SEEDS = 3 };
 static orl_model *train(const orl_dataset *logs, const char *algo, double gamma,
                         uint32_t score_head, uint64_t seed)
 {
-    orl_encoder *enc = NULL;
-    assert_orl_ok(orl_encoder_create(NULL, &enc));
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
     tp.algorithm = algo;
     tp.epochs = EPOCHS;
     tp.seed = seed;
     tp.threads = 2;
-    orl_trainer *t = NULL;
-    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
+    orl_trainer *t = orl_test_trainer(&tp, 0);
     if (gamma >= 0) assert_orl_ok(orl_trainer_set_float(t, "gamma", gamma));
     if (score_head == ORL_HEAD_Q) assert_orl_ok(orl_trainer_set_float(t, "score_head", 1));
     assert_orl_ok(orl_trainer_fit(t, logs, NULL));
@@ -48,7 +45,6 @@ static orl_model *train(const orl_dataset *logs, const char *algo, double gamma,
     assert_orl_ok(orl_model_head(m, &active));
     assert_int_equal(active, score_head);
     orl_trainer_free(t);
-    orl_encoder_free(enc);
     return m;
 }
 

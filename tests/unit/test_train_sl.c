@@ -47,12 +47,6 @@ static orl_dataset *make_dataset(uint64_t seed)
 
 static orl_trainer *make_trainer(const char *algo, uint32_t epochs, int32_t threads)
 {
-    orl_encoder *enc = NULL;
-    orl_encoder_params ep;
-    orl_encoder_params_init(&ep);
-    ep.embed_dim = 16;
-    ep.hidden_dim = 16;
-    assert_orl_ok(orl_encoder_create(&ep, &enc));
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
     tp.algorithm = algo;
@@ -60,10 +54,7 @@ static orl_trainer *make_trainer(const char *algo, uint32_t epochs, int32_t thre
     tp.batch_size = 64;
     tp.seed = 5;
     tp.threads = threads;
-    orl_trainer *t = NULL;
-    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
-    orl_encoder_free(enc);
-    return t;
+    return orl_test_trainer(&tp, 16);
 }
 
 typedef struct fixture {
