@@ -429,17 +429,10 @@ int orl_argmax_amx(orl_pool *pool, const float *h, const float *w, const float *
     j.hr = hr;
     j.local = hr + bp;
     if (!prepare_rows(&j, hb, hr)) return 0;
-    for (int t = 0; t < threads; t++) {
-        amx_space s = space_of(&j, t);
-        for (int r = 0; r < batch; r++) {
-            s.best[r] = -INFINITY;
-            s.idx[r] = -1;
-        }
-    }
-    size_t tiles = ((size_t)n_out + TILE - 1) / TILE;
-    orl_pool_parallel_for(pool, tiles, screen_tiles, &j);
-    if (j.abort) return 0;
     amx_space s0 = space_of(&j, 0);
+    orl_argmax_clear(batch, threads, s0.best, s0.idx, thread_floats(batch, hidden));
+    orl_pool_parallel_for(pool, ((size_t)n_out + TILE - 1) / TILE, screen_tiles, &j);
+    if (j.abort) return 0;
     orl_argmax_merge(batch, threads, s0.best, s0.idx, thread_floats(batch, hidden), out_idx,
                      out_max);
     return 1;

@@ -113,18 +113,21 @@ void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const flo
         orl_argmax_amx(pool, h, w, bias, batch, hidden, n_out, out_idx, out_max,
                        scratch + (size_t)threads * thread_floats(batch, hidden)))
         return;
-    for (int t = 0; t < threads; t++) {
-        argmax_space s = space_of(&j, t);
-        for (int r = 0; r < batch; r++) {
-            s.best[r] = -INFINITY;
-            s.idx[r] = -1;
-        }
-    }
+    argmax_space s0 = space_of(&j, 0);
+    orl_argmax_clear(batch, threads, s0.best, s0.idx, thread_floats(batch, hidden));
     size_t tiles = ((size_t)n_out + ORL_ARGMAX_TILE - 1) / ORL_ARGMAX_TILE;
     orl_pool_parallel_for(pool, tiles, argmax_tiles, &j);
-    argmax_space s0 = space_of(&j, 0);
     orl_argmax_merge(batch, threads, s0.best, s0.idx, thread_floats(batch, hidden), out_idx,
                      out_max);
+}
+
+void orl_argmax_clear(int batch, int threads, float *best, int32_t *idx, size_t stride)
+{
+    for (int t = 0; t < threads; t++)
+        for (int r = 0; r < batch; r++) {
+            best[(size_t)t * stride + (size_t)r] = -INFINITY;
+            idx[(size_t)t * stride + (size_t)r] = -1;
+        }
 }
 
 void orl_argmax_merge(int batch, int threads, const float *best, const int32_t *idx, size_t stride,

@@ -29,6 +29,9 @@ size_t orl_linear_argmax_scratch_floats(int batch, int hidden, int threads);
 void orl_linear_argmax(orl_pool *pool, const float *h, const float *w, const float *bias, int batch,
                        int hidden, int n_out, int32_t *out_idx, float *out_max, float *scratch);
 
+/* Per-thread bests (laid out as for orl_argmax_merge) set to "none". */
+void orl_argmax_clear(int batch, int threads, float *best, int32_t *idx, size_t stride);
+
 /* The row-wise result from per-thread bests over ascending id ranges:
  * thread t's best value and index of row r at best[t * stride + r] and
  * idx[t * stride + r] (index < 0: none). Ties go to the lower thread. */
