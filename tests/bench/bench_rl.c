@@ -251,6 +251,8 @@ static int run(source *src, int I, int alg, int threads, int steps)
         double bound = best * 1e9 / flops;
         const int amx =
             orl_cpu_amx_bf16_ready() && orl_kgemm_native() && I >= ORL_ARGMAX_SCREEN_MIN_ITEMS;
+        /* The CE layer keeps B x I logits up to 8 MB (nn/softmax_ce.c). */
+        const int recomputes = (double)B * I * sizeof(float) > 8.0 * (1 << 20);
         printf(",\"openblas_gflops\":%.1f,\"kgemm_gflops\":%.1f,\"flops_per_transition\":%.0f,"
                "\"amx_argmax\":%s,\"flops_per_transition_executed\":%.0f,"
                "\"blas_bound_transitions_per_s\":%.0f,\"pct_of_blas_bound\":%.1f",
