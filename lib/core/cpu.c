@@ -8,6 +8,8 @@
 #endif
 #if defined(ORL_CPU_X86) && defined(__x86_64__) && defined(__linux__)
 #define ORL_CPU_LINUX_AMX 1
+#include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -39,6 +41,10 @@ enum {
 
 static int amx_probe(void)
 {
+    /* The host's opt-out, read once: a process under a seccomp filter that
+     * kills on arch_prctl, or one that wants no larger signal frames. */
+    const char *off = getenv("OFFLINERL_NO_AMX");
+    if (off && *off && strcmp(off, "0") != 0) return 0;
     unsigned a, b, c, d;
     if (!orl_cpu_has_avx512f() || !__get_cpuid_count(7, 0, &a, &b, &c, &d)) return 0;
     if ((d & (LEAF7_EDX_AMX_BF16 | LEAF7_EDX_AMX_TILE)) !=

@@ -10,7 +10,9 @@ int orl_cpu_has_avx512f(void);
  * the CPU has AMX-TILE and AMX-BF16, the OS saves the tile state, and on
  * Linux the kernel granted the process its tile data (arch_prctl
  * ARCH_REQ_XCOMP_PERM, asked for once per process by the first call; the
- * grant covers every thread). Else 0. Safe from any thread. */
+ * grant covers every thread). Else 0, also when the environment variable
+ * OFFLINERL_NO_AMX is set to anything but "" or "0" at the first call (then
+ * no request is made). Safe from any thread. */
 int orl_cpu_amx_bf16_ready(void);
 
 #endif
