@@ -283,40 +283,32 @@ __attribute__((target("amx-tile"))) static void configure_tiles(void)
     _tile_loadconfig(&c);
 }
 
-/* Products of the item block p with state blocks rb (into tile 4) and
- * rb + 1 (tile 5, when `two`), over all k chunks: even chunks in tiles 0,
- * 2, 3 and odd ones in 1, 6, 7 so consecutive chunks need no tile the
- * previous products still read (tile numbers are immediates: a macro). */
+/* One k chunk c of the products of item block p with state blocks rb (into
+ * tile 4) and rb + 1 (tile 5, when `two`), the weights in tile TA and the
+ * states in TB0, TB1 (tile numbers are immediates, hence macros). */
+#define CHUNK(TA, TB0, TB1, p, rb, c, two)                                                         \
+    do {                                                                                           \
+        _tile_loadd(TA, s.wb + a_block(j, p, c), 64);                                              \
+        _tile_loadd(TB0, j->hb + b_block(j, rb, c), 64);                                           \
+        _tile_dpbf16ps(4, TA, TB0);                                                                \
+        if (two) {                                                                                 \
+            _tile_loadd(TB1, j->hb + b_block(j, (rb) + 1, c), 64);                                 \
+            _tile_dpbf16ps(5, TA, TB1);                                                            \
+        }                                                                                          \
+    } while (0)
+
+/* All k chunks: even ones in tiles 0, 2, 3 and odd ones in 1, 6, 7, so
+ * consecutive chunks need no tile the previous products still read. */
 #define PRODUCTS(p, rb, two)                                                                       \
     do {                                                                                           \
         _tile_zero(4);                                                                             \
         _tile_zero(5);                                                                             \
         int c_ = 0;                                                                                \
         for (; c_ + 1 < j->nch; c_ += 2) {                                                         \
-            _tile_loadd(0, s.wb + a_block(j, p, c_), 64);                                          \
-            _tile_loadd(2, j->hb + b_block(j, rb, c_), 64);                                        \
-            _tile_dpbf16ps(4, 0, 2);                                                               \
-            if (two) {                                                                             \
-                _tile_loadd(3, j->hb + b_block(j, (rb) + 1, c_), 64);                              \
-                _tile_dpbf16ps(5, 0, 3);                                                           \
-            }                                                                                      \
-            _tile_loadd(1, s.wb + a_block(j, p, c_ + 1), 64);                                      \
-            _tile_loadd(6, j->hb + b_block(j, rb, c_ + 1), 64);                                    \
-            _tile_dpbf16ps(4, 1, 6);                                                               \
-            if (two) {                                                                             \
-                _tile_loadd(7, j->hb + b_block(j, (rb) + 1, c_ + 1), 64);                          \
-                _tile_dpbf16ps(5, 1, 7);                                                           \
-            }                                                                                      \
+            CHUNK(0, 2, 3, p, rb, c_, two);                                                        \
+            CHUNK(1, 6, 7, p, rb, c_ + 1, two);                                                    \
         }                                                                                          \
-        if (c_ < j->nch) {                                                                         \
-            _tile_loadd(0, s.wb + a_block(j, p, c_), 64);                                          \
-            _tile_loadd(2, j->hb + b_block(j, rb, c_), 64);                                        \
-            _tile_dpbf16ps(4, 0, 2);                                                               \
-            if (two) {                                                                             \
-                _tile_loadd(3, j->hb + b_block(j, (rb) + 1, c_), 64);                              \
-                _tile_dpbf16ps(5, 0, 3);                                                           \
-            }                                                                                      \
-        }                                                                                          \
+        if (c_ < j->nch) CHUNK(0, 2, 3, p, rb, c_, two);                                           \
     } while (0)
 
 /* One thread's share of the screen: tiles [begin, end) of TILE items. */
