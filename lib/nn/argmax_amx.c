@@ -426,8 +426,8 @@ int orl_argmax_amx(orl_pool *pool, const float *h, const float *w, const float *
     j.local = hr + bp;
     /* Thread 0's weight block is free until the screen runs: the rows'
      * staging area (16 rows x hp halves <= TILE x hp halves). */
-    if (!prepare_rows(&j, hb, hr, space_of(&j, 0).wb)) return 0;
     amx_space s0 = space_of(&j, 0);
+    if (!prepare_rows(&j, hb, hr, s0.wb)) return 0;
     orl_argmax_clear(batch, threads, s0.best, s0.idx, thread_floats(batch, hidden));
     orl_pool_parallel_for(pool, ((size_t)n_out + TILE - 1) / TILE, screen_tiles, &j);
     if (j.abort) return 0;

@@ -41,15 +41,9 @@
 #include "nn/linear_argmax.h"
 #include "offlinerl/dataset.h"
 #include "bench_util.h"
+#include "bench_gemm_rate.h"
 
 enum { B = 256, T = 10, NB = 16 };
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 typedef struct batches {
     int32_t s[NB][B * T], ls[NB][B], a[NB][B], ns[NB][B * T], lns[NB][B];
@@ -81,68 +75,6 @@ static void make_batches(batches *x, int I, uint64_t seed)
             x->r[k][b] = buy ? 1.0f : 0.2f;
             x->d[k][b] = (uint8_t)(orl_rng_uniform(&rng) < 0.15f);
         }
-}
-
-typedef struct kg_job {
-    const float *h, *w, *z;
-    float *zo, *dw, *dh;
-    int I;
-} kg_job;
-
-/* The output layer's three products through orl_kgemm, items split over the
- * pool as the fused layer splits them (each thread its own d_h block). */
-static void kg_chunk(void *ctx, size_t begin, size_t end, int thread_index)
-{
-    const kg_job *j = ctx;
-    int lo = (int)begin * 16, n = (int)(end - begin) * 16;
-    orl_kgemm(B, n, 64, j->h, 64, 1, j->w + lo, j->I, j->zo + lo, j->I, 0);
-    orl_kgemm(n, 64, B, j->z + lo, 1, j->I, j->h, 64, j->dw + (size_t)lo * 64, 64, 0);
-    orl_kgemm(B, 64, n, j->z + lo, j->I, 1, j->w + (size_t)lo * 64, 64,
-              j->dh + (size_t)thread_index * B * 64, 64, 0);
-}
-
-/* GFLOP/s of the output layer's products (logits [B x 64] x [64 x I], dW, dh)
- * on `threads` threads, median of 5: OpenBLAS through orl_sgemm_pool
- * (native = 0) or orl_kgemm (native = 1). */
-static double gemm_rate(int I, int threads, int native)
-{
-    orl_pool *pool = NULL;
-    if (orl_pool_create(threads, &pool) != 0) return 0.0;
-    const size_t n = (size_t)I, H = 64;
-    float *h = orl_aligned_alloc(sizeof(float) * B * H);
-    float *w = orl_aligned_alloc(sizeof(float) * n * H);
-    float *z = orl_aligned_alloc(sizeof(float) * B * n);
-    float *zo = orl_aligned_alloc(sizeof(float) * B * n);
-    float *dw = orl_aligned_alloc(sizeof(float) * n * H);
-    float *dh = orl_aligned_alloc(sizeof(float) * B * H * (size_t)threads);
-    double rate[5] = {0};
-    if (h && w && z && zo && dw && dh) {
-        for (size_t i = 0; i < B * H; i++) h[i] = 0.01f * (float)(i % 13);
-        for (size_t i = 0; i < n * H; i++) w[i] = 0.01f * (float)(i % 7);
-        for (size_t i = 0; i < B * n; i++) z[i] = 1e-4f * (float)(i % 11);
-        for (int rep = 0; rep < 5; rep++) {
-            double t0 = now();
-            if (native) {
-                /* w read as a [H x I] row-major matrix (as the layer reads its
-                 * packed tiles); I rounded down to 16. */
-                kg_job j = {h, w, z, zo, dw, dh, I};
-                orl_pool_parallel_for(pool, n / 16, kg_chunk, &j);
-            } else {
-                orl_sgemm_pool(pool, 0, 1, B, I, 64, 1.0f, h, 64, w, 64, 0.0f, zo, I);
-                orl_sgemm_pool(pool, 1, 0, I, 64, B, 1.0f, z, I, h, 64, 0.0f, dw, 64);
-                orl_sgemm_pool(pool, 0, 0, B, 64, I, 1.0f, z, I, w, 64, 0.0f, dh, 64);
-            }
-            rate[rep] = 6.0 * B * 64.0 * (double)I / (now() - t0) * 1e-9;
-        }
-    }
-    orl_aligned_free(h);
-    orl_aligned_free(w);
-    orl_aligned_free(z);
-    orl_aligned_free(zo);
-    orl_aligned_free(dw);
-    orl_aligned_free(dh);
-    orl_pool_free(pool);
-    return median(rate, 5);
 }
 
 static double reference_rate(int I, int alg)
@@ -215,7 +147,7 @@ static int run(source *src, int I, int alg, int threads, int steps)
     orl_rl_losses l;
     for (int k = 0; k < warm + steps; k++) {
         if (k == warm) orl_rl_net_set_timing(net, &tm);
-        double t0 = now();
+        double t0 = now_s();
         step_in x;
         if (next_batch(src, k, &x) != 0 ||
             orl_rl_net_train_step(net, x.s, x.ls, x.a, x.r, x.ns, x.lns, x.d, B, 0.01f, &l) != 0) {
@@ -223,7 +155,7 @@ static int run(source *src, int I, int alg, int threads, int steps)
             orl_rl_net_free(net);
             return 1;
         }
-        double t = now() - t0;
+        double t = now_s() - t0;
         if (k >= warm) {
             t_phase[l.phase] += t;
             n_phase[l.phase]++;
@@ -246,7 +178,8 @@ static int run(source *src, int I, int alg, int threads, int steps)
         printf(",\"readme_reference_transitions_per_s\":%.0f,\"ratio_to_readme_reference\":%.2f",
                ref, rate / ref);
     if (alg == ORL_RL_SQN) {
-        double gb = gemm_rate(I, threads, 0), gk = gemm_rate(I, threads, 1);
+        double gb = output_layer_gflops(I, threads, 5, 0),
+               gk = output_layer_gflops(I, threads, 5, 1);
         double best = gb > gk ? gb : gk, flops = sqn_flops(I, src->mean_len);
         double bound = best * 1e9 / flops;
         const int amx =

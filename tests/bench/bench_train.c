@@ -25,6 +25,7 @@
 #include "nn/kgemm.h"
 #include "nn/softmax_ce.h"
 #include "bench_util.h"
+#include "bench_gemm_rate.h"
 
 enum { B = 256, T = 10, H = 64 };
 
@@ -50,68 +51,6 @@ static void make_batches(int n_items, int n_batches, int32_t *states, int32_t *l
                 t < lens[i] ? (int32_t)orl_rng_below(&r, (uint32_t)n_items) : n_items;
         actions[i] = (int32_t)orl_rng_below(&r, (uint32_t)n_items);
     }
-}
-
-typedef struct kg_job {
-    const float *h, *wt, *w, *z;
-    float *zo, *dw, *dh;
-    int I;
-} kg_job;
-
-/* The same three products through orl_kgemm, items split over the pool as
- * the fused layer splits them (each thread its own d_h block). */
-static void kg_chunk(void *ctx, size_t begin, size_t end, int thread_index)
-{
-    const kg_job *j = ctx;
-    int lo = (int)begin * 16, n = (int)(end - begin) * 16;
-    orl_kgemm(B, n, H, j->h, H, 1, j->wt + lo, j->I, j->zo + lo, j->I, 0);
-    orl_kgemm(n, H, B, j->z + lo, 1, j->I, j->h, H, j->dw + (size_t)lo * H, H, 0);
-    orl_kgemm(B, H, n, j->z + lo, j->I, 1, j->w + (size_t)lo * H, H,
-              j->dh + (size_t)thread_index * B * H, H, 0);
-}
-
-/* GFLOP/s of the three output-layer products (forward logits, dW, dh) at
- * this catalogue size, on `threads` threads: OpenBLAS through orl_sgemm_pool
- * (native = 0) or orl_kgemm (native = 1). */
-static double sgemm_rate(int n_items, int threads, int reps, int native)
-{
-    orl_pool *pool = NULL;
-    if (orl_pool_create(threads, &pool) != 0) return 0;
-    size_t I = (size_t)n_items;
-    float *h = orl_aligned_alloc(sizeof(float) * B * H),
-          *w = orl_aligned_alloc(sizeof(float) * I * H);
-    float *z = orl_aligned_alloc(sizeof(float) * B * I),
-          *dw = orl_aligned_alloc(sizeof(float) * I * H);
-    float *dh = orl_aligned_alloc(sizeof(float) * B * H * 2);
-    float *zo = orl_aligned_alloc(sizeof(float) * B * I);
-    for (size_t i = 0; i < B * H; i++) h[i] = 0.01f * (float)(i % 13);
-    for (size_t i = 0; i < I * H; i++) w[i] = 0.01f * (float)(i % 7);
-    for (size_t i = 0; i < B * I; i++) z[i] = 1e-4f * (float)(i % 11);
-    double best[16];
-    int n = reps < 16 ? reps : 16;
-    for (int rep = 0; rep < n; rep++) {
-        double t0 = now_s();
-        if (native) {
-            /* w read as a packed [H x I] transpose for the forward (as the
-             * layer packs each tile); I rounded down to 16. */
-            kg_job j = {h, w, w, z, zo, dw, dh, n_items};
-            orl_pool_parallel_for(pool, (size_t)n_items / 16, kg_chunk, &j);
-        } else {
-            orl_sgemm_pool(pool, 0, 1, B, n_items, H, 1.0f, h, H, w, H, 0.0f, zo, n_items);
-            orl_sgemm_pool(pool, 1, 0, n_items, H, B, 1.0f, z, n_items, h, H, 0.0f, dw, H);
-            orl_sgemm_pool(pool, 0, 0, B, H, n_items, 1.0f, z, n_items, w, H, 0.0f, dh, H);
-        }
-        best[rep] = 6.0 * B * H * (double)n_items / (now_s() - t0) * 1e-9;
-    }
-    double rate = median(best, n);
-    orl_aligned_free(h);
-    orl_aligned_free(w);
-    orl_aligned_free(z);
-    orl_aligned_free(dw);
-    orl_aligned_free(dh);
-    orl_aligned_free(zo);
-    orl_pool_free(pool);
-    return rate;
 }
 
 /* The fused output layer alone (forward + backward, no Adam) with the logits
@@ -215,10 +154,10 @@ int main(int argc, char **argv)
         double g1[15], g2[15], k1[15], k2[15];
         for (int rep = 0; rep < reps; rep++) {
             /* Interleaved so that machine noise hits every figure alike. */
-            g1[rep] = sgemm_rate(I, 1, 5, 0);
-            g2[rep] = sgemm_rate(I, 2, 5, 0);
-            k1[rep] = sgemm_rate(I, 1, 5, 1);
-            k2[rep] = sgemm_rate(I, 2, 5, 1);
+            g1[rep] = output_layer_gflops(I, 1, 5, 0);
+            g2[rep] = output_layer_gflops(I, 2, 5, 0);
+            k1[rep] = output_layer_gflops(I, 1, 5, 1);
+            k2[rep] = output_layer_gflops(I, 2, 5, 1);
             for (int th = 0; th < 2; th++) {
                 last[th] = train_rate(I, th + 1, steps, states, lens, actions, NBATCH);
                 tps[th][rep] = last[th].tps;
