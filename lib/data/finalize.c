@@ -168,13 +168,15 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
 
     /* 1. group events by raw session (stable counting sort) */
     ALLOC(w.perm, n);
-    ALLOC(w.tmp, n);
+    /* tmp is the sort's scratch (n) and first one slot per raw session (R):
+     * a session may be registered with no events, so R can exceed n. */
+    ALLOC(w.tmp, n > R ? n : R);
     w.cnt = orl_calloc((size_t)R + 1, sizeof *w.cnt);
     if (!w.cnt) goto nomem;
     for (uint64_t i = 0; i < n; i++) w.cnt[ds->ev_session[i] + 1]++;
     for (uint32_t r = 0; r < R; r++) w.cnt[r + 1] += w.cnt[r];
     {
-        uint64_t *pos = w.tmp; /* scratch: next slot per session (R <= n) */
+        uint64_t *pos = w.tmp; /* next slot per session */
         memcpy(pos, w.cnt, (size_t)R * sizeof *pos);
         for (uint64_t i = 0; i < n; i++) w.perm[pos[ds->ev_session[i]]++] = i;
     }

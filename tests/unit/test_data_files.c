@@ -307,6 +307,30 @@ static void test_jsonl_bad_lines(void **state)
     orl_dataset_free(ds);
 }
 
+/* Sessions that appear with no events (the fuzzer's find: more raw sessions
+ * than events overran finalize's scratch) finalize to the sessions that have
+ * events, and all-empty input to an empty dataset. */
+static void test_jsonl_sessions_without_events(void **state)
+{
+    (void)state;
+    const char *text = "{\"session\":7,\"events\":[]}\n"
+                       "{\"session\":8,\"events\":[]}\n"
+                       "{\"session\":9,\"events\":[{\"aid\":5,\"ts\":1,\"type\":\"clicks\"},"
+                       "{\"aid\":6,\"ts\":2,\"type\":\"clicks\"}]}\n";
+    orl_dataset *ds = new_ds();
+    orl_load_report r = report();
+    assert_orl_ok(orl_dataset_load_jsonl(ds, write_text("otto_empty_sessions.jsonl", text), 1, &r));
+    assert_orl_ok(orl_dataset_finalize(ds));
+    assert_int_equal(ds->n_sessions, 1);
+    orl_dataset_free(ds);
+    ds = new_ds();
+    assert_orl_ok(orl_dataset_load_jsonl(
+        ds, write_text("otto_only_empty.jsonl", "{\"session\":7,\"events\":[]}\n"), 1, &r));
+    assert_orl_ok(orl_dataset_finalize(ds));
+    assert_int_equal(ds->n_sessions, 0);
+    orl_dataset_free(ds);
+}
+
 static orl_dataset *synthetic(uint32_t sessions)
 {
     orl_dataset *ds = new_ds();
@@ -514,6 +538,7 @@ int main(void)
         cmocka_unit_test(test_embedded_nul_absurd_lengths_empty_and_missing),
         cmocka_unit_test(test_truncated_gzip),
         cmocka_unit_test(test_jsonl_bad_lines),
+        cmocka_unit_test(test_jsonl_sessions_without_events),
         cmocka_unit_test(test_split_random_and_time),
         cmocka_unit_test(test_binary_roundtrip_and_corruption),
         cmocka_unit_test(test_loaders_survive_allocation_failures),
