@@ -40,7 +40,7 @@ extern "C" {
 /** Major version: bumped on an ABI break; it is the SONAME. */
 #define ORL_VERSION_MAJOR 0
 /** Minor version: bumped when functions or params fields are added. */
-#define ORL_VERSION_MINOR 1
+#define ORL_VERSION_MINOR 2
 /** Patch version: bumped for fixes that change no interface. */
 #define ORL_VERSION_PATCH 0
 /** The version as one comparable number: major*10000 + minor*100 + patch. */

@@ -48,8 +48,9 @@ typedef struct orl_algo_class {
     /* One optimisation step on a batch; no allocation. ORL_E_NUMERIC when the
      * loss is not finite. */
     int (*step)(void *self, const orl_batch *batch, float learning_rate, orl_step_losses *out);
-    /* The deployable policy's weights: an sl_net-layout store (GRU4Rec encoder
-     * and CE head, ORL_GRU4REC_* / ORL_CE_HEAD_* names). */
+    /* The deployable policy's weights: an sl_net-layout store (the encoder's
+     * tensors, then the CE head, ORL_CE_HEAD_* names; Q head too when the
+     * algorithm has one). */
     const orl_params *(*policy_params)(const void *self);
 } orl_algo_class;
 

@@ -64,6 +64,7 @@ static int rl_create(const orl_algo_class *cls, int algorithm, const orl_algo_co
     c.embed_dim = (int)ctx->encoder->embed_dim;
     c.hidden_dim = (int)ctx->encoder->hidden_dim;
     c.window = (int)ctx->encoder->window;
+    c.encoder = *ctx->encoder;
     c.max_batch = (int)ctx->max_batch;
     c.gamma = (float)setting(ctx, cls, "gamma", c.gamma);
     c.n_neg = (int)setting(ctx, cls, "n_neg", c.n_neg);

@@ -1,5 +1,5 @@
-/* "sl": supervised next-item training, GRU4Rec with full-catalogue cross-entropy
- * (the reference's "ce" mode). */
+/* "sl": supervised next-item training, any encoder with full-catalogue
+ * cross-entropy (the reference's "ce" mode). */
 #include <math.h>
 
 #include "algos/algo.h"
@@ -13,6 +13,7 @@ static int sl_create(const orl_algo_context *ctx, void **out)
     cfg.hidden_dim = (int)ctx->encoder->hidden_dim;
     cfg.window = (int)ctx->encoder->window;
     cfg.dropout = ctx->encoder->dropout;
+    cfg.encoder = *ctx->encoder;
     cfg.max_batch = (int)ctx->max_batch;
     orl_sl_net *net = NULL;
     ORL_TRY(orl_sl_net_create(&cfg, ctx->seed, ctx->threads, &net));

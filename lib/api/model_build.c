@@ -14,8 +14,9 @@ static orl_sl_net_config net_config(const orl_encoder_spec *enc, uint32_t n_item
     cfg.embed_dim = (int)enc->embed_dim;
     cfg.hidden_dim = (int)enc->hidden_dim;
     cfg.window = (int)enc->window;
-    cfg.dropout = 0.0f;
+    cfg.dropout = 0.0f; /* inference only */
     cfg.max_batch = 1;
+    cfg.encoder = *enc;
     return cfg;
 }
 
@@ -50,9 +51,15 @@ size_t orl_model_weight_count(const orl_model *model)
     return orl_sl_net_params_const(model->net)->count;
 }
 
+size_t orl_model_state_dim(const orl_model *m)
+{
+    const orl_encoder_class *cls = orl_encoder_class_find(m->encoder.architecture);
+    return cls ? (size_t)cls->state_dim(&m->encoder) : (size_t)m->encoder.hidden_dim;
+}
+
 size_t orl_model_head_floats(const orl_model *m)
 {
-    return (size_t)m->n_items * m->encoder.hidden_dim + m->n_items;
+    return (size_t)m->n_items * orl_model_state_dim(m) + m->n_items;
 }
 
 /* Copy rows x cols floats of tensor `name` of store p to dst. */
@@ -173,7 +180,7 @@ static void active_head_out(const orl_model *m, float *dst)
 {
     const orl_params *p = orl_sl_net_params_const(m->net);
     copy_tensor_out(p, ORL_CE_HEAD_W, dst);
-    copy_tensor_out(p, ORL_CE_HEAD_B, dst + (size_t)m->n_items * m->encoder.hidden_dim);
+    copy_tensor_out(p, ORL_CE_HEAD_B, dst + (size_t)m->n_items * orl_model_state_dim(m));
 }
 
 ORL_API int orl_model_head_count(const orl_model *model, uint32_t *out_count)
@@ -221,7 +228,7 @@ ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model
                     orl_params *mp = orl_sl_net_params(m->net);
                     copy_tensor_in(mp, ORL_CE_HEAD_W, model->other_head);
                     copy_tensor_in(mp, ORL_CE_HEAD_B,
-                                   model->other_head + (size_t)m->n_items * m->encoder.hidden_dim);
+                                   model->other_head + (size_t)m->n_items * orl_model_state_dim(m));
                     s = orl_sl_net_prepare_scoring(m->net); /* the head changed */
                 }
             }

@@ -45,6 +45,7 @@ static int make_writer(const orl_model *m, orl_container_writer **out)
     if (s == ORL_OK) s = orl_container_put_u32(w, "embed_dim", m->encoder.embed_dim);
     if (s == ORL_OK) s = orl_container_put_u32(w, "hidden_dim", m->encoder.hidden_dim);
     if (s == ORL_OK) s = orl_container_put_u32(w, "window", m->encoder.window);
+    if (s == ORL_OK) s = orl_model_put_encoder(w, &m->encoder);
     if (s == ORL_OK) s = orl_container_put_u32(w, "n_items", m->n_items);
     if (s == ORL_OK) s = orl_container_put_string(w, "algorithm", m->algorithm);
     if (s == ORL_OK) s = orl_container_put_string(w, "library_version", orl_version_string());
@@ -138,11 +139,12 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
     ORL_TRY(orl_container_get_u32(r, "embed_dim", &enc.embed_dim));
     ORL_TRY(orl_container_get_u32(r, "hidden_dim", &enc.hidden_dim));
     ORL_TRY(orl_container_get_u32(r, "window", &enc.window));
+    ORL_TRY(orl_model_get_encoder(r, &enc));
     ORL_TRY(orl_container_get_u32(r, "n_items", &n_items));
     ORL_TRY(orl_container_get_string(r, "algorithm", &algo, &len));
     if (orl_container_has(r, "training_config"))
         ORL_TRY(orl_container_get_string(r, "training_config", &config, &len));
-    int s = orl_encoder_spec_validate(&enc);
+    int s = orl_encoder_spec_resolve(&enc);
     if (s != ORL_OK) return orl_fail(ORL_E_FORMAT, "model file: %s", orl_last_error());
     if (n_items < 1 || n_items > (1u << 30))
         return orl_fail(ORL_E_FORMAT, "model file: n_items %u is out of range", n_items);

@@ -8,6 +8,7 @@
 
 #include "api/handle.h"
 #include "data/keymap.h"
+#include "io/container.h"
 #include "models/sl_net.h"
 #include "models/spec.h"
 #include "offlinerl/model.h"
@@ -46,6 +47,12 @@ size_t orl_model_weight_count(const orl_model *model);
 
 /* Floats of one head: weights [I x H] and bias [I]. */
 size_t orl_model_head_floats(const orl_model *model);
+/* The encoder's settings in model metadata (model_file_encoder.c). */
+int orl_model_put_encoder(orl_container_writer *w, const orl_encoder_spec *encoder);
+/* Reads the keys present into *encoder (absent keys leave it as it is). */
+int orl_model_get_encoder(const orl_container_reader *r, orl_encoder_spec *encoder);
+/* Floats of the state vector the heads read (hidden_dim for GRU4Rec). */
+size_t orl_model_state_dim(const orl_model *model);
 
 /* Give a freshly built model its second head (copied) and say which is active. */
 int orl_model_set_other_head(orl_model *m, uint32_t head, const float *other, size_t count);

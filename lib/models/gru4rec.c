@@ -3,6 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/error.h"
+#include "models/encoder.h"
 #include "nn/embedding.h"
 
 static size_t round16(size_t n)
@@ -182,3 +184,118 @@ void orl_gru4rec_step(orl_pool *pool, const orl_params *p, orl_gru4rec_dims d,
     orl_gru_step(pool, h_next, x, h_prev, n, weights_of(p), gru_dims(d, n), &w->cache,
                  scratch + round16((size_t)n * (size_t)d.embed_dim));
 }
+
+/* ---- GRU4Rec behind the encoder interface (models/encoder.h) ---- */
+
+static orl_gru4rec_dims dims_of(const orl_enc *e)
+{
+    orl_gru4rec_dims d = {e->n_items, (int)e->spec.embed_dim, (int)e->spec.hidden_dim,
+                          (int)e->spec.window};
+    return d;
+}
+
+static int enc_resolve(orl_encoder_spec *s)
+{
+    if (s->dropout < 0.0f) s->dropout = 0.0f;
+    return ORL_OK;
+}
+
+static int enc_state_dim(const orl_encoder_spec *s)
+{
+    return (int)s->hidden_dim;
+}
+
+static int enc_n_params(const orl_encoder_spec *s)
+{
+    (void)s;
+    return ORL_GRU4REC_N_PARAMS;
+}
+
+static void enc_param_specs(const orl_enc *e, orl_param_spec *specs, orl_param_name *names)
+{
+    (void)names; /* the names are literals */
+    orl_gru4rec_param_specs(dims_of(e), specs);
+}
+
+static void enc_init(orl_params *p, const orl_enc *e, orl_rng *rng)
+{
+    orl_gru4rec_init(p, dims_of(e), rng);
+}
+
+/* The work struct sits at the start of the block, its floats after it. */
+static size_t enc_work_bytes(const orl_enc *e, int max_batch)
+{
+    return orl_enc_round64(sizeof(orl_gru4rec_work)) +
+           sizeof(float) * orl_gru4rec_work_floats(dims_of(e), max_batch);
+}
+
+static void *enc_work_bind(void *block, const orl_enc *e, int max_batch)
+{
+    orl_gru4rec_work *w = block;
+    float *floats = (float *)(void *)((char *)block + orl_enc_round64(sizeof *w));
+    orl_gru4rec_work_bind(w, floats, dims_of(e), max_batch);
+    return w;
+}
+
+static void enc_forward(orl_pool *pool, const orl_params *p, const orl_enc *e, void *work,
+                        const int32_t *states, const int32_t *lens, int batch, orl_rng *dropout,
+                        float *out)
+{
+    (void)dropout; /* the net applies GRU4Rec's dropout to the state (state_dropout) */
+    orl_gru4rec_forward(pool, p, dims_of(e), work, states, lens, batch, out);
+}
+
+static void enc_backward(orl_pool *pool, orl_params *p, const orl_enc *e, void *work,
+                         const int32_t *states, const int32_t *lens, int batch, const float *d_out)
+{
+    (void)states;
+    orl_gru4rec_backward(pool, p, dims_of(e), work, lens, batch, d_out);
+}
+
+static void enc_mark_touched(const orl_enc *e, const void *work, const int32_t *states,
+                             const int32_t *lens, int batch, unsigned char *touched)
+{
+    (void)e, (void)states, (void)lens;
+    orl_gru4rec_mark_touched(work, batch, touched);
+}
+
+static size_t enc_one_bytes(const orl_enc *e)
+{
+    return sizeof(float) * orl_gru4rec_one_floats(dims_of(e));
+}
+
+static void enc_encode_one(const orl_params *p, const orl_enc *e, const int32_t *state, int32_t len,
+                           void *scratch, float *out)
+{
+    orl_gru4rec_encode_one(p, dims_of(e), state, len, scratch, out);
+}
+
+static size_t enc_step_bytes(const orl_enc *e, int n)
+{
+    return sizeof(float) * orl_gru4rec_step_floats(dims_of(e), n);
+}
+
+static void enc_step(orl_pool *pool, const orl_params *p, const orl_enc *e, const void *work,
+                     const float *h_prev, const int32_t *ids, int n, float *h_next, void *scratch)
+{
+    orl_gru4rec_step(pool, p, dims_of(e), work, h_prev, ids, n, h_next, scratch);
+}
+
+const orl_encoder_class orl_encoder_gru4rec = {
+    .name = "gru4rec",
+    .state_dropout = 1,
+    .resolve = enc_resolve,
+    .state_dim = enc_state_dim,
+    .n_params = enc_n_params,
+    .param_specs = enc_param_specs,
+    .init = enc_init,
+    .work_bytes = enc_work_bytes,
+    .work_bind = enc_work_bind,
+    .forward = enc_forward,
+    .backward = enc_backward,
+    .mark_touched = enc_mark_touched,
+    .one_bytes = enc_one_bytes,
+    .encode_one = enc_encode_one,
+    .step_bytes = enc_step_bytes,
+    .step = enc_step,
+};

@@ -14,7 +14,7 @@
 #include "nn/gru.h"
 #include "nn/params.h"
 
-#define ORL_GRU4REC_EMB  "emb"
+#define ORL_GRU4REC_EMB  "emb" /* = ORL_ENC_EMB */
 #define ORL_GRU4REC_W_IH "gru.w_ih"
 #define ORL_GRU4REC_W_HH "gru.w_hh"
 #define ORL_GRU4REC_B_IH "gru.b_ih"

@@ -102,7 +102,8 @@ int orl_rl_net_check_config(const orl_rl_net_config *c)
 /* Floats of the training workspace, and its carving when base != NULL. */
 static size_t workspace(orl_rl_net *net, float *base)
 {
-    const int B = net->cfg.max_batch, H = net->cfg.hidden_dim;
+    const int B = net->cfg.max_batch, H = net->enc.state_dim;
+    const orl_enc *e = &net->enc;
     const int threads = orl_pool_threads(net->pool);
     const size_t K = (size_t)(has_negatives(&net->cfg) ? net->cfg.n_neg : 0), K1 = K + 1;
     const size_t bh = round16((size_t)B * H), b1 = round16((size_t)B);
@@ -111,8 +112,8 @@ static size_t workspace(orl_rl_net *net, float *base)
     /* Encodes without gradient and the argmax take both s' and s (2B rows)
      * in one call for algorithms with negatives. */
     const int B2 = 2 * B, T = net->cfg.window;
-    size_t sizes[] = {orl_gru4rec_work_floats(net->enc, B),
-                      orl_gru4rec_work_floats(net->enc, B2),
+    size_t sizes[] = {orl_enc_round64(e->cls->work_bytes(e, B)) / sizeof(float),
+                      orl_enc_round64(e->cls->work_bytes(e, B2)) / sizeof(float),
                       2 * bh, /* h: main network on s, then on s' */
                       bh,
                       2 * bh,
@@ -134,7 +135,7 @@ static size_t workspace(orl_rl_net *net, float *base)
                       b1,
                       b1,
                       2 * bh,
-                      round16(orl_gru4rec_step_floats(net->enc, B))};
+                      e->cls->step ? orl_enc_round64(e->cls->step_bytes(e, B)) / sizeof(float) : 0};
     enum { N = sizeof sizes / sizeof sizes[0] };
     size_t total = 0;
     float *p[N];
@@ -143,8 +144,8 @@ static size_t workspace(orl_rl_net *net, float *base)
         total += sizes[i];
     }
     if (base) {
-        orl_gru4rec_work_bind(&net->work, p[0], net->enc, B);
-        orl_gru4rec_work_bind(&net->work_ng, p[1], net->enc, B2);
+        net->work = e->cls->work_bind(p[0], e, B);
+        net->work_ng = e->cls->work_bind(p[1], e, B2);
         net->h = p[2];
         net->d_h = p[3];
         net->h_aux = p[4];
@@ -179,6 +180,7 @@ static void init_view(orl_rl_net *net, struct orl_sl_net *v)
     v->cfg.hidden_dim = net->cfg.hidden_dim;
     v->cfg.window = net->cfg.window;
     v->cfg.max_batch = net->cfg.max_batch;
+    v->cfg.encoder = net->enc.spec;
     v->enc = net->enc;
 }
 
@@ -186,20 +188,34 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
 {
     if (!cfg || !out) return orl_fail(ORL_E_INVALID_ARGUMENT, "rl_net_create: NULL argument");
     ORL_TRY(orl_rl_net_check_config(cfg));
+    orl_encoder_spec spec = cfg->encoder;
+    if (!spec.architecture[0]) orl_encoder_spec_default(&spec);
+    spec.embed_dim = (uint32_t)cfg->embed_dim;
+    spec.hidden_dim = (uint32_t)cfg->hidden_dim;
+    spec.window = (uint32_t)cfg->window;
+    if (strcmp(spec.architecture, "gru4rec") == 0) spec.dropout = 0.0f; /* none in 0.1.0 */
+    orl_enc enc;
+    ORL_TRY(orl_enc_init(&enc, &spec, cfg->n_items));
+    const int n_enc = orl_enc_n_params(&enc);
+    const int NP = n_enc + ORL_CE_HEAD_N_PARAMS + ORL_Q_HEAD_N_PARAMS;
+    if (NP > ORL_PARAM_MAX_VIEWS)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "rl_net_create: %d tensors exceed the limit %d", NP,
+                        ORL_PARAM_MAX_VIEWS);
     orl_rl_net *net = orl_calloc(1, sizeof *net);
     if (!net) return orl_fail(ORL_E_NOMEM, "rl_net_create: out of memory");
     net->cfg = *cfg;
+    net->cfg.encoder = enc.spec;
     if (net->cfg.max_batch == 0) net->cfg.max_batch = 256;
-    const int I = cfg->n_items, H = cfg->hidden_dim;
-    net->enc = (orl_gru4rec_dims){I, cfg->embed_dim, H, cfg->window};
+    const int I = cfg->n_items, H = enc.state_dim;
+    net->enc = enc;
     int status = orl_pool_create(threads, &net->pool);
     if (status != ORL_OK) goto fail;
 
-    enum { NP = ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS + ORL_Q_HEAD_N_PARAMS };
-    orl_param_spec specs[NP];
-    orl_gru4rec_param_specs(net->enc, specs);
-    orl_ce_head_param_specs(I, H, specs + ORL_GRU4REC_N_PARAMS);
-    orl_q_head_param_specs(I, H, specs + ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS);
+    orl_param_spec specs[ORL_PARAM_MAX_VIEWS];
+    orl_param_name names[ORL_PARAM_MAX_VIEWS];
+    enc.cls->param_specs(&net->enc, specs, names);
+    orl_ce_head_param_specs(I, H, specs + n_enc);
+    orl_q_head_param_specs(I, H, specs + n_enc + ORL_CE_HEAD_N_PARAMS);
     for (int k = 0; k < 2; k++) {
         status = orl_params_init(&net->qn[k], specs, NP, 1);
         if (status != ORL_OK) goto fail;
@@ -216,7 +232,7 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
         }
         orl_rng rng;
         orl_rng_init(&rng, seed, (uint64_t)k);
-        orl_gru4rec_init(&net->qn[k], net->enc, &rng);
+        enc.cls->init(&net->qn[k], &net->enc, &rng);
         orl_ce_head_init(&net->qn[k], I, H, &rng);
         orl_q_head_init(&net->qn[k], I, H, &rng);
     }
@@ -234,6 +250,8 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
     }
     orl_rng_init(&net->coin, seed, 2);
     orl_rng_init(&net->neg_rng, seed, 3);
+    orl_rng_init(&net->drop_rng, seed, 4);
+    net->dropout = enc.cls->state_dropout ? NULL : &net->drop_rng;
 
     init_view(net, &net->view_ce);
     net->view_ce.params = net->qn[0];
@@ -267,6 +285,11 @@ void orl_rl_net_free(orl_rl_net *net)
 const orl_rl_net_config *orl_rl_net_get_config(const orl_rl_net *net)
 {
     return &net->cfg;
+}
+
+const orl_enc *orl_rl_net_encoder(const orl_rl_net *net)
+{
+    return &net->enc;
 }
 
 int64_t orl_rl_net_steps(const orl_rl_net *net)
@@ -370,7 +393,7 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
 
     /* Draw the coin and the negatives from copies: a refused step leaves the
      * net exactly as it was. */
-    orl_rng coin = net->coin, neg_rng = net->neg_rng;
+    orl_rng coin = net->coin, neg_rng = net->neg_rng, drop_rng = net->drop_rng;
     const int main_net = (int)orl_rng_below(&net->coin, 2);
     const int negs = has_negatives(&net->cfg);
     if (negs) orl_rl_net_sample_negatives(net, actions, batch, net->neg);
@@ -396,7 +419,7 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
         hc.p = &pa;
         hc.w = orl_params_find(p, ORL_CE_HEAD_W)->offset;
         hc.b = orl_params_find(p, ORL_CE_HEAD_B)->offset;
-        hc.H = (size_t)net->cfg.hidden_dim;
+        hc.H = (size_t)net->enc.state_dim;
         net->ce_hook = orl_rl_net_ce_adam_tile;
         net->ce_hook_ctx = &hc;
     }
@@ -408,6 +431,7 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
     if (status != ORL_OK) { /* pass 2 never ran: nothing was updated */
         net->coin = coin;
         net->neg_rng = neg_rng;
+        net->drop_rng = drop_rng;
         return status;
     }
     double t0 = 0.0;

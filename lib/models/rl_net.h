@@ -63,6 +63,10 @@ typedef struct orl_rl_net_config {
     float ips_smooth;     /* SA2C ips exponent, [0, 10]; 0 = no correction */
     float ips_clip_lo;    /* ips ratio clip, 0 < lo <= hi; 0.1 */
     float ips_clip_hi;    /* 10 */
+    /* The encoder's kind and kind-specific settings; embed_dim, hidden_dim and
+     * window above replace its own (and its dropout applies, SASRec / Caser).
+     * An empty architecture means GRU4Rec (the 0.1.0 networks). */
+    orl_encoder_spec encoder;
 } orl_rl_net_config;
 
 /* The papers' defaults for `algorithm` and a catalogue of n_items. */
@@ -112,6 +116,8 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
 void orl_rl_net_free(orl_rl_net *net);
 
 const orl_rl_net_config *orl_rl_net_get_config(const orl_rl_net *net);
+/* The encoder both networks use (resolved spec, state size). */
+const orl_enc *orl_rl_net_encoder(const orl_rl_net *net);
 /* Steps taken by the pair (drives the warm-up). */
 int64_t orl_rl_net_steps(const orl_rl_net *net);
 /* Network `which` (0 = QN_1, the deployed policy; 1 = QN_2): its store with

@@ -24,7 +24,7 @@ void orl_rl_net_ce_adam_tile(void *ctx, size_t i0, size_t n)
 static int sparse_view(const orl_param_view *v)
 {
     return !strcmp(v->name, ORL_CE_HEAD_W) || !strcmp(v->name, ORL_CE_HEAD_B) ||
-           !strcmp(v->name, ORL_GRU4REC_EMB) || !strcmp(v->name, ORL_Q_HEAD_W) ||
+           !strcmp(v->name, ORL_ENC_EMB) || !strcmp(v->name, ORL_Q_HEAD_W) ||
            !strcmp(v->name, ORL_Q_HEAD_B);
 }
 
@@ -33,14 +33,15 @@ void orl_rl_net_adam_sparse(orl_rl_net *net, orl_params *p, const orl_adam_step_
 {
     const int I = net->cfg.n_items;
     memset(net->touched_emb, 0, (size_t)I + 1);
-    orl_gru4rec_mark_touched(&net->work, batch, net->touched_emb);
+    net->enc.cls->mark_touched(&net->enc, net->work, net->last_states, net->last_lens, batch,
+                               net->touched_emb);
     memset(net->touched_q, 0, (size_t)I);
     for (int i = 0; i < n_q_idx; i++) net->touched_q[net->q_idx[i]] = 1;
     size_t lo = (size_t)-1, hi = 0; /* the span of the dense tensors (the GRU's) */
     for (int i = 0; i < p->n_views; i++) {
         const orl_param_view *v = &p->views[i];
         const size_t end = v->offset + v->rows * v->cols;
-        if (!strcmp(v->name, ORL_GRU4REC_EMB))
+        if (!strcmp(v->name, ORL_ENC_EMB))
             orl_adam_update_rows(net->pool, p, k, v->offset, v->rows, v->cols, net->touched_emb);
         else if (!strcmp(v->name, ORL_Q_HEAD_W))
             orl_adam_update_rows(net->pool, p, k, v->offset, v->rows, v->cols, net->touched_q);

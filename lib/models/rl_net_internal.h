@@ -22,20 +22,23 @@ typedef struct orl_rl_inputs {
 
 struct orl_rl_net {
     orl_rl_net_config cfg;
-    orl_gru4rec_dims enc;
+    orl_enc enc;          /* the encoder; heads read enc.state_dim floats */
     orl_params qn[2];     /* QN_1, QN_2: value, grad, first Adam's moments */
     float *m2[2], *v2[2]; /* SA2C second Adam's moments (NULL otherwise) */
     int64_t step2[2];     /* its step counts */
     int64_t steps;        /* steps of the pair */
     orl_pool *pool;
     orl_rng coin, neg_rng;
-    float *behaviour; /* [I] item table or NULL */
+    orl_rng drop_rng;                       /* dropout masks of encoders with their own dropout */
+    orl_rng *dropout;                       /* &drop_rng for those encoders, NULL otherwise */
+    const int32_t *last_states, *last_lens; /* the batch of the last training forward */
+    float *behaviour;                       /* [I] item table or NULL */
     orl_rl_net_timing *timing;
     struct orl_sl_net view_ce, view_q; /* QN_1 as an sl_net, CE or Q head */
 
     float *block;             /* the training workspace, sized once for max_batch */
-    orl_gru4rec_work work;    /* main network on s, kept for the backward pass */
-    orl_gru4rec_work work_ng; /* encodes without gradient */
+    void *work;               /* main network on s, kept for the backward pass */
+    void *work_ng;            /* encodes without gradient */
     float *h;                 /* [2B x H]: main network on s, then on s' */
     float *d_h;               /* [B x H] */
     float *h_aux;             /* [2B x H]: target network on s, then on s' */
@@ -43,7 +46,7 @@ struct orl_rl_net {
     /* s' = s + action: rows stepped from their encoding of s, the others. */
     int32_t *ext_rows, *ext_ids, *oth_rows; /* [B] each */
     float *h_ext;                           /* [2B x H]: states of s, then stepped */
-    float *step_scratch;                    /* orl_gru4rec_step_floats(B) */
+    float *step_scratch;                    /* the encoder's step_bytes(B), if it has a step */
     float *ce_scratch, *argmax_scratch;
     int32_t *q_idx;        /* [B x (1 + K)]: the action, then the negatives */
     float *q_val, *q_grad; /* [B x (1 + K)] Q_main(s, .) at q_idx, dL/dQ */

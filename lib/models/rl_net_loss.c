@@ -26,17 +26,25 @@ static head_ptrs heads_of(const orl_params *p)
     return h;
 }
 
+/* A forward of network p on `work` (dropout as the encoder wants it in
+ * training, including the no-grad forwards, as the reference). */
+static void encode(orl_rl_net *net, const orl_params *p, void *work, const int32_t *states,
+                   const int32_t *lens, int B, float *out)
+{
+    net->enc.cls->forward(net->pool, p, &net->enc, work, states, lens, B, net->dropout, out);
+}
+
 /* out[b] = Q_target(x_b, argmax_a Q_main(h_main_b, a)): the double-Q value.
  * x is encoded by the target network into net->h_aux. */
 static void double_q(orl_rl_net *net, const orl_params *main, const orl_params *tgt,
                      const float *h_main, const int32_t *x, const int32_t *x_lens, int B,
                      int32_t *a_star, float *out)
 {
-    const int H = net->cfg.hidden_dim, I = net->cfg.n_items;
+    const int H = net->enc.state_dim, I = net->cfg.n_items;
     head_ptrs hm = heads_of(main), ht = heads_of(tgt);
     orl_linear_argmax(net->pool, h_main, hm.q_w, hm.q_b, B, H, I, a_star, NULL,
                       net->argmax_scratch);
-    orl_gru4rec_forward(net->pool, tgt, net->enc, &net->work_ng, x, x_lens, B, net->h_aux);
+    encode(net, tgt, net->work_ng, x, x_lens, B, net->h_aux);
     orl_linear_rows_forward(out, net->h_aux, ht.q_w, ht.q_b, a_star,
                             (orl_linear_rows_dims){B, 1, H});
 }
@@ -54,14 +62,15 @@ static int extends(const orl_rl_inputs *in, int b, int T)
 /* out[b] = network p's encoding of s'_b, given h_s [B x H] its encoding of
  * s_b by the last forward on `wp`: one GRU step for the transitions whose s'
  * extends s, a plain encode (on work_ng) of the others. out != h_s. */
-static void encode_next(orl_rl_net *net, const orl_params *p, const orl_gru4rec_work *wp,
-                        const float *h_s, const orl_rl_inputs *in, int B, float *out)
+static void encode_next(orl_rl_net *net, const orl_params *p, const void *wp, const float *h_s,
+                        const orl_rl_inputs *in, int B, float *out)
 {
-    const int H = net->cfg.hidden_dim, T = net->cfg.window;
+    const int H = net->enc.state_dim, T = net->cfg.window;
+    const orl_encoder_class *ec = net->enc.cls;
     const size_t hb = sizeof(float) * (size_t)H;
     int n_ext = 0, n_oth = 0;
     for (int b = 0; b < B; b++) {
-        if (extends(in, b, T)) {
+        if (ec->step && extends(in, b, T)) {
             net->ext_rows[n_ext] = b;
             net->ext_ids[n_ext] = in->actions[b];
             memcpy(net->h_ext + (size_t)n_ext * H, h_s + (size_t)b * H, hb);
@@ -75,14 +84,14 @@ static void encode_next(orl_rl_net *net, const orl_params *p, const orl_gru4rec_
         }
     }
     float *stepped = net->h_ext + (size_t)B * H;
-    orl_gru4rec_step(net->pool, p, net->enc, wp, net->h_ext, net->ext_ids, n_ext, stepped,
-                     net->step_scratch);
+    if (n_ext)
+        ec->step(net->pool, p, &net->enc, wp, net->h_ext, net->ext_ids, n_ext, stepped,
+                 net->step_scratch);
     for (int r = 0; r < n_ext; r++)
         memcpy(out + (size_t)net->ext_rows[r] * H, stepped + (size_t)r * H, hb);
     if (n_oth) {
         /* d_h is free until the backward pass. */
-        orl_gru4rec_forward(net->pool, p, net->enc, &net->work_ng, net->states2, net->lens2, n_oth,
-                            net->d_h);
+        encode(net, p, net->work_ng, net->states2, net->lens2, n_oth, net->d_h);
         for (int r = 0; r < n_oth; r++)
             memcpy(out + (size_t)net->oth_rows[r] * H, net->d_h + (size_t)r * H, hb);
     }
@@ -96,18 +105,17 @@ static void encode_next(orl_rl_net *net, const orl_params *p, const orl_gru4rec_
 static void targets(orl_rl_net *net, const orl_params *pm, const orl_params *pt,
                     const orl_rl_inputs *in, int B, int negs)
 {
-    const int H = net->cfg.hidden_dim, I = net->cfg.n_items;
+    const int H = net->enc.state_dim, I = net->cfg.n_items;
     float *h_next = net->h + (size_t)B * H;
     net->a_star = net->a_star_c + B;
     net->q_tp1 = net->q_tc + B;
     if (net->separate_targets) { /* the plain path, for tests */
-        orl_gru4rec_forward(net->pool, pm, net->enc, &net->work_ng, in->next_states, in->next_lens,
-                            B, h_next);
+        encode(net, pm, net->work_ng, in->next_states, in->next_lens, B, h_next);
         double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
         if (negs) double_q(net, pm, pt, net->h, in->states, in->lens, B, net->a_star_c, net->q_tc);
         return;
     }
-    encode_next(net, pm, &net->work, net->h, in, B, h_next);
+    encode_next(net, pm, net->work, net->h, in, B, h_next);
     if (!negs) {
         double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
         return;
@@ -115,9 +123,8 @@ static void targets(orl_rl_net *net, const orl_params *pm, const orl_params *pt,
     head_ptrs hm = heads_of(pm), ht = heads_of(pt);
     orl_linear_argmax(net->pool, net->h, hm.q_w, hm.q_b, 2 * B, H, I, net->a_star_c, NULL,
                       net->argmax_scratch);
-    orl_gru4rec_forward(net->pool, pt, net->enc, &net->work_ng, in->states, in->lens, B,
-                        net->h_aux);
-    encode_next(net, pt, &net->work_ng, net->h_aux, in, B, net->h_aux + (size_t)B * H);
+    encode(net, pt, net->work_ng, in->states, in->lens, B, net->h_aux);
+    encode_next(net, pt, net->work_ng, net->h_aux, in, B, net->h_aux + (size_t)B * H);
     orl_linear_rows_forward(net->q_tc, net->h_aux, ht.q_w, ht.q_b, net->a_star_c,
                             (orl_linear_rows_dims){2 * B, 1, H});
 }
@@ -142,7 +149,7 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
                          const int32_t *neg, const float *fixed_ce_weights, orl_rl_losses *out)
 {
     const orl_rl_net_config *c = &net->cfg;
-    const int B = in->batch, H = c->hidden_dim, I = c->n_items;
+    const int B = in->batch, H = net->enc.state_dim, I = c->n_items;
     const int K = neg ? c->n_neg : 0, K1 = K + 1;
     orl_params *pm = &net->qn[main_net];
     const orl_params *pt = &net->qn[1 - main_net];
@@ -155,7 +162,9 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
     lap(net, &start, &t0);
 
     /* ---- forward: main network on s ---- */
-    orl_gru4rec_forward(net->pool, pm, net->enc, &net->work, in->states, in->lens, B, net->h);
+    encode(net, pm, net->work, in->states, in->lens, B, net->h);
+    net->last_states = in->states;
+    net->last_lens = in->lens;
     lap(net, &tm->encode_fwd, &t0);
     float ce_mean = orl_softmax_ce_forward(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions, ced,
                                            net->ce_scratch, net->row_ce);
@@ -232,7 +241,7 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
                              orl_params_at(pm, pm->grad, ORL_Q_HEAD_B), net->q_grad, net->h, hm.q_w,
                              net->q_idx, qd);
     lap(net, &tm->head_bwd, &t0);
-    orl_gru4rec_backward(net->pool, pm, net->enc, &net->work, in->lens, B, net->d_h);
+    net->enc.cls->backward(net->pool, pm, &net->enc, net->work, in->states, in->lens, B, net->d_h);
     lap(net, &tm->encode_bwd, &t0);
 
     if (out) {

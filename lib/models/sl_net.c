@@ -23,7 +23,14 @@ static double now_s(void)
 
 orl_sl_net_config orl_sl_net_config_default(int n_items)
 {
-    orl_sl_net_config c = {n_items, 64, 64, 10, 0.0f, 256};
+    orl_sl_net_config c;
+    memset(&c, 0, sizeof c);
+    c.n_items = n_items;
+    c.embed_dim = 64;
+    c.hidden_dim = 64;
+    c.window = 10;
+    c.max_batch = 256;
+    orl_encoder_spec_default(&c.encoder);
     return c;
 }
 
@@ -46,28 +53,49 @@ static int check_config(const orl_sl_net_config *c)
     return ORL_OK;
 }
 
+int orl_sl_net_config_encoder(const orl_sl_net_config *cfg, orl_enc *out)
+{
+    orl_encoder_spec spec = cfg->encoder;
+    if (!spec.architecture[0]) orl_encoder_spec_default(&spec);
+    spec.embed_dim = (uint32_t)cfg->embed_dim;
+    spec.hidden_dim = (uint32_t)cfg->hidden_dim;
+    spec.window = (uint32_t)cfg->window;
+    spec.dropout = cfg->dropout;
+    return orl_enc_init(out, &spec, cfg->n_items);
+}
+
 int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, orl_sl_net **out)
 {
     if (!cfg || !out) return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_create: NULL argument");
     ORL_TRY(check_config(cfg));
+    orl_enc enc;
+    ORL_TRY(orl_sl_net_config_encoder(cfg, &enc));
     orl_sl_net *net = orl_calloc(1, sizeof *net);
     if (!net) return orl_fail(ORL_E_NOMEM, "sl_net_create: out of memory");
     net->cfg = *cfg;
+    net->cfg.encoder = enc.spec;
     if (net->cfg.max_batch == 0) net->cfg.max_batch = 256;
-    const int B = net->cfg.max_batch, H = cfg->hidden_dim;
-    net->enc = (orl_gru4rec_dims){cfg->n_items, cfg->embed_dim, cfg->hidden_dim, cfg->window};
+    net->enc = enc;
+    const int B = net->cfg.max_batch, H = enc.state_dim;
     int status = orl_pool_create(threads, &net->pool);
     if (status != ORL_OK) goto fail;
 
-    orl_param_spec specs[ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS];
-    orl_gru4rec_param_specs(net->enc, specs);
-    orl_ce_head_param_specs(cfg->n_items, H, specs + ORL_GRU4REC_N_PARAMS);
-    status = orl_params_init(&net->params, specs, ORL_GRU4REC_N_PARAMS + ORL_CE_HEAD_N_PARAMS, 1);
+    const int n_enc = orl_enc_n_params(&enc), n_specs = n_enc + ORL_CE_HEAD_N_PARAMS;
+    orl_param_spec specs[ORL_PARAM_MAX_VIEWS];
+    orl_param_name names[ORL_PARAM_MAX_VIEWS];
+    if (n_specs > ORL_PARAM_MAX_VIEWS) {
+        status = orl_fail(ORL_E_OUT_OF_RANGE, "sl_net_create: %d tensors exceed the limit %d",
+                          n_specs, ORL_PARAM_MAX_VIEWS);
+        goto fail;
+    }
+    enc.cls->param_specs(&enc, specs, names);
+    orl_ce_head_param_specs(cfg->n_items, H, specs + n_enc);
+    status = orl_params_init(&net->params, specs, n_specs, 1);
     if (status != ORL_OK) goto fail;
 
     orl_ce_dims ce = {B, H, cfg->n_items, 0};
     size_t bh = round16((size_t)B * H);
-    size_t work = orl_gru4rec_work_floats(net->enc, B);
+    size_t work = orl_enc_round64(enc.cls->work_bytes(&enc, B)) / sizeof(float);
     size_t ce_floats = orl_softmax_ce_scratch_floats(ce, orl_pool_threads(net->pool));
     net->block = orl_aligned_alloc(sizeof(float) * (work + 4 * bh + ce_floats));
     if (!net->block) {
@@ -80,7 +108,7 @@ int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, 
         goto fail;
     }
     float *p = net->block;
-    orl_gru4rec_work_bind(&net->work, p, net->enc, B);
+    net->work = enc.cls->work_bind(p, &net->enc, B);
     p += work;
     net->hidden = p;
     net->hidden_drop = p + bh;
@@ -90,7 +118,7 @@ int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, 
 
     orl_rng rng;
     orl_rng_init(&rng, seed, 0);
-    orl_gru4rec_init(&net->params, net->enc, &rng);
+    enc.cls->init(&net->params, &net->enc, &rng);
     orl_ce_head_init(&net->params, cfg->n_items, H, &rng);
     orl_rng_init(&net->dropout_rng, seed, 1);
     *out = net;
@@ -114,6 +142,11 @@ void orl_sl_net_free(orl_sl_net *net)
 const orl_sl_net_config *orl_sl_net_get_config(const orl_sl_net *net)
 {
     return &net->cfg;
+}
+
+const orl_enc *orl_sl_net_encoder(const orl_sl_net *net)
+{
+    return &net->enc;
 }
 
 orl_params *orl_sl_net_params(orl_sl_net *net)
@@ -172,7 +205,7 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
 {
     if (!net || !states || !lens || !actions)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_train_step: NULL argument");
-    const int B = batch_size, H = net->cfg.hidden_dim, I = net->cfg.n_items;
+    const int B = batch_size, H = net->enc.state_dim, I = net->cfg.n_items;
     if (B < 1 || B > net->cfg.max_batch)
         return orl_fail(ORL_E_OUT_OF_RANGE, "sl_net_train_step: batch size %d is outside [1, %d]",
                         B, net->cfg.max_batch);
@@ -188,11 +221,13 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
 
     orl_sl_net_timing *tm = net->timing;
     double t0 = tm ? now_s() : 0.0, t1 = 0.0;
-    orl_gru4rec_forward(net->pool, &net->params, net->enc, &net->work, states, lens, B,
-                        net->hidden);
+    const orl_encoder_class *ec = net->enc.cls;
+    const int state_dropout = ec->state_dropout && net->cfg.dropout > 0.0f;
+    ec->forward(net->pool, &net->params, &net->enc, net->work, states, lens, B,
+                ec->state_dropout ? NULL : &net->dropout_rng, net->hidden);
     const float *h = net->hidden;
     size_t bh = (size_t)B * H;
-    if (net->cfg.dropout > 0.0f) {
+    if (state_dropout) {
         orl_dropout_mask(net->mask, bh, net->cfg.dropout, &net->dropout_rng);
         orl_dropout_forward(net->hidden_drop, net->hidden, net->mask, bh);
         h = net->hidden_drop;
@@ -231,17 +266,17 @@ int orl_sl_net_train_step(orl_sl_net *net, const int32_t *states, const int32_t 
         return orl_fail(ORL_E_NUMERIC, "sl_net_train_step: the loss is not finite (%g)",
                         (double)loss);
     }
-    if (net->cfg.dropout > 0.0f) orl_dropout_backward(net->d_hidden, net->d_hidden, net->mask, bh);
-    orl_gru4rec_backward(net->pool, &net->params, net->enc, &net->work, lens, B, net->d_hidden);
+    if (state_dropout) orl_dropout_backward(net->d_hidden, net->d_hidden, net->mask, bh);
+    ec->backward(net->pool, &net->params, &net->enc, net->work, states, lens, B, net->d_hidden);
     if (tm) {
         t1 = now_s();
         tm->encode_bwd += t1 - t0;
     }
     /* The encoder's tensors come first in the store; the head's are done. The
      * embedding's gradient is zero outside the rows of this batch. */
-    const orl_param_view *ev = orl_params_find(p, ORL_GRU4REC_EMB);
+    const orl_param_view *ev = orl_params_find(p, ORL_ENC_EMB);
     memset(net->touched, 0, (size_t)I + 1);
-    orl_gru4rec_mark_touched(&net->work, B, net->touched);
+    ec->mark_touched(&net->enc, net->work, states, lens, B, net->touched);
     orl_adam_update_rows(net->pool, p, &hc.k, ev->offset, ev->rows, ev->cols, net->touched);
     size_t enc_end = hc.w < hc.b ? hc.w : hc.b, emb_end = ev->offset + ev->rows * ev->cols;
     orl_adam_update_range(net->pool, p, &hc.k, 0, ev->offset, 1);

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "models/ce_head.h"
+#include "models/encoder.h"
 #include "models/gru4rec.h"
 #include "nn/adam.h"
 #include "nn/params.h"
@@ -22,9 +23,13 @@ typedef struct orl_sl_net_config {
     int window;     /* T, reference 10 */
     float dropout;  /* on the encoder output while training, [0, 1); reference 0 */
     int max_batch;  /* largest training batch; 0 = 256 */
+    /* The encoder's kind and kind-specific settings; its embed_dim,
+     * hidden_dim, window and dropout are replaced by the fields above. An
+     * empty architecture means GRU4Rec (the 0.1.0 network). */
+    orl_encoder_spec encoder;
 } orl_sl_net_config;
 
-/* The reference's shape for a catalogue of n_items. */
+/* The reference's shape (GRU4Rec) for a catalogue of n_items. */
 orl_sl_net_config orl_sl_net_config_default(int n_items);
 
 typedef struct orl_sl_net orl_sl_net;
@@ -45,6 +50,11 @@ int orl_sl_net_create(const orl_sl_net_config *cfg, uint64_t seed, int threads, 
 void orl_sl_net_free(orl_sl_net *net);
 
 const orl_sl_net_config *orl_sl_net_get_config(const orl_sl_net *net);
+/* The encoder (resolved spec, state size) the net was built with. */
+const orl_enc *orl_sl_net_encoder(const orl_sl_net *net);
+/* The resolved encoder spec a config describes (its dims and dropout from
+ * the config's fields). ORL_OK, ORL_E_UNSUPPORTED, ORL_E_OUT_OF_RANGE. */
+int orl_sl_net_config_encoder(const orl_sl_net_config *cfg, orl_enc *out);
 /* The parameter store (value, grad, Adam moments, step): save or load it as
  * one blob; names are ORL_GRU4REC_* and ORL_CE_HEAD_*. */
 orl_params *orl_sl_net_params(orl_sl_net *net);

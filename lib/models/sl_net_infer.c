@@ -19,7 +19,7 @@ static size_t round16(size_t n)
 }
 
 typedef struct infer_space {
-    float *one;      /* orl_gru4rec_one_floats */
+    float *one;      /* the encoder's one_bytes */
     float *work;     /* an encoder workspace for BLOCK rows */
     float *hidden;   /* [BLOCK x H] */
     float *scores;   /* [BLOCK x I], none for one history (its top-k streams) */
@@ -43,15 +43,15 @@ static size_t chunk_floats(int hidden, size_t blk)
 
 static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, float *base)
 {
-    const orl_gru4rec_dims d = net->enc;
-    size_t H = (size_t)d.hidden_dim;
-    size_t I = (size_t)d.n_items;
-    size_t sizes[7] = {round16(orl_gru4rec_one_floats(d)),
-                       round16(orl_gru4rec_work_floats(d, (int)blk)),
+    const orl_enc *e = &net->enc;
+    size_t H = (size_t)e->state_dim;
+    size_t I = (size_t)e->n_items;
+    size_t sizes[7] = {orl_enc_round64(e->cls->one_bytes(e)) / sizeof(float),
+                       orl_enc_round64(e->cls->work_bytes(e, (int)blk)) / sizeof(float),
                        round16(blk * H),
                        blk > 1 ? round16(blk * I) : 0,
                        round16(I),
-                       round16(chunk_floats(d.hidden_dim, blk)),
+                       round16(chunk_floats(e->state_dim, blk)),
                        net->screen ? round16(orl_head_screen_scratch_floats()) : 0};
     size_t total = 0;
     float *p[7];
@@ -92,15 +92,14 @@ static int bind_space(const orl_sl_net *net, int n, void *scratch, size_t bytes,
 static void encode_block(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int m,
                          infer_space *s, float *hidden)
 {
-    const orl_gru4rec_dims d = net->enc;
+    const orl_enc *e = &net->enc;
     const orl_params *p = &net->params;
     if (m == 1) {
-        orl_gru4rec_encode_one(p, d, states, lens[0], s->one, hidden);
+        e->cls->encode_one(p, e, states, lens[0], s->one, hidden);
         return;
     }
-    orl_gru4rec_work w;
-    orl_gru4rec_work_bind(&w, s->work, d, m);
-    orl_gru4rec_forward(NULL, p, d, &w, states, lens, m, hidden);
+    void *w = e->cls->work_bind(s->work, e, m);
+    e->cls->forward(NULL, p, e, w, states, lens, m, NULL, hidden);
 }
 
 int orl_sl_net_encode(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n,
@@ -111,7 +110,7 @@ int orl_sl_net_encode(const orl_sl_net *net, const int32_t *states, const int32_
     infer_space s;
     ORL_TRY(bind_space(net, n, scratch, scratch_bytes, &s));
     ORL_TRY(orl_sl_net_check_states(net, states, lens, n));
-    const size_t T = (size_t)net->cfg.window, H = (size_t)net->cfg.hidden_dim;
+    const size_t T = (size_t)net->cfg.window, H = (size_t)net->enc.state_dim;
     for (int i = 0; i < n; i += BLOCK) {
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, out_hidden + (size_t)i * H);
@@ -133,14 +132,14 @@ int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
         float *dst = out_scores + (size_t)i * I;
         if (m == 1) {
-            orl_ce_head_scores(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, 1, dst);
+            orl_ce_head_scores(&net->params, (int)I, net->enc.state_dim, s.hidden, 1, dst);
             continue;
         }
         for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
             size_t i1 = i0 + ORL_CE_HEAD_CHUNK < I ? i0 + ORL_CE_HEAD_CHUNK : I;
             float *chunk;
             int ld;
-            orl_ce_head_scores_t(&net->params, (int)I, net->cfg.hidden_dim, s.hidden, m, i0, i1,
+            orl_ce_head_scores_t(&net->params, (int)I, net->enc.state_dim, s.hidden, m, i0, i1,
                                  s.chunk, &chunk, &ld);
             for (size_t it = i0; it < i1; it++)
                 for (int r = 0; r < m; r++) dst[(size_t)r * I + it] = chunk[(it - i0) * ld + r];
@@ -159,7 +158,7 @@ static void topk_one(const orl_sl_net *net, const float *h, size_t k, infer_spac
     const float *b = orl_params_at(p, p->value, ORL_CE_HEAD_B);
     if (net->screen && orl_head_screen_topk(net->screen, w, b, h, k, s->screen, ids, scores, NULL))
         return;
-    const size_t I = (size_t)net->cfg.n_items, H = (size_t)net->cfg.hidden_dim;
+    const size_t I = (size_t)net->cfg.n_items, H = (size_t)net->enc.state_dim;
     orl_topk_heap heap;
     orl_topk_init(&heap, k, scores, ids);
     for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
@@ -183,7 +182,7 @@ int orl_sl_net_build_screen(orl_sl_net *net)
     orl_head_screen *scr = NULL;
     int st = orl_head_screen_build(orl_params_at(p, p->value, ORL_CE_HEAD_W),
                                    orl_params_at(p, p->value, ORL_CE_HEAD_B), net->cfg.n_items,
-                                   net->cfg.hidden_dim, &scr);
+                                   net->enc.state_dim, &scr);
     if (st == ORL_E_NOMEM) return st;
     orl_head_screen_free(net->screen);
     net->screen = scr; /* NULL when the weights do not fit fp16 */
@@ -250,7 +249,7 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
         }
         scan_ctx sc = {heaps, thr, m};
         const orl_params *p = &net->params;
-        orl_kgemm_scan((int)I, net->cfg.hidden_dim, orl_params_at(p, p->value, ORL_CE_HEAD_W),
+        orl_kgemm_scan((int)I, net->enc.state_dim, orl_params_at(p, p->value, ORL_CE_HEAD_W),
                        orl_params_at(p, p->value, ORL_CE_HEAD_B), s.hidden, m, thr, scan_push, &sc,
                        s.chunk);
         for (int r = 0; r < m; r++) orl_topk_finish(&heaps[r]);
@@ -272,14 +271,14 @@ int orl_sl_net_score_candidates(const orl_sl_net *net, const int32_t *states, co
         if (cand[c] < 0 || cand[c] >= I)
             return orl_fail(ORL_E_OUT_OF_RANGE, "candidate %zu: item id %d is outside [0, %d)", c,
                             (int)cand[c], I);
-    const size_t T = (size_t)net->cfg.window, H = (size_t)net->cfg.hidden_dim;
+    const size_t T = (size_t)net->cfg.window, H = (size_t)net->enc.state_dim;
     const size_t C = (size_t)n_cand;
     for (int i = 0; i < n; i += BLOCK) {
         int m = n - i < BLOCK ? n - i : BLOCK;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, s.hidden);
         for (int r = 0; r < m; r++) {
             size_t row = (size_t)(i + r);
-            orl_ce_head_candidates(&net->params, net->cfg.hidden_dim, s.hidden + (size_t)r * H,
+            orl_ce_head_candidates(&net->params, net->enc.state_dim, s.hidden + (size_t)r * H,
                                    cand + row * C, C, out_scores + row * C);
         }
     }

@@ -10,12 +10,12 @@
 
 struct orl_sl_net {
     orl_sl_net_config cfg;
-    orl_gru4rec_dims enc;
+    orl_enc enc; /* the encoder; heads read enc.state_dim floats per history */
     orl_params params;
     orl_pool *pool;
     orl_rng dropout_rng;
     float *block; /* every training activation, sized once for max_batch */
-    orl_gru4rec_work work;
+    void *work;   /* the encoder's training workspace, inside block */
     float *hidden, *hidden_drop, *d_hidden, *mask, *ce_scratch;
     orl_sl_net_timing *timing;
     unsigned char *touched;  /* [n_items + 1] embedding rows with a gradient this step */

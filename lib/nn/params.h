@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum { ORL_PARAM_NAME_MAX = 32, ORL_PARAM_MAX_VIEWS = 32 };
+enum { ORL_PARAM_NAME_MAX = 32, ORL_PARAM_MAX_VIEWS = 160 };
 
 /* One named tensor: `rows x cols` floats at `offset` (a multiple of 16 floats,
  * i.e. 64 bytes) in every mirrored buffer. A vector has rows == 1. */

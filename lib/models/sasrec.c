@@ -1,0 +1,11 @@
+/* Placeholder while the sasrec encoder is being written: refuses to resolve. */
+#include "core/error.h"
+#include "models/encoder.h"
+
+static int resolve(orl_encoder_spec *s)
+{
+    (void)s;
+    return orl_fail(ORL_E_UNSUPPORTED, "encoder 'sasrec' is not built yet");
+}
+
+const orl_encoder_class orl_encoder_sasrec = {.name = "sasrec", .resolve = resolve};
