@@ -14,15 +14,7 @@
 
 ORL_API void orl_dataset_params_init(orl_dataset_params *params)
 {
-    if (!params) return;
-    memset(params, 0, sizeof *params);
-    params->struct_size = sizeof *params;
-    params->window = 10;
-    params->min_session_len = 1;
-    params->min_item_count = 1;
-    params->iterate_filters = 1;
-    params->item_order = ORL_ITEM_ORDER_SORTED;
-    params->session_gap = 0;
+    if (params) orl_dataset_params_defaults(params);
 }
 
 ORL_API int orl_dataset_create(const orl_dataset_params *params, orl_dataset **out)

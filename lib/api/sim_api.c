@@ -1,4 +1,4 @@
-/* Exported simulator functions: argument checks, then lib/data/sim*. */
+/* Exported simulator functions: argument checks, then lib/sim/. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -6,8 +6,8 @@
 #include "api/sim_handle.h"
 #include "core/alloc.h"
 #include "core/error.h"
-#include "data/sim_log.h"
-#include "data/sim_rollout.h"
+#include "sim/sim_log.h"
+#include "sim/sim_rollout.h"
 #include "offlinerl/sim.h"
 
 #define MAX_SESSIONS_PER_CALL (1ULL << 32)

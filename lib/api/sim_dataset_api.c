@@ -5,7 +5,7 @@
 #include "api/sim_handle.h"
 #include "core/alloc.h"
 #include "core/error.h"
-#include "data/sim_log.h"
+#include "sim/sim_log.h"
 #include "offlinerl/dataset.h"
 #include "offlinerl/sim.h"
 

@@ -4,7 +4,7 @@
 #define ORL_API_SIM_HANDLE_H
 
 #include "api/handle.h"
-#include "data/sim.h"
+#include "sim/sim.h"
 
 struct orl_sim {
     orl_handle_tag tag;

@@ -6,6 +6,18 @@
 #include "core/alloc.h"
 #include "core/error.h"
 
+void orl_dataset_params_defaults(orl_dataset_params *p)
+{
+    memset(p, 0, sizeof *p);
+    p->struct_size = sizeof *p;
+    p->window = 10;
+    p->min_session_len = 1;
+    p->min_item_count = 1;
+    p->iterate_filters = 1;
+    p->item_order = ORL_ITEM_ORDER_SORTED;
+    p->session_gap = 0;
+}
+
 int orl_dataset_check_params(const orl_dataset_params *p)
 {
     if (p->struct_size < sizeof(orl_dataset_params))
@@ -27,7 +39,7 @@ int orl_dataset_check_params(const orl_dataset_params *p)
 int orl_dataset_new(const orl_dataset_params *params, orl_dataset **out)
 {
     orl_dataset_params p;
-    orl_dataset_params_init(&p);
+    orl_dataset_params_defaults(&p);
     if (params) {
         ORL_TRY(orl_dataset_check_params(params));
         p = *params;

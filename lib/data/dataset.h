@@ -54,6 +54,8 @@ typedef struct orl_ds_mark {
     uint32_t items, sessions, types;
 } orl_ds_mark;
 
+/* The defaults behind the exported orl_dataset_params_init (api/ wraps it). */
+void orl_dataset_params_defaults(orl_dataset_params *p);
 int orl_dataset_new(const orl_dataset_params *params, orl_dataset **out);
 void orl_dataset_delete(orl_dataset *ds);
 orl_ds_mark orl_ds_mark_now(const orl_dataset *ds);

@@ -372,7 +372,7 @@ int orl_dsfile_load(const char *path, orl_dataset **out)
     if (s == ORL_OK) s = validate(path, base, &h, size);
     if (s == ORL_OK) {
         orl_dataset_params p;
-        orl_dataset_params_init(&p);
+        orl_dataset_params_defaults(&p);
         p.window = h.window;
         p.min_session_len = h.min_session_len;
         p.min_item_count = h.min_item_count;

@@ -7,7 +7,7 @@
 #include <time.h>
 
 #include "api/sim_handle.h"
-#include "data/sim_log.h"
+#include "sim/sim_log.h"
 #include "offlinerl/offlinerl.h"
 
 static double now(void)

@@ -6,7 +6,7 @@
 
 #include "api/sim_handle.h"
 #include "core/alloc.h"
-#include "data/sim_log.h"
+#include "sim/sim_log.h"
 #include "test_support.h"
 
 typedef void (*param_edit)(orl_sim_params *p);

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "api/sim_handle.h"
-#include "data/sim_log.h"
+#include "sim/sim_log.h"
 #include "test_support.h"
 
 #define N_ITEMS 300

@@ -6,7 +6,7 @@
 
 #include "api/sim_handle.h"
 #include "core/alloc.h"
-#include "data/sim_log.h"
+#include "sim/sim_log.h"
 #include "test_support.h"
 
 static orl_sim *make_sim(uint64_t seed, uint32_t n_items, int32_t log_skips)

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "api/sim_handle.h"
-#include "data/sim_rollout.h"
+#include "sim/sim_rollout.h"
 #include "test_support.h"
 
 #define N_ITEMS 200

@@ -1,9 +1,9 @@
 /* Logging sessions under the logging policy into growable event arrays. The
  * API layer moves them into a dataset or writes them as CSV. */
-#ifndef ORL_DATA_SIM_LOG_H
-#define ORL_DATA_SIM_LOG_H
+#ifndef ORL_SIM_SIM_LOG_H
+#define ORL_SIM_SIM_LOG_H
 
-#include "data/sim.h"
+#include "sim/sim.h"
 
 typedef struct orl_sim_events {
     size_t n, cap;

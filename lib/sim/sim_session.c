@@ -3,7 +3,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "data/sim.h"
+#include "sim/sim.h"
 
 static inline float sigmoid(float x)
 {

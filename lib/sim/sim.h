@@ -1,8 +1,8 @@
 /* The simulator's world (items, clusters, users) and one session's dynamics.
  * The public handle (api/sim_handle.h) wraps an orl_sim_world; everything
  * here is read-only after orl_sim_world_create, so rollouts may share it. */
-#ifndef ORL_DATA_SIM_H
-#define ORL_DATA_SIM_H
+#ifndef ORL_SIM_SIM_H
+#define ORL_SIM_SIM_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -4,7 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "data/sim_rollout.h"
+#include "sim/sim_rollout.h"
 
 /* Rollout streams never collide with logging streams (which use the world
  * seed and the session number directly). */

@@ -5,7 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "data/sim_log.h"
+#include "sim/sim_log.h"
 
 /* Logging streams are (seed ^ LOG_DOMAIN, session); the world's own streams
  * use the plain seed, rollouts another domain. */

@@ -3,7 +3,7 @@
 #include <math.h>
 
 #include "core/error.h"
-#include "data/sim_rollout.h"
+#include "sim/sim_rollout.h"
 
 int orl_sim_pick_logging(void *ctx, const orl_sim_world *w, const orl_sim_pick_state *st,
                          orl_rng *rng, uint32_t *out_item)

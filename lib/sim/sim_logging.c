@@ -4,7 +4,7 @@
  * O(n_clusters) and the exact propensity of any item costs O(1). */
 #include <math.h>
 
-#include "data/sim.h"
+#include "sim/sim.h"
 
 static const double succ_weight[ORL_SIM_N_SUCC] = {0.5, 0.3, 0.2};
 

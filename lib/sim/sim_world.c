@@ -5,7 +5,7 @@
 
 #include "core/alloc.h"
 #include "core/error.h"
-#include "data/sim.h"
+#include "sim/sim.h"
 
 /* Separate RNG streams of the world, so that changing one part of the
  * generation does not shift the others. */

@@ -2,10 +2,10 @@
  * shown item, and measures the return. Pickers for the built-in policies, for
  * host scoring callbacks (the public rollout, and the later model adapter) and
  * for test oracles that see the hidden user state live here too. */
-#ifndef ORL_DATA_SIM_ROLLOUT_H
-#define ORL_DATA_SIM_ROLLOUT_H
+#ifndef ORL_SIM_SIM_ROLLOUT_H
+#define ORL_SIM_SIM_ROLLOUT_H
 
-#include "data/sim.h"
+#include "sim/sim.h"
 
 /* What a picker may look at. The hidden state (session) is for oracles only;
  * a real policy uses the history of clicked items. */
