@@ -1,12 +1,12 @@
-/* orl_trainer: settings by key, the epoch/batch loop, progress, interruption,
- * validation, and export of the trained policy as an orl_model. */
+/* orl_trainer: settings by key, checks of a fit's arguments, the public
+ * progress and history, and export of the trained policy as an orl_model.
+ * The loop itself is train/fit.c. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "algos/algo.h"
 #include "api/handles.h"
@@ -14,11 +14,12 @@
 #include "api/trainer_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
-#include "core/log.h"
 #include "data/dataset.h"
 #include "data/transitions.h"
 #include "offlinerl/dataset.h"
 #include "offlinerl/trainer.h"
+#include "train/diverged.h"
+#include "train/fit.h"
 
 enum { S_EPOCHS, S_BATCH, S_LR, S_SEED, S_THREADS, S_DROPOUT, N_COMMON, MAX_ALGO_SETTINGS = 48 };
 
@@ -42,35 +43,21 @@ struct orl_trainer {
     void *progress_user_data;
     atomic_int interrupt;
     int fitting;
-    /* after a fit */
-    void *instance;
-    uint32_t n_items;
-    orl_keymap items;
-    int fitted;
-    /* one record per completed epoch of the last fit (for reports) */
-    orl_epoch_record *history;
-    uint32_t history_len;
+    orl_fit_state fit; /* the policy, catalogue and history of the last fit */
 };
 
 struct orl_params *orl_trainer_policy_params(orl_trainer *t)
 {
-    if (!t || t->tag.tag != ORL_TAG_TRAINER || !t->instance) return NULL;
-    return (orl_params *)t->algo->policy_params(t->instance);
+    if (!t || t->tag.tag != ORL_TAG_TRAINER) return NULL;
+    return (orl_params *)orl_fit_policy(&t->fit);
 }
 
 int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint32_t *out_len)
 {
     ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
-    *out = t->history;
-    *out_len = t->history_len;
+    *out = t->fit.history.records;
+    *out_len = t->fit.history.len;
     return ORL_OK;
-}
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 ORL_API void orl_trainer_params_init(orl_trainer_params *params)
@@ -162,7 +149,7 @@ ORL_API int orl_trainer_create(const orl_trainer_params *params, const orl_encod
             t->algo_values[i] = qnet->spec.gamma;
     }
     atomic_init(&t->interrupt, 0);
-    orl_keymap_init(&t->items);
+    orl_fit_state_init(&t->fit);
     *out = t;
     return ORL_OK;
 }
@@ -170,9 +157,7 @@ ORL_API int orl_trainer_create(const orl_trainer_params *params, const orl_encod
 ORL_API void orl_trainer_free(orl_trainer *t)
 {
     if (!t || t->tag.tag != ORL_TAG_TRAINER) return;
-    if (t->instance) t->algo->destroy(t->instance);
-    orl_keymap_free(&t->items);
-    orl_free(t->history);
+    orl_fit_state_free(&t->fit);
     t->tag.tag = ORL_TAG_FREED;
     orl_free(t);
 }
@@ -261,8 +246,8 @@ ORL_API int orl_trainer_history_json(const orl_trainer *t, char *buf, size_t buf
     strbuf sb = {NULL, 0, 0};
     for (int pass = 0; pass < 2; pass++) {
         sb_printf(&sb, "[");
-        for (uint32_t i = 0; i < t->history_len; i++) {
-            const orl_epoch_record *r = &t->history[i];
+        for (uint32_t i = 0; i < t->fit.history.len; i++) {
+            const orl_epoch_record *r = &t->fit.history.records[i];
             sb_printf(&sb,
                       "%s{\"epoch\":%u,\"loss\":%.6g,\"transitions_per_s\":%.1f,"
                       "\"elapsed_s\":%.3f,\"validation\":",
@@ -316,22 +301,10 @@ ORL_API int orl_trainer_interrupt(orl_trainer *t)
 }
 
 /* A model from the instance's current weights and the training catalogue. */
-/* ORL_E_NUMERIC when the policy's weights hold a NaN or an infinity. */
-static int check_weights(const orl_trainer *t, const char *when)
-{
-    const orl_params *p = t->algo->policy_params(t->instance);
-    size_t bad = orl_params_first_nonfinite(p);
-    if (bad == p->count) return ORL_OK;
-    return orl_fail(ORL_E_NUMERIC,
-                    "%s: weight %zu is %s: training diverged (lower the learning rate or scale "
-                    "the rewards down)",
-                    when, bad, isnan(p->value[bad]) ? "NaN" : "infinite");
-}
-
 static int export_model(const orl_trainer *t, orl_model **out)
 {
-    ORL_TRY(check_weights(t, "orl_trainer_export_model"));
-    const orl_params *p = t->algo->policy_params(t->instance);
+    const orl_params *p = orl_fit_policy(&t->fit);
+    ORL_TRY(orl_fit_check_weights(p, "orl_trainer_export_model"));
     char *config = config_string(t);
     if (!config) return orl_fail(ORL_E_NOMEM, "exporting model: out of memory");
     orl_encoder_spec enc = t->encoder;
@@ -341,7 +314,8 @@ static int export_model(const orl_trainer *t, orl_model **out)
     orl_trainer_get_float(t, "score_head", &head); /* absent for "sl": stays 0 */
     orl_clear_error();
     orl_model *m = NULL, *q = NULL;
-    int s = orl_model_build(&enc, t->n_items, t->algo->name, config, &t->items, p, NULL, 0, &m);
+    int s =
+        orl_model_build(&enc, t->fit.n_items, t->algo->name, config, &t->fit.items, p, NULL, 0, &m);
     if (s == ORL_OK && head > 0) {
         s = orl_model_with_head(m, ORL_HEAD_Q, &q);
         orl_model_free(m);
@@ -356,7 +330,7 @@ ORL_API int orl_trainer_export_model(const orl_trainer *t, orl_model **out)
 {
     ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
     ORL_CHECK_NOT_NULL(out);
-    if (!t->fitted || !t->instance)
+    if (!t->fit.fitted || !t->fit.instance)
         return orl_fail(ORL_E_STATE, "orl_trainer_export_model: the trainer has not been fitted");
     return export_model(t, out);
 }
@@ -375,154 +349,61 @@ static int check_dataset(const orl_dataset *ds, const char *what, uint32_t windo
     return ORL_OK;
 }
 
-/* Training-set item frequencies, for algorithms with popularity terms. */
-static float *item_popularity(const orl_dataset *ds)
-{
-    uint32_t n = orl_dataset_item_count(ds);
-    float *pop = orl_calloc(n ? n : 1, sizeof *pop);
-    if (!pop) return NULL;
-    uint64_t total = orl_dataset_transition_count(ds);
-    for (uint64_t e = 0; e < total; e++) pop[ds->ev_item[e]] += 1.0f;
-    /* Add-one smoothing: items of the shared dictionary absent from this split stay > 0. */
-    for (uint32_t i = 0; i < n; i++) pop[i] = (pop[i] + 1.0f) / (float)(total + n);
-    return pop;
-}
+/* The loop's validation hook: the current policy as a model, evaluated as a host would. */
+typedef struct fit_validation {
+    const orl_trainer *t;
+    const orl_dataset *valid;
+} fit_validation;
 
-static int copy_items(orl_keymap *dst, const orl_dataset *ds)
+static int validate_epoch(void *user, orl_eval_result *out)
 {
-    orl_keymap_free(dst);
-    orl_keymap_init(dst);
-    ORL_TRY(orl_keymap_reserve(dst, ds->items.count));
-    for (uint32_t i = 0; i < ds->items.count; i++)
-        ORL_TRY(orl_keymap_append_from(dst, &ds->items, i));
-    return ORL_OK;
-}
-
-static int validate_epoch(orl_trainer *t, const orl_dataset *valid, orl_eval_result *out)
-{
+    const fit_validation *v = user;
     orl_model *m = NULL;
-    ORL_TRY(export_model(t, &m));
+    ORL_TRY(export_model(v->t, &m));
     out->struct_size = sizeof *out;
-    int s = orl_model_evaluate(m, valid, (int32_t)t->common[S_THREADS], out);
+    int s = orl_model_evaluate(m, v->valid, (int32_t)v->t->common[S_THREADS], out);
     orl_model_free(m);
     return s;
 }
 
-static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)
+/* The loop's progress hook: its report as the public struct, to the host's callback. */
+static int report_progress(const orl_fit_progress *p, void *user)
 {
-    const uint64_t n = orl_dataset_transition_count(train);
-    const uint32_t batch = (uint32_t)t->common[S_BATCH], epochs = (uint32_t)t->common[S_EPOCHS];
-    const float lr = (float)t->common[S_LR];
-    const uint64_t seed = (uint64_t)t->common[S_SEED];
-    t->encoder.dropout = (float)t->common[S_DROPOUT];
-
-    if (t->instance) t->algo->destroy(t->instance);
-    t->instance = NULL;
-    t->fitted = 0;
-    ORL_TRY(copy_items(&t->items, train));
-    t->n_items = orl_dataset_item_count(train);
-
-    orl_free(t->history);
-    t->history_len = 0;
-    t->history = orl_calloc(epochs, sizeof *t->history);
-    float *pop = item_popularity(train);
-    uint64_t *order = orl_malloc(sizeof(uint64_t) * n);
-    orl_batch b;
-    memset(&b, 0, sizeof b);
-    int s = (!pop || !order || !t->history)
-                ? orl_fail(ORL_E_NOMEM, "orl_trainer_fit: out of memory")
-                : orl_batch_init(&b, batch, t->encoder.window);
-    const uint64_t total_steps = (n + batch - 1) / batch * epochs;
-    orl_algo_context ctx = {&t->encoder,    t->n_items, batch,      seed, (int)t->common[S_THREADS],
-                            t->algo_values, pop,        total_steps};
-    if (s == ORL_OK) s = t->algo->create(&ctx, &t->instance);
-
-    const uint64_t steps_per_epoch = (n + batch - 1) / batch;
+    const orl_trainer *t = user;
     orl_progress pr;
     memset(&pr, 0, sizeof pr);
     pr.struct_size = sizeof pr;
-    pr.epochs = epochs;
-    pr.total_steps = steps_per_epoch * epochs;
-    const double t0 = now_s();
-    for (uint32_t epoch = 0; s == ORL_OK && epoch < epochs; epoch++) {
-        s = orl_dataset_epoch_order(train, seed, epoch, order);
-        double loss_sum = 0, e0 = now_s();
-        uint64_t done = 0;
-        pr.epoch = epoch + 1;
-        pr.validation = NULL;
-        pr.end_of_epoch = 0;
-        for (uint64_t off = 0; s == ORL_OK && off < n; off += batch) {
-            if (atomic_exchange(&t->interrupt, 0)) {
-                s = orl_fail(ORL_E_CANCELLED, "training interrupted at epoch %u, step %llu",
-                             epoch + 1, (unsigned long long)pr.step);
-                break;
-            }
-            size_t nb = (size_t)(n - off < batch ? n - off : batch);
-            s = orl_dataset_fill_batch(train, order + off, nb, &b);
-            orl_step_losses losses = {NAN, NAN, NAN};
-            if (s == ORL_OK) s = t->algo->step(t->instance, &b, lr, &losses);
-            if (s != ORL_OK) {
-                if (s == ORL_E_NUMERIC)
-                    orl_fail_context("epoch %u, step %llu (lower the learning rate?)", epoch + 1,
-                                     (unsigned long long)pr.step + 1);
-                break;
-            }
-            done += nb;
-            loss_sum += (double)losses.loss * (double)nb;
-            pr.step++;
-            pr.loss = losses.loss;
-            pr.epoch_loss = (float)(loss_sum / (double)done);
-            double now = now_s();
-            pr.transitions_per_s = (double)done / (now - e0 > 1e-9 ? now - e0 : 1e-9);
-            pr.elapsed_s = now - t0;
-            t->fitted = 1; /* weights exist from here on (a cancelled fit can be exported) */
-            if (t->progress && t->progress(&pr, t->progress_user_data) != 0)
-                s = orl_fail(ORL_E_CANCELLED,
-                             "training cancelled by the progress callback at "
-                             "epoch %u, step %llu",
-                             epoch + 1, (unsigned long long)pr.step);
-        }
-        /* The loss of each step is checked before its update; the updates
-         * themselves are checked here, once per epoch (one pass over the weights). */
-        if (s == ORL_OK) {
-            char when[64];
-            snprintf(when, sizeof when, "orl_trainer_fit: after epoch %u", epoch + 1);
-            s = check_weights(t, when);
-        }
-        if (s != ORL_OK) break;
-        orl_eval_result vres;
-        if (valid) {
-            s = validate_epoch(t, valid, &vres);
-            if (s != ORL_OK) break;
-            pr.validation = &vres;
-        }
-        pr.end_of_epoch = 1;
-        pr.elapsed_s = now_s() - t0;
-        orl_epoch_record *rec = &t->history[t->history_len++];
-        rec->epoch = epoch + 1;
-        rec->loss = pr.epoch_loss;
-        rec->transitions_per_s = pr.transitions_per_s;
-        rec->elapsed_s = pr.elapsed_s;
-        rec->has_validation = valid != NULL;
-        if (valid) rec->validation = vres;
-        orl_log(ORL_LOG_INFO, "epoch %u/%u: loss %.4f, %.0f transitions/s", epoch + 1, epochs,
-                (double)pr.epoch_loss, pr.transitions_per_s);
-        if (t->progress && t->progress(&pr, t->progress_user_data) != 0)
-            s = orl_fail(ORL_E_CANCELLED,
-                         "training cancelled by the progress callback after "
-                         "epoch %u",
-                         epoch + 1);
-        pr.validation = NULL;
-    }
-    orl_batch_free(&b);
-    orl_free(order);
-    orl_free(pop);
-    if (s != ORL_OK && s != ORL_E_CANCELLED) {
-        if (t->instance) t->algo->destroy(t->instance);
-        t->instance = NULL;
-        t->fitted = 0;
-    }
-    return s;
+    pr.epoch = p->epoch;
+    pr.epochs = p->epochs;
+    pr.step = p->step;
+    pr.total_steps = p->total_steps;
+    pr.loss = p->loss;
+    pr.epoch_loss = p->epoch_loss;
+    pr.transitions_per_s = p->transitions_per_s;
+    pr.elapsed_s = p->elapsed_s;
+    pr.end_of_epoch = p->end_of_epoch;
+    pr.validation = p->validation;
+    return t->progress(&pr, t->progress_user_data);
+}
+
+static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)
+{
+    t->encoder.dropout = (float)t->common[S_DROPOUT];
+    const orl_fit_config cfg = {.algo = t->algo,
+                                .encoder = &t->encoder,
+                                .algo_settings = t->algo_values,
+                                .epochs = (uint32_t)t->common[S_EPOCHS],
+                                .batch_size = (uint32_t)t->common[S_BATCH],
+                                .learning_rate = (float)t->common[S_LR],
+                                .seed = (uint64_t)t->common[S_SEED],
+                                .threads = (int)t->common[S_THREADS]};
+    fit_validation v = {t, valid};
+    const orl_fit_hooks hooks = {.progress = t->progress ? report_progress : NULL,
+                                 .progress_user = t,
+                                 .validate = valid ? validate_epoch : NULL,
+                                 .validate_user = &v,
+                                 .interrupt = &t->interrupt};
+    return orl_fit(&t->fit, &cfg, train, &hooks);
 }
 
 ORL_API int orl_trainer_fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)

@@ -6,16 +6,7 @@
 
 #include "offlinerl/model.h"
 #include "offlinerl/trainer.h"
-
-/* One completed epoch of the last fit. */
-typedef struct orl_epoch_record {
-    uint32_t epoch;
-    double loss;              /* mean training loss over the epoch */
-    double transitions_per_s; /* epoch throughput */
-    double elapsed_s;         /* since the fit started */
-    int has_validation;
-    orl_eval_result validation; /* when a validation set was given */
-} orl_epoch_record;
+#include "train/history.h"
 
 /* The records of the last fit (empty before one); valid until the next fit or free. */
 int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint32_t *out_len);
