@@ -18,11 +18,13 @@
  *       synthetic transitions (lengths 1..10, Zipf-like actions, 20% buys) at
  *       each catalogue size (default 2000 25000), 1 and 2 threads.
  *   bench_rl --data TRAIN.csv [--items N] [--threads N] [--steps N] [--algo NAME]
- *       [--seed S]
+ *       [--seed S] [--encoder gru4rec|sasrec|caser|nextitnet]
  *       the transitions of a canonical CSV file (session_id,timestamp,item_id,
  *       event; click 0.2, purchase 1.0) in a seeded shuffled order, each batch
  *       assembled inside the timed loop as the reference does; the catalogue is
  *       max(N, the file's items) (the reference's --n-items). Default 2 threads.
+ *       --algo ce runs the supervised network (sl_net) on the same batches;
+ *       --encoder picks the encoder at its reference settings (dropout on).
  * The reference's README figures are printed alongside the synthetic runs. */
 #include <math.h>
 #include <stdio.h>
@@ -37,13 +39,14 @@
 #include "core/rng.h"
 #include "data/transitions.h"
 #include "models/rl_net.h"
+#include "models/sl_net.h"
 #include "nn/kgemm.h"
 #include "nn/linear_argmax.h"
 #include "offlinerl/dataset.h"
 #include "bench_util.h"
 #include "bench_gemm_rate.h"
 
-enum { B = 256, T = 10, NB = 16 };
+enum { B = 256, T = 10, NB = 16, ALG_CE = 100 };
 
 typedef struct batches {
     int32_t s[NB][B * T], ls[NB][B], a[NB][B], ns[NB][B * T], lns[NB][B];
@@ -133,9 +136,46 @@ static double sqn_flops(int I, double mean_len)
     return 8.0 * H * I + 2.0 * 3.0 * H * (E + H) * (4.0 * mean_len + 2.0);
 }
 
+/* The encoder every run uses (--encoder), resolved to its reference settings. */
+static orl_encoder_spec g_encoder;
+
+/* "ce": the supervised network on the same batches (encoder + CE head). */
+static int run_ce(source *src, int I, int threads, int steps)
+{
+    orl_sl_net_config c = orl_sl_net_config_default(I);
+    c.encoder = g_encoder;
+    c.dropout = g_encoder.dropout;
+    orl_sl_net *net = NULL;
+    if (orl_sl_net_create(&c, 1, threads, &net) != 0) return 1;
+    const int warm = 3;
+    double total = 0.0;
+    float loss = 0.0f;
+    for (int k = 0; k < warm + steps; k++) {
+        double t0 = now_s();
+        step_in x;
+        if (next_batch(src, k, &x) != 0 ||
+            orl_sl_net_train_step(net, x.s, x.ls, x.a, B, 0.01f, &loss) != 0) {
+            fprintf(stderr, "step failed: %s\n", orl_last_error());
+            orl_sl_net_free(net);
+            return 1;
+        }
+        if (k >= warm) total += now_s() - t0;
+    }
+    printf("{\"bench\":\"rl_train\",\"algo\":\"ce\",\"encoder\":\"%s\",\"data\":\"%s\","
+           "\"n_items\":%d,\"threads\":%d,\"batch\":%d,\"steps\":%d,\"mean_state_len\":%.2f,"
+           "\"transitions_per_s\":%.0f,\"ms_per_step\":%.2f,\"final_loss\":%.4f}\n",
+           g_encoder.architecture, src->x ? "synthetic" : "file", I, threads, B, steps,
+           src->mean_len, (double)B * steps / total, 1e3 * total / steps, (double)loss);
+    fflush(stdout);
+    orl_sl_net_free(net);
+    return 0;
+}
+
 static int run(source *src, int I, int alg, int threads, int steps)
 {
+    if (alg == ALG_CE) return run_ce(src, I, threads, steps);
     orl_rl_net_config c = orl_rl_net_config_default(I, alg);
+    c.encoder = g_encoder;
     const int warm = 3;
     c.warmup_steps = warm + steps / 2;
     orl_rl_net *net = NULL;
@@ -164,11 +204,12 @@ static int run(source *src, int I, int alg, int threads, int steps)
     int has_phases = alg == ORL_RL_SAC || alg == ORL_RL_SA2C;
     double total = (t_phase[0] + t_phase[1]);
     double rate = (double)B * (n_phase[0] + n_phase[1]) / total;
-    printf("{\"bench\":\"rl_train\",\"algo\":\"%s\",\"data\":\"%s\",\"n_items\":%d,\"threads\":%d,"
+    printf("{\"bench\":\"rl_train\",\"encoder\":\"%s\",\"algo\":\"%s\",\"data\":\"%s\","
+           "\"n_items\":%d,\"threads\":%d,"
            "\"batch\":%d,\"steps\":%d,\"mean_state_len\":%.2f,\"transitions_per_s\":%.0f,"
            "\"ms_per_step\":%.2f",
-           orl_rl_algo_name(alg), src->x ? "synthetic" : "file", I, threads, B, steps,
-           src->mean_len, rate, 1e3 * total / steps);
+           g_encoder.architecture, orl_rl_algo_name(alg), src->x ? "synthetic" : "file", I, threads,
+           B, steps, src->mean_len, rate, 1e3 * total / steps);
     if (has_phases)
         printf(",\"warmup_transitions_per_s\":%.0f,\"weighted_transitions_per_s\":%.0f",
                n_phase[0] ? B * n_phase[0] / t_phase[0] : 0.0,
@@ -177,7 +218,7 @@ static int run(source *src, int I, int alg, int threads, int steps)
     if (ref > 0.0)
         printf(",\"readme_reference_transitions_per_s\":%.0f,\"ratio_to_readme_reference\":%.2f",
                ref, rate / ref);
-    if (alg == ORL_RL_SQN) {
+    if (alg == ORL_RL_SQN && !strcmp(g_encoder.architecture, "gru4rec")) {
         double gb = output_layer_gflops(I, threads, 5, 0),
                gk = output_layer_gflops(I, threads, 5, 1);
         double best = gb > gk ? gb : gk, flops = sqn_flops(I, src->mean_len);
@@ -239,6 +280,7 @@ static int run_file(const char *path, int items, int threads, int steps, int onl
             for (int b = 0; b < B && status == ORL_OK; b++) sum += x.ls[b];
             if (status == ORL_OK) src.mean_len = sum / ((double)(k + 1) * B);
         }
+        if (only == ALG_CE) status = run_ce(&src, I, threads, steps) ? ORL_E_NUMERIC : ORL_OK;
         for (int alg = 0; alg < 4 && status == ORL_OK; alg++)
             if (only < 0 || only == alg) {
                 src.next = 0;
@@ -254,6 +296,8 @@ static int run_file(const char *path, int items, int threads, int steps, int onl
 
 int main(int argc, char **argv)
 {
+    orl_encoder_spec_default(&g_encoder);
+    g_encoder.dropout = -1.0f; /* the encoder's reference dropout */
     int items[8], n_items = 0, thread_list[2] = {1, 2}, n_threads = 2, steps = 0, only = -1;
     const char *data = NULL;
     uint64_t seed = 0;
@@ -264,7 +308,12 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--steps") && i + 1 < argc) {
             steps = atoi(argv[++i]);
         } else if (!strcmp(argv[i], "--algo") && i + 1 < argc) {
-            if (orl_rl_algo_from_name(argv[++i], &only) != 0) return 2;
+            if (!strcmp(argv[++i], "ce"))
+                only = ALG_CE;
+            else if (orl_rl_algo_from_name(argv[i], &only) != 0)
+                return 2;
+        } else if (!strcmp(argv[i], "--encoder") && i + 1 < argc) {
+            snprintf(g_encoder.architecture, sizeof g_encoder.architecture, "%s", argv[++i]);
         } else if (!strcmp(argv[i], "--data") && i + 1 < argc) {
             data = argv[++i];
         } else if (!strcmp(argv[i], "--seed") && i + 1 < argc) {
@@ -278,6 +327,10 @@ int main(int argc, char **argv)
             fprintf(stderr, "bench_rl: unknown argument '%s'\n", argv[i]);
             return 2;
         }
+    }
+    if (orl_encoder_spec_resolve(&g_encoder) != ORL_OK) {
+        fprintf(stderr, "bench_rl: %s\n", orl_last_error());
+        return 2;
     }
     orl_fp_flush_denormals();
     if (data) {
@@ -302,10 +355,12 @@ int main(int argc, char **argv)
             for (int b = 0; b < B; b++) sum += x->ls[k][b];
         src.mean_len = sum / (NB * B);
         int st = steps > 0 ? steps : (items[ii] <= 5000 ? 60 : 20);
-        for (int ti = 0; ti < n_threads; ti++)
+        for (int ti = 0; ti < n_threads; ti++) {
+            if (only == ALG_CE && run_ce(&src, items[ii], thread_list[ti], st) != 0) return 1;
             for (int alg = 0; alg < 4; alg++)
                 if (only < 0 || only == alg)
                     if (run(&src, items[ii], alg, thread_list[ti], st) != 0) return 1;
+        }
     }
     free(x);
     return 0;

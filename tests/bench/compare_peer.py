@@ -4,6 +4,7 @@
     /usr/bin/python3 tests/bench/compare_peer.py BUILD_DIR [--reps 3]
         [--items 2000 25000] [--algos ce sqn sac snqn sa2c]
         [--peer-coretype debian SkylakeX] [--peer-sac PATH]
+        [--encoders gru4rec sasrec caser nextitnet]
 
 Generates the peer's synthetic sets in /tmp if absent (2,000 items / 20,000
 sessions, seed 1; 25,000 items / 30,000 sessions, seed 7). For each size and
@@ -25,6 +26,12 @@ same file, catalogue, batch, hidden size and number of steps; SAC/SA2C switch to
 their weighted phase after half the steps, as the peer's default warm-up
 min(15000, steps // 2)); ce: bench_train N (synthetic batches of the peer's
 shape, its "transitions_per_s_2t").
+
+Encoders (--encoders): gru4rec is the rows above. For sasrec, caser and
+nextitnet the peer is shared/peer/seqrec_torch.py --encoder E --mode MODE (ce,
+sqn and sa2c; the same flags otherwise), and ours is bench_rl --data TRAIN.csv
+--encoder E --algo A, ce included (the supervised network on the same batches of
+the same file, where gru4rec's ce uses bench_train's synthetic batches).
 
 Peer core types: "debian" leaves OPENBLAS_CORETYPE unset (Debian's OpenBLAS
 0.3.21 then picks its SSE3 Prescott kernels on this CPU); "SkylakeX" sets it for
@@ -53,9 +60,17 @@ def ensure_set(items):
     return out
 
 
-def peer_command(algo, peer_sac):
+PEER_ENCODER = {"sasrec": "sasrec", "caser": "caser", "nextitnet": "nextitnet"}
+
+
+def peer_command(algo, peer_sac, encoder="gru4rec"):
     """The peer's argv prefix for `algo`, or None when there is no peer for it."""
     py = "/usr/bin/python3"
+    if encoder != "gru4rec":
+        if algo not in ("ce", "sqn", "sa2c"):
+            return None
+        return [py, os.path.join(PEER, "seqrec_torch.py"), "--encoder", PEER_ENCODER[encoder],
+                "--mode", algo]
     if algo == "sac":
         return [py, peer_sac, "--mode", "sac"] if peer_sac else None
     if algo == "snqn":
@@ -81,10 +96,18 @@ def peer_rate(cmd, items, coretype):
     return j["train_transitions_per_s"], j.get("blas_core", "?")
 
 
-def our_rate(build, algo, items):
+def our_rate(build, algo, items, encoder="gru4rec"):
     """(transitions/s, the bench's JSON line)."""
     env = dict(os.environ, ORL_BENCH_REPS="1")
     env.pop("OPENBLAS_CORETYPE", None)
+    if encoder != "gru4rec":
+        out, _, _, steps = SETS[items]
+        cmd = [os.path.join(build, "tests", "bench_rl"), "--data", out + "/train.csv", "--items",
+               str(items), "--algo", algo, "--steps", str(steps), "--threads", "2",
+               "--encoder", encoder]
+        r = subprocess.run(cmd, check=True, capture_output=True, text=True, env=env)
+        j = json.loads(r.stdout.strip().splitlines()[-1])
+        return j["transitions_per_s"], j
     if algo == "ce":
         cmd = [os.path.join(build, "tests", "bench_train"), str(items)]
     else:
@@ -100,9 +123,9 @@ def load():
     return [round(x, 2) for x in os.getloadavg()]
 
 
-def compare(a, algo, items, peer_sac):
+def compare(a, algo, items, peer_sac, encoder="gru4rec"):
     ensure_set(items)
-    cmd = peer_command(algo, peer_sac)
+    cmd = peer_command(algo, peer_sac, encoder)
     peer = {c: [] for c in a.peer_coretype}
     cores = {c: "?" for c in a.peer_coretype}
     ours, extra = [], []
@@ -112,17 +135,20 @@ def compare(a, algo, items, peer_sac):
             for c in a.peer_coretype:
                 p, cores[c] = peer_rate(cmd, items, c)
                 peer[c].append(p)
-        o, j = our_rate(a.build, algo, items)
+        o, j = our_rate(a.build, algo, items, encoder)
         ours.append(o)
         extra.append(j)
     mo = statistics.median(ours)
-    line = {"bench": "compare_peer", "algo": algo, "n_items": items, "reps": a.reps,
+    line = {"bench": "compare_peer", "encoder": encoder, "algo": algo, "n_items": items,
+            "reps": a.reps,
             "steps": SETS[items][3], "threads": 2,
-            "ours_data": "synthetic (bench_train)" if algo == "ce" else "same file (bench_rl --data)",
+            "ours_data": "synthetic (bench_train)" if algo == "ce" and encoder == "gru4rec"
+            else "same file (bench_rl --data)",
             "ours_transitions_per_s": mo, "our_runs": ours,
             "peer_command": " ".join(os.path.basename(x) for x in cmd[1:]) if cmd else None}
     if not cmd:
-        line["peer_gap"] = "no SAC peer: tests/bench/peer_sac.py not found (--peer-sac PATH)"
+        line["peer_gap"] = ("no SAC peer: tests/bench/peer_sac.py not found (--peer-sac PATH)"
+                            if encoder == "gru4rec" else "seqrec_torch.py has ce, sqn and sa2c")
     for c in a.peer_coretype:
         key = "peer_" + c.lower()
         mp = statistics.median(peer[c]) if peer[c] else None
@@ -132,14 +158,14 @@ def compare(a, algo, items, peer_sac):
         r = line["peer_skylakex"]["ratio"]
         line["ratio_fair"] = r
         line["meets_4x"] = r is not None and r >= 4.0
-    if algo == "sqn":
+    if algo == "sqn" and encoder == "gru4rec":
         pct = statistics.median(j["pct_of_blas_bound"] for j in extra)
         line["pct_of_blas_bound"] = pct
         line["blas_bound_transitions_per_s"] = statistics.median(
             j["blas_bound_transitions_per_s"] for j in extra)
         line["gflops_openblas_kgemm"] = [statistics.median(j["openblas_gflops"] for j in extra),
                                          statistics.median(j["kgemm_gflops"] for j in extra)]
-    if algo in ("sac", "sa2c"):
+    if algo in ("sac", "sa2c") and encoder == "gru4rec":
         line["ours_warmup_weighted_transitions_per_s"] = [
             statistics.median(j["warmup_transitions_per_s"] for j in extra),
             statistics.median(j["weighted_transitions_per_s"] for j in extra)]
@@ -159,6 +185,8 @@ def main():
                          "mis-detected Prescott ones)")
     ap.add_argument("--peer-sac", default=None,
                     help="SAC peer script (default: peer_sac.py next to this script, if present)")
+    ap.add_argument("--encoders", nargs="*", default=["gru4rec"],
+                    choices=["gru4rec", "sasrec", "caser", "nextitnet"])
     a = ap.parse_args()
     for items in a.items:
         if items not in SETS:
@@ -166,9 +194,10 @@ def main():
     peer_sac = a.peer_sac
     if peer_sac is None and os.path.exists(os.path.join(HERE, "peer_sac.py")):
         peer_sac = os.path.join(HERE, "peer_sac.py")
-    for items in a.items:
-        for algo in a.algos:
-            compare(a, algo, items, peer_sac)
+    for encoder in a.encoders:
+        for items in a.items:
+            for algo in a.algos:
+                compare(a, algo, items, peer_sac, encoder)
 
 
 if __name__ == "__main__":
