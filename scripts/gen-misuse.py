@@ -23,7 +23,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HANDLES = ["dataset", "encoder", "qnet", "genmodel", "trainer", "model", "sim"]
 # Array lengths: never given extreme values (the caller's buffer would not match).
-LENGTHS = {"n", "len", "history_len", "n_candidates", "n_histories"}
+LENGTHS = {"n", "len", "history_len", "n_candidates", "n_histories", "count"}
 # Sizes of caller output buffers: only 0 is tried.
 BUFFER_SIZES = {"buf_len", "n_items"}
 
@@ -104,7 +104,11 @@ def valid_arg(fname, ptype, pname, locals_):
                 return "F->ds_path"
             return "F->scratch_path"
         if pname == "key":
-            return '"learning_rate"' if "trainer" in fname else '"1"'
+            # A key the function accepts on the fixture's handles (a GRU4Rec encoder has no list
+            # setting: the list setter's key is valid for NextItNet only).
+            return {"orl_encoder_set_int": '"window"', "orl_encoder_set_float": '"dropout"',
+                    "orl_encoder_set_int_list": '"dilations"'}.get(
+                        fname, '"learning_rate"' if "trainer" in fname else '"1"')
         return '"click"'
     if ptype == "const char *const *":
         return "F->str_keys"
@@ -149,7 +153,7 @@ def valid_arg(fname, ptype, pname, locals_):
     if pname == "min_level":
         return "ORL_LOG_WARN"
     if pname == "value":
-        return "0.01"
+        return "10" if fname == "orl_encoder_set_int" else "0.01"  # window 10: the fixture's
     if pname in ("reward",):
         return "1.0f"
     if pname in ("k", "threads", "strict", "is_purchase", "key", "seed"):

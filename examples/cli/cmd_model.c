@@ -34,10 +34,16 @@ int cmd_eval(int argc, char **argv)
     orl_model_head(m, &active);
     int json = cli_flag(argc, argv, "--json");
     if (json) {
-        char info[4096];
-        size_t len;
-        if (orl_model_info_json(m, info, sizeof info, &len) != ORL_OK) strcpy(info, "null");
-        printf("{\"model\":%s,\"heads\":{", info);
+        /* The size first: the training configuration has no fixed bound. */
+        size_t len = 0;
+        char *info = NULL;
+        if (orl_model_info_json(m, NULL, 0, &len) == ORL_E_BUFFER_TOO_SMALL &&
+            (info = malloc(len)) != NULL && orl_model_info_json(m, info, len, &len) != ORL_OK) {
+            free(info);
+            info = NULL;
+        }
+        printf("{\"model\":%s,\"heads\":{", info ? info : "null");
+        free(info);
     }
     for (uint32_t h = 0; h < heads && rc == 0; h++) {
         orl_model *mh = NULL;

@@ -1,4 +1,6 @@
 /* orl train: fit a policy on logged sessions, evaluate it, save it. */
+#include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +24,15 @@ static void train_usage(FILE *f)
         "                    sessions are split in half: F/2 validation (evaluated after every\n"
         "                    epoch, for the curves) and F/2 test\n"
         "  --epochs N --batch N --lr X --seed S --threads N (0 = all cores)\n"
-        "  --embed N --hidden N        encoder sizes (default 64, 64)\n"
+        "  --encoder NAME    sequence encoder: gru4rec (default), sasrec, caser, nextitnet\n"
+        "  --embed N --hidden N        encoder sizes (default 64, 64; SASRec and NextItNet\n"
+        "                    need them equal); the history length is --window\n"
+        "  --dropout X       dropout while training, [0, 1) (default: the encoder's own,\n"
+        "                    0 for gru4rec and nextitnet, 0.1 for sasrec and caser)\n"
+        "  --encoder-set KEY=VALUE     an encoder setting (repeatable): sasrec num_blocks,\n"
+        "                    num_heads; caser num_filters, num_v_filters, filter_heights=2,3,4;\n"
+        "                    nextitnet kernel_size, independent_init, dilations=1,2,1,2,1,2\n"
+        "                    (docs/guides/encoders.md lists ranges and defaults)\n"
         "  --set KEY=VALUE   any trainer setting by name (repeatable)\n"
         "  --json            print the result as one JSON object on stdout\n"
         "  --quiet           no progress bar\n\n%s",
@@ -50,6 +60,123 @@ static int on_progress(const orl_progress *p, void *ud)
                 p->validation->purchase_hr[1]);
     if (p->end_of_epoch) fprintf(stderr, "\n");
     return 0;
+}
+
+/* A bad encoder option is a usage error: the library's message, exit status 2. */
+static int encoder_usage(const char *what)
+{
+    cli_fail(what);
+    return 2;
+}
+
+/* One --encoder-set KEY=VALUE: `dropout` is a float, `filter_heights` and `dilations` are
+ * comma-separated integers, every other key an integer. */
+static int encoder_set(orl_encoder *enc, const char *kv)
+{
+    const char *eq = strchr(kv, '=');
+    char key[64];
+    if (!eq || eq == kv || (size_t)(eq - kv) >= sizeof key) {
+        fprintf(stderr, "orl train: --encoder-set expects KEY=VALUE, got '%s'\n", kv);
+        return 2;
+    }
+    memcpy(key, kv, (size_t)(eq - kv));
+    key[eq - kv] = '\0';
+    const char *v = eq + 1;
+    if (strcmp(key, "window") == 0) {
+        fprintf(stderr, "orl train: the encoder's window is --window N (it also sets the "
+                        "dataset's history length)\n");
+        return 2;
+    }
+    char *end = NULL;
+    errno = 0;
+    if (strcmp(key, "dropout") == 0) {
+        double x = strtod(v, &end);
+        if (errno || end == v || *end) {
+            fprintf(stderr, "orl train: --encoder-set dropout: '%s' is not a number\n", v);
+            return 2;
+        }
+        return orl_encoder_set_float(enc, key, x) == ORL_OK ? 0 : encoder_usage("--encoder-set");
+    }
+    if (strcmp(key, "filter_heights") == 0 || strcmp(key, "dilations") == 0) {
+        int32_t values[64];
+        size_t n = 0;
+        for (const char *p = v;; p = end + 1) {
+            long x = strtol(p, &end, 10);
+            if (errno || end == p || (*end && *end != ',') || n == 64 || x < INT32_MIN ||
+                x > INT32_MAX) {
+                fprintf(stderr,
+                        "orl train: --encoder-set %s expects integers separated by commas, got "
+                        "'%s'\n",
+                        key, v);
+                return 2;
+            }
+            values[n++] = (int32_t)x;
+            if (!*end) break;
+        }
+        return orl_encoder_set_int_list(enc, key, values, n) == ORL_OK
+                   ? 0
+                   : encoder_usage("--encoder-set");
+    }
+    long long x = strtoll(v, &end, 10);
+    if (errno || end == v || *end) {
+        fprintf(stderr, "orl train: --encoder-set %s: '%s' is not an integer\n", key, v);
+        return 2;
+    }
+    return orl_encoder_set_int(enc, key, (int64_t)x) == ORL_OK ? 0 : encoder_usage("--encoder-set");
+}
+
+/* The encoder the options ask for (--encoder, --embed, --hidden, --window, --dropout, every
+ * --encoder-set in order); 0, or 2 after printing why. */
+static int make_encoder(int argc, char **argv, long embed, long hidden, long window,
+                        orl_encoder **out)
+{
+    orl_encoder_params ep;
+    orl_encoder_params_init(&ep);
+    const char *kind = cli_opt(argc, argv, "--encoder");
+    if (kind) ep.architecture = kind;
+    ep.embed_dim = (uint32_t)embed;
+    ep.hidden_dim = (uint32_t)hidden;
+    ep.window = (uint32_t)window;
+    orl_encoder *enc = NULL;
+    if (orl_encoder_create(&ep, &enc) != ORL_OK) return encoder_usage("--encoder");
+    int rc = 0;
+    const char *dropout = cli_opt(argc, argv, "--dropout");
+    if (dropout) {
+        double x;
+        rc = cli_opt_double(argc, argv, "--dropout", 0.0, &x);
+        if (!rc && orl_encoder_set_float(enc, "dropout", x) != ORL_OK)
+            rc = encoder_usage("--dropout");
+    }
+    for (int i = 1; !rc && i < argc; i++) {
+        if (strncmp(argv[i], "--encoder-set", 13) != 0) continue;
+        if (argv[i][13] == '=')
+            rc = encoder_set(enc, argv[i] + 14);
+        else if (argv[i][13] == '\0' && i + 1 < argc)
+            rc = encoder_set(enc, argv[++i]);
+        else if (argv[i][13] == '\0') {
+            fprintf(stderr, "orl train: --encoder-set expects KEY=VALUE\n");
+            rc = 2;
+        }
+    }
+    if (rc) {
+        orl_encoder_free(enc);
+        return rc;
+    }
+    *out = enc;
+    return 0;
+}
+
+/* The encoder's every setting as JSON (a caller-freed string), or NULL. */
+static char *encoder_json(const orl_encoder *enc)
+{
+    size_t need = 0;
+    if (orl_encoder_config_json(enc, NULL, 0, &need) != ORL_OK) return NULL;
+    char *s = malloc(need);
+    if (s && orl_encoder_config_json(enc, s, need, &need) != ORL_OK) {
+        free(s);
+        s = NULL;
+    }
+    return s;
 }
 
 static int apply_settings(orl_trainer *t, int argc, char **argv)
@@ -100,10 +227,15 @@ int cmd_train(int argc, char **argv)
     if (!rc) rc = cli_opt_double(argc, argv, "--holdout", 0.0, &holdout);
     if (rc) return rc;
     if (epochs < 1 || batch < 1 || seed < 0 || threads < 0 || embed < 1 || hidden < 1 ||
+        embed > 65536 || hidden > 65536 || window < 1 || window > 65536 ||
         !(holdout >= 0 && holdout < 1)) {
         fprintf(stderr, "orl train: an option is out of range (see --help)\n");
         return 2;
     }
+    /* The encoder first: a bad name or setting is a usage error, found before any data loads. */
+    orl_encoder *enc = NULL;
+    if ((rc = make_encoder(argc, argv, embed, hidden, window, &enc))) return rc;
+    char *enc_json = encoder_json(enc);
     const char *test_path = cli_opt(argc, argv, "--test-data");
     const char *valid_path = cli_opt(argc, argv, "--valid-data");
     const char *report = cli_opt(argc, argv, "--report");
@@ -113,11 +245,10 @@ int cmd_train(int argc, char **argv)
     progress_state ps = {!cli_flag(argc, argv, "--quiet") && isatty(2), -1.0};
 
     orl_dataset *all = NULL, *train = NULL, *test = NULL, *valid = NULL;
-    orl_encoder *enc = NULL;
     orl_trainer *tr = NULL;
     orl_model *model = NULL;
     int status = 1;
-    if ((rc = cli_load_dataset(argc, argv, data, &all))) return rc;
+    if ((rc = cli_load_dataset(argc, argv, data, &all))) goto done;
     if (holdout > 0) {
         orl_split_params sp;
         orl_split_params_init(&sp);
@@ -135,15 +266,6 @@ int cmd_train(int argc, char **argv)
     if (test_path && !test && (rc = cli_load_dataset(argc, argv, test_path, &test))) goto done;
     if (valid_path && (rc = cli_load_dataset(argc, argv, valid_path, &valid))) goto done;
 
-    orl_encoder_params ep;
-    orl_encoder_params_init(&ep);
-    ep.embed_dim = (uint32_t)embed;
-    ep.hidden_dim = (uint32_t)hidden;
-    ep.window = (uint32_t)window;
-    if (orl_encoder_create(&ep, &enc) != ORL_OK) {
-        cli_fail("encoder");
-        goto done;
-    }
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
     const char *algo = cli_opt(argc, argv, "--algo");
@@ -164,8 +286,9 @@ int cmd_train(int argc, char **argv)
     st.struct_size = sizeof st;
     orl_dataset_get_stats(train, &st);
     if (!json)
-        fprintf(stderr, "training %s on %llu transitions, %llu items, %ld epochs\n", tp.algorithm,
-                (unsigned long long)st.n_events, (unsigned long long)st.n_items, epochs);
+        fprintf(stderr, "training %s on %llu transitions, %llu items, %ld epochs\nencoder %s\n",
+                tp.algorithm, (unsigned long long)st.n_events, (unsigned long long)st.n_items,
+                epochs, enc_json ? enc_json : "?");
     if (orl_trainer_fit(tr, train, valid) != ORL_OK) {
         cli_fail("training");
         goto done;
@@ -187,7 +310,8 @@ int cmd_train(int argc, char **argv)
         char buf[2048] = "null";
         size_t len;
         if (test) orl_eval_result_json(&res, buf, sizeof buf, &len);
-        printf("{\"model\":\"%s\",\"algorithm\":\"%s\",\"test\":%s}\n", out, tp.algorithm, buf);
+        printf("{\"model\":\"%s\",\"algorithm\":\"%s\",\"encoder\":%s,\"test\":%s}\n", out,
+               tp.algorithm, enc_json ? enc_json : "null", buf);
     } else {
         printf("saved %s\n", out);
         if (report) printf("report %s\n", report);
@@ -209,6 +333,7 @@ done:
     orl_model_free(model);
     orl_trainer_free(tr);
     orl_encoder_free(enc);
+    free(enc_json);
     orl_dataset_free(all);
     orl_dataset_free(train);
     orl_dataset_free(test);

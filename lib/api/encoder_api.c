@@ -144,22 +144,26 @@ ORL_API void orl_qnet_free(orl_qnet *qnet)
 }
 
 /* The integer settings: key, field, the architecture it belongs to (NULL =
- * every one). */
+ * every one), and the values the API passes on. Zero in a kind-specific field
+ * means "the kind's default" to orl_encoder_spec_resolve, so a setter must
+ * refuse it where 0 is not a value of its own (every key but the flag
+ * independent_init); the kind's resolve checks the finer upper bounds. */
 typedef struct int_key {
     const char *key, *arch;
     size_t offset;
+    int min, max;
 } int_key;
 
 static const int_key int_keys[] = {
-    {"embed_dim", NULL, offsetof(orl_encoder_spec, embed_dim)},
-    {"hidden_dim", NULL, offsetof(orl_encoder_spec, hidden_dim)},
-    {"window", NULL, offsetof(orl_encoder_spec, window)},
-    {"num_blocks", "sasrec", offsetof(orl_encoder_spec, num_blocks)},
-    {"num_heads", "sasrec", offsetof(orl_encoder_spec, num_heads)},
-    {"num_filters", "caser", offsetof(orl_encoder_spec, num_filters)},
-    {"num_v_filters", "caser", offsetof(orl_encoder_spec, num_v_filters)},
-    {"kernel_size", "nextitnet", offsetof(orl_encoder_spec, kernel_size)},
-    {"independent_init", "nextitnet", offsetof(orl_encoder_spec, independent_init)},
+    {"embed_dim", NULL, offsetof(orl_encoder_spec, embed_dim), 1, 65536},
+    {"hidden_dim", NULL, offsetof(orl_encoder_spec, hidden_dim), 1, 65536},
+    {"window", NULL, offsetof(orl_encoder_spec, window), 1, 65536},
+    {"num_blocks", "sasrec", offsetof(orl_encoder_spec, num_blocks), 1, 65536},
+    {"num_heads", "sasrec", offsetof(orl_encoder_spec, num_heads), 1, 65536},
+    {"num_filters", "caser", offsetof(orl_encoder_spec, num_filters), 1, 65536},
+    {"num_v_filters", "caser", offsetof(orl_encoder_spec, num_v_filters), 1, 65536},
+    {"kernel_size", "nextitnet", offsetof(orl_encoder_spec, kernel_size), 1, 65536},
+    {"independent_init", "nextitnet", offsetof(orl_encoder_spec, independent_init), 0, 1},
 };
 
 static int unknown_key(const orl_encoder *e, const char *key)
@@ -188,9 +192,9 @@ ORL_API int orl_encoder_set_int(orl_encoder *encoder, const char *key, int64_t v
         const int_key *k = &int_keys[i];
         if (strcmp(k->key, key) != 0) continue;
         if (k->arch && strcmp(k->arch, encoder->spec.architecture) != 0) break;
-        if (value < (k->arch ? 0 : 1) || value > 65536)
-            return orl_fail(ORL_E_OUT_OF_RANGE, "encoder %s %lld is outside [%d, 65536]", key,
-                            (long long)value, k->arch ? 0 : 1);
+        if (value < k->min || value > k->max)
+            return orl_fail(ORL_E_OUT_OF_RANGE, "encoder %s %lld is outside [%d, %d]", key,
+                            (long long)value, k->min, k->max);
         orl_encoder_spec next = encoder->spec;
         *(uint32_t *)(void *)((char *)&next + k->offset) = (uint32_t)value;
         return commit(encoder, &next);

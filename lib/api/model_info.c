@@ -13,13 +13,20 @@ ORL_API int orl_model_info_json(const orl_model *model, char *buf, size_t buf_le
     if (!buf && buf_len)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_model_info_json: buf is NULL");
     const char *config = model->config_json ? model->config_json : "null";
+    /* Every setting of the encoder (its architecture's own ones included); the top-level
+     * architecture and sizes stay for the hosts that read them (0.1.0). */
+    char encoder[1024];
+    size_t enc_len = 0;
+    if (orl_encoder_spec_json(&model->encoder, encoder, sizeof encoder, &enc_len) != ORL_OK)
+        strcpy(encoder, "null"); /* cannot happen: the JSON of a spec fits in 1 KiB */
     const char *fmt = "{\"architecture\":\"%s\",\"embed_dim\":%u,\"hidden_dim\":%u,\"window\":%u,"
                       "\"n_items\":%u,\"algorithm\":\"%s\",\"parameters\":%zu,"
-                      "\"string_keys\":%s,\"library_version\":\"%s\",\"training_config\":%s}";
+                      "\"string_keys\":%s,\"library_version\":\"%s\",\"encoder\":%s,"
+                      "\"training_config\":%s}";
     int n = snprintf(NULL, 0, fmt, model->encoder.architecture, model->encoder.embed_dim,
                      model->encoder.hidden_dim, model->encoder.window, model->n_items,
                      model->algorithm, orl_model_weight_count(model),
-                     model->has_str_keys ? "true" : "false", orl_version_string(), config);
+                     model->has_str_keys ? "true" : "false", orl_version_string(), encoder, config);
     if (n < 0) return orl_fail(ORL_E_INTERNAL, "orl_model_info_json: formatting failed");
     *out_len = (size_t)n + 1;
     if ((size_t)n + 1 > buf_len)
@@ -27,6 +34,6 @@ ORL_API int orl_model_info_json(const orl_model *model, char *buf, size_t buf_le
     snprintf(buf, buf_len, fmt, model->encoder.architecture, model->encoder.embed_dim,
              model->encoder.hidden_dim, model->encoder.window, model->n_items, model->algorithm,
              orl_model_weight_count(model), model->has_str_keys ? "true" : "false",
-             orl_version_string(), config);
+             orl_version_string(), encoder, config);
     return ORL_OK;
 }

@@ -206,11 +206,17 @@ static void sb_printf(strbuf *sb, const char *fmt, ...)
 
 static void write_config(const orl_trainer *t, strbuf *sb)
 {
+    /* The encoder as the next fit trains it: every setting of its architecture, with the
+     * trainer's current "dropout" (fit() copies it into the spec). */
+    orl_encoder_spec enc = t->encoder;
+    enc.dropout = (float)t->common[S_DROPOUT];
+    char enc_json[1024];
+    size_t enc_len = 0;
+    if (orl_encoder_spec_json(&enc, enc_json, sizeof enc_json, &enc_len) != ORL_OK)
+        strcpy(enc_json, "null"); /* cannot happen: the JSON of a spec fits in 1 KiB */
     sb_printf(sb,
-              "{\"algorithm\":\"%s\",\"encoder\":{\"architecture\":\"%s\",\"embed_dim\":%u,"
-              "\"hidden_dim\":%u,\"window\":%u},\"genmodel\":{\"kind\":\"%s\"},\"settings\":{",
-              t->algo->name, t->encoder.architecture, t->encoder.embed_dim, t->encoder.hidden_dim,
-              t->encoder.window, t->genmodel.kind);
+              "{\"algorithm\":\"%s\",\"encoder\":%s,\"genmodel\":{\"kind\":\"%s\"},\"settings\":{",
+              t->algo->name, enc_json, t->genmodel.kind);
     for (int i = 0; i < N_COMMON; i++)
         sb_printf(sb, "%s\"%s\":%.17g", i ? "," : "", common_settings[i].key, t->common[i]);
     for (int i = 0; i < t->algo->n_settings; i++)

@@ -935,6 +935,138 @@ static void misuse_orl_encoder_create(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_encoder_set_int(misuse_fixture *F)
+{
+    {
+        int s_ = orl_encoder_set_int(NULL, "window", 10);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int", "encoder = NULL");
+    }
+    {
+        int s_ = orl_encoder_set_int((orl_encoder *)(void *)F->ds_final, "window", 10);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int", "encoder of the wrong kind");
+    }
+    {
+        int s_ = orl_encoder_set_int((orl_encoder *)(void *)F->freed, "window", 10);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int", "encoder already freed");
+    }
+    {
+        int s_ = orl_encoder_set_int(F->encoder, NULL, 10);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int", "key = NULL");
+    }
+    {
+        int s_ = orl_encoder_set_int(F->encoder, "window", (int64_t)INT64_MIN);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_set_int", "value = INT64_MIN");
+    }
+    {
+        int s_ = orl_encoder_set_int(F->encoder, "window", (int64_t)-1);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_set_int", "value = -1");
+    }
+    {
+        int s_ = orl_encoder_set_int(F->encoder, "window", (int64_t)INT64_MAX);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_set_int", "value = INT64_MAX");
+    }
+}
+
+static void misuse_orl_encoder_set_float(misuse_fixture *F)
+{
+    {
+        int s_ = orl_encoder_set_float(NULL, "dropout", 0.01);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_float", "encoder = NULL");
+    }
+    {
+        int s_ = orl_encoder_set_float((orl_encoder *)(void *)F->ds_final, "dropout", 0.01);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_float", "encoder of the wrong kind");
+    }
+    {
+        int s_ = orl_encoder_set_float((orl_encoder *)(void *)F->freed, "dropout", 0.01);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_float", "encoder already freed");
+    }
+    {
+        int s_ = orl_encoder_set_float(F->encoder, NULL, 0.01);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_float", "key = NULL");
+    }
+    {
+        int s_ = orl_encoder_set_float(F->encoder, "dropout", (double)NAN);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_set_float", "value = NAN");
+    }
+    {
+        int s_ = orl_encoder_set_float(F->encoder, "dropout", (double)INFINITY);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_set_float", "value = INFINITY");
+    }
+    {
+        int s_ = orl_encoder_set_float(F->encoder, "dropout", (double)-INFINITY);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_set_float", "value = -INFINITY");
+    }
+    {
+        int s_ = orl_encoder_set_float(F->encoder, "dropout", (double)-1e300);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_set_float", "value = -1e300");
+    }
+}
+
+static void misuse_orl_encoder_set_int_list(misuse_fixture *F)
+{
+    {
+        int s_ = orl_encoder_set_int_list(NULL, "dilations", F->codes, 2);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int_list", "encoder = NULL");
+    }
+    {
+        int s_ = orl_encoder_set_int_list((orl_encoder *)(void *)F->ds_final, "dilations", F->codes, 2);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int_list", "encoder of the wrong kind");
+    }
+    {
+        int s_ = orl_encoder_set_int_list((orl_encoder *)(void *)F->freed, "dilations", F->codes, 2);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int_list", "encoder already freed");
+    }
+    {
+        int s_ = orl_encoder_set_int_list(F->encoder, NULL, F->codes, 2);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int_list", "key = NULL");
+    }
+    {
+        int s_ = orl_encoder_set_int_list(F->encoder, "dilations", NULL, 2);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_set_int_list", "values = NULL");
+    }
+}
+
+static void misuse_orl_encoder_config_json(misuse_fixture *F)
+{
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_encoder_config_json(NULL, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_config_json", "encoder = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_encoder_config_json((const orl_encoder *)(void *)F->ds_final, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_config_json", "encoder of the wrong kind");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_encoder_config_json((const orl_encoder *)(void *)F->freed, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_config_json", "encoder already freed");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_encoder_config_json(F->encoder, NULL, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_config_json", "buf = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_encoder_config_json(F->encoder, F->text, (size_t)0, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_encoder_config_json", "buf_len = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_encoder_config_json(F->encoder, F->text, sizeof F->text, NULL);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_encoder_config_json", "out_len = NULL");
+    }
+}
+
 static void misuse_orl_encoder_free(misuse_fixture *F)
 {
     {
@@ -2612,6 +2744,10 @@ static const misuse_entry misuse_table[] = {
     {"orl_dataset_load", misuse_orl_dataset_load},
     {"orl_encoder_params_init", misuse_orl_encoder_params_init},
     {"orl_encoder_create", misuse_orl_encoder_create},
+    {"orl_encoder_set_int", misuse_orl_encoder_set_int},
+    {"orl_encoder_set_float", misuse_orl_encoder_set_float},
+    {"orl_encoder_set_int_list", misuse_orl_encoder_set_int_list},
+    {"orl_encoder_config_json", misuse_orl_encoder_config_json},
     {"orl_encoder_free", misuse_orl_encoder_free},
     {"orl_genmodel_params_init", misuse_orl_genmodel_params_init},
     {"orl_genmodel_create", misuse_orl_genmodel_create},

@@ -140,6 +140,108 @@ SMALL_RESULT(sim_rollout_result)
 #undef dataset
 #include "misuse_generated.h"
 
+/* The encoder setters and orl_encoder_config_json: the failures the generated table cannot
+ * know (a key of another architecture, values out of range, a float key through the integer
+ * setter), the size query and a short buffer. The encoder is unchanged after each failure. */
+#define ENC_CASE(call, expect, what) misuse_check(F, (call), (expect), 0, #call, (what))
+
+static void misuse_encoder_lists(misuse_fixture *F)
+{
+    orl_encoder_params p;
+    orl_encoder_params_init(&p);
+    p.architecture = "nextitnet";
+    p.embed_dim = p.hidden_dim = 4;
+    orl_encoder *e = NULL;
+    int s = orl_encoder_create(&p, &e);
+    if (s == ORL_E_UNSUPPORTED && strstr(orl_last_error(), "not built yet")) {
+        print_message("skipping the list-setting ranges: %s\n", orl_last_error());
+        return;
+    }
+    assert_orl_ok(s);
+    const int32_t ok[2] = {1, 2}, zero[1] = {0}, tall[1] = {11}, many[17] = {1};
+    char before[512], after[512];
+    size_t len = 0;
+    assert_orl_ok(orl_encoder_config_json(e, before, sizeof before, &len));
+    ENC_CASE(orl_encoder_set_int_list(e, "dilations", ok, 0), ORL_E_OUT_OF_RANGE, "no values");
+    ENC_CASE(orl_encoder_set_int_list(e, "dilations", many, 17), ORL_E_OUT_OF_RANGE,
+             "17 dilations");
+    ENC_CASE(orl_encoder_set_int_list(e, "dilations", zero, 1), ORL_E_OUT_OF_RANGE, "dilation 0");
+    assert_non_null(strstr(orl_last_error(), "dilations"));
+    ENC_CASE(orl_encoder_set_int_list(e, "dilations", tall, 1), ORL_E_OUT_OF_RANGE,
+             "dilation beyond the window");
+    ENC_CASE(orl_encoder_set_int_list(e, "filter_heights", ok, 2), ORL_E_UNKNOWN_KEY,
+             "Caser's key on NextItNet");
+    ENC_CASE(orl_encoder_set_int(e, "kernel_size", 0), ORL_E_OUT_OF_RANGE, "kernel_size 0");
+    ENC_CASE(orl_encoder_set_int(e, "independent_init", 2), ORL_E_OUT_OF_RANGE,
+             "independent_init 2");
+    assert_orl_ok(orl_encoder_config_json(e, after, sizeof after, &len));
+    assert_string_equal(before, after);
+    orl_encoder_free(e);
+}
+
+static void misuse_encoder_settings(misuse_fixture *F)
+{
+    orl_encoder *e = F->encoder;
+    char before[512], after[512], small[8];
+    size_t len = 0, need = 0;
+    assert_orl_ok(orl_encoder_config_json(e, before, sizeof before, &len));
+    const int32_t heights[3] = {2, 3, 4};
+    ENC_CASE(orl_encoder_set_int(e, "num_blocks", 2), ORL_E_UNKNOWN_KEY, "SASRec's key on GRU4Rec");
+    assert_non_null(strstr(orl_last_error(), "num_blocks"));
+    ENC_CASE(orl_encoder_set_int(e, "kernel_size", 3), ORL_E_UNKNOWN_KEY,
+             "NextItNet's key on GRU4Rec");
+    ENC_CASE(orl_encoder_set_int(e, "no_such_key", 1), ORL_E_UNKNOWN_KEY, "unknown key");
+    ENC_CASE(orl_encoder_set_int(e, "", 1), ORL_E_UNKNOWN_KEY, "empty key");
+    ENC_CASE(orl_encoder_set_int(e, "dropout", 0), ORL_E_UNKNOWN_KEY, "float key, integer setter");
+    ENC_CASE(orl_encoder_set_int(e, "window", 0), ORL_E_OUT_OF_RANGE, "window 0");
+    assert_non_null(strstr(orl_last_error(), "window"));
+    ENC_CASE(orl_encoder_set_int(e, "window", 1025), ORL_E_OUT_OF_RANGE, "window 1025");
+    ENC_CASE(orl_encoder_set_int(e, "embed_dim", 4097), ORL_E_OUT_OF_RANGE, "embed_dim 4097");
+    assert_non_null(strstr(orl_last_error(), "embed_dim"));
+    ENC_CASE(orl_encoder_set_int(e, "hidden_dim", -1), ORL_E_OUT_OF_RANGE, "hidden_dim -1");
+    ENC_CASE(orl_encoder_set_int(e, "hidden_dim", INT64_MAX), ORL_E_OUT_OF_RANGE,
+             "hidden_dim INT64_MAX");
+    ENC_CASE(orl_encoder_set_float(e, "window", 10.0), ORL_E_UNKNOWN_KEY,
+             "integer key, float setter");
+    ENC_CASE(orl_encoder_set_float(e, "dropout", 1.0), ORL_E_OUT_OF_RANGE, "dropout 1");
+    assert_non_null(strstr(orl_last_error(), "dropout"));
+    ENC_CASE(orl_encoder_set_float(e, "dropout", -0.1), ORL_E_OUT_OF_RANGE, "dropout -0.1");
+    ENC_CASE(orl_encoder_set_float(e, "dropout", NAN), ORL_E_OUT_OF_RANGE, "dropout NaN");
+    ENC_CASE(orl_encoder_set_int_list(e, "filter_heights", heights, 3), ORL_E_UNKNOWN_KEY,
+             "Caser's key on GRU4Rec");
+    ENC_CASE(orl_encoder_set_int_list(e, "window", heights, 1), ORL_E_UNKNOWN_KEY,
+             "integer key, list setter");
+    ENC_CASE(orl_encoder_set_int_list(e, "dilations", NULL, 3), ORL_E_INVALID_ARGUMENT,
+             "values NULL, count 3");
+    assert_orl_ok(orl_encoder_config_json(e, after, sizeof after, &len));
+    assert_string_equal(before, after);
+    assert_int_equal(len, strlen(before) + 1);
+
+    /* The size query succeeds and leaves the last error as it was. */
+    assert_int_equal(orl_encoder_set_int(e, "no_such_key", 1), ORL_E_UNKNOWN_KEY);
+    char last[1024];
+    snprintf(last, sizeof last, "%s", orl_last_error());
+    F->cases++;
+    need = 0;
+    if (orl_encoder_config_json(e, NULL, 0, &need) != ORL_OK || need != len ||
+        strcmp(orl_last_error(), last) != 0 || orl_last_status() != ORL_E_UNKNOWN_KEY) {
+        F->failures++;
+        print_error("MISUSE orl_encoder_config_json(NULL, 0): not a clean size query\n");
+    }
+    /* A short buffer: ORL_E_BUFFER_TOO_SMALL with the size, the buffer untouched. */
+    memset(small, 'x', sizeof small);
+    need = 0;
+    ENC_CASE(orl_encoder_config_json(e, small, sizeof small, &need), ORL_E_BUFFER_TOO_SMALL,
+             "short buffer");
+    assert_int_equal(need, len);
+    assert_memory_equal(small, "xxxxxxxx", sizeof small);
+    ENC_CASE(orl_encoder_config_json(e, small, 0, &need), ORL_E_BUFFER_TOO_SMALL,
+             "buffer of length 0");
+    ENC_CASE(orl_encoder_config_json(e, before, len - 1, &need), ORL_E_BUFFER_TOO_SMALL,
+             "one byte short");
+    misuse_encoder_lists(F);
+}
+
 static void fixture_init(misuse_fixture *F)
 {
     memset(F, 0, sizeof *F);
@@ -307,6 +409,7 @@ static void test_every_function_rejects_misuse_cleanly(void **state)
     int64_t live1 = orl_alloc_live_blocks();
     for (size_t i = 0; i < sizeof misuse_table / sizeof misuse_table[0]; i++)
         misuse_table[i].run(&F);
+    misuse_encoder_settings(&F);
     orl_set_log_callback(NULL, ORL_LOG_WARN, NULL);
     /* ds_open took the valid appends and loads; everything else is as it was. */
     print_message("%lu misuse cases over %zu functions, %lu failures\n", F.cases,

@@ -130,6 +130,10 @@ _SIGNATURES = {
     # encoder.h
     "orl_encoder_params_init": (None, [POINTER(S.EncoderParams)]),
     "orl_encoder_create": (c_int, [POINTER(S.EncoderParams), _PP]),
+    "orl_encoder_set_int": (c_int, [_P, c_char_p, c_int64]),
+    "orl_encoder_set_float": (c_int, [_P, c_char_p, c_double]),
+    "orl_encoder_set_int_list": (c_int, [_P, c_char_p, POINTER(c_int32), c_size_t]),
+    "orl_encoder_config_json": (c_int, [_P, c_void_p, c_size_t, _SIZEP]),
     "orl_encoder_free": (None, [_P]),
     "orl_genmodel_params_init": (None, [POINTER(S.GenmodelParams)]),
     "orl_genmodel_create": (c_int, [POINTER(S.GenmodelParams), _PP]),

@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from ._errors import OfflineRLError
 from .dataset import Dataset
+from .encoder import LIST_KEYS, Encoder
 from .model import Model
 from .simulator import Simulator
 from .trainer import Trainer
@@ -150,12 +151,68 @@ def _parse_set(items: List[str]) -> Dict[str, float]:
     return out
 
 
+def _encoder_settings(items: List[str]) -> List[Tuple[str, Any]]:
+    """--encoder-set KEY=VALUE options: ``dropout`` a number, ``filter_heights`` and
+    ``dilations`` comma-separated integers, every other key an integer."""
+    out: List[Tuple[str, Any]] = []
+    for kv in items:
+        key, sep, value = kv.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"orl train: --encoder-set expects KEY=VALUE, got '{kv}'")
+        if key == "window":
+            raise SystemExit("orl train: the encoder's window is --window N (it also sets the "
+                             "dataset's history length)")
+        try:
+            if key == "dropout":
+                out.append((key, float(value)))
+            elif key in LIST_KEYS:
+                out.append((key, [int(x) for x in value.split(",")]))
+            else:
+                out.append((key, int(value)))
+        except ValueError:
+            what = "integers separated by commas" if key in LIST_KEYS else (
+                "a number" if key == "dropout" else "an integer")
+            raise SystemExit(f"orl train: --encoder-set {key} expects {what}, got '{value}'") \
+                from None
+    return out
+
+
+def make_encoder(args: argparse.Namespace) -> Encoder:
+    """The encoder of the train options (--encoder, --embed, --hidden, --window, --dropout,
+    every --encoder-set in order).
+
+    :raises SystemExit: (status 2) for a malformed option or a setting the library refuses,
+        with the library's message.
+    """
+    settings = _encoder_settings(args.encoder_set)
+    try:
+        enc = Encoder(args.encoder, embed_dim=args.embed, hidden_dim=args.hidden,
+                      window=args.window)
+    except OfflineRLError as exc:
+        print(f"orl train: --encoder: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    steps = ([("--dropout", "dropout", args.dropout)] if args.dropout is not None else []) + [
+        ("--encoder-set", key, value) for key, value in settings]
+    for option, key, value in steps:
+        try:
+            enc.set(key, value)
+        except OfflineRLError as exc:
+            enc.close()
+            print(f"orl train: {option}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return enc
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     if not 0 <= args.holdout < 1:
         print("orl train: --holdout must be in [0, 1)", file=sys.stderr)
         return 2
     opened: List[Any] = []
     try:
+        # The encoder first: a bad name or setting is a usage error, found before any data loads.
+        encoder = make_encoder(args)
+        opened.append(encoder)
+        encoder_config = encoder.config()
         data = load_data(args, [args.data])
         opened.append(data)
         train, test = data, None
@@ -168,9 +225,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         valid = load_data(args, [args.valid_data]) if args.valid_data else None
         if valid is not None:
             opened.append(valid)
-        trainer = Trainer(args.algo, epochs=args.epochs, batch_size=args.batch,
+        trainer = Trainer(args.algo, encoder=encoder, epochs=args.epochs, batch_size=args.batch,
                           learning_rate=args.lr, seed=args.seed, threads=args.threads,
-                          embed_dim=args.embed, hidden_dim=args.hidden, window=args.window,
                           **_parse_set(args.set))
         opened.append(trainer)
         bar = not args.quiet and not args.json and sys.stderr.isatty()
@@ -188,7 +244,7 @@ def cmd_train(args: argparse.Namespace) -> int:
         if not args.json:
             st = train.stats()
             print(f"training {args.algo} on {st['n_events']} transitions, {st['n_items']} items, "
-                  f"{args.epochs} epochs", file=sys.stderr)
+                  f"{args.epochs} epochs\nencoder {json.dumps(encoder_config)}", file=sys.stderr)
         if not trainer.fit(train, valid, progress):
             print("orl train: training was stopped", file=sys.stderr)
             return 1
@@ -197,7 +253,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         model.save(args.out)
         metrics = model.evaluate(test, args.threads) if test is not None else None
         if args.json:
-            print(json.dumps({"model": args.out, "algorithm": args.algo, "test": metrics}))
+            print(json.dumps({"model": args.out, "algorithm": args.algo,
+                              "encoder": encoder_config, "test": metrics}))
         else:
             print(f"saved {args.out}")
             if metrics:
@@ -297,8 +354,19 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.01)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0)
-    p.add_argument("--embed", type=int, default=64)
-    p.add_argument("--hidden", type=int, default=64)
+    p.add_argument("--encoder", default="gru4rec", metavar="NAME",
+                   help="sequence encoder: gru4rec (default), sasrec, caser, nextitnet")
+    p.add_argument("--embed", type=int, default=64,
+                   help="item embedding size (default 64; SASRec and NextItNet: = --hidden)")
+    p.add_argument("--hidden", type=int, default=64, help="state size (default 64)")
+    p.add_argument("--dropout", type=float, metavar="X",
+                   help="dropout while training, [0, 1) (default: the encoder's own, 0 for "
+                        "gru4rec and nextitnet, 0.1 for sasrec and caser)")
+    p.add_argument("--encoder-set", action="append", default=[], metavar="KEY=VALUE",
+                   help="an encoder setting (repeatable): sasrec num_blocks, num_heads; caser "
+                        "num_filters, num_v_filters, filter_heights=2,3,4; nextitnet "
+                        "kernel_size, independent_init, dilations=1,2,1,2,1,2 "
+                        "(docs/guides/encoders.md)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true")
@@ -325,10 +393,15 @@ _COMMANDS = {"version": cmd_version, "sim": cmd_sim, "data": cmd_data, "train": 
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    """Run one command; returns the exit status (library errors give 1)."""
+    """Run one command; returns the exit status (library errors give 1, usage errors 2)."""
     args = parser().parse_args(argv)
     try:
         return _COMMANDS[args.command](args)
     except OfflineRLError as exc:
         print(f"orl: {exc}", file=sys.stderr)
         return 1
+    except SystemExit as exc:
+        if isinstance(exc.code, str):  # a usage error with its message: status 2, as orl's
+            print(exc.code, file=sys.stderr)
+            return 2
+        raise

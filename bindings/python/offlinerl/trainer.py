@@ -6,20 +6,22 @@ import contextlib
 import ctypes
 import json
 from ctypes import byref, c_double, c_void_p
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Callable, Dict, List, Optional, Union
 
 from . import _lib
 from . import _structs as S
 from ._errors import OfflineRLError, Status
 from ._handle import Handle
 from .dataset import Dataset
-from .encoder import Encoder, GenModel, QNet
+from .encoder import SETTING_KEYS, Encoder, GenModel, QNet
 from .model import Model
 
 #: Progress callback: receives a dict; returning True stops the fit.
 ProgressFn = Callable[[Dict[str, Any]], Optional[bool]]
 
-_ENCODER_KEYS = {name for name, _ in S.EncoderParams._fields_} - {"struct_size"}
+# Keywords for the trainer's own encoder: orl_encoder_params' fields and every architecture's
+# settings (Encoder's keywords).
+_ENCODER_KEYS = ({name for name, _ in S.EncoderParams._fields_} - {"struct_size"}) | SETTING_KEYS
 _TRAINER_KEYS = {name for name, _ in S.TrainerParams._fields_} - {"struct_size"}
 
 
@@ -35,18 +37,21 @@ class Trainer(Handle):
     """Learns a policy from logged transitions.
 
     ``Trainer(algorithm="sl", epochs=10, batch_size=256, learning_rate=0.01,
-    seed=0, threads=0, embed_dim=64, hidden_dim=64, window=10, dropout=0,
-    gamma=..., ...)``: the fields of ``orl_trainer_params`` and of
-    ``orl_encoder_params`` set the network; any other keyword is an
-    algorithm setting applied with :meth:`set` (e.g. ``gamma``). Or pass
-    ready ``encoder=``, ``genmodel=``, ``qnet=`` objects.
+    seed=0, threads=0, embed_dim=64, hidden_dim=64, window=10, dropout=None,
+    gamma=..., ...)``: the fields of ``orl_trainer_params`` set the training,
+    ``encoder="sasrec"`` (or ``architecture=``), ``embed_dim``,
+    ``hidden_dim``, ``window``, ``dropout`` and the architecture's own
+    settings (``num_blocks=2``, ``dilations=[1, 2, 4]``, ...: see
+    :class:`Encoder`) the network; any other keyword is an algorithm setting
+    applied with :meth:`set` (e.g. ``gamma``). Or pass a ready
+    ``encoder=Encoder(...)``, and ``genmodel=``, ``qnet=`` objects.
 
     Used by one thread at a time, except :meth:`interrupt`.
     """
 
     _free_name = "orl_trainer_free"
 
-    def __init__(self, algorithm: str = "sl", *, encoder: Optional[Encoder] = None,
+    def __init__(self, algorithm: str = "sl", *, encoder: Union[Encoder, str, None] = None,
                  genmodel: Optional[GenModel] = None, qnet: Optional[QNet] = None,
                  **settings: Any):
         lib = _lib.load()
@@ -57,6 +62,9 @@ class Trainer(Handle):
         lib.orl_trainer_params_init(byref(p))
         keep: list = []
         S.apply(p, tr_kw, keep, None, "Trainer")
+        if isinstance(encoder, str):
+            enc_kw["kind"] = encoder
+            encoder = None
         if encoder is not None and enc_kw:
             raise OfflineRLError(Status.INVALID_ARGUMENT,
                                  f"give either encoder= or {sorted(enc_kw)}, not both", "Trainer")

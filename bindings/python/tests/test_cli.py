@@ -94,6 +94,46 @@ class CliTest(unittest.TestCase):
         self.assertEqual(run("recommend", "--model", self.model, "--history", "a,b")[0], 2)
         self.assertEqual(run("nonsense")[0], 2)
 
+    def test_train_encoder_options(self):
+        out_model = support.Tmp.file("cli-encoder.orl")
+        status, out, err = run("train", "--data", self.csv, "--holdout", "0.2", "--epochs", "1",
+                               "--embed", "8", "--hidden", "8", "--threads", "1", "--json",
+                               "--encoder", "gru4rec", "--dropout", "0.5",
+                               "--encoder-set", "embed_dim=4", "--out", out_model)
+        self.assertEqual(status, 0, err)
+        self.assertEqual(json.loads(out)["encoder"],
+                         {"architecture": "gru4rec", "embed_dim": 4, "hidden_dim": 8,
+                          "window": 10, "dropout": 0.5})
+        self.assertEqual(self.train_json["encoder"]["architecture"], "gru4rec")
+        status, out, _ = run("eval", "--model", out_model, "--data", self.csv, "--json")
+        self.assertEqual(status, 0)
+        self.assertEqual(json.loads(out)["model"]["encoder"]["embed_dim"], 4)
+        # the printed configuration shows the encoder too
+        status, _, err = run("train", "--data", self.csv, "--epochs", "1", "--embed", "8",
+                             "--hidden", "8", "--threads", "1", "--quiet", "--out", out_model)
+        self.assertEqual(status, 0, err)
+        self.assertIn('encoder {"architecture": "gru4rec", "embed_dim": 8', err)
+
+    def test_encoder_usage_errors(self):
+        for args, message in ((["--encoder", "lstm"], "not supported"),
+                              (["--encoder-set", "num_blocks=2"], "does not exist for gru4rec"),
+                              (["--encoder-set", "hidden_dim=0"], "hidden_dim 0 is outside"),
+                              (["--encoder-set", "dilations=1,x"], "integers separated"),
+                              (["--encoder-set", "num_heads"], "KEY=VALUE"),
+                              (["--encoder-set", "window=4"], "--window"),
+                              (["--dropout", "1"], "dropout 1 is outside")):
+            with self.subTest(args=args):
+                status, _, err = run("train", "--data", self.csv, "--out",
+                                     support.Tmp.file("unused.orl"), *args)
+                self.assertEqual(status, 2, err)
+                self.assertIn(message, err)
+
+    def test_train_help_lists_the_encoder_options(self):
+        status, out, _ = run("train", "--help")
+        self.assertEqual(status, 0)
+        for option in ("--encoder NAME", "--encoder-set KEY=VALUE", "--dropout X", "nextitnet"):
+            self.assertIn(option, out)
+
     def test_module_entry_point(self):
         proc = subprocess.run([sys.executable, "-m", "offlinerl", "version"],
                               capture_output=True, text=True, timeout=60)

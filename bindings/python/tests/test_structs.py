@@ -66,8 +66,9 @@ class ParamsSizeTest(unittest.TestCase):
         self.assertAlmostEqual(t.learning_rate, 0.01, places=6)
         e = S.new(S.EncoderParams)
         lib.orl_encoder_params_init(ctypes.byref(e))
+        # dropout: -1 since 0.2.0 (negative = the architecture's default; 0.1.0 set 0).
         self.assertEqual((e.architecture, e.embed_dim, e.hidden_dim, e.window, e.dropout),
-                         (b"gru4rec", 64, 64, 10, 0.0))
+                         (b"gru4rec", 64, 64, 10, -1.0))
         sp = S.new(S.SplitParams)
         lib.orl_split_params_init(ctypes.byref(sp))
         self.assertAlmostEqual(sp.train, 0.8, places=6)
