@@ -1,6 +1,7 @@
 #include "models/spec.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/error.h"
@@ -40,6 +41,16 @@ int orl_encoder_spec_validate(const orl_encoder_spec *spec)
     return orl_encoder_spec_resolve(&copy);
 }
 
+/* The shortest decimal text that reads back as the same float (0.1, not
+ * 0.100000001), as a person would write it. */
+static void float_text(char *dst, size_t cap, float v)
+{
+    for (int digits = 1; digits <= 9; digits++) {
+        snprintf(dst, cap, "%.*g", digits, (double)v);
+        if (strtof(dst, NULL) == v) return;
+    }
+}
+
 /* Appends "key":[v, ...] for the n values. */
 static size_t put_list(char *dst, size_t cap, const char *key, const uint32_t *v, uint32_t n)
 {
@@ -53,13 +64,14 @@ static size_t put_list(char *dst, size_t cap, const char *key, const uint32_t *v
 
 int orl_encoder_spec_json(const orl_encoder_spec *spec, char *buf, size_t buf_len, size_t *out_len)
 {
-    char tmp[1024];
+    char tmp[1024], dropout[32];
     const size_t cap = sizeof tmp;
+    float_text(dropout, sizeof dropout, spec->dropout);
     size_t n = (size_t)snprintf(tmp, cap,
                                 "{\"architecture\":\"%.*s\",\"embed_dim\":%u,\"hidden_dim\":%u,"
-                                "\"window\":%u,\"dropout\":%.9g",
+                                "\"window\":%u,\"dropout\":%s",
                                 ORL_ARCH_NAME_MAX, spec->architecture, spec->embed_dim,
-                                spec->hidden_dim, spec->window, (double)spec->dropout);
+                                spec->hidden_dim, spec->window, dropout);
     if (strcmp(spec->architecture, "sasrec") == 0) {
         n += (size_t)snprintf(tmp + n, cap - n, ",\"num_blocks\":%u,\"num_heads\":%u",
                               spec->num_blocks, spec->num_heads);
