@@ -1,27 +1,45 @@
 #!/usr/bin/env python3
 """The papers' results table (CE, SQN, SAC, SNQN, SA2C) and the accuracy side-by-side
-with the PyTorch peer, written to docs/results.md.
+with the PyTorch peer, written to docs/results.md, for each sequence encoder.
 
-Two kinds of runs, each cached as one JSON file per (set, algorithm, seed) under
---cache, so a long job can be done in pieces and the report redone from the cache:
+Two kinds of runs, each cached as one JSON file per (set, algorithm, encoder, seed)
+under --cache, so a long job can be done in pieces and the report redone from the cache:
 
 * table sets (--datasets): our presets and the reference preprocessing (min session
   length 3, min item count 3, iterated), split 80/10/10 by session with
   --split-seed, every algorithm trained on train and evaluated on test.
     rees46, diginetica, kuairand_user    the public logs in ../shared/data
     kuairand_longview                    KuaiRand with long_view (not is_like) as the purchase
+    trivago                              RecSys Challenge 2019 (first 100k validation rows),
+                                         the `trivago` preset: clickout item = purchase
     small, big                           make_synth.py sets (their own train/test files)
 * peer sets (--peer): ours on the SAME canonical train/val/test files as the peer
   (to_canonical.py for real logs, make_synth.py for synthetic ones), item ids shared
   across the files, and optionally (--run-peer) the peer on them: sqn_torch.py for CE,
   SQN, SA2C and SNQN (= its sa2c mode with an endless warm-up), tests/bench/peer_sac.py
   (sqn_torch.py's code with a SAC training loop) for SAC.
-    peer-rees46, peer-diginetica, peer-kuairand_user, small, big
+    peer-rees46, peer-diginetica, peer-kuairand_user, peer-trivago, small, big
+
+Encoders (--encoders, default gru4rec): gru4rec, sasrec, caser, nextitnet, passed to
+the trainer as its `architecture` (every other encoder setting, dropout included, is
+the encoder's own default: 0.1 for SASRec and Caser, as the peer). gru4rec runs keep
+the cache names they always had (ours_small_CE_s0_e3.json); another encoder's carry it
+after the algorithm (ours_small_CE-sasrec_s0_e3.json) and in an "encoder" field (a
+record without one is gru4rec). An encoder the library was built without is logged as
+"not available" and skipped. The peer of sasrec, caser and nextitnet is
+seqrec_torch.py --encoder E --mode ce|sqn|sa2c (CE, SQN, SA2C; it has no SAC or SNQN
+mode, so those are skipped with a logged reason); gru4rec's is the sqn_torch.py above.
 
     python3 scripts/results_table.py --datasets rees46,diginetica --seeds 0,1,2
     python3 scripts/results_table.py --peer peer-rees46,small --algorithms CE,SQN,SA2C --run-peer
+    python3 scripts/results_table.py --peer small --epochs 3 --algorithms CE,SQN \
+        --encoders sasrec,caser,nextitnet,gru4rec --seeds 0,1,2,3,4 --run-peer
     python3 scripts/results_table.py --report-only          # docs/results.md from the cache
     python3 scripts/results_table.py --quick                # smoke test (seconds)
+
+The report's equivalence tables (ours against the peer, over seeds: the 90% Welch
+interval of mean(ours) - mean(peer) against +-0.01 for click and +-0.02 for purchase
+HR@10 / NDCG@10) are computed by ../shared/tools/equivalence.py, imported from there.
 
 Needs the offlinerl package (found beside this file, or installed) and the built
 library; the peer needs /usr/bin/python3 with torch, numpy, pandas.
@@ -30,7 +48,10 @@ library; the peer needs /usr/bin/python3 with torch, numpy, pandas.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import glob
+import importlib.util
+import io
 import itertools
 import json
 import math
@@ -57,21 +78,34 @@ DATA = os.path.join(SHARED, "data")
 PEER = os.path.join(SHARED, "peer")
 PEER_PY = os.environ.get("ORL_PEER_PYTHON", "/usr/bin/python3")
 PEER_SAC = os.path.join(ROOT, "tests", "bench", "peer_sac.py")
+EQUIVALENCE_PY = os.path.join(SHARED, "tools", "equivalence.py")
+
+#: The sequence encoders (the trainer's `architecture`), gru4rec first: the default.
+ENCODERS = ("gru4rec", "sasrec", "caser", "nextitnet")
+ENCODER_TITLE = {"gru4rec": "GRU4Rec", "sasrec": "SASRec", "caser": "Caser",
+                 "nextitnet": "NextItNet"}
+#: seqrec_torch.py's --encoder of ours (gru4rec's peer is sqn_torch.py, PEER_RUN below).
+PEER_ENCODER = {"sasrec": "sasrec", "caser": "caser", "nextitnet": "nextitnet"}
+#: seqrec_torch.py's --mode per algorithm: it has ce, sqn and sa2c, no sac or snqn.
+SEQREC_MODE = {"CE": "ce", "SQN": "sqn", "SA2C": "sa2c"}
 
 #: Epochs of the peer README's real-log table (1 for the RC15-scale set, 10 for small).
+#: trivago: 15, as the peer README's run; on our split (seed 0, validation part) CE's
+#: validation click HR@10 plateaus from epoch 4, SQN's from 6-8, and SA2C (warm-up =
+#: half the steps) is flat from 8 to 15; CE drifts down past 30.
 EPOCHS = {"rees46": 30, "diginetica": 30, "kuairand_user": 15, "kuairand_longview": 15,
-          "small": 10, "big": 1}
+          "trivago": 15, "small": 10, "big": 1}
 #: make_synth.py arguments of the synthetic sets.
 SYNTH = {"small": ["--items", "2000", "--sessions", "20000", "--seed", "1"],
          "big": ["--items", "25000", "--sessions", "200000", "--seed", "7"]}
 #: Counts after preprocessing in the peer README (events, sessions, items).
 EXPECTED = {"rees46": (7321, 1319, 1100), "diginetica": (2998, 596, 700),
-            "kuairand_user": (85699, 12924, 3258)}
+            "kuairand_user": (85699, 12924, 3258), "trivago": (75416, 2975, 5207)}
 #: Public logs loaded with our presets (the others are files: synthetic or canonical).
-REAL = ("rees46", "diginetica", "kuairand_user", "kuairand_longview")
+REAL = ("rees46", "diginetica", "kuairand_user", "kuairand_longview", "trivago")
 #: to_canonical.py arguments of the peer sets.
 CANON = {"rees46": ["rees46"], "diginetica": ["diginetica"],
-         "kuairand_user": ["kuairand", "--session-gap-min", "0"]}
+         "kuairand_user": ["kuairand", "--session-gap-min", "0"], "trivago": ["trivago"]}
 #: sqn_torch.py modes of the peer's own result files (real_logs_results).
 PEER_MODE = {"CE": "ce", "SQN": "sqn", "SA2C": "sa2c"}
 #: The peer program and arguments per algorithm. sqn_torch.py has no SAC or SNQN mode:
@@ -124,6 +158,14 @@ def load_real(name):
             os.path.join(DATA, "kuairand_pure_20220425_20220508",
                          "kuairand_pure_log_standard_20220425_20220508.csv.gz"), "kuairand",
             flag_events="long_view=purchase", **filtered(session_gap=0))
+    if name == "trivago":
+        # The preset as `orl data --preset trivago`: sessions = session_id (no time gap
+        # rule), item = the integer `reference`, "interaction item *" -> click,
+        # "clickout item" -> purchase, other action types and non-integer references
+        # skipped (lenient).
+        return offlinerl.Dataset.from_csv(
+            os.path.join(DATA, "trivago_recsys2019_val100k", "trivago_val_100k.csv.gz"),
+            "trivago", **filtered(session_gap=0))
     raise ValueError(name)
 
 
@@ -201,31 +243,71 @@ def counts_of(ds):
             "purchases": st.get("n_purchases")}
 
 
-def train_eval(algorithm, train, test, epochs, seed, threads):
-    tr = offlinerl.Trainer(algorithm, epochs=epochs, batch_size=256, learning_rate=0.01,
-                           seed=seed, threads=threads, embed_dim=64, hidden_dim=64, window=10)
+def train_eval(algorithm, train, test, epochs, seed, threads, encoder="gru4rec"):
+    """Metrics of one run, with its time and the trainer's configuration (encoder
+    settings as resolved: dropout is left to the encoder's own default)."""
+    tr = offlinerl.Trainer(algorithm, architecture=encoder, epochs=epochs, batch_size=256,
+                           learning_rate=0.01, seed=seed, threads=threads, embed_dim=64,
+                           hidden_dim=64, window=10)
     with tr:
+        config = tr.config
         t0 = time.perf_counter()
         tr.fit(train)
         secs = time.perf_counter() - t0
         with tr.export() as model:
             m = model.evaluate(test, threads)
     m["train_seconds"] = round(secs, 2)
-    return m
+    return m, config
 
 
-def cache_path(args, kind, name, label, seed, epochs):
-    return os.path.join(args.cache, f"{kind}_{name}_{label}_s{seed}_e{epochs}.json")
+def cache_name(kind, name, label, seed, epochs, encoder="gru4rec"):
+    """File name of one cached run: gru4rec keeps the names of the runs cached before
+    encoders existed; another encoder follows the algorithm (CE-sasrec)."""
+    if encoder not in ENCODERS:
+        raise ValueError(f"unknown encoder {encoder!r}")
+    tag = label if encoder == "gru4rec" else f"{label}-{encoder}"
+    return f"{kind}_{name}_{tag}_s{seed}_e{epochs}.json"
+
+
+def cache_path(args, kind, name, label, seed, epochs, encoder="gru4rec"):
+    return os.path.join(args.cache, cache_name(kind, name, label, seed, epochs, encoder))
+
+
+def encoder_unavailable(encoder):
+    """None when the loaded library builds `encoder`, else the library's reason."""
+    try:
+        offlinerl.Encoder(architecture=encoder).close()
+    except offlinerl.OfflineRLError as exc:
+        if exc.status != offlinerl.Status.UNSUPPORTED:
+            raise
+        return str(exc)
+    return None
+
+
+def available_encoders(args, what):
+    """args.encoders that the library builds (each missing one logged, once)."""
+    out = []
+    for enc in args.encoders:
+        if enc not in args.unavailable:
+            args.unavailable[enc] = encoder_unavailable(enc)
+        if args.unavailable[enc] is None:
+            out.append(enc)
+        else:
+            log(f"{what}: encoder {enc} not available in libofflinerl {offlinerl.version()} "
+                f"({args.unavailable[enc]}): its runs are skipped")
+    return out
 
 
 def run_set(args, kind, name):
-    """Train and evaluate every wanted algorithm and seed on one set (cached)."""
+    """Train and evaluate every wanted encoder, algorithm and seed on one set (cached)."""
     epochs = args.epochs or EPOCHS.get(name.replace("peer-", ""), 10)
-    todo = [(label, alg, seed) for label, alg in ALGORITHMS if label in args.algorithms
+    todo = [(enc, label, alg, seed) for enc in available_encoders(args, f"{kind} {name}")
+            for label, alg in ALGORITHMS if label in args.algorithms
             for seed in args.seeds
-            if args.force or not os.path.exists(cache_path(args, kind, name, label, seed, epochs))]
+            if args.force or not os.path.exists(cache_path(args, kind, name, label, seed,
+                                                           epochs, enc))]
     if not todo:
-        log(f"{kind} {name}: all cached")
+        log(f"{kind} {name}: all cached (or nothing available)")
         return
     with tempfile.TemporaryDirectory() as tmp:
         if name in REAL:
@@ -248,28 +330,43 @@ def run_set(args, kind, name):
         info = {"full": full, "train": counts_of(train), "valid": counts_of(valid),
                 "test": counts_of(test), **source}
         log(f"{name}: {json.dumps(info)}")
-        for label, alg, seed in todo:
-            log(f"{name} {label} seed {seed}, {epochs} epochs ...")
+        for enc, label, alg, seed in todo:
+            log(f"{name} {label} {enc} seed {seed}, {epochs} epochs ...")
             try:
-                m = train_eval(alg, train, test, epochs, seed, args.threads)
+                m, config = train_eval(alg, train, test, epochs, seed, args.threads, enc)
             except offlinerl.OfflineRLError as exc:
                 if exc.status != offlinerl.Status.UNSUPPORTED:
                     raise
-                log(f"  {label} not available: {exc}")
+                log(f"  {label} with {enc} not available: {exc}")
                 continue
-            rec = {"side": "ours", "set": name, "algorithm": label, "seed": seed,
-                   "epochs": epochs, "threads": args.threads, "metrics": m, "data": info,
-                   "version": offlinerl.version()}
+            rec = {"side": "ours", "set": name, "algorithm": label, "encoder": enc,
+                   "seed": seed, "epochs": epochs, "threads": args.threads, "metrics": m,
+                   "data": info, "config": config, "version": offlinerl.version()}
             log(f"  {m['train_seconds']} s; click HR@10 {m['click']['hr@10']:.4f}, "
                 f"purchase HR@10 {m['purchase']['hr@10']:.4f}")
             if not args.quick:
-                with open(cache_path(args, kind, name, label, seed, epochs), "w") as f:
+                with open(cache_path(args, kind, name, label, seed, epochs, enc), "w") as f:
                     json.dump(rec, f)
             args.quick_results.append(rec)
 
 
+def peer_program(label, encoder):
+    """(program path, its arguments) of the peer of `label` with `encoder`, or
+    (None, why not)."""
+    if encoder == "gru4rec":
+        prog, mode_args = PEER_RUN[label]
+        return PEER_SAC if prog == "peer_sac.py" else os.path.join(PEER, prog), mode_args
+    if label not in SEQREC_MODE:
+        return None, (f"seqrec_torch.py has no {label} mode (only ce, sqn, sa2c; the "
+                      f"SAC and SNQN peers are GRU4Rec only)")
+    return os.path.join(PEER, "seqrec_torch.py"), ["--encoder", PEER_ENCODER[encoder],
+                                                    "--mode", SEQREC_MODE[label]]
+
+
 def run_peer(args, name):
-    """sqn_torch.py on the same files (cached like ours)."""
+    """The peer on the same files (cached like ours): sqn_torch.py / peer_sac.py for
+    gru4rec, seqrec_torch.py for the other encoders. It runs whether or not our
+    library builds the encoder (the peer's runs are cached for when it does)."""
     epochs = args.epochs or EPOCHS.get(name.replace("peer-", ""), 10)
     if name in SYNTH:
         d = synth_dir(name, args.work)
@@ -278,18 +375,22 @@ def run_peer(args, name):
         d = canon_dir(name.replace("peer-", ""), args.work)
         with open(os.path.join(d, "stats.json")) as f:
             extra = ["--n-items", str(json.load(f)["n_items"])]
-    for label, (prog, mode_args) in PEER_RUN.items():
+    for enc, label in itertools.product(args.encoders, PEER_RUN):
         if label not in args.algorithms:
             continue
+        prog, mode_args = peer_program(label, enc)
+        if prog is None:
+            log(f"peer {name} {label} {enc}: skipped: {mode_args}")
+            continue
         for seed in args.seeds:
-            path = cache_path(args, "peer", name, label, seed, epochs)
+            path = cache_path(args, "peer", name, label, seed, epochs, enc)
             if os.path.exists(path) and not args.force:
                 continue
-            cmd = [PEER_PY, PEER_SAC if prog == "peer_sac.py" else os.path.join(PEER, prog),
+            cmd = [PEER_PY, prog,
                    *mode_args, "--train", os.path.join(d, "train.csv"), "--test", os.path.join(d, "test.csv"),
                    "--epochs", str(epochs), "--bench-calls", "0", "--seed", str(seed),
                    "--threads", str(args.threads or 2), *extra]
-            log(f"peer {name} {label} seed {seed}: {' '.join(cmd[1:])}")
+            log(f"peer {name} {label} {enc} seed {seed}: {' '.join(cmd[1:])}")
             env = dict(os.environ, ORL_PEER_DIR=PEER)
             out = subprocess.run(cmd, check=True, capture_output=True, text=True,
                                  env=env).stdout
@@ -298,8 +399,10 @@ def run_peer(args, name):
             m = {part: {k: met[f"{part}_{k}"] for k in METRICS} for part in ("click", "purchase")}
             m["click"]["count"], m["purchase"]["count"] = met["n_click"], met["n_purchase"]
             m["train_seconds"] = d_out.get("train_wall_s")
-            rec = {"side": "peer", "set": name, "algorithm": label, "seed": seed,
-                   "epochs": epochs, "metrics": m, "command": " ".join(cmd)}
+            rec = {"side": "peer", "set": name, "algorithm": label, "encoder": enc,
+                   "seed": seed, "epochs": epochs, "metrics": m, "command": " ".join(cmd)}
+            if "encoder_cfg" in d_out:
+                rec["encoder_cfg"] = d_out["encoder_cfg"]
             log(f"  click HR@10 {m['click']['hr@10']:.4f}, purchase HR@10 "
                 f"{m['purchase']['hr@10']:.4f}")
             with open(path, "w") as f:
@@ -321,7 +424,8 @@ def peer_readme_records():
         m = {part: {k: met[f"{part}_{k}"] for k in METRICS} for part in ("click", "purchase")}
         m["click"]["count"], m["purchase"]["count"] = met["n_click"], met["n_purchase"]
         recs.append({"side": "peer", "set": "peer-" + ds, "algorithm": label,
-                     "seed": int(seed[1:]), "epochs": d["epochs"], "metrics": m,
+                     "encoder": "gru4rec", "seed": int(seed[1:]), "epochs": d["epochs"],
+                     "metrics": m,
                      "source": "peer/real_logs_results/" + os.path.basename(path)})
     return recs
 
@@ -329,13 +433,18 @@ def peer_readme_records():
 # ---- report -----------------------------------------------------------------------------
 
 def load_cache(args):
+    """Every cached run, then the peer's own real-log runs not cached. A record without
+    an "encoder" (every run cached before encoders existed) is gru4rec."""
     recs = []
     for path in sorted(glob.glob(os.path.join(args.cache, "*.json"))):
         with open(path) as f:
-            recs.append(json.load(f))
-    have = {(r["set"], r["algorithm"], r["seed"]) for r in recs if r["side"] == "peer"}
+            rec = json.load(f)
+        rec.setdefault("encoder", "gru4rec")
+        recs.append(rec)
+    have = {(r["set"], r["algorithm"], r["encoder"], r["seed"]) for r in recs
+            if r["side"] == "peer"}
     recs += [r for r in peer_readme_records()
-             if (r["set"], r["algorithm"], r["seed"]) not in have]
+             if (r["set"], r["algorithm"], r["encoder"], r["seed"]) not in have]
     return recs
 
 
@@ -353,19 +462,20 @@ def fmt(ms):
     return f"{ms[0]:.4f}" if ms[1] is None else f"{ms[0]:.4f} ± {ms[1]:.4f}"
 
 
-def group(recs, side, name):
+def group(recs, side, name, encoder="gru4rec"):
     out = {}
     for r in recs:
-        if r["side"] == side and r["set"] == name:
+        if (r["side"] == side and r["set"] == name
+                and r.get("encoder", "gru4rec") == encoder):
             out.setdefault(r["algorithm"], []).append(r)
     return out
 
 
-def table_for(recs, name):
-    ours = group(recs, "ours", name)
+def table_for(recs, name, encoder="gru4rec"):
+    ours = group(recs, "ours", name, encoder)
     if not ours:
         return None
-    peer = group(recs, "peer", name if name not in REAL else "peer-" + name)
+    peer = group(recs, "peer", name if name not in REAL else "peer-" + name, encoder)
     any_r = next(iter(ours.values()))[0]
     d = any_r["data"]
     lines = []
@@ -404,14 +514,15 @@ def table_for(recs, name):
     return "\n".join(lines)
 
 
-def versus_ce(recs, sets):
-    """Rows: set x algorithm; the change of the mean HR@10 / NDCG@10 against CE."""
+def versus_ce(recs, sets, encoder="gru4rec"):
+    """Rows: set x algorithm; the change of the mean HR@10 / NDCG@10 against CE (both
+    with `encoder`)."""
     lines = ["| set | algorithm | n (CE n) | click HR@10 | click NDCG@10 | purchase HR@10 "
              "| purchase NDCG@10 |", "|---|---|---|---|---|---|---|"]
     keys = [(part, key) for part in ("click", "purchase") for key in ("hr@10", "ndcg@10")]
     any_row = False
     for name in sets:
-        ours = group(recs, "ours", name)
+        ours = group(recs, "ours", name, encoder)
         ce = ours.get("CE")
         if not ce:
             continue
@@ -527,6 +638,126 @@ def side_by_side(recs, name):
     return "\n".join(lines)
 
 
+_EQUIVALENCE = []
+
+
+def equivalence_tool():
+    """../shared/tools/equivalence.py as a module (imported, not copied), or None."""
+    if not _EQUIVALENCE:
+        mod = None
+        if os.path.exists(EQUIVALENCE_PY):
+            spec = importlib.util.spec_from_file_location("orl_shared_equivalence",
+                                                          EQUIVALENCE_PY)
+            mod = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(mod)
+        _EQUIVALENCE.append(mod)
+    return _EQUIVALENCE[0]
+
+
+def equivalence(ours, peer):
+    """equivalence.py's verdict (its --json output) on two lists of cached records, or
+    None with fewer than 2 runs a side. The runs are handed to it as the files it reads:
+    ours as `orl train --json` ("test": {"click": {...}}), the peer's as it writes them."""
+    tool = equivalence_tool()
+    if tool is None or len(ours) < 2 or len(peer) < 2:
+        return None
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {"ours": [], "peer": []}
+        for side, rs in (("ours", ours), ("peer", peer)):
+            for i, r in enumerate(rs):
+                path = os.path.join(tmp, f"{side}_{i}.json")
+                m = r["metrics"]
+                if side == "ours":
+                    doc = {"test": {part: m[part] for part in ("click", "purchase")}}
+                else:
+                    doc = {"metrics": {f"{part}_{k}": m[part][k] for part in ("click", "purchase")
+                                       for k in METRICS}}
+                with open(path, "w") as f:
+                    json.dump(doc, f)
+                files[side].append(path)
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            status = tool.main(["--ours", *files["ours"], "--peer", *files["peer"], "--json"])
+    if status not in (0, 1):
+        raise RuntimeError(f"equivalence.py failed (status {status})")
+    return json.loads(out.getvalue())
+
+
+def equivalence_table(recs, name, encoder):
+    """Rows: algorithm x figure; ours and the peer (mean ± std, n), the difference and
+    its 90% Welch interval against the margin (equivalence.py). None when ours has not
+    run (the peer's own real-log runs alone are no comparison)."""
+    ours, peer = group(recs, "ours", name, encoder), group(recs, "peer", name, encoder)
+    if not ours:
+        return None
+    lines = ["| algorithm | figure | ours (mean ± std, n) | peer (mean ± std, n) | ours − peer "
+             "| 90% interval (Welch) | margin | equivalent |",
+             "|---|---|---|---|---|---|---|---|"]
+    shown = total = 0
+    for label, _ in ALGORITHMS:
+        o, p = ours.get(label, []), peer.get(label, [])
+        if not o and not p:
+            if label in ("CE", "SQN"):
+                lines.append(f"| {label} | all | not run | not run | — | — | — | — |")
+            continue
+        if not o or not p:
+            lines.append(f"| {label} | all | {f'{len(o)} runs' if o else 'not run'} "
+                         f"| {f'{len(p)} runs' if p else 'not run'} | — | — | — | — |")
+            continue
+        res = equivalence(o, p)
+        if res is None:
+            for part in ("click", "purchase"):
+                for key in ("hr@10", "ndcg@10"):
+                    a = mean_std([r["metrics"][part][key] for r in o])
+                    b = mean_std([r["metrics"][part][key] for r in p])
+                    diff = f"{a[0] - b[0]:+.4f}" if a and b else "—"
+                    lines.append(f"| {label} | {part} {key.upper()} | "
+                                 f"{fmt(a) + f' ({len(o)})' if a else 'not run'} | "
+                                 f"{fmt(b) + f' ({len(p)})' if b else 'not run'} | {diff} "
+                                 f"| needs ≥ 2 runs a side | — | — |")
+            continue
+        level = round(res["level"] * 100)
+        for f in res["figures"]:
+            part, key = f["figure"].split(" ")
+            lo, hi = f["ci"]
+            total += 1
+            shown += f["equivalent"]
+            lines.append(
+                f"| {label} | {part} {key.upper()} "
+                f"| {fmt((f['ours_mean'], f['ours_sd']))} ({f['n_ours']}) "
+                f"| {fmt((f['peer_mean'], f['peer_sd']))} ({f['n_peer']}) "
+                f"| {f['diff']:+.4f} | [{lo:+.4f}, {hi:+.4f}] | ±{f['margin']:.2f} "
+                f"| {'yes' if f['equivalent'] else '**not shown**'} |")
+        lines[0] = lines[0].replace("90% interval", f"{level}% interval")
+    if total:
+        lines.append(f"\n{shown} of {total} figures shown equivalent (interval inside the margin).")
+    return "\n".join(lines)
+
+
+def encoders_glance(recs, name):
+    """Rows: (algorithm, encoder), the @10 figures of every encoder run on `name` (ours,
+    and the peer beside where it ran on these files). None with fewer than 2 encoders."""
+    peer_name = name if name not in REAL else "peer-" + name
+    ran = [e for e in ENCODERS if group(recs, "ours", name, e)]
+    if len(ran) < 2:
+        return None
+    keys = [(part, key) for part in ("click", "purchase") for key in ("hr@10", "ndcg@10")]
+    lines = ["| algorithm | encoder | n | click HR@10 | click NDCG@10 | purchase HR@10 "
+             "| purchase NDCG@10 |", "|---|---|---|---|---|---|---|"]
+    for label, _ in ALGORITHMS:
+        for enc in ran:
+            for side, rs in (("ours", group(recs, "ours", name, enc).get(label)),
+                             ("peer", group(recs, "peer", peer_name, enc).get(label))):
+                if not rs:
+                    continue
+                cells = [fmt(mean_std([r["metrics"][part][key] for r in rs]))
+                         for part, key in keys]
+                row = (f"| {label} | {ENCODER_TITLE[enc]} |" if side == "ours"
+                       else f"| *peer {label}* | *{ENCODER_TITLE[enc]}* |")
+                lines.append(f"{row} {len(rs)} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def machine():
     cpu = "unknown"
     try:
@@ -545,8 +776,10 @@ def machine():
 HEADER = """# Results: the papers' table and the PyTorch peer side by side
 
 Generated by `scripts/results_table.py` (rerun it to redo this page; runs are cached as
-JSON in `{cache}`, one file per set, algorithm and seed). Settings as the papers and
-the peer: GRU4Rec encoder, embedding = hidden = 64, state = last 10 items, batch 256,
+JSON in `{cache}`, one file per set, algorithm, encoder and seed). Settings as the papers and
+the peer: GRU4Rec encoder where a section names no other (SASRec, Caser, NextItNet: the
+library's defaults for their settings, dropout 0.1 for SASRec and Caser as the peer's
+`seqrec_torch.py`), embedding = hidden = 64, state = last 10 items, batch 256,
 Adam lr 0.01, click reward 0.2 / purchase 1.0, γ 0.5, 10 negatives, SA2C warm-up
 min(15000, half the steps), SA2C advantage clipped to [0, 10]. Evaluation: every test
 step ranked over the whole catalogue; HR and NDCG at 5, 10, 20, separately for click
@@ -568,8 +801,11 @@ def write_report(args, recs):
                          commands="\n".join(args.commands_note) or "(see the sections)")]
     out.append("## Side by side with the PyTorch peer (same files, same epochs)\n")
     out.append(SIDE_NOTE)
-    for name in ("small", "peer-rees46", "peer-diginetica", "peer-kuairand_user", "big"):
+    for name in ("small", "peer-rees46", "peer-diginetica", "peer-kuairand_user",
+                 "peer-trivago", "big"):
         t = side_by_side(recs, name)
+        if name == "peer-trivago" and not t:
+            continue  # newer than the page's other sets: listed once run
         if t:
             ep = group(recs, "ours", name)
             ep = next(iter(ep.values()))[0]["epochs"]
@@ -578,12 +814,40 @@ def write_report(args, recs):
                 out.append(PEER_README[name] + "\n")
         else:
             out.append(f"### {name}\n\nNot run (see caveats).\n")
-    table_sets = ("rees46", "diginetica", "kuairand_user", "kuairand_longview", "small", "big")
+    out.append("## Equivalence with the peer, per encoder\n")
+    out.append(EQUIV_NOTE)
+    any_eq = False
+    for name in ("small", "peer-rees46", "peer-diginetica", "peer-kuairand_user",
+                 "peer-trivago", "big"):
+        for enc in ENCODERS:
+            t = equivalence_table(recs, name, enc)
+            if t:
+                any_eq = True
+                rs = [r for v in group(recs, "ours", name, enc).values() for r in v] or \
+                     [r for v in group(recs, "peer", name, enc).values() for r in v]
+                peer_prog = ("sqn_torch.py / peer_sac.py" if enc == "gru4rec"
+                             else f"seqrec_torch.py --encoder {PEER_ENCODER[enc]}")
+                ep = rs[0]["epochs"]
+                out.append(f"### {name}, {ENCODER_TITLE[enc]} ({ep} epoch{'s' * (ep != 1)}; "
+                           f"peer: {peer_prog})\n\n{t}\n")
+            elif enc != "gru4rec" and group(recs, "peer", name, enc):
+                runs = ", ".join(f"{label} {len(rs)}" for label, rs in
+                                 group(recs, "peer", name, enc).items())
+                out.append(f"### {name}, {ENCODER_TITLE[enc]}\n\nOurs not run; the peer's "
+                           f"runs are cached ({runs}).\n")
+    if not any_eq:
+        out.append("Not run.\n")
+    table_sets = ("rees46", "diginetica", "kuairand_user", "kuairand_longview", "trivago",
+                  "small", "big")
     vs = versus_ce(recs, table_sets)
     if vs:
         out.append("## Do the RL algorithms beat CE?\n")
         out.append(VERSUS_NOTE)
         out.append(vs + "\n")
+        for enc in ENCODERS[1:]:
+            vs = versus_ce(recs, table_sets, enc)
+            if vs:
+                out.append(f"### With the {ENCODER_TITLE[enc]} encoder\n\n{vs}\n")
     out.append("## The papers' table\n")
     out.append(TABLE_NOTE)
     for name in table_sets:
@@ -592,9 +856,18 @@ def write_report(args, recs):
                  "big": "RC15-scale synthetic (make_synth.py 25,000 items, 200,000 sessions)",
                  "kuairand_user": "kuairand_user (click vs. like: purchase = is_like)",
                  "kuairand_longview": "kuairand_longview (click vs. long view: purchase = "
-                                      "long_view)"}
+                                      "long_view)",
+                 "trivago": "trivago (RecSys Challenge 2019, first 100k validation rows: "
+                            "interaction item * = click, clickout item = purchase)"}
         out.append(f"### {title.get(name, name)}\n")
         out.append(t if t else "Not run (see caveats).\n")
+        glance = encoders_glance(recs, name)
+        if glance:
+            out.append(f"#### {name}: the encoders side by side (@10)\n\n{glance}\n")
+        for enc in ENCODERS[1:]:
+            t = table_for(recs, name, enc)
+            if t:
+                out.append(f"#### {name}, {ENCODER_TITLE[enc]} encoder\n\n{t}")
     out.append(CAVEATS)
     text = "\n".join(out)
     os.makedirs(os.path.dirname(args.out), exist_ok=True)
@@ -617,6 +890,16 @@ replaces only its training loop: SQN for the warm-up steps, min(15000, half the 
 then cross-entropy weighted by stop-gradient Q(s,a) plus the TD loss, one Adam).
 """
 
+EQUIV_NOTE = """The rule of the open issues' amendments: over seeds, the 90% confidence interval
+(Welch's t) of mean(ours) − mean(peer) must lie inside ±0.01 for click HR@10 and NDCG@10 and
+±0.02 for purchase HR@10 and NDCG@10 (`shared/tools/equivalence.py`, imported by the
+script: the figures below are its output). Same files and epochs as the section above;
+the peer of GRU4Rec is `sqn_torch.py` (`peer_sac.py` for SAC), that of SASRec, Caser and
+NextItNet `seqrec_torch.py --encoder E` (modes ce, sqn, sa2c: it has no SAC or SNQN).
+"not shown" is not "different": with few seeds the interval is wide (5 a side, up to 10
+where it is wider than the margin).
+"""
+
 VERSUS_NOTE = """Mean over seeds of each algorithm minus the mean of CE (the `sl` algorithm)
 on the same set, from the papers' tables below. **↑** / **↓**: the difference is larger
 than the sum of the two seed standard deviations (a rough test with 2-3 seeds); ≈: it is
@@ -629,7 +912,8 @@ beat CE).
 
 TABLE_NOTE = """Our presets (`rees46`, `diginetica-views` + `diginetica-purchases`, `kuairand`
 with one sequence per user; for `kuairand_longview` the same preset with the CSV option
-`flag_events="long_view=purchase"` in place of the preset's `is_like=purchase`)
+`flag_events="long_view=purchase"` in place of the preset's `is_like=purchase`; `trivago`
+with its own session ids, 15 epochs)
 with min session length 3 and min item count 3 iterated,
 then `orl_dataset_split` random 80/10/10 by session (split seed 0; validation unused).
 This is our split, not the peer's: the peer's numbers (italic rows, from its
@@ -673,6 +957,11 @@ CAVEATS = """
   the clicked exposures (60,324 of the 85,699 events after the filters), so on
   kuairand_longview the "purchase" steps (reward 1.0) outnumber the click steps (0.2),
   while is_like marks 3% (2,775).
+- trivago: 90% of the test click steps repeat the previous item, and most test events are
+  items never seen in train (a random session split of 2 days of city-specific hotels), so
+  HR@10 is capped near 0.14 (clicks) / 0.22 (purchases) on the peer's split and popularity
+  scores 0 (peer README). 15 epochs as the peer: on our validation part CE plateaus from
+  epoch 4, SQN from 6-8, SA2C (warm-up half the steps) from 8.
 - Synthetic sets: make_synth.py's own split (train/test files, no validation part).
 - SAC varies much from seed to seed (std 0.010 of click HR@10 on small at 3 epochs): with
   2 seeds each, ours trailed `peer_sac.py` by 0.03 on small; with seeds 0-5 on both sides
@@ -702,10 +991,11 @@ def parse_args(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--datasets", default="",
-                    help="table sets: rees46,diginetica,kuairand_user,small,big")
+                    help="table sets: rees46,diginetica,kuairand_user,kuairand_longview,"
+                    "trivago,small,big")
     ap.add_argument("--peer", default="",
                     help="side-by-side sets: peer-rees46,peer-diginetica,peer-kuairand_user,"
-                    "small,big (ours on the peer's files)")
+                    "peer-trivago,small,big (ours on the peer's files)")
     ap.add_argument("--run-peer", action="store_true",
                     help="also run sqn_torch.py on the --peer sets (else the peer's own "
                     "real_logs_results are used where they exist)")
@@ -714,6 +1004,8 @@ def parse_args(argv=None):
     ap.add_argument("--epochs", type=int, default=0, help="override the per-set epochs")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--algorithms", default=",".join(a for a, _ in ALGORITHMS))
+    ap.add_argument("--encoders", default="gru4rec",
+                    help="sequence encoders, comma-separated: " + ",".join(ENCODERS))
     ap.add_argument("--cache", default=os.path.join(ROOT, "docs", "results-runs"))
     ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "orl-results"),
                     help="where generated canonical / synthetic files go")
@@ -726,6 +1018,11 @@ def parse_args(argv=None):
     args = ap.parse_args(argv)
     args.seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     args.algorithms = [a.strip().upper() for a in args.algorithms.split(",") if a.strip()]
+    args.encoders = [e.strip().lower() for e in args.encoders.split(",") if e.strip()]
+    bad = [e for e in args.encoders if e not in ENCODERS]
+    if bad or not args.encoders:
+        ap.error(f"--encoders: {', '.join(bad) or 'none given'}; known: {', '.join(ENCODERS)}")
+    args.unavailable = {}
     args.quick_results = []
     if args.quick:
         args.datasets = args.datasets or "diginetica"
@@ -749,7 +1046,7 @@ def main(argv=None):
                 run_peer(args, name)
     if args.quick:
         print(json.dumps([{"set": r["set"], "algorithm": r["algorithm"],
-                           "full": r["data"]["full"],
+                           "encoder": r["encoder"], "full": r["data"]["full"],
                            "click_hr@10": r["metrics"]["click"]["hr@10"],
                            "purchase_hr@10": r["metrics"]["purchase"]["hr@10"]}
                           for r in args.quick_results]))
