@@ -187,6 +187,42 @@ typedef struct nin_acts {
     size_t xs, ls, ss;
 } nin_acts;
 
+/* ---- element-wise loops, branch-free so that they vectorise ---- */
+
+static void relu(float *restrict v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float x = v[i];
+        v[i] = x > 0.0f ? x : 0.0f;
+    }
+}
+
+/* d = g where the ReLU's output r is positive, else 0. */
+static void relu_backward(float *restrict d, const float *restrict g, const float *restrict r,
+                          size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const float gv = g[i];
+        d[i] = r[i] > 0.0f ? gv : 0.0f;
+    }
+}
+
+/* y = (x + r) m; y may be x (encode_one works in place). */
+static void add_times(float *y, const float *x, const float *restrict r, float m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = (x[i] + r[i]) * m;
+}
+
+static void copy_times(float *restrict y, const float *restrict x, float m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) y[i] = x[i] * m;
+}
+
+static void times(float *restrict v, float m, size_t n)
+{
+    for (size_t i = 0; i < n; i++) v[i] *= m;
+}
+
 /* ---- forward of the rows of s (shared by the batch and encode_one) ---- */
 
 static void conv_ln_relu(const nin_net *n, const nin_acts *a, int l, const float *in,
@@ -201,8 +237,7 @@ static void conv_ln_relu(const nin_net *n, const nin_acts *a, int l, const float
         if (!m) break;
         orl_layernorm_forward(r + r0 * H, st + 2 * r0, y + r0 * H, n->g[l], n->beta[l], (size_t)m,
                               H, nin_ln_eps);
-        float *v = r + r0 * H;
-        for (size_t i = 0; i < (size_t)m * H; i++) v[i] = v[i] > 0.0f ? v[i] : 0.0f;
+        relu(r + r0 * H, (size_t)m * H);
     }
 }
 
@@ -213,11 +248,8 @@ static void forward_rows(const nin_net *n, const nin_acts *a, const int32_t *ids
     for (int t = 0; t < s.steps; t++) {
         size_t r0;
         const int m = orl_dconv_step_rows(s, t, &r0);
-        for (size_t r = r0; r < r0 + (size_t)m; r++) {
-            const float *src = n->emb + (size_t)ids[r] * H;
-            float *dst = a->x + r * H;
-            for (size_t i = 0; i < H; i++) dst[i] = src[i] * mask[r];
-        }
+        for (size_t r = r0; r < r0 + (size_t)m; r++)
+            copy_times(a->x + r * H, n->emb + (size_t)ids[r] * H, mask[r], H);
     }
     for (int blk = 0; blk < n->L / 2; blk++) {
         float *x = a->x + blk * a->xs, *x_next = a->x + (blk + 1) * a->xs;
@@ -228,8 +260,7 @@ static void forward_rows(const nin_net *n, const nin_acts *a, const int32_t *ids
             size_t r0;
             const int m = orl_dconv_step_rows(s, t, &r0);
             for (size_t row = r0; row < r0 + (size_t)m; row++)
-                for (size_t i = row * H; i < (row + 1) * H; i++)
-                    x_next[i] = (x[i] + r[i]) * mask[row];
+                add_times(x_next + row * H, x + row * H, r + row * H, mask[row], H);
         }
     }
 }
@@ -251,8 +282,10 @@ typedef struct nin_work {
     float *drop;              /* [B H] dropout mask of the state */
 } nin_work;
 
+enum { NIN_WORK_PIECES = 16 };
+
 /* Sizes of the pieces after the struct, in order (bytes, each rounded to 64). */
-static int work_pieces(const orl_enc *e, int max_batch, size_t *sz)
+static void work_pieces(const orl_enc *e, int max_batch, size_t *sz)
 {
     const size_t B = (size_t)max_batch, T = e->spec.window, H = e->spec.hidden_dim;
     const size_t N = B * T, L = (size_t)n_layers(&e->spec), K = e->spec.kernel_size;
@@ -273,18 +306,15 @@ static int work_pieces(const orl_enc *e, int max_batch, size_t *sz)
                   N * H * f,
                   L * K * H * H * f,
                   B * H * f};
-    int n = (int)(sizeof v / sizeof v[0]);
-    for (int i = 0; i < n; i++) sz[i] = orl_enc_round64(v[i]);
-    return n;
+    _Static_assert(sizeof v / sizeof v[0] == NIN_WORK_PIECES, "one size per piece");
+    for (int i = 0; i < NIN_WORK_PIECES; i++) sz[i] = orl_enc_round64(v[i]);
 }
-
-enum { NIN_WORK_PIECES = 16 };
 
 static size_t enc_work_bytes(const orl_enc *e, int max_batch)
 {
     size_t sz[NIN_WORK_PIECES], total = orl_enc_round64(sizeof(nin_work));
-    int n = work_pieces(e, max_batch, sz);
-    for (int i = 0; i < n; i++) total += sz[i];
+    work_pieces(e, max_batch, sz);
+    for (int i = 0; i < NIN_WORK_PIECES; i++) total += sz[i];
     return total;
 }
 
@@ -323,24 +353,31 @@ static void *enc_work_bind(void *block, const orl_enc *e, int max_batch)
 static void plan(nin_work *w, const int32_t *states, const int32_t *lens, int batch, int T, int pad,
                  int threads)
 {
-    int n = 0;
-    for (int len = T; len >= 1; len--)
-        for (int b = 0; b < batch; b++)
-            if (lens[b] == len) w->perm[n++] = b;
+    /* Counting sort by decreasing length, stable; count[] first holds the
+     * histogram, start[] each length's first rank. */
+    int32_t *count = w->count, *start = w->start;
+    memset(count, 0, sizeof(int32_t) * (size_t)T);
+    for (int b = 0; b < batch; b++) count[lens[b] - 1]++;
+    for (int len = T, rank = 0; len >= 1; len--) {
+        start[len - 1] = rank;
+        rank += count[len - 1];
+    }
+    for (int b = 0; b < batch; b++) w->perm[start[lens[b] - 1]++] = b;
+    for (int t = T - 1, running = 0; t >= 0; t--) { /* now: histories longer than t */
+        running += count[t];
+        count[t] = running;
+    }
     w->batch = batch;
     w->steps = lens[w->perm[0]];
     int rows = 0;
     for (int t = 0; t < w->steps; t++) {
-        int c = 0;
-        while (c < batch && lens[w->perm[c]] > t) c++;
-        w->start[t] = rows;
-        w->count[t] = c;
-        for (int i = 0; i < c; i++) {
+        start[t] = rows;
+        for (int i = 0; i < count[t]; i++) {
             int32_t id = states[(size_t)w->perm[i] * T + t];
             w->ids[rows + i] = id;
             w->mask[rows + i] = id != pad ? 1.0f : 0.0f;
         }
-        rows += c;
+        rows += count[t];
     }
     w->rows = rows;
     /* Parts of about equal rows; ranks are sorted, so walk them once. */
@@ -439,8 +476,7 @@ static void through_ln_relu(const bwd_job *j, int l, const float *g_out, orl_dco
         size_t r0;
         const int m = orl_dconv_step_rows(s, t, &r0);
         if (!m) break;
-        for (size_t i = r0 * H; i < (r0 + (size_t)m) * H; i++)
-            j->w->dz[i] = r[i] > 0.0f ? g_out[i] : 0.0f;
+        relu_backward(j->w->dz + r0 * H, g_out + r0 * H, r + r0 * H, (size_t)m * H);
         orl_layernorm_backward(j->w->dy + r0 * H, NULL, NULL, j->w->dz + r0 * H, y + r0 * H,
                                st + 2 * r0, j->net.g[l], (size_t)m, H, 0);
     }
@@ -452,8 +488,7 @@ static void mask_rows(const nin_work *w, float *v, size_t H, orl_dconv_seqs s)
     for (int t = 0; t < s.steps; t++) {
         size_t r0;
         const int m = orl_dconv_step_rows(s, t, &r0);
-        for (size_t row = r0; row < r0 + (size_t)m; row++)
-            for (size_t i = row * H; i < (row + 1) * H; i++) v[i] *= w->mask[row];
+        for (size_t row = r0; row < r0 + (size_t)m; row++) times(v + row * H, w->mask[row], H);
     }
 }
 
@@ -499,6 +534,21 @@ static void bwd_rows(void *ctx, size_t begin, size_t end, int thread_index)
     }
 }
 
+/* LN's d_gamma, d_beta [c0, c1) += their gradients over rows [0, n). */
+static void ln_params(const float *d_gamma, const float *d_beta, const float *dz, const float *y,
+                      const float *st, size_t n, size_t H, size_t c0, size_t c1)
+{
+    float *restrict gg = (float *)d_gamma, *restrict gb = (float *)d_beta;
+    for (size_t r = 0; r < n; r++) {
+        const float *restrict dzr = dz + r * H, *restrict yr = y + r * H;
+        const float mean = st[2 * r], rstd = st[2 * r + 1];
+        for (size_t o = c0; o < c1; o++) {
+            gg[o] += dzr[o] * ((yr[o] - mean) * rstd);
+            gb[o] += dzr[o];
+        }
+    }
+}
+
 /* Parameter phase of layer j->layer, channels of part c; at layer -1 the
  * embedding rows. Every sum runs over all rows in row order. */
 static void bwd_params(void *ctx, size_t begin, size_t end, int thread_index)
@@ -514,21 +564,14 @@ static void bwd_params(void *ctx, size_t begin, size_t end, int thread_index)
         if (l < 0) {
             for (size_t r = 0; r < N; r++)
                 if (w->mask[r] != 0.0f)
-                    for (size_t o = c0; o < c1; o++)
-                        j->d_emb[(size_t)w->ids[r] * H + o] += w->dx[r * H + o];
+                    orl_vec_add(j->d_emb + (size_t)w->ids[r] * H + c0, w->dx + r * H + c0, c1 - c0);
             continue;
         }
         orl_dconv_backward_params((float *)j->grad.w[l], (float *)j->grad.b[l], w->dy,
                                   layer_input(&j->net, &w->acts, l), dims_at(&j->net, l),
                                   seqs_of(w, 0, w->batch), (int)c0, (int)c1);
         const float *y = w->acts.y + (size_t)l * w->acts.ls, *st = w->acts.st + l * w->acts.ss;
-        float *gg = (float *)j->grad.g[l], *gb = (float *)j->grad.beta[l];
-        for (size_t r = 0; r < N; r++)
-            for (size_t o = c0; o < c1; o++) {
-                const float dz = w->dz[r * H + o];
-                gg[o] += dz * ((y[r * H + o] - st[2 * r]) * st[2 * r + 1]);
-                gb[o] += dz;
-            }
+        ln_params(j->grad.g[l], j->grad.beta[l], w->dz, y, st, N, (size_t)H, c0, c1);
         /* The next row phase needs this layer's transposed kernel. */
         for (int q = (int)c; q < j->net.k; q += parts)
             orl_dconv_pack_t(w->wt + (size_t)l * j->net.k * H * H, j->net.w[l], dims_at(&j->net, l),
