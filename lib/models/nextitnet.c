@@ -16,7 +16,6 @@
  *
  * No dropout in the reference; with spec.dropout > 0 it applies to the state
  * vector (here, not in the nets, so that SL and RL both get it). */
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -152,12 +151,12 @@ static void enc_init(orl_params *p, const orl_enc *e, orl_rng *rng)
 typedef struct nin_net {
     int H, k, L, pad;
     int dil[NIN_MAX_LAYERS];
-    const float *emb;
-    const float *w[NIN_MAX_LAYERS], *b[NIN_MAX_LAYERS], *g[NIN_MAX_LAYERS], *beta[NIN_MAX_LAYERS];
+    float *emb;
+    float *w[NIN_MAX_LAYERS], *b[NIN_MAX_LAYERS], *g[NIN_MAX_LAYERS], *beta[NIN_MAX_LAYERS];
 } nin_net;
 
 /* Weights from buf (p->value) or, with buf = p->grad, their gradients. */
-static void net_of(nin_net *n, const orl_params *p, const float *buf, const orl_enc *e)
+static void net_of(nin_net *n, const orl_params *p, float *buf, const orl_enc *e)
 {
     const orl_param_view *v = views_of(p);
     n->H = (int)e->spec.hidden_dim;
@@ -535,10 +534,9 @@ static void bwd_rows(void *ctx, size_t begin, size_t end, int thread_index)
 }
 
 /* LN's d_gamma, d_beta [c0, c1) += their gradients over rows [0, n). */
-static void ln_params(const float *d_gamma, const float *d_beta, const float *dz, const float *y,
+static void ln_params(float *restrict gg, float *restrict gb, const float *dz, const float *y,
                       const float *st, size_t n, size_t H, size_t c0, size_t c1)
 {
-    float *restrict gg = (float *)d_gamma, *restrict gb = (float *)d_beta;
     for (size_t r = 0; r < n; r++) {
         const float *restrict dzr = dz + r * H, *restrict yr = y + r * H;
         const float mean = st[2 * r], rstd = st[2 * r + 1];
@@ -567,7 +565,7 @@ static void bwd_params(void *ctx, size_t begin, size_t end, int thread_index)
                     orl_vec_add(j->d_emb + (size_t)w->ids[r] * H + c0, w->dx + r * H + c0, c1 - c0);
             continue;
         }
-        orl_dconv_backward_params((float *)j->grad.w[l], (float *)j->grad.b[l], w->dy,
+        orl_dconv_backward_params(j->grad.w[l], j->grad.b[l], w->dy,
                                   layer_input(&j->net, &w->acts, l), dims_at(&j->net, l),
                                   seqs_of(w, 0, w->batch), (int)c0, (int)c1);
         const float *y = w->acts.y + (size_t)l * w->acts.ls, *st = w->acts.st + l * w->acts.ss;
@@ -591,7 +589,7 @@ static void enc_backward(orl_pool *pool, orl_params *p, const orl_enc *e, void *
     j.w = w;
     j.lens = lens;
     j.d_out = d_out;
-    j.d_emb = (float *)j.grad.emb;
+    j.d_emb = j.grad.emb;
     const size_t parts = (size_t)w->parts;
     for (int l = j.net.L; l >= 0; l--) {
         j.layer = l;

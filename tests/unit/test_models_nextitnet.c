@@ -241,6 +241,56 @@ static void test_gradients_do_not_depend_on_threads(void **state)
     rig_free(&r);
 }
 
+/* The reference's initialisation: embedding N(0, 0.01); kernels truncated
+ * N(0, 0.02), one draw shared by every conv of every network (tied) or one
+ * each (independent); biases and betas 0, gammas 1. */
+static void test_initialisation(void **state)
+{
+    (void)state;
+    const uint32_t dil[3] = {1, 2, 4};
+    rig a, b;
+    rig_init(&a, 32, 10, dil, 3, 100, 0.0f, 1);
+    rig_init(&b, 32, 10, dil, 3, 100, 0.0f, 1);
+    orl_rng rng;
+    orl_rng_init(&rng, 99, 0); /* another network's stream */
+    b.e.cls->init(&b.p, &b.e, &rng);
+    assert_int_equal(a.p.n_views, 1 + 4 * 6);
+    const orl_param_view *k0 = &a.p.views[1];
+    const size_t nk = k0->rows * k0->cols;
+    assert_int_equal(k0->rows, 3 * 32);
+    double sum2 = 0;
+    for (size_t i = 0; i < nk; i++) {
+        const float w = a.p.value[k0->offset + i];
+        assert_true(fabsf(w) <= 0.04f);
+        sum2 += (double)w * w;
+    }
+    const double sd = sqrt(sum2 / (double)nk); /* 0.02 * 0.88, truncated at 2 sd */
+    assert_true(sd > 0.016 && sd < 0.019);
+    for (int v = 1; v < a.p.n_views; v++) {
+        const orl_param_view *pv = &a.p.views[v];
+        const float *x = a.p.value + pv->offset;
+        if (v % 4 == 1) { /* kernels: all the first one's, in both networks */
+            assert_memory_equal(x, a.p.value + k0->offset, sizeof(float) * nk);
+            assert_memory_equal(x, b.p.value + k0->offset, sizeof(float) * nk);
+        }
+        for (size_t i = 0; v % 4 != 1 && i < pv->cols; i++)
+            assert_true(x[i] == (v % 4 == 3 ? 1.0f : 0.0f));
+    }
+    /* the embeddings differ, as their streams do */
+    assert_true(memcmp(a.p.value, b.p.value, sizeof(float) * 32) != 0);
+    double e2 = 0;
+    const size_t ne = a.p.views[0].rows * a.p.views[0].cols;
+    for (size_t i = 0; i < ne; i++) e2 += (double)a.p.value[i] * a.p.value[i];
+    assert_true(fabs(sqrt(e2 / (double)ne) - 0.01) < 0.001);
+    /* independent: every kernel its own draw */
+    a.e.spec.independent_init = 1;
+    a.e.cls->init(&a.p, &a.e, &rng);
+    assert_true(memcmp(a.p.value + a.p.views[1].offset, a.p.value + a.p.views[5].offset,
+                       sizeof(float) * nk) != 0);
+    rig_free(&a);
+    rig_free(&b);
+}
+
 /* ---- (b) encode_one == the inference forward, bit for bit ---- */
 
 static void check_one_equals_batch(int H, uint64_t seed)
@@ -389,6 +439,21 @@ static void test_bad_settings_name_their_field(void **state)
     assert_non_null(strstr(json, "\"dilations\":[1,4,2],\"kernel_size\":4,\"independent_init\":0"));
     assert_non_null(strstr(json, "\"dropout\":0,"));
     orl_encoder_free(enc);
+    /* The most blocks fit the tensor limit of a two-network RL trainer. (One
+     * setter at a time cannot change embed_dim = hidden_dim: set both in the
+     * params.) */
+    int32_t many[ORL_ENC_MAX_DILATIONS];
+    for (int i = 0; i < ORL_ENC_MAX_DILATIONS; i++) many[i] = 1 + i % 8;
+    ep.embed_dim = ep.hidden_dim = 8;
+    assert_orl_ok(orl_encoder_create(&ep, &enc));
+    assert_orl_ok(orl_encoder_set_int_list(enc, "dilations", many, ORL_ENC_MAX_DILATIONS));
+    orl_trainer_params tp;
+    orl_trainer_params_init(&tp);
+    tp.algorithm = "sa2c";
+    orl_trainer *t = NULL;
+    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
+    orl_trainer_free(t);
+    orl_encoder_free(enc);
 }
 
 /* ---- (d) every algorithm through the public API ---- */
@@ -489,6 +554,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_gradients_through_the_encoder),
         cmocka_unit_test(test_gradients_do_not_depend_on_threads),
+        cmocka_unit_test(test_initialisation),
         cmocka_unit_test(test_encode_one_equals_the_batch_forward),
         cmocka_unit_test(test_bad_settings_name_their_field),
         cmocka_unit_test(test_every_algorithm_trains_saves_and_reloads),
