@@ -295,7 +295,7 @@ static void test_sasrec_settings(void **state)
     char json[1024];
     assert_string_equal(config(e, json, sizeof json),
                         "{\"architecture\":\"sasrec\",\"embed_dim\":64,\"hidden_dim\":64,"
-                        "\"window\":10,\"dropout\":0.100000001,\"num_blocks\":1,\"num_heads\":1}");
+                        "\"window\":10,\"dropout\":0.1,\"num_blocks\":1,\"num_heads\":1}");
     assert_orl_ok(orl_encoder_set_int(e, "num_blocks", 2));
     assert_orl_ok(orl_encoder_set_int(e, "num_heads", 4));
     assert_orl_ok(orl_encoder_set_float(e, "dropout", 0.2));
@@ -325,7 +325,7 @@ static void test_caser_settings(void **state)
     char json[1024];
     assert_string_equal(config(e, json, sizeof json),
                         "{\"architecture\":\"caser\",\"embed_dim\":64,\"hidden_dim\":64,"
-                        "\"window\":10,\"dropout\":0.100000001,\"num_filters\":16,"
+                        "\"window\":10,\"dropout\":0.1,\"num_filters\":16,"
                         "\"filter_heights\":[2,3,4],\"num_v_filters\":1}");
     const int32_t h[2] = {1, 5};
     assert_orl_ok(orl_encoder_set_int(e, "num_filters", 8));
@@ -333,7 +333,7 @@ static void test_caser_settings(void **state)
     assert_orl_ok(orl_encoder_set_int(e, "num_v_filters", 2));
     assert_string_equal(config(e, json, sizeof json),
                         "{\"architecture\":\"caser\",\"embed_dim\":64,\"hidden_dim\":64,"
-                        "\"window\":10,\"dropout\":0.100000001,\"num_filters\":8,"
+                        "\"window\":10,\"dropout\":0.1,\"num_filters\":8,"
                         "\"filter_heights\":[1,5],\"num_v_filters\":2}");
     const int32_t too_tall[1] = {11}, zero[1] = {0}, nine[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
     EXPECT_UNCHANGED(e, orl_encoder_set_int_list(e, "filter_heights", too_tall, 1),
