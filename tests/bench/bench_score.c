@@ -9,7 +9,9 @@
  *     thread scoring its own batches on the same const net), 1 and 2 threads
  *     alternated, each timing >= 0.3 s of work, median of 7.
  *
- *   bench_score [items ...]    (default: 2000 25000)
+ *   bench_score [--encoder gru4rec|sasrec|caser|nextitnet] [items ...]
+ *       (default: gru4rec at 2000 and 25000 items; every encoder at its
+ *       reference settings)
  * One JSON line per catalogue size on stdout. */
 #include <pthread.h>
 #include <stdio.h>
@@ -27,6 +29,9 @@
 #include "bench_util.h"
 
 enum { T = 10, K = 10, NB = 256, CALLS = 3000 };
+
+/* The encoder of every network here (--encoder), resolved. */
+static orl_encoder_spec g_encoder;
 
 static double pct(double *v, int n, double p)
 {
@@ -191,8 +196,7 @@ static double api_top10_p50(const orl_sl_net *net, int I, const int32_t *st, con
         uint32_t id;
         if (orl_keymap_put_int(&items, 1000 + (int64_t)i, &id) != ORL_OK) return -1;
     }
-    orl_encoder_spec enc;
-    orl_encoder_spec_default(&enc);
+    orl_encoder_spec enc = g_encoder;
     orl_model *m = NULL;
     int s = orl_model_build(&enc, (uint32_t)I, "sl", NULL, &items, orl_sl_net_params_const(net),
                             NULL, 0, &m);
@@ -240,15 +244,28 @@ static double load1(void)
 
 int main(int argc, char **argv)
 {
-    int sizes[8] = {2000, 25000}, n_sizes = 2;
-    if (argc > 1) {
-        n_sizes = 0;
-        for (int i = 1; i < argc && n_sizes < 8; i++) sizes[n_sizes++] = atoi(argv[i]);
+    int sizes[8] = {2000, 25000}, n_sizes = 2, given = 0;
+    orl_encoder_spec_default(&g_encoder);
+    g_encoder.dropout = -1.0f;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "--encoder") && i + 1 < argc) {
+            snprintf(g_encoder.architecture, sizeof g_encoder.architecture, "%s", argv[++i]);
+        } else if (given < 8) {
+            if (!given) n_sizes = 0;
+            sizes[n_sizes++] = atoi(argv[i]);
+            given++;
+        }
+    }
+    if (orl_encoder_spec_resolve(&g_encoder) != ORL_OK) {
+        fprintf(stderr, "bench_score: %s\n", orl_last_error());
+        return 2;
     }
     orl_fp_flush_denormals();
     for (int si = 0; si < n_sizes; si++) {
         int I = sizes[si];
         orl_sl_net_config cfg = orl_sl_net_config_default(I);
+        cfg.encoder = g_encoder;
+        cfg.dropout = g_encoder.dropout;
         cfg.max_batch = 64; /* inference only: keep the training workspace small */
         orl_sl_net *net = NULL;
         if (orl_sl_net_create(&cfg, 1, 1, &net) != 0) return 1;
@@ -316,7 +333,8 @@ int main(int argc, char **argv)
             hi = ratio[rep] > hi ? ratio[rep] : hi;
         }
         double b1 = pct(r1, REPS, 0.5), b2 = pct(r2, REPS, 0.5), sc2 = pct(ratio, REPS, 0.5);
-        printf("{\"bench\":\"score\",\"n_items\":%d,\"top\":%d,\"calls\":%d,\"load1\":%.2f,"
+        printf("{\"bench\":\"score\",\"encoder\":\"%s\",\"n_items\":%d,\"top\":%d,\"calls\":%d,"
+               "\"load1\":%.2f,"
                "\"top10_one_history_us_p50\":%.1f,\"top10_one_history_us_p99\":%.1f,"
                "\"screened\":%s,\"screen_us_p50\":%.1f,\"fp32_us_p50\":%.1f,\"fp32_us_p99\":%.1f,"
                "\"encode_one_us_p50\":%.1f,\"api_recommend_top10_us_p50\":%.1f,\"api_same_model_sl_"
@@ -327,7 +345,7 @@ int main(int argc, char **argv)
                "\"batch256_top10_states_per_s_1t\":%.0f,\"batch256_top10_states_per_s_2t\":%.0f,"
                "\"scaling_2t\":%.2f,\"scaling_2t_min\":%.2f,\"scaling_2t_max\":%.2f,"
                "\"batches_per_timing\":%d,\"reps\":%d,\"kgemm\":\"%s\"}\n",
-               I, K, CALLS, load1(), screened ? o.screen_p50 : o.fp32_p50,
+               g_encoder.architecture, I, K, CALLS, load1(), screened ? o.screen_p50 : o.fp32_p50,
                screened ? o.screen_p99 : o.fp32_p99, screened ? "true" : "false", o.screen_p50,
                o.fp32_p50, o.fp32_p99, o.encode_p50, api_p50, api_direct, screen_bytes, c_med,
                c_max, fallbacks, c50, c99, b1, b2, sc2, lo, hi, n_batches, REPS,
