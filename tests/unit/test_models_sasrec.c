@@ -1,4 +1,6 @@
 /* The SASRec encoder (models/sasrec*.c) behind the encoder interface:
+ * (0) its inference equals a literal dense transcription of the peer's
+ *     network (every position, the reference's masks, in double);
  * (a) its gradient against finite differences through the whole network,
  *     dropout on, identical with and without a 2-thread pool;
  * (b) single-history inference equals the batch inference bit for bit;
@@ -13,11 +15,14 @@
 #include "core/alloc.h"
 #include "core/pool.h"
 #include "models/encoder.h"
+#include "nn/kgemm.h"
 #include "nn/params.h"
 #include "nn_test_util.h"
 #include "test_support.h"
 
-enum { N_ITEMS = 12, WINDOW = 5, DIM = 8, MAX_B = 40 };
+/* DIM 16: the products take orl_kgemm's and orl_matvec's AVX-512 paths where
+ * the CPU has them; test_fallback_products forces the CBLAS one. */
+enum { N_ITEMS = 12, WINDOW = 5, DIM = 16, MAX_B = 40, SAS_NAME = 32 };
 
 /* An encoder, its store (random weights of order 1, so that every path
  * carries gradient) and a workspace. The feed-forward's hidden units sit
@@ -53,7 +58,7 @@ static void net_init(net *n, uint32_t blocks, uint32_t heads, float dropout, int
         const orl_param_view *pv = &n->p.views[v];
         float *x = n->p.value + pv->offset;
         const int gamma = strstr(pv->name, ".g") != NULL, b1 = strstr(pv->name, ".b1") != NULL;
-        const float scale = strstr(pv->name, ".w1") ? 0.25f : 0.6f;
+        const float scale = strstr(pv->name, ".w1") ? 0.2f : 0.6f;
         for (size_t i = 0; i < pv->rows * pv->cols; i++)
             x[i] = gamma ? 1.0f + 0.3f * orl_rng_normal(&r) : scale * orl_rng_normal(&r);
         if (b1)
@@ -275,6 +280,122 @@ static void test_single_equals_batch_bit_for_bit(void **state)
     net_free(&n);
 }
 
+/* ---- The peer's SASRec transcribed literally (seqrec_torch.py, eval mode):
+ * every one of the WINDOW positions, padding included, in double, with the
+ * reference's masks (key: the row sums to 0; query: LN(x) sums to non-0;
+ * masked scores -2^32 + 1). */
+
+static const float *tensor(const net *n, const char *name)
+{
+    return orl_params_at(&n->p, n->p.value, name);
+}
+
+static void ln_d(double *y, const double *x, const float *g, const float *b)
+{
+    double mean = 0, var = 0;
+    for (int k = 0; k < DIM; k++) mean += x[k] / DIM;
+    for (int k = 0; k < DIM; k++) var += (x[k] - mean) * (x[k] - mean) / DIM;
+    for (int k = 0; k < DIM; k++) y[k] = g[k] * (x[k] - mean) / sqrt(var + 1e-8) + b[k];
+}
+
+/* y [T x DIM] = x W^T + b */
+static void dense_d(double *y, const double *x, const float *w, const float *b)
+{
+    for (int t = 0; t < WINDOW; t++)
+        for (int o = 0; o < DIM; o++) {
+            double s = b[o];
+            for (int i = 0; i < DIM; i++) s += x[t * DIM + i] * w[o * DIM + i];
+            y[t * DIM + o] = s;
+        }
+}
+
+static void peer_forward(const net *n, const int32_t *st, int len, double *out)
+{
+    const int heads = (int)n->e.spec.num_heads, dh = DIM / heads;
+    double x[WINDOW * DIM], q[WINDOW * DIM], Q[WINDOW * DIM], K[WINDOW * DIM], V[WINDOW * DIM];
+    double a[WINDOW * DIM], f[WINDOW * DIM], h[WINDOW * DIM], y[WINDOW * DIM], m[WINDOW];
+    const float *emb = tensor(n, ORL_ENC_EMB), *pos = tensor(n, "sas.pos");
+    for (int t = 0; t < WINDOW; t++) {
+        m[t] = st[t] != N_ITEMS;
+        for (int k = 0; k < DIM; k++)
+            x[t * DIM + k] = ((double)emb[st[t] * DIM + k] + pos[t * DIM + k]) * m[t];
+    }
+    for (int l = 0; l < (int)n->e.spec.num_blocks; l++) {
+        char nm[SAS_NAME], *suffix = nm + snprintf(nm, sizeof nm, "sas.b%d.", l);
+#define W(s) (strcpy(suffix, s), tensor(n, nm))
+        const float *lqg = W("lnq.g"), *lqb = W("lnq.b"), *lfg = W("lnf.g"), *lfb = W("lnf.b");
+        for (int t = 0; t < WINDOW; t++) ln_d(q + t * DIM, x + t * DIM, lqg, lqb);
+        dense_d(Q, q, W("wq"), W("bq"));
+        dense_d(K, x, W("wk"), W("bk"));
+        dense_d(V, x, W("wv"), W("bv"));
+        memset(a, 0, sizeof a);
+        for (int i = 0; i < WINDOW; i++) {
+            double qsum = 0;
+            for (int k = 0; k < DIM; k++) qsum += q[i * DIM + k];
+            for (int hd = 0; hd < heads; hd++) {
+                double sc[WINDOW], mx = -INFINITY, z = 0;
+                for (int j = 0; j < WINDOW; j++) {
+                    double ksum = 0, d = 0;
+                    for (int k = 0; k < DIM; k++) ksum += x[j * DIM + k];
+                    for (int k = 0; k < dh; k++)
+                        d += Q[i * DIM + hd * dh + k] * K[j * DIM + hd * dh + k];
+                    sc[j] = (ksum == 0 || j > i) ? -4294967295.0 : d / sqrt((double)dh);
+                    mx = fmax(mx, sc[j]);
+                }
+                for (int j = 0; j < WINDOW; j++) z += exp(sc[j] - mx);
+                for (int j = 0; j < WINDOW; j++)
+                    for (int k = 0; k < dh; k++)
+                        a[i * DIM + hd * dh + k] +=
+                            exp(sc[j] - mx) / z * (qsum != 0) * V[j * DIM + hd * dh + k];
+            }
+        }
+        for (int i = 0; i < WINDOW * DIM; i++) a[i] += q[i];
+        for (int t = 0; t < WINDOW; t++) ln_d(f + t * DIM, a + t * DIM, lfg, lfb);
+        dense_d(h, f, W("w1"), W("b1"));
+        for (int i = 0; i < WINDOW * DIM; i++) h[i] = h[i] > 0 ? h[i] : 0;
+        dense_d(y, h, W("w2"), W("b2"));
+#undef W
+        for (int t = 0; t < WINDOW; t++)
+            for (int k = 0; k < DIM; k++) x[t * DIM + k] = (y[t * DIM + k] + f[t * DIM + k]) * m[t];
+    }
+    ln_d(out, x + (len - 1) * DIM, tensor(n, "sas.ln.g"), tensor(n, "sas.ln.b"));
+}
+
+static void test_matches_a_dense_transcription_of_the_peer(void **state)
+{
+    (void)state;
+    const uint32_t blocks[3] = {1, 2, 2}, heads[3] = {1, 1, 4};
+    for (int c = 0; c < 3; c++) {
+        net n;
+        net_init(&n, blocks[c], heads[c], 0.1f, MAX_B);
+        int32_t states[MAX_B * WINDOW], lens[MAX_B];
+        float out[MAX_B * DIM];
+        histories(MAX_B, (uint64_t)c + 3, states, lens);
+        n.e.cls->forward(NULL, &n.p, &n.e, n.work, states, lens, MAX_B, NULL, out);
+        double worst = 0;
+        for (int b = 0; b < MAX_B; b++) {
+            double ref[DIM];
+            peer_forward(&n, states + b * WINDOW, lens[b], ref);
+            for (int k = 0; k < DIM; k++) {
+                worst = fmax(worst, fabs(out[b * DIM + k] - ref[k]));
+                assert_float_equal(out[b * DIM + k], ref[k], 1e-4 * (1 + fabs(ref[k])));
+            }
+        }
+        print_message("%u block(s), %u head(s): largest difference to the transcription %.2g\n",
+                      blocks[c], heads[c], worst);
+        net_free(&n);
+    }
+}
+
+/* The same checks with every orl_kgemm product through CBLAS. */
+static void test_fallback_products(void **state)
+{
+    orl_kgemm_force_blas(1);
+    check_encoder_gradient(2, 2, 0.3f);
+    test_single_equals_batch_bit_for_bit(state);
+    orl_kgemm_force_blas(0);
+}
+
 static void expect_refused(orl_encoder_spec s, const char *field)
 {
     assert_int_equal(orl_encoder_spec_resolve(&s), ORL_E_OUT_OF_RANGE);
@@ -415,8 +536,10 @@ static void test_every_algorithm_trains_saves_and_reloads(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_matches_a_dense_transcription_of_the_peer),
         cmocka_unit_test(test_gradient_matches_finite_differences),
         cmocka_unit_test(test_single_equals_batch_bit_for_bit),
+        cmocka_unit_test(test_fallback_products),
         cmocka_unit_test(test_settings_are_checked),
         cmocka_unit_test(test_every_algorithm_trains_saves_and_reloads),
     };
