@@ -3,8 +3,6 @@
  * then every parameter gradient as one whole job (one product over the
  * batch's tokens, sums in token order) so that the result does not depend
  * on the thread count. */
-#include <string.h>
-
 #include "models/sasrec_internal.h"
 #include "nn/attention.h"
 #include "nn/kgemm.h"
@@ -54,7 +52,10 @@ static void block_bwd(const bwd_ctx *c, int r0, int r1)
      * the dropped values, so h1 > 0 is relu' where the factor is not 0. */
     times_w(dz1, dy, W[SAS_W2], nq, H, 0);
     const float *h1 = B->h1 + qo, *dh1 = w->dropout_on ? B->d_h1 + qo : NULL;
-    for (size_t i = 0; i < n; i++) dz1[i] = h1[i] > 0.0f ? (dh1 ? dz1[i] * dh1[i] : dz1[i]) : 0.0f;
+    if (dh1)
+        for (size_t i = 0; i < n; i++) dz1[i] = h1[i] > 0.0f ? dz1[i] * dh1[i] : 0.0f;
+    else
+        for (size_t i = 0; i < n; i++) dz1[i] = h1[i] > 0.0f ? dz1[i] : 0.0f;
     times_w(df, dz1, W[SAS_W1], nq, H, 1);
     /* f = LN_f(xr): dqin holds dL/dxr, the gradient of both the attention
      * output and (residual) q, until the attention's q path is added. */

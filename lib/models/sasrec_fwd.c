@@ -20,11 +20,13 @@ typedef struct fwd_ctx {
     int packed; /* training: products with the packed W^T in w->wt */
 } fwd_ctx;
 
+/* Block tensor -> its packed transpose, and back. */
 static const int pack_of[SAS_BLOCK_TENSORS] = {[SAS_WQ] = SAS_PACK_Q,
                                                [SAS_WK] = SAS_PACK_K,
                                                [SAS_WV] = SAS_PACK_V,
                                                [SAS_W1] = SAS_PACK_1,
                                                [SAS_W2] = SAS_PACK_2};
+static const int matrix_of[SAS_PACKED] = {SAS_WQ, SAS_WK, SAS_WV, SAS_W1, SAS_W2};
 
 /* out [n x H] = in W^T + b for block l's matrix k (its bias is k + 1). */
 static void linear(const fwd_ctx *c, float *out, const float *in, int n, int l, int k)
@@ -217,14 +219,11 @@ void orl_sas_forward(orl_pool *pool, const orl_params *p, const orl_enc *e, sas_
     w->dropout_on = dropout && c.d.dropout > 0.0f;
     w->unit_rows = dropout ? SAS_UNIT_ROWS : 1;
     if (w->dropout_on) w->drop_seed = orl_rng_next(dropout);
-    if (c.packed) {
-        const int H = c.d.H;
+    if (c.packed) /* once per step: the weights change between steps */
         for (int l = 0; l < c.d.blocks; l++)
-            for (int k = 0; k < SAS_BLOCK_TENSORS; k++)
-                if (k == SAS_WQ || k == SAS_WK || k == SAS_WV || k == SAS_W1 || k == SAS_W2)
-                    orl_kgemm_pack_t(w->wt + ((size_t)l * SAS_PACKED + pack_of[k]) * H * H, H,
-                                     c.P.blk[l][k], H, H);
-    }
+            for (int m = 0; m < SAS_PACKED; m++)
+                orl_kgemm_pack_t(w->wt + ((size_t)l * SAS_PACKED + m) * c.d.H * c.d.H, c.d.H,
+                                 c.P.blk[l][matrix_of[m]], c.d.H, c.d.H);
     size_t units = ((size_t)batch + (size_t)w->unit_rows - 1) / (size_t)w->unit_rows;
     orl_pool_parallel_for(pool, units, fwd_units, &c);
 }
