@@ -301,7 +301,7 @@ static void test_sasrec_settings(void **state)
     assert_orl_ok(orl_encoder_set_float(e, "dropout", 0.2));
     assert_string_equal(config(e, json, sizeof json),
                         "{\"architecture\":\"sasrec\",\"embed_dim\":64,\"hidden_dim\":64,"
-                        "\"window\":10,\"dropout\":0.200000003,\"num_blocks\":2,\"num_heads\":4}");
+                        "\"window\":10,\"dropout\":0.2,\"num_blocks\":2,\"num_heads\":4}");
     EXPECT_UNCHANGED(e, orl_encoder_set_int(e, "num_blocks", 0), ORL_E_OUT_OF_RANGE, "num_blocks");
     EXPECT_UNCHANGED(e, orl_encoder_set_int(e, "num_blocks", 9), ORL_E_OUT_OF_RANGE, "num_blocks");
     EXPECT_UNCHANGED(e, orl_encoder_set_int(e, "num_heads", 3), ORL_E_OUT_OF_RANGE,
