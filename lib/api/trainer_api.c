@@ -29,7 +29,8 @@ static const orl_setting_def common_settings[N_COMMON] = {
     {"learning_rate", 0.01, 1e-9, 10, 0, "Adam step size"},
     {"seed", 0, 0, 9007199254740992.0, 1, "seeds initialisation, shuffling and dropout"},
     {"threads", 0, 0, 256, 1, "worker threads, 0 = all cores"},
-    {"dropout", 0, 0, 0.999, 0, "dropout on the encoder state while training"},
+    {"dropout", 0, 0, 0.999, 0,
+     "the encoder's dropout while training (its default: the encoder's)"},
 };
 
 struct orl_trainer {
@@ -313,8 +314,9 @@ static int export_model(const orl_trainer *t, orl_model **out)
     ORL_TRY(orl_fit_check_weights(p, "orl_trainer_export_model"));
     char *config = config_string(t);
     if (!config) return orl_fail(ORL_E_NOMEM, "exporting model: out of memory");
+    /* The spec keeps the dropout it trained with (recorded in the file); the
+     * model's network scores without dropout whatever it says. */
     orl_encoder_spec enc = t->encoder;
-    enc.dropout = 0.0f;
     /* RL algorithms train a Q head too; "score_head" picks the one the model scores with. */
     double head = 0;
     orl_trainer_get_float(t, "score_head", &head); /* absent for "sl": stays 0 */
