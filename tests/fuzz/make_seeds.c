@@ -326,6 +326,46 @@ static void binary_seeds(void)
         orl_model_free(m);
         copy_file(path, "model_buffer", names[i]);
     }
+    /* One tiny model of each other encoder, so that the loaders' fuzzing starts
+     * from every kind's settings keys (enc.*) and tensor layout. */
+    static const char *const kinds[3] = {"sasrec", "caser", "nextitnet"};
+    for (int i = 0; i < 3; i++) {
+        orl_encoder_params ep;
+        orl_encoder_params_init(&ep);
+        ep.architecture = kinds[i];
+        ep.embed_dim = ep.hidden_dim = 4;
+        orl_encoder *enc = NULL;
+        CHECK(orl_encoder_create(&ep, &enc));
+        if (i == 0) CHECK(orl_encoder_set_int(enc, "num_heads", 2));
+        if (i == 1) {
+            const int32_t heights[2] = {1, 3}; /* of a window of 10 */
+            CHECK(orl_encoder_set_int(enc, "num_filters", 2));
+            CHECK(orl_encoder_set_int_list(enc, "filter_heights", heights, 2));
+        }
+        if (i == 2) {
+            const int32_t dil[2] = {1, 2};
+            CHECK(orl_encoder_set_int_list(enc, "dilations", dil, 2));
+        }
+        orl_trainer_params tp;
+        orl_trainer_params_init(&tp);
+        tp.algorithm = "sqn";
+        tp.epochs = 1;
+        tp.batch_size = 8;
+        tp.threads = 1;
+        orl_trainer *t = NULL;
+        CHECK(orl_trainer_create(&tp, enc, NULL, NULL, &t));
+        orl_encoder_free(enc);
+        CHECK(orl_trainer_fit(t, ds, NULL));
+        orl_model *m = NULL;
+        CHECK(orl_trainer_export_model(t, &m));
+        orl_trainer_free(t);
+        char name[64];
+        snprintf(name, sizeof name, "%s.orlm", kinds[i]);
+        path_of(path, sizeof path, "model_path", name);
+        CHECK(orl_model_save(m, path));
+        orl_model_free(m);
+        copy_file(path, "model_buffer", name);
+    }
     orl_dataset_free(ds);
     orl_dataset_free(sds);
 }
