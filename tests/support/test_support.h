@@ -23,6 +23,18 @@ orl_trainer *orl_test_trainer(const orl_trainer_params *tp, uint32_t dim);
  * model (the trainer is freed). */
 orl_model *orl_test_fit_model(const orl_trainer_params *tp, uint32_t dim, const orl_dataset *ds);
 
+/* An encoder of `architecture` (NULL: GRU4Rec) at its defaults but for
+ * embed_dim = hidden_dim = dim (0: the defaults); asserts success. */
+orl_encoder *orl_test_encoder(const char *architecture, uint32_t dim);
+/* A model of `algorithm` trained on ds with a copy of `encoder`: `epochs`,
+ * `seed`, 2 threads, the other settings at their defaults; asserts success. */
+orl_model *orl_test_train(const orl_encoder *encoder, const char *algorithm, uint32_t epochs,
+                          uint64_t seed, const orl_dataset *ds);
+/* A finalized dataset with a rule to learn: `sessions` sessions of `len`
+ * events; session s starts at item s % n_items and item i is followed by
+ * (i * mul + add) % n_items; the last event of a session is a purchase. */
+orl_dataset *orl_test_chain_dataset(int n_items, int sessions, int len, int mul, int add);
+
 /* Assert a status and show the library's message when it differs. */
 #define assert_orl_ok(expr)                                                                        \
     do {                                                                                           \

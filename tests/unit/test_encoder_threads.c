@@ -10,28 +10,6 @@
 
 enum { N_ITEMS = 40, N_HIST = 16, K = 10, N_CAND = 5, THREADS = 8, ROUNDS = 10 };
 
-static orl_dataset *chain_dataset(void)
-{
-    enum { SESSIONS = 200, LEN = 7, N = SESSIONS * LEN };
-    static int64_t sess[N], item[N], ts[N];
-    static int32_t code[N];
-    orl_dataset *ds = NULL;
-    assert_orl_ok(orl_dataset_create(NULL, &ds));
-    int32_t click, buy;
-    assert_orl_ok(orl_dataset_event_type(ds, "click", &click));
-    assert_orl_ok(orl_dataset_event_type(ds, "purchase", &buy));
-    for (int s = 0, e = 0; s < SESSIONS; s++)
-        for (int t = 0, it = s % N_ITEMS; t < LEN; t++, e++, it = (it * 7 + 3) % N_ITEMS) {
-            sess[e] = s;
-            item[e] = it;
-            ts[e] = t;
-            code[e] = t == LEN - 1 ? buy : click;
-        }
-    assert_orl_ok(orl_dataset_add_events_i64(ds, N, sess, item, ts, code, NULL, NULL));
-    assert_orl_ok(orl_dataset_finalize(ds));
-    return ds;
-}
-
 typedef struct shared {
     const orl_model *model;
     int64_t hist[N_HIST][14];
@@ -96,7 +74,7 @@ static void check_encoder(const char *arch)
     orl_trainer *t = NULL;
     assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
     orl_encoder_free(enc);
-    orl_dataset *ds = chain_dataset();
+    orl_dataset *ds = orl_test_chain_dataset(N_ITEMS, 200, 7, 7, 3);
     assert_orl_ok(orl_trainer_fit(t, ds, NULL));
     orl_model *m = NULL;
     assert_orl_ok(orl_trainer_export_model(t, &m));

@@ -48,27 +48,13 @@ static double popularity_hr10(const orl_dataset *train, const orl_dataset *test)
 
 static double caser_hr10(const orl_dataset *train, const orl_dataset *test, uint64_t seed)
 {
-    orl_encoder_params ep;
-    orl_encoder_params_init(&ep);
-    ep.architecture = "caser"; /* the reference's settings: 64, window 10, 16 x (2, 3, 4) */
-    orl_encoder *enc = NULL;
-    assert_orl_ok(orl_encoder_create(&ep, &enc));
-    orl_trainer_params tp;
-    orl_trainer_params_init(&tp);
-    tp.algorithm = "sl";
-    tp.epochs = EPOCHS;
-    tp.seed = seed;
-    tp.threads = 2;
-    orl_trainer *t = NULL;
-    assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
+    /* the reference's settings: 64, window 10, 16 x (2, 3, 4) */
+    orl_encoder *enc = orl_test_encoder("caser", 0);
+    orl_model *m = orl_test_train(enc, "sl", EPOCHS, seed, train);
     orl_encoder_free(enc);
-    assert_orl_ok(orl_trainer_fit(t, train, NULL));
-    orl_model *m = NULL;
-    assert_orl_ok(orl_trainer_export_model(t, &m));
     orl_eval_result r = {.struct_size = sizeof r};
     assert_orl_ok(orl_model_evaluate(m, test, 2, &r));
     orl_model_free(m);
-    orl_trainer_free(t);
     return r.click_hr[1];
 }
 

@@ -66,22 +66,8 @@ static void test_sl_nextitnet_beats_popularity(void **state)
         split.seed = seed;
         assert_orl_ok(orl_dataset_split(all, &split, &train, NULL, &test));
 
-        orl_encoder_params ep;
-        orl_encoder_params_init(&ep);
-        ep.architecture = "nextitnet";
-        orl_encoder *enc = NULL;
-        assert_orl_ok(orl_encoder_create(&ep, &enc));
-        orl_trainer_params tp;
-        orl_trainer_params_init(&tp);
-        tp.algorithm = "sl";
-        tp.epochs = EPOCHS;
-        tp.threads = 2;
-        tp.seed = seed;
-        orl_trainer *t = NULL;
-        assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
-        assert_orl_ok(orl_trainer_fit(t, train, NULL));
-        orl_model *m = NULL;
-        assert_orl_ok(orl_trainer_export_model(t, &m));
+        orl_encoder *enc = orl_test_encoder("nextitnet", 0); /* the reference's settings */
+        orl_model *m = orl_test_train(enc, "sl", EPOCHS, seed, train);
         orl_eval_result r = {.struct_size = sizeof r};
         assert_orl_ok(orl_model_evaluate(m, test, 2, &r));
         const double pop = popularity_click_hr10(train, test);
@@ -90,7 +76,6 @@ static void test_sl_nextitnet_beats_popularity(void **state)
                       pop, r.click_hr[1] - pop);
         assert_true(r.click_hr[1] > pop + margin);
         orl_model_free(m);
-        orl_trainer_free(t);
         orl_encoder_free(enc);
         orl_dataset_free(test);
         orl_dataset_free(train);

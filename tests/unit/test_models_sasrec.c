@@ -452,28 +452,6 @@ static void test_settings_are_checked(void **state)
     assert_int_equal(orl_encoder_create(&ep, &enc), ORL_E_OUT_OF_RANGE);
 }
 
-static orl_dataset *chain_dataset(void)
-{
-    enum { SESSIONS = 200, LEN = 7, N = SESSIONS * LEN, I = 30 };
-    static int64_t sess[N], item[N], ts[N];
-    static int32_t code[N];
-    orl_dataset *ds = NULL;
-    assert_orl_ok(orl_dataset_create(NULL, &ds));
-    int32_t click, buy;
-    assert_orl_ok(orl_dataset_event_type(ds, "click", &click));
-    assert_orl_ok(orl_dataset_event_type(ds, "purchase", &buy));
-    for (int s = 0, e = 0; s < SESSIONS; s++)
-        for (int t = 0, it = s % I; t < LEN; t++, e++, it = (it * 5 + 1) % I) {
-            sess[e] = s;
-            item[e] = it;
-            ts[e] = t;
-            code[e] = t == LEN - 1 ? buy : click;
-        }
-    assert_orl_ok(orl_dataset_add_events_i64(ds, N, sess, item, ts, code, NULL, NULL));
-    assert_orl_ok(orl_dataset_finalize(ds));
-    return ds;
-}
-
 static void top10(const orl_model *m, int64_t *items, float *scores)
 {
     int64_t h[4] = {3, 16, 21, 6};
@@ -483,7 +461,7 @@ static void top10(const orl_model *m, int64_t *items, float *scores)
 static void test_every_algorithm_trains_saves_and_reloads(void **state)
 {
     (void)state;
-    orl_dataset *ds = chain_dataset();
+    orl_dataset *ds = orl_test_chain_dataset(30, 200, 7, 5, 1);
     const char *algos[] = {"sl", "sqn", "sac", "snqn", "sa2c"};
     for (int a = 0; a < 5; a++) {
         orl_encoder_params ep;

@@ -66,23 +66,9 @@ static void test_sasrec_beats_popularity(void **state)
         uint64_t pop_clicks = 0;
         const double pop = popularity_hr10(sim, &pop_clicks);
 
-        orl_encoder_params ep;
-        orl_encoder_params_init(&ep);
-        ep.architecture = "sasrec";
-        orl_encoder *enc = NULL;
-        assert_orl_ok(orl_encoder_create(&ep, &enc));
-        orl_trainer_params tp;
-        orl_trainer_params_init(&tp);
-        tp.algorithm = "sl";
-        tp.epochs = EPOCHS;
-        tp.seed = seed;
-        tp.threads = 2;
-        orl_trainer *t = NULL;
-        assert_orl_ok(orl_trainer_create(&tp, enc, NULL, NULL, &t));
+        orl_encoder *enc = orl_test_encoder("sasrec", 0); /* the reference's settings */
+        orl_model *m = orl_test_train(enc, "sl", EPOCHS, seed, train);
         orl_encoder_free(enc);
-        assert_orl_ok(orl_trainer_fit(t, train, NULL));
-        orl_model *m = NULL;
-        assert_orl_ok(orl_trainer_export_model(t, &m));
         orl_eval_result r = {.struct_size = sizeof r};
         assert_orl_ok(orl_model_evaluate(m, test, 2, &r));
         print_message("seed %llu: held-out click HR@10 sasrec %.4f, popularity %.4f (%+.4f; %llu "
@@ -96,7 +82,6 @@ static void test_sasrec_beats_popularity(void **state)
         assert_true(r.click_hr[1] - pop > 0.12);
         gap_sum += r.click_hr[1] - pop;
         orl_model_free(m);
-        orl_trainer_free(t);
         orl_dataset_free(train);
         orl_dataset_free(test);
         orl_sim_free(sim);

@@ -7,28 +7,6 @@
 
 #include "test_support.h"
 
-static orl_dataset *rule_dataset(void)
-{
-    enum { N_ITEMS = 30, SESSIONS = 300, LEN = 6, N = SESSIONS * LEN };
-    static int64_t sess[N], item[N], ts[N];
-    static int32_t code[N];
-    orl_dataset *ds = NULL;
-    assert_orl_ok(orl_dataset_create(NULL, &ds));
-    int32_t click, buy;
-    assert_orl_ok(orl_dataset_event_type(ds, "click", &click));
-    assert_orl_ok(orl_dataset_event_type(ds, "purchase", &buy));
-    for (int s = 0, e = 0; s < SESSIONS; s++)
-        for (int t = 0, it = s % N_ITEMS; t < LEN; t++, e++, it = (it * 5 + 1) % N_ITEMS) {
-            sess[e] = s;
-            item[e] = it;
-            ts[e] = t;
-            code[e] = t == LEN - 1 ? buy : click;
-        }
-    assert_orl_ok(orl_dataset_add_events_i64(ds, N, sess, item, ts, code, NULL, NULL));
-    assert_orl_ok(orl_dataset_finalize(ds));
-    return ds;
-}
-
 static orl_trainer *rl_trainer(const char *algo)
 {
     orl_encoder_params ep;
@@ -63,7 +41,7 @@ static void top5(const orl_model *m, int64_t *items, float *scores)
 static void test_every_rl_algorithm_exports_two_heads(void **state)
 {
     (void)state;
-    orl_dataset *ds = rule_dataset();
+    orl_dataset *ds = orl_test_chain_dataset(30, 300, 6, 5, 1);
     const char *algos[] = {"sqn", "sac", "snqn", "sa2c"};
     for (size_t a = 0; a < 4; a++) {
         orl_trainer *t = rl_trainer(algos[a]);
