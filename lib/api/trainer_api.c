@@ -14,6 +14,7 @@
 #include "api/trainer_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/numtext.h"
 #include "data/dataset.h"
 #include "data/transitions.h"
 #include "offlinerl/dataset.h"
@@ -218,10 +219,17 @@ static void write_config(const orl_trainer *t, strbuf *sb)
     sb_printf(sb,
               "{\"algorithm\":\"%s\",\"encoder\":%s,\"genmodel\":{\"kind\":\"%s\"},\"settings\":{",
               t->algo->name, enc_json, t->genmodel.kind);
-    for (int i = 0; i < N_COMMON; i++)
-        sb_printf(sb, "%s\"%s\":%.17g", i ? "," : "", common_settings[i].key, t->common[i]);
-    for (int i = 0; i < t->algo->n_settings; i++)
-        sb_printf(sb, ",\"%s\":%.17g", t->algo->settings[i].key, t->algo_values[i]);
+    /* Each value as a person would write it: 0.1, not 0.10000000000000001; a setting given
+     * as a float (learning_rate in orl_trainer_params) as the float's shortest text. */
+    char num[ORL_NUMTEXT_MAX];
+    for (int i = 0; i < N_COMMON; i++) {
+        orl_setting_text(num, sizeof num, t->common[i]);
+        sb_printf(sb, "%s\"%s\":%s", i ? "," : "", common_settings[i].key, num);
+    }
+    for (int i = 0; i < t->algo->n_settings; i++) {
+        orl_setting_text(num, sizeof num, t->algo_values[i]);
+        sb_printf(sb, ",\"%s\":%s", t->algo->settings[i].key, num);
+    }
     sb_printf(sb, "}}");
 }
 
