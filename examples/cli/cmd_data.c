@@ -19,6 +19,41 @@ static void usage(FILE *f)
             cli_data_options_help);
 }
 
+/* The per-event rewards of the statistics JSON ("rewards", present with a reward column):
+ * min, mean, max and the histogram with a bar per bin. */
+static void print_rewards(const char *json)
+{
+    const char *r = strstr(json, "\"rewards\":{");
+    unsigned long long n = 0, from_column = 0;
+    double lo = 0, mean = 0, hi = 0;
+    if (!r || sscanf(r,
+                     "\"rewards\":{\"events\":%llu,\"from_column\":%llu,\"min\":%lf,"
+                     "\"mean\":%lf,\"max\":%lf",
+                     &n, &from_column, &lo, &mean, &hi) != 5)
+        return;
+    printf("rewards      min %g  mean %.4g  max %g  (", lo, mean, hi);
+    if (from_column == n)
+        printf("all %llu events from the reward column)\n", n);
+    else
+        printf("%llu of %llu events from the reward column, the others their event type's)\n",
+               from_column, n);
+    unsigned long long most = 1;
+    for (const char *p = r; (p = strstr(p + 1, "\"lo\":"));) {
+        double a, z;
+        unsigned long long c;
+        if (sscanf(p, "\"lo\":%lf,\"hi\":%lf,\"events\":%llu", &a, &z, &c) == 3 && c > most)
+            most = c;
+    }
+    for (const char *p = r; (p = strstr(p + 1, "\"lo\":"));) {
+        double a, z;
+        unsigned long long c;
+        if (sscanf(p, "\"lo\":%lf,\"hi\":%lf,\"events\":%llu", &a, &z, &c) != 3) break;
+        int bar = (int)((40 * c + most - 1) / most);
+        printf("  [%8g, %8g) %10llu %.*s\n", a, z, c, bar,
+               "########################################");
+    }
+}
+
 static int inspect(int argc, char **argv)
 {
     /* files: non-option arguments after "inspect" (option values skipped) */
@@ -84,7 +119,8 @@ static int inspect(int argc, char **argv)
             printf("event types  %.*s\n",
                    (int)(hist ? hist - (types + 14) - 1 : (long)strlen(types + 14) - 1),
                    types + 14);
-        if (hist) printf("lengths      %.*s\n", (int)strlen(hist + 24) - 1, hist + 24);
+        if (hist) printf("lengths      %.*s\n", (int)strcspn(hist + 24, "}") + 1, hist + 24);
+        print_rewards(text);
     }
     free(text);
     const char *save = cli_opt(argc, argv, "--save");

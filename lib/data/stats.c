@@ -1,11 +1,13 @@
 #include "data/stats.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/numtext.h"
 #include "data/dataset.h"
 
 void orl_dataset_count_codes(const orl_dataset *ds, uint64_t *counts)
@@ -107,6 +109,57 @@ static void sb_json_string(sbuf *b, const char *s)
     sb_printf(b, "\"");
 }
 
+/* "rewards": the distribution of the per-event reward every event carries (its reward
+ * column value, or its event type's reward where the column was empty), written only when
+ * the dataset has a reward column: count, min, mean, max and a histogram. Whole-number
+ * rewards spanning at most 20 values (a 0-10 rating) get one bin per value, others 10 bins
+ * of equal width; each bin is [lo, hi), the last one includes max. */
+enum { REWARD_BINS_MAX = 21, REWARD_BINS = 10 };
+
+static void reward_json(const orl_dataset *ds, sbuf *b)
+{
+    if (!ds->ev_reward || ds->n == 0) return;
+    double lo = INFINITY, hi = -INFINITY, sum = 0;
+    uint64_t from_column = 0, n = 0;
+    int whole = 1;
+    for (uint64_t i = 0; i < ds->n; i++) {
+        double r = orl_dataset_event_reward(ds, i);
+        if (!isfinite(r)) continue;
+        from_column += !isnan(ds->ev_reward[i]);
+        n++;
+        sum += r;
+        if (r < lo) lo = r;
+        if (r > hi) hi = r;
+        if (r != floor(r)) whole = 0;
+    }
+    if (n == 0) return;
+    int per_value = whole && hi - lo < REWARD_BINS_MAX;
+    int bins = per_value ? (int)(hi - lo) + 1 : hi > lo ? REWARD_BINS : 1;
+    double width = per_value ? 1.0 : (hi - lo) / bins;
+    uint64_t count[REWARD_BINS_MAX] = {0};
+    for (uint64_t i = 0; i < ds->n; i++) {
+        double r = orl_dataset_event_reward(ds, i);
+        if (!isfinite(r)) continue;
+        int k = width > 0 ? (int)floor((r - lo) / width) : 0;
+        count[k < 0 ? 0 : k >= bins ? bins - 1 : k]++;
+    }
+    char a[ORL_NUMTEXT_MAX], z[ORL_NUMTEXT_MAX];
+    orl_float_text(a, sizeof a, (float)lo);
+    orl_float_text(z, sizeof z, (float)hi);
+    sb_printf(b,
+              ",\"rewards\":{\"events\":%llu,\"from_column\":%llu,\"min\":%s,\"mean\":%.6g,"
+              "\"max\":%s,\"histogram\":[",
+              (unsigned long long)n, (unsigned long long)from_column, a, sum / (double)n, z);
+    for (int k = 0; k < bins; k++) {
+        orl_float_text(a, sizeof a, (float)(lo + k * width));
+        orl_float_text(z, sizeof z,
+                       (float)(k == bins - 1 && !per_value ? hi : lo + (k + 1) * width));
+        sb_printf(b, "%s{\"lo\":%s,\"hi\":%s,\"events\":%llu}", k ? "," : "", a, z,
+                  (unsigned long long)count[k]);
+    }
+    sb_printf(b, "]}");
+}
+
 int orl_dataset_stats_json_impl(const orl_dataset *ds, char **out_json, size_t *out_len)
 {
     orl_dataset_stats st;
@@ -151,6 +204,7 @@ int orl_dataset_stats_json_impl(const orl_dataset *ds, char **out_json, size_t *
         }
         sb_printf(&b, "}");
     }
+    reward_json(ds, &b);
     sb_printf(&b, "}");
     orl_free(counts);
     if (b.failed) {
