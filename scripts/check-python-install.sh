@@ -22,7 +22,11 @@ cmake --install "$build_dir" --prefix "$prefix" >/dev/null
 lib="$(find "$prefix" -name 'libofflinerl.so.0' | head -n 1)"
 [ -n "$lib" ] || { echo "no libofflinerl.so.0 under $prefix" >&2; exit 1; }
 
-# --system-site-packages: setuptools comes from the system, so no network is needed.
+# The offline route: a venv made with --system-site-packages, so the build backend that
+# pyproject.toml declares (setuptools.build_meta) comes from the system, and
+# --no-build-isolation --no-index, so pip neither creates a build environment nor asks an
+# index. On a machine with network access a plain `pip install bindings/python` in a fresh
+# venv fetches setuptools>=61 itself.
 "$python" -m venv --system-site-packages "$tmp/venv"
 # Build from a copy: an in-tree build would leave build/ and *.egg-info in bindings/python.
 cp -r bindings/python "$tmp/src"
@@ -35,6 +39,9 @@ import os
 import offlinerl
 
 assert "site-packages" in offlinerl.__file__, offlinerl.__file__
+from importlib import metadata
+assert offlinerl.__version__ == offlinerl.version(), offlinerl.__version__
+assert metadata.version("offlinerl") == offlinerl.__binding_version__, metadata.version("offlinerl")
 lib = offlinerl.load()
 assert os.path.realpath(lib._name) == os.path.realpath(os.environ["OFFLINERL_LIBRARY"])
 with offlinerl.Simulator(n_items=30, n_clusters=3, seed=1) as sim, sim.generate(200) as data:

@@ -12,6 +12,10 @@ True
 >>> len(model.recommend([3, 7], k=5))
 5
 
+``offlinerl.__version__`` is the loaded C library's version; the package's own
+(its metadata) is ``offlinerl.__binding_version__``: a library of another major
+is refused, another minor loads with a :class:`VersionWarning`.
+
 Every failure raises :class:`OfflineRLError` with the library's message.
 Handles are freed by ``close()`` or a ``with`` block (``__del__`` is a fallback).
 numpy is optional: numpy arrays are accepted (without copies where the layout
@@ -25,7 +29,8 @@ import json
 from typing import Any, Callable, Dict, Optional
 
 from ._errors import OfflineRLError, Status
-from ._lib import ABI_MAJOR, LOG_FN, check, load
+from ._lib import ABI_MAJOR, LOG_FN, VersionWarning, check, load
+from ._version import __binding_version__
 from .dataset import Dataset
 from .encoder import Encoder, GenModel, QNet
 from .model import Model, eval_result_json
@@ -43,6 +48,7 @@ __all__ = [
     "Simulator",
     "Status",
     "Trainer",
+    "VersionWarning",
     "build_info",
     "eval_result_json",
     "last_error",
@@ -53,6 +59,22 @@ __all__ = [
     "version",
     "version_number",
 ]
+
+
+
+def __getattr__(name: str) -> Any:
+    """``offlinerl.__version__``: the loaded C library's version string (loads it).
+
+    The binding's own version (its package metadata) is ``__binding_version__``;
+    :func:`load` refuses a library of another major and warns of another minor.
+    """
+    if name == "__version__":
+        try:
+            return version()
+        except OSError as exc:  # getattr(offlinerl, "__version__", None) stays usable
+            raise AttributeError(f"offlinerl.__version__: {exc}") from exc
+    raise AttributeError(f"module 'offlinerl' has no attribute {name!r}")
+
 
 LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR, LOG_OFF = range(5)
 

@@ -15,6 +15,7 @@ import ctypes
 import glob
 import os
 import threading
+import warnings
 from ctypes import (
     CFUNCTYPE,
     POINTER,
@@ -34,9 +35,21 @@ from typing import Callable, Optional
 
 from . import _structs as S
 from ._errors import OfflineRLError, Status
+from ._version import __binding_version__
 
 #: The major version this package speaks; another major is refused.
-ABI_MAJOR = 0
+ABI_MAJOR = int(__binding_version__.split(".")[0])
+#: The minor version this package was written for; another minor loads with a warning.
+ABI_MINOR = int(__binding_version__.split(".")[1])
+
+
+class VersionWarning(UserWarning):
+    """The loaded library's minor version differs from the binding's.
+
+    The same major keeps the ABI, so the library loads; a newer library may have
+    functions this binding does not declare, an older one may lack some it does
+    (calling those raises ``AttributeError``).
+    """
 
 _lock = threading.Lock()
 _lib: Optional[ctypes.CDLL] = None
@@ -191,6 +204,7 @@ def load(path: Optional[str] = None) -> ctypes.CDLL:
     :raises OSError: when no library can be loaded.
     :raises OfflineRLError: when the library's major version is not ``ABI_MAJOR``
         (status :attr:`Status.UNSUPPORTED`).
+    :warns VersionWarning: when its minor version is not ``ABI_MINOR`` (the binding's).
     """
     global _lib
     with _lock:
@@ -205,12 +219,20 @@ def load(path: Optional[str] = None) -> ctypes.CDLL:
                 continue
             lib.orl_version_number.restype = c_uint32
             lib.orl_version_number.argtypes = []
-            major = lib.orl_version_number() // 10000
+            number = int(lib.orl_version_number())
+            major, minor = number // 10000, number // 100 % 100
             if major != ABI_MAJOR:
                 raise OfflineRLError(
                     Status.UNSUPPORTED,
                     f"{candidate} is libofflinerl major {major}; this package needs {ABI_MAJOR}",
                     "load",
+                )
+            if minor != ABI_MINOR:
+                warnings.warn(
+                    f"{candidate} is libofflinerl {major}.{minor}; this offlinerl package "
+                    f"{__binding_version__} was written for {ABI_MAJOR}.{ABI_MINOR}",
+                    VersionWarning,
+                    stacklevel=2,
                 )
             _declare(lib)
             if path is None:

@@ -98,6 +98,7 @@ class Model(Handle):
         return out.value
 
     def __len__(self) -> int:
+        """The number of items in the model's catalogue (``item_count``)."""
         return self.item_count
 
     SUPERVISED = 0  #: the supervised (cross-entropy) head
