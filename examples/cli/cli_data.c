@@ -18,6 +18,24 @@ const char *const cli_data_options_help =
     "  --min-session-len N --min-item-count N   drop short sessions / rare items (default 1: keep "
     "all)\n";
 
+const cli_option cli_data_options[] = {{"--preset", CLI_STRING},
+                                       {"--session-col", CLI_STRING},
+                                       {"--item-col", CLI_STRING},
+                                       {"--time-col", CLI_STRING},
+                                       {"--event-col", CLI_STRING},
+                                       {"--reward-col", CLI_STRING},
+                                       {"--propensity-col", CLI_STRING},
+                                       {"--event-map", CLI_STRING},
+                                       {"--sep", CLI_STRING},
+                                       {"--delimiter", CLI_STRING},
+                                       {"--no-header", CLI_FLAG},
+                                       {"--lenient", CLI_FLAG},
+                                       {"--window", CLI_INT},
+                                       {"--min-session-len", CLI_INT},
+                                       {"--min-item-count", CLI_INT},
+                                       {"--session-gap", CLI_INT},
+                                       {NULL, 0}};
+
 static int ends_with(const char *s, const char *suffix)
 {
     size_t n = strlen(s), m = strlen(suffix);

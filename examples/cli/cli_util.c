@@ -27,8 +27,9 @@ const char *cli_opt(int argc, char **argv, const char *name)
 
 int cli_flag(int argc, char **argv, const char *name)
 {
+    int help = strcmp(name, "--help") == 0; /* -h is --help everywhere */
     for (int i = 1; i < argc; i++)
-        if (strcmp(argv[i], name) == 0) return 1;
+        if (strcmp(argv[i], name) == 0 || (help && strcmp(argv[i], "-h") == 0)) return 1;
     return 0;
 }
 

@@ -56,32 +56,15 @@ static void print_rewards(const char *json)
 
 static int inspect(int argc, char **argv)
 {
-    /* files: non-option arguments after "inspect" (option values skipped) */
-    static const char *with_value[] = {"--preset",
-                                       "--session-col",
-                                       "--item-col",
-                                       "--time-col",
-                                       "--event-col",
-                                       "--reward-col",
-                                       "--propensity-col",
-                                       "--sep",
-                                       "--delimiter",
-                                       "--event-map",
-                                       "--min-session-len",
-                                       "--min-item-count",
-                                       "--window",
-                                       "--session-gap",
-                                       "--save",
-                                       NULL};
+    static const cli_option own[] = {{"--save", CLI_STRING}, {"--json", CLI_FLAG}, {NULL, 0}};
+    static const cli_option *const tables[] = {own, cli_data_options, NULL};
     const char *files[64];
     int nfiles = 0;
-    for (int i = 2; i < argc; i++) {
-        if (argv[i][0] == '-' && argv[i][1] == '-') {
-            for (const char **w = with_value; *w; w++)
-                if (strcmp(argv[i], *w) == 0) i++;
-            continue;
-        }
-        if (nfiles < 64) files[nfiles++] = argv[i];
+    int rc = cli_check_options("data inspect", argc - 1, argv + 1, tables, files, 64, &nfiles);
+    if (rc) return rc;
+    if (cli_flag(argc, argv, "--help") || cli_flag(argc, argv, "-h")) {
+        usage(stdout);
+        return 0;
     }
     if (nfiles == 0) {
         usage(stderr);
@@ -89,7 +72,7 @@ static int inspect(int argc, char **argv)
     }
     int json = cli_flag(argc, argv, "--json");
     orl_dataset *ds = NULL;
-    int rc = cli_load_files(argc, argv, files, nfiles, 1, &ds);
+    rc = cli_load_files(argc, argv, files, nfiles, 1, &ds);
     if (rc) return rc;
     size_t need = 0;
     orl_dataset_stats_json(ds, NULL, 0, &need);

@@ -10,6 +10,14 @@
 
 int cmd_eval(int argc, char **argv)
 {
+    static const cli_option own[] = {{"--model", CLI_STRING},
+                                     {"--data", CLI_STRING},
+                                     {"--threads", CLI_INT},
+                                     {"--json", CLI_FLAG},
+                                     {NULL, 0}};
+    static const cli_option *const tables[] = {own, cli_data_options, NULL};
+    int check = cli_check_options("eval", argc, argv, tables, NULL, 0, NULL);
+    if (check) return check;
     const char *model_path = cli_opt(argc, argv, "--model"), *data = cli_opt(argc, argv, "--data");
     if (cli_flag(argc, argv, "--help") || !model_path || !data) {
         fprintf(cli_flag(argc, argv, "--help") ? stdout : stderr,
@@ -99,6 +107,12 @@ static int64_t *parse_keys(const char *list, size_t *out_n)
 
 int cmd_recommend(int argc, char **argv)
 {
+    static const cli_option own[] = {{"--model", CLI_STRING}, {"--history", CLI_STRING},
+                                     {"-k", CLI_INT},         {"--candidates", CLI_STRING},
+                                     {"--json", CLI_FLAG},    {NULL, 0}};
+    static const cli_option *const tables[] = {own, NULL};
+    int check = cli_check_options("recommend", argc, argv, tables, NULL, 0, NULL);
+    if (check) return check;
     const char *model_path = cli_opt(argc, argv, "--model");
     const char *history = cli_opt(argc, argv, "--history");
     if (cli_flag(argc, argv, "--help") || !model_path) {

@@ -30,6 +30,14 @@ static void sim_usage(FILE *f)
                "  --log-skips    also log skipped items as event \"skip\"\n");
 }
 
+/* The world options every sim subcommand takes, and each one's own. */
+static const cli_option world_options[] = {
+    {"--items", CLI_INT},      {"--users", CLI_INT},     {"--clusters", CLI_INT},
+    {"--seed", CLI_INT},       {"--epsilon", CLI_FLOAT}, {"--temperature", CLI_FLOAT},
+    {"--log-skips", CLI_FLAG}, {"--sessions", CLI_INT},  {NULL, 0}};
+static const cli_option generate_options[] = {{"--out", CLI_STRING}, {NULL, 0}};
+static const cli_option value_options[] = {{"--model", CLI_STRING}, {NULL, 0}};
+
 static int make_sim(int argc, char **argv, orl_sim **out)
 {
     orl_sim_params p;
@@ -175,9 +183,26 @@ int cmd_sim(int argc, char **argv)
         sim_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? 2 : 0;
     }
-    if (strcmp(argv[1], "generate") == 0) return generate(argc - 1, argv + 1);
-    if (strcmp(argv[1], "baselines") == 0) return baselines(argc - 1, argv + 1);
-    if (strcmp(argv[1], "value") == 0) return value(argc - 1, argv + 1);
+    static const cli_option *const generate_tables[] = {world_options, generate_options, NULL};
+    static const cli_option *const baselines_tables[] = {world_options, NULL};
+    static const cli_option *const value_tables[] = {world_options, value_options, NULL};
+    static const struct {
+        const char *name, *cmd;
+        const cli_option *const *tables;
+        int (*run)(int, char **);
+    } subs[] = {{"generate", "sim generate", generate_tables, generate},
+                {"baselines", "sim baselines", baselines_tables, baselines},
+                {"value", "sim value", value_tables, value}};
+    for (size_t i = 0; i < sizeof subs / sizeof subs[0]; i++) {
+        if (strcmp(argv[1], subs[i].name) != 0) continue;
+        int rc = cli_check_options(subs[i].cmd, argc - 1, argv + 1, subs[i].tables, NULL, 0, NULL);
+        if (rc) return rc;
+        if (cli_flag(argc, argv, "--help") || cli_flag(argc, argv, "-h")) {
+            sim_usage(stdout);
+            return 0;
+        }
+        return subs[i].run(argc - 1, argv + 1);
+    }
     fprintf(stderr, "orl sim: unknown subcommand '%s'\n", argv[1]);
     sim_usage(stderr);
     return 2;

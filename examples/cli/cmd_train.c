@@ -203,9 +203,21 @@ static int apply_settings(orl_trainer *t, int argc, char **argv)
     return 0;
 }
 
+static const cli_option train_options[] = {
+    {"--data", CLI_STRING},      {"--out", CLI_STRING},         {"--algo", CLI_STRING},
+    {"--test-data", CLI_STRING}, {"--holdout", CLI_FLOAT},      {"--valid-data", CLI_STRING},
+    {"--report", CLI_STRING},    {"--epochs", CLI_INT},         {"--batch", CLI_INT},
+    {"--lr", CLI_FLOAT},         {"--seed", CLI_INT},           {"--threads", CLI_INT},
+    {"--encoder", CLI_STRING},   {"--embed", CLI_INT},          {"--hidden", CLI_INT},
+    {"--dropout", CLI_FLOAT},    {"--encoder-set", CLI_STRING}, {"--set", CLI_STRING},
+    {"--json", CLI_FLAG},        {"--quiet", CLI_FLAG},         {NULL, 0}};
+
 int cmd_train(int argc, char **argv)
 {
-    if (cli_flag(argc, argv, "--help")) {
+    static const cli_option *const tables[] = {train_options, cli_data_options, NULL};
+    int check = cli_check_options("train", argc, argv, tables, NULL, 0, NULL);
+    if (check) return check;
+    if (cli_flag(argc, argv, "--help") || cli_flag(argc, argv, "-h")) {
         train_usage(stdout);
         return 0;
     }

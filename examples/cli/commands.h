@@ -25,6 +25,23 @@ int cli_flag(int argc, char **argv, const char *name);
 int cli_opt_long(int argc, char **argv, const char *name, long fallback, long *out);
 int cli_opt_double(int argc, char **argv, const char *name, double fallback, double *out);
 
+/* Strict option checking. Each command lists the options it knows (a table ends with a NULL
+ * name); --help and -h are always known. */
+typedef enum cli_kind { CLI_FLAG, CLI_INT, CLI_FLOAT, CLI_STRING } cli_kind;
+typedef struct cli_option {
+    const char *name;
+    cli_kind kind;
+} cli_option;
+/* Check argv[1..argc) against the NULL-terminated list of tables: an unknown option, a missing
+ * value or a value that does not parse completely as its kind prints a message naming the
+ * option (with the closest known name for an unknown one) and returns 2. Arguments that are not
+ * options are collected into positional (up to max_positional, counted in *n_positional); with
+ * positional NULL, any is an error. 0 when every argument is understood. */
+int cli_check_options(const char *cmd, int argc, char **argv, const cli_option *const *tables,
+                      const char **positional, int max_positional, int *n_positional);
+/* The known name nearest to name by edit distance, or NULL when the tables are empty. */
+const char *cli_closest_option(const cli_option *const *tables, const char *name);
+
 /* Subcommand groups (one file each). */
 int cmd_sim(int argc, char **argv);
 int cmd_train(int argc, char **argv);
@@ -36,6 +53,7 @@ int cmd_recommend(int argc, char **argv);
 
 #include <offlinerl/offlinerl.h>
 extern const char *const cli_data_options_help;
+extern const cli_option cli_data_options[]; /* the options below, for cli_check_options */
 /* The dataset and CSV settings the data options in argv ask for; 0 or an exit code. */
 int cli_dataset_params(int argc, char **argv, orl_dataset_params *dp);
 int cli_csv_params(int argc, char **argv, orl_csv_params *cp);

@@ -8,8 +8,10 @@
 
 static int cmd_version(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
+    static const cli_option none[] = {{NULL, 0}};
+    static const cli_option *const tables[] = {none, NULL};
+    int rc = cli_check_options("version", argc, argv, tables, NULL, 0, NULL);
+    if (rc) return rc;
     printf("orl %s\n%s\n", orl_version_string(), orl_build_info());
     return 0;
 }

@@ -255,7 +255,9 @@ typedef struct orl_csv_params {
     const char *default_event;
     int32_t time_format; /**< One ::orl_time_format; default #ORL_TIME_AUTO. */
     /** Non-zero (default): the first malformed row fails the whole load and
-     *  nothing of the file is kept. Zero: malformed rows are skipped and counted. */
+     *  nothing of the file is kept. Zero: malformed rows are skipped and counted.
+     *  With a header, a row whose field count differs from the header's is
+     *  malformed (the message names the file, the line and both counts). */
     int32_t strict;
     int32_t unknown_events; /**< One ::orl_unknown_events; default #ORL_UNKNOWN_SKIP. */
     /** Non-zero: skip (and count) rows of sessions not already in the dataset,
@@ -338,7 +340,8 @@ ORL_API int orl_dataset_load_csv(orl_dataset *ds, const char *path, const orl_cs
  *
  * One session per line: `{"session":K,"events":[{"aid":A,"ts":T,"type":"clicks"},...]}`.
  * Event types are the `type` strings (`clicks`, `carts`, `orders` get the click,
- * cart and purchase defaults). Unknown keys are ignored.
+ * cart and purchase defaults). Unknown keys are ignored (their values must be valid JSON);
+ * a line that gives `session`, `events`, `aid`, `ts` or `type` twice is malformed.
  * @param ds Dataset, not finalized.
  * @param path File path.
  * @param strict Non-zero: the first malformed line fails the load (nothing kept);

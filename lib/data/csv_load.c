@@ -392,6 +392,10 @@ static int load_row(loader *L)
     orl_dataset *ds = L->ds;
     const orl_csv_params *p = L->p;
     L->rep.rows_read++;
+    /* With a header, every row has its field count: a missing or extra field shifts columns. */
+    if (p->header && L->r.nfields != L->nnames)
+        return orl_fail(ORL_E_PARSE, "%s:%llu: %u fields, but the header has %u", L->r.path,
+                        (unsigned long long)L->r.line, L->r.nfields, L->nnames);
     if ((int)L->r.nfields <= L->max_col)
         return orl_fail(ORL_E_PARSE, "%s:%llu: expected at least %d columns, got %u", L->r.path,
                         (unsigned long long)L->r.line, L->max_col + 1, L->r.nfields);

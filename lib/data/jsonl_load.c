@@ -98,6 +98,11 @@ static int jkey(jp *j, const char **p, size_t *len)
     return ORL_OK;
 }
 
+static int is_key(const char *p, size_t n, const char *k)
+{
+    return strlen(k) == n && memcmp(p, k, n) == 0;
+}
+
 static int skip_value(jp *j, int depth)
 {
     const char *p;
@@ -107,7 +112,17 @@ static int skip_value(jp *j, int depth)
     if (j->s >= j->e) return jerr(j, "a value");
     char c = *j->s;
     if (c == '"') return jstring(j, &p, &n);
-    if (c != '{' && c != '[') return jscalar(j, &p, &n);
+    if (c != '{' && c != '[') {
+        /* A JSON scalar: true, false, null or a number (not any run of letters). */
+        const char *at = j->s;
+        ORL_TRY(jscalar(j, &p, &n));
+        double v;
+        if (is_key(p, n, "true") || is_key(p, n, "false") || is_key(p, n, "null") ||
+            orl_parse_f64(p, n, &v))
+            return ORL_OK;
+        j->s = at;
+        return jerr(j, "a JSON value");
+    }
     char close = c == '{' ? '}' : ']';
     j->s++;
     if (peek(j, close)) {
@@ -128,11 +143,6 @@ static int skip_value(jp *j, int depth)
     }
 }
 
-static int is_key(const char *p, size_t n, const char *k)
-{
-    return strlen(k) == n && memcmp(p, k, n) == 0;
-}
-
 static int jevent(jp *j)
 {
     jev e = {0};
@@ -144,6 +154,11 @@ static int jevent(jp *j)
         for (;;) {
             ORL_TRY(jstring(j, &p, &n));
             ORL_TRY(lit(j, ':', "':'"));
+            if ((is_key(p, n, "aid") && e.aid) || (is_key(p, n, "ts") && have_ts) ||
+                (is_key(p, n, "type") && e.type)) {
+                j->s = p - 1;
+                return jerr(j, "each of aid, ts and type once per event");
+            }
             if (is_key(p, n, "aid")) {
                 ORL_TRY(jkey(j, &e.aid, &e.alen));
             } else if (is_key(p, n, "ts")) {
@@ -190,6 +205,10 @@ static int jline(jp *j)
         for (;;) {
             ORL_TRY(jstring(j, &p, &n));
             ORL_TRY(lit(j, ':', "':'"));
+            if ((is_key(p, n, "session") && j->sess) || (is_key(p, n, "events") && have_events)) {
+                j->s = p - 1;
+                return jerr(j, "each of session and events once per line");
+            }
             if (is_key(p, n, "session")) {
                 ORL_TRY(jkey(j, &j->sess, &j->slen));
             } else if (is_key(p, n, "events")) {

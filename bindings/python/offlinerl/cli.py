@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 from typing import Any, Dict, List, Optional, Tuple
 
@@ -17,6 +18,58 @@ from .encoder import LIST_KEYS, Encoder
 from .model import Model
 from .simulator import Simulator
 from .trainer import Trainer
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser that says no to what it does not understand: no abbreviated option
+    names (``--epoch`` is not ``--epochs``), and every usage error (status 2) ends with a pointer
+    to the command's ``--help``."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["allow_abbrev"] = False
+        super().__init__(*args, **kwargs)
+
+    def error(self, message: str) -> Any:  # type: ignore[override]
+        self.exit(2, f"{self.prog}: {message}; see '{self.prog} --help'\n")
+
+    def option_names(self) -> List[str]:
+        return [o for a in self._actions for o in a.option_strings]
+
+    def refuse(self, extras: List[str]) -> None:
+        """A usage error for the first argument nobody understood (status 2)."""
+        for arg in extras:
+            if arg.startswith("-") and len(arg) > 1 and not _is_number(arg):
+                name = arg.split("=", 1)[0]
+                names = [n for n in self.option_names() if n not in ("-h", "--help")]
+                near = min(names, key=lambda n: _edit_distance(name, n)) if names else None
+                hint = f" (did you mean '{near}'?)" if near else ""
+                self.error(f"unknown option '{name}'{hint}")
+        self.error(f"unexpected argument '{extras[0]}'")
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False
+
+
+def _edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        diag, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            diag, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, diag + (ca != cb))
+    return row[-1]
+
+
+def number(text: str) -> float:
+    """A finite float option value (the whole text)."""
+    x = float(text)
+    if not math.isfinite(x):
+        raise ValueError(text)
+    return x
 
 
 def _data_options(p: argparse.ArgumentParser) -> None:
@@ -316,7 +369,7 @@ def cmd_recommend(args: argparse.Namespace) -> int:
 
 def parser() -> argparse.ArgumentParser:
     """The argument parser of ``python -m offlinerl``."""
-    ap = argparse.ArgumentParser(prog="python -m offlinerl",
+    ap = _Parser(prog="python -m offlinerl",
                                  description="train, evaluate and serve offline-RL recommenders")
     sub = ap.add_subparsers(dest="command", metavar="command", required=True)
 
@@ -331,8 +384,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--users", type=int, default=1000)
     p.add_argument("--clusters", type=int, default=20)
     p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--epsilon", type=float, default=0.1)
-    p.add_argument("--temperature", type=float, default=1.0)
+    p.add_argument("--epsilon", type=number, default=0.1)
+    p.add_argument("--temperature", type=number, default=1.0)
     p.add_argument("--log-skips", action="store_true")
 
     p = sub.add_parser("data", help="inspect event logs: counts, event types, session lengths")
@@ -347,11 +400,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.add_argument("--algo", default="sl")
     p.add_argument("--test-data")
-    p.add_argument("--holdout", type=float, default=0.0)
+    p.add_argument("--holdout", type=number, default=0.0)
     p.add_argument("--valid-data")
     p.add_argument("--epochs", type=int, default=10)
     p.add_argument("--batch", type=int, default=256)
-    p.add_argument("--lr", type=float, default=0.01)
+    p.add_argument("--lr", type=number, default=0.01)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--encoder", default="gru4rec", metavar="NAME",
@@ -359,7 +412,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--embed", type=int, default=64,
                    help="item embedding size (default 64; SASRec and NextItNet: = --hidden)")
     p.add_argument("--hidden", type=int, default=64, help="state size (default 64)")
-    p.add_argument("--dropout", type=float, metavar="X",
+    p.add_argument("--dropout", type=number, metavar="X",
                    help="dropout while training, [0, 1) (default: the encoder's own, 0 for "
                         "gru4rec and nextitnet, 0.1 for sasrec and caser)")
     p.add_argument("--encoder-set", action="append", default=[], metavar="KEY=VALUE",
@@ -394,7 +447,11 @@ _COMMANDS = {"version": cmd_version, "sim": cmd_sim, "data": cmd_data, "train": 
 
 def main(argv: Optional[List[str]] = None) -> int:
     """Run one command; returns the exit status (library errors give 1, usage errors 2)."""
-    args = parser().parse_args(argv)
+    ap = parser()
+    args, extras = ap.parse_known_args(argv)
+    if extras:
+        sub = ap._subparsers._group_actions[0].choices[args.command]  # type: ignore[union-attr]
+        sub.refuse(extras)
     try:
         return _COMMANDS[args.command](args)
     except OfflineRLError as exc:

@@ -134,11 +134,53 @@ class CliTest(unittest.TestCase):
         for option in ("--encoder NAME", "--encoder-set KEY=VALUE", "--dropout X", "nextitnet"):
             self.assertIn(option, out)
 
+    def test_unknown_missing_and_malformed_options_are_usage_errors(self):
+        """Issue 20: every command refuses what it does not understand (status 2, the option
+        named, the closest known one hinted, a pointer to --help); no abbreviations."""
+        base = {"train": ["--data", "x.csv", "--out", "y.orl"], "eval": ["--model", "m",
+                "--data", "d"], "recommend": ["--model", "m"], "data": ["inspect", "f.csv"],
+                "sim": ["generate", "--out", "x.csv"], "version": []}
+        cases = (
+            ("train", ["--epoch", "5"], "unknown option '--epoch' (did you mean '--epochs'?)"),
+            ("train", ["--bogus", "3"], "unknown option '--bogus'"),
+            ("train", ["--epochs"], "argument --epochs: expected one argument"),
+            ("train", ["--epochs", "5x"], "argument --epochs: invalid int value: '5x'"),
+            ("train", ["--lr", "fast"], "argument --lr: invalid number value: 'fast'"),
+            ("train", ["stray"], "unexpected argument 'stray'"),
+            ("eval", ["--thread", "2"], "unknown option '--thread' (did you mean '--threads'?)"),
+            ("eval", ["--threads"], "argument --threads: expected one argument"),
+            ("eval", ["--threads", "two"], "argument --threads: invalid int value: 'two'"),
+            ("recommend", ["--histroy", "1"], "unknown option '--histroy' (did you mean "
+             "'--history'?)"),
+            ("recommend", ["-k"], "argument -k: expected one argument"),
+            ("recommend", ["-k", "1.5"], "argument -k: invalid int value: '1.5'"),
+            ("data", ["--jsn"], "unknown option '--jsn' (did you mean '--json'?)"),
+            ("data", ["--save"], "argument --save: expected one argument"),
+            ("data", ["--window", "x"], "argument --window: invalid int value: 'x'"),
+            ("sim", ["--sesions", "5"], "unknown option '--sesions' (did you mean "
+             "'--sessions'?)"),
+            ("sim", ["--sessions"], "argument --sessions: expected one argument"),
+            ("sim", ["--epsilon", "abc"], "argument --epsilon: invalid number value: 'abc'"),
+            ("version", ["--bogus"], "unknown option '--bogus'"),
+        )
+        for command, extra, message in cases:
+            with self.subTest(command=command, args=extra):
+                status, out, err = run(command, *base[command], *extra)
+                self.assertEqual(status, 2, err)
+                self.assertIn(message, err)
+                self.assertIn(f"see 'python -m offlinerl {command} --help'", err)
+                self.assertEqual(out, "")
+
     def test_module_entry_point(self):
         proc = subprocess.run([sys.executable, "-m", "offlinerl", "version"],
                               capture_output=True, text=True, timeout=60)
         self.assertEqual(proc.returncode, 0, proc.stderr)
         self.assertTrue(proc.stdout.startswith("orl "))
+        proc = subprocess.run([sys.executable, "-m", "offlinerl", "train", "--data", "x.csv",
+                               "--out", "y.orl", "--epoch", "5"],
+                              capture_output=True, text=True, timeout=60)
+        self.assertEqual(proc.returncode, 2)
+        self.assertIn("unknown option '--epoch' (did you mean '--epochs'?)", proc.stderr)
 
 
 if __name__ == "__main__":
