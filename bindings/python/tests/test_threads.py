@@ -44,38 +44,48 @@ class ConcurrentScoringTest(unittest.TestCase):
     def test_gil_is_released_during_a_library_call(self):
         # One long C call in a worker, timed right around the call; the main thread records
         # times meanwhile. Were the GIL held during the call, no main-thread time could fall
-        # inside it (the worker would hold the GIL from its first stamp to its second).
+        # inside it (the worker would hold the GIL from its first stamp to its second). On a
+        # loaded machine the main thread may get no CPU during a short call whatever the GIL
+        # does, so the batch grows until the call lasts 100 ms, and a try without ticks is
+        # repeated (a held GIL gives no ticks in any try).
         import ctypes
 
         lib = offlinerl.load()
-        hists = _histories(6000, support.N_ITEMS)
-        flat = [x for h in hists for x in h]
-        offsets = [0]
-        for h in hists:
-            offsets.append(offsets[-1] + len(h))
-        c_hist = (ctypes.c_int64 * len(flat))(*flat)
-        c_offs = (ctypes.c_size_t * len(offsets))(*offsets)
-        out = (ctypes.c_int64 * (len(hists) * 5))()
-        span = {}
+        n_hist, best = 6000, 0
+        for _ in range(6):
+            hists = _histories(n_hist, support.N_ITEMS)
+            flat = [x for h in hists for x in h]
+            offsets = [0]
+            for h in hists:
+                offsets.append(offsets[-1] + len(h))
+            c_hist = (ctypes.c_int64 * len(flat))(*flat)
+            c_offs = (ctypes.c_size_t * len(offsets))(*offsets)
+            out = (ctypes.c_int64 * (len(hists) * 5))()
+            span = {}
 
-        def worker():
-            with self.model._borrow() as m:
-                span["start"] = time.perf_counter()
-                status = lib.orl_model_recommend_batch(m, len(hists), c_hist, c_offs, 5, out,
-                                                       None)
-                span["end"] = time.perf_counter()
-            span["status"] = status
+            def worker():
+                with self.model._borrow() as m:
+                    span["start"] = time.perf_counter()
+                    status = lib.orl_model_recommend_batch(m, len(hists), c_hist, c_offs, 5,
+                                                           out, None)
+                    span["end"] = time.perf_counter()
+                span["status"] = status
 
-        th = threading.Thread(target=worker)
-        ticks = []
-        th.start()
-        while th.is_alive():
-            ticks.append(time.perf_counter())
-        th.join()
-        self.assertEqual(span["status"], 0)
-        d = span["end"] - span["start"]
-        inside = [t for t in ticks if span["start"] + d / 4 < t < span["end"] - d / 4]
-        self.assertGreater(len(inside), 10, f"the call took {d * 1e3:.1f} ms")
+            th = threading.Thread(target=worker)
+            ticks = []
+            th.start()
+            while th.is_alive():
+                ticks.append(time.perf_counter())
+            th.join()
+            self.assertEqual(span["status"], 0)
+            d = span["end"] - span["start"]
+            inside = [t for t in ticks if span["start"] + d / 4 < t < span["end"] - d / 4]
+            best = max(best, len(inside))
+            if best > 10:
+                break
+            if d < 0.1:
+                n_hist *= 4
+        self.assertGreater(best, 10, f"the last call took {d * 1e3:.1f} ms")
 
     def test_parallel_speedup_is_reported(self):
         hists = _histories(3000, support.N_ITEMS)
