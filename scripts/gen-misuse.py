@@ -23,7 +23,7 @@ import sys
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 HANDLES = ["dataset", "encoder", "qnet", "genmodel", "trainer", "model", "sim"]
 # Array lengths: never given extreme values (the caller's buffer would not match).
-LENGTHS = {"n", "len", "history_len", "n_candidates", "n_histories", "count"}
+LENGTHS = {"n", "len", "history_len", "n_candidates", "n_histories", "count", "n_exclude"}
 # Sizes of caller output buffers: only 0 is tried.
 BUFFER_SIZES = {"buf_len", "n_items"}
 
@@ -158,7 +158,7 @@ def valid_arg(fname, ptype, pname, locals_):
         return "1.0f"
     if pname in ("k", "threads", "strict", "is_purchase", "key", "seed"):
         return "1"
-    if pname in ("item_id", "user_id", "status", "head"):
+    if pname in ("item_id", "user_id", "status", "head", "index"):
         return "0"
     if pname in LENGTHS or pname == "n_sessions":
         return "2"

@@ -180,6 +180,71 @@ ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories
                                       int64_t *out_items, float *out_scores);
 
 /**
+ * @brief Top-K of the catalogue for a history of integer item keys, leaving out given items.
+ *
+ * As orl_model_recommend(), but the items of @p exclude never appear in the result (items the
+ * host already showed, or that are out of stock), without asking for more and filtering. The
+ * catalogue is scored once. Exclude keys the model does not know are ignored, as are repeats.
+ * The result holds min(@p k, catalogue size - excluded items) items, best first, ties broken by
+ * the lower catalogue index; on the items that are left it is the ranking of
+ * orl_model_recommend(), scores included.
+ * @param model The model (trained on integer keys).
+ * @param history Item keys, oldest first; may be NULL when @p history_len is 0.
+ * @param history_len Number of keys.
+ * @param exclude Item keys to leave out; may be NULL when @p n_exclude is 0. Copied: the call
+ *        does not keep it.
+ * @param n_exclude Number of keys in @p exclude (0 is allowed).
+ * @param k Items wanted; 1..catalogue size.
+ * @param[out] out_items Caller buffer of @p k keys, best first; only the first @p *out_n are
+ *        written.
+ * @param[out] out_scores Caller buffer of @p k scores, or NULL.
+ * @param[out] out_n Number of items written (less than @p k when too few items are left).
+ * @param[out] out_skipped Number of history keys skipped as unknown, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL buffers, string-keyed model);
+ *         #ORL_E_OUT_OF_RANGE (@p k); #ORL_E_NOMEM. Outputs are untouched on failure.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_recommend_excluding(const orl_model *model, const int64_t *history,
+                                          size_t history_len, const int64_t *exclude,
+                                          size_t n_exclude, uint32_t k, int64_t *out_items,
+                                          float *out_scores, size_t *out_n, size_t *out_skipped);
+
+/**
+ * @brief The integer key of the catalogue item at @p index (0..orl_model_item_count() - 1).
+ *
+ * Indexes are the model's catalogue order, the order ties are broken by; reading every index
+ * gives the whole catalogue.
+ * @param model The model.
+ * @param index Catalogue index, below orl_model_item_count().
+ * @param[out] out_key The item's key.
+ * @return #ORL_OK; #ORL_E_OUT_OF_RANGE (@p index); #ORL_E_INVALID_ARGUMENT (NULL
+ *         @p out_key, or the key at @p index is a string: use orl_model_item_key_str()).
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_item_key(const orl_model *model, uint64_t index, int64_t *out_key);
+
+/**
+ * @brief The key of the catalogue item at @p index as UTF-8 text (decimal for integer keys).
+ *
+ * Works for every model. A size query (@p buf NULL, @p buf_len 0) returns #ORL_OK with the
+ * size in @p out_len and leaves the last error untouched.
+ * @param model The model.
+ * @param index Catalogue index, below orl_model_item_count().
+ * @param buf Caller-owned buffer, or NULL with @p buf_len 0 for a size query.
+ * @param buf_len Size of @p buf in bytes.
+ * @param[out] out_len Bytes needed, including the terminating NUL (also set with
+ *        #ORL_E_BUFFER_TOO_SMALL).
+ * @return #ORL_OK; #ORL_E_OUT_OF_RANGE (@p index); #ORL_E_BUFFER_TOO_SMALL (@p buf non-NULL and
+ *         shorter than @p out_len; @p buf untouched); #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_item_key_str(const orl_model *model, uint64_t index, char *buf,
+                                   size_t buf_len, size_t *out_len);
+
+/**
  * @brief Evaluate as the papers do: every step of every session of @p test, ranking the whole
  *        catalogue.
  *

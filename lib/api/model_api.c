@@ -6,6 +6,7 @@
 #include "api/model_impl.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "models/topk.h"
 
 ORL_API int orl_model_item_count(const orl_model *model, uint64_t *out_count)
 {
@@ -196,4 +197,104 @@ ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories
     orl_free(ids);
     orl_free(scores);
     return s;
+}
+
+ORL_API int orl_model_recommend_excluding(const orl_model *model, const int64_t *history,
+                                          size_t history_len, const int64_t *exclude,
+                                          size_t n_exclude, uint32_t k, int64_t *out_items,
+                                          float *out_scores, size_t *out_n, size_t *out_skipped)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out_items);
+    ORL_CHECK_NOT_NULL(out_n);
+    if (history_len > 0 && !history)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: history is NULL", __func__);
+    if (n_exclude > 0 && !exclude)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: exclude is NULL", __func__);
+    if (model->has_str_keys)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: the model's item keys are strings", __func__);
+    ORL_TRY(check_k(model, k));
+    int32_t state[1024], len;
+    size_t skipped = orl_model_history_state(model, history, NULL, history_len, state, &len);
+    /* One pass over the catalogue into a full score row; excluded items are
+     * masked (-inf, and skipped so that they never fill a slot), then top-k. */
+    const uint32_t I = model->n_items;
+    size_t bytes = orl_sl_net_scratch_bytes(model->net, 1);
+    void *scratch = orl_aligned_alloc(bytes);
+    float *all = orl_malloc(sizeof(float) * I);
+    uint8_t *masked = orl_calloc(I, 1);
+    int32_t *ids = orl_malloc(sizeof(int32_t) * k);
+    float *scores = orl_malloc(sizeof(float) * k);
+    int s = ORL_OK;
+    if (!scratch || !all || !masked || !ids || !scores)
+        s = orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
+    if (s == ORL_OK) s = orl_sl_net_scores(model->net, state, &len, 1, scratch, bytes, all);
+    if (s == ORL_OK) {
+        for (size_t i = 0; i < n_exclude; i++) {
+            uint32_t id;
+            if (orl_keymap_find_int(&model->items, exclude[i], &id)) {
+                masked[id] = 1;
+                all[id] = -INFINITY;
+            }
+        }
+        orl_topk_heap heap;
+        orl_topk_init(&heap, k, scores, ids);
+        for (uint32_t i = 0; i < I; i++)
+            if (!masked[i]) orl_topk_push(&heap, all[i], (int32_t)i);
+        orl_topk_finish(&heap);
+        for (size_t i = 0; i < heap.filled; i++) {
+            out_items[i] = orl_keymap_int(&model->items, (uint32_t)ids[i]);
+            if (out_scores) out_scores[i] = scores[i];
+        }
+        *out_n = heap.filled;
+        if (out_skipped) *out_skipped = skipped;
+    }
+    orl_aligned_free(scratch);
+    orl_free(all);
+    orl_free(masked);
+    orl_free(ids);
+    orl_free(scores);
+    return s;
+}
+
+static int check_index(const orl_model *m, uint64_t index, const char *fn)
+{
+    if (index >= m->n_items)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "%s: index %llu is outside [0, %u) (the catalogue)", fn,
+                        (unsigned long long)index, m->n_items);
+    return ORL_OK;
+}
+
+ORL_API int orl_model_item_key(const orl_model *model, uint64_t index, int64_t *out_key)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out_key);
+    ORL_TRY(check_index(model, index, __func__));
+    if (orl_keymap_is_str(&model->items, (uint32_t)index))
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "%s: the key of item %llu is a string; use orl_model_item_key_str",
+                        __func__, (unsigned long long)index);
+    *out_key = orl_keymap_int(&model->items, (uint32_t)index);
+    return ORL_OK;
+}
+
+ORL_API int orl_model_item_key_str(const orl_model *model, uint64_t index, char *buf,
+                                   size_t buf_len, size_t *out_len)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out_len);
+    if (!buf && buf_len)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: NULL buf with buf_len > 0", __func__);
+    ORL_TRY(check_index(model, index, __func__));
+    size_t need = orl_keymap_text(&model->items, (uint32_t)index, NULL, 0) + 1;
+    if (!buf) { /* a size query */
+        *out_len = need;
+        return ORL_OK;
+    }
+    *out_len = need; /* also when buf is short: the size the caller needs */
+    if (buf_len < need)
+        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "%s: %zu bytes needed, %zu given", __func__, need,
+                        buf_len);
+    orl_keymap_text(&model->items, (uint32_t)index, buf, buf_len);
+    return ORL_OK;
 }

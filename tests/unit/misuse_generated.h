@@ -1569,6 +1569,178 @@ static void misuse_orl_model_recommend_batch(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_model_recommend_excluding(misuse_fixture *F)
+{
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(NULL, F->i64s, 2, F->i64s, 2, 1, F->i64_out, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_excluding", "model = NULL");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding((const orl_model *)(void *)F->ds_final, F->i64s, 2, F->i64s, 2, 1, F->i64_out, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_excluding", "model of the wrong kind");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding((const orl_model *)(void *)F->freed, F->i64s, 2, F->i64s, 2, 1, F->i64_out, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_excluding", "model already freed");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, NULL, 2, F->i64s, 2, 1, F->i64_out, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_excluding", "history = NULL");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, F->i64s, 2, NULL, 2, 1, F->i64_out, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_excluding", "exclude = NULL");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, F->i64s, 2, F->i64s, 2, (uint32_t)0, F->i64_out, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_excluding", "k = 0");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, F->i64s, 2, F->i64s, 2, (uint32_t)UINT32_MAX, F->i64_out, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_excluding", "k = UINT32_MAX");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, F->i64s, 2, F->i64s, 2, 1, NULL, F->f32_out, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_excluding", "out_items = NULL");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, F->i64s, 2, F->i64s, 2, 1, F->i64_out, NULL, &l_out_n, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_excluding", "out_scores = NULL (allowed)");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, F->i64s, 2, F->i64s, 2, 1, F->i64_out, F->f32_out, NULL, &l_out_skipped);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_excluding", "out_n = NULL");
+    }
+    {
+        size_t l_out_n = 0;
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_excluding(F->model, F->i64s, 2, F->i64s, 2, 1, F->i64_out, F->f32_out, &l_out_n, NULL);
+        (void)l_out_n;
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_excluding", "out_skipped = NULL (allowed)");
+    }
+}
+
+static void misuse_orl_model_item_key(misuse_fixture *F)
+{
+    {
+        int s_ = orl_model_item_key(NULL, 0, F->i64_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key", "model = NULL");
+    }
+    {
+        int s_ = orl_model_item_key((const orl_model *)(void *)F->ds_final, 0, F->i64_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key", "model of the wrong kind");
+    }
+    {
+        int s_ = orl_model_item_key((const orl_model *)(void *)F->freed, 0, F->i64_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key", "model already freed");
+    }
+    {
+        int s_ = orl_model_item_key(F->model, (uint64_t)0, F->i64_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_item_key", "index = 0");
+    }
+    {
+        int s_ = orl_model_item_key(F->model, (uint64_t)UINT64_MAX, F->i64_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_item_key", "index = UINT64_MAX");
+    }
+    {
+        int s_ = orl_model_item_key(F->model, 0, NULL);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key", "out_key = NULL");
+    }
+}
+
+static void misuse_orl_model_item_key_str(misuse_fixture *F)
+{
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str(NULL, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key_str", "model = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str((const orl_model *)(void *)F->ds_final, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key_str", "model of the wrong kind");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str((const orl_model *)(void *)F->freed, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key_str", "model already freed");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str(F->model, (uint64_t)0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_item_key_str", "index = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str(F->model, (uint64_t)UINT64_MAX, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_item_key_str", "index = UINT64_MAX");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str(F->model, 0, NULL, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_item_key_str", "buf = NULL (allowed)");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str(F->model, 0, F->text, (size_t)0, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_item_key_str", "buf_len = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_model_item_key_str(F->model, 0, F->text, sizeof F->text, NULL);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_item_key_str", "out_len = NULL");
+    }
+}
+
 static void misuse_orl_model_evaluate(misuse_fixture *F)
 {
     {
@@ -2764,6 +2936,9 @@ static const misuse_entry misuse_table[] = {
     {"orl_model_recommend_str", misuse_orl_model_recommend_str},
     {"orl_model_score_candidates", misuse_orl_model_score_candidates},
     {"orl_model_recommend_batch", misuse_orl_model_recommend_batch},
+    {"orl_model_recommend_excluding", misuse_orl_model_recommend_excluding},
+    {"orl_model_item_key", misuse_orl_model_item_key},
+    {"orl_model_item_key_str", misuse_orl_model_item_key_str},
     {"orl_model_evaluate", misuse_orl_model_evaluate},
     {"orl_eval_result_json", misuse_orl_eval_result_json},
     {"orl_model_save", misuse_orl_model_save},

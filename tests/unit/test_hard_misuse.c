@@ -362,6 +362,51 @@ static int cmp_name(const void *a, const void *b)
     return strcmp((const char *)a, (const char *)b);
 }
 
+/* Hand cases of the host functions (0.2): what the generated table cannot say. */
+#define HOST_CASE(call, expect, what) misuse_check(F, (call), (expect), 0, #call, (what))
+
+static void misuse_model_host(misuse_fixture *F)
+{
+    const orl_model *m = F->model;
+    uint64_t count = 0;
+    assert_orl_ok(orl_model_item_count(m, &count));
+    int64_t items[4] = {0}, key = 0;
+    size_t n = 99, need = 0;
+    HOST_CASE(orl_model_recommend_excluding(m, F->i64s, 2, NULL, 0, 1, items, NULL, &n, NULL),
+              ORL_OK, "exclude NULL, n_exclude 0");
+    HOST_CASE(orl_model_recommend_excluding(m, F->i64s, 2, NULL, 3, 1, items, NULL, &n, NULL),
+              ORL_E_INVALID_ARGUMENT, "exclude NULL, n_exclude 3");
+    HOST_CASE(orl_model_recommend_excluding(m, NULL, 0, F->i64s, 2, 0, items, NULL, &n, NULL),
+              ORL_E_OUT_OF_RANGE, "k 0");
+    HOST_CASE(orl_model_recommend_excluding(m, NULL, 0, F->i64s, 2, (uint32_t)count + 1, items,
+                                            NULL, &n, NULL),
+              ORL_E_OUT_OF_RANGE, "k above the catalogue");
+    HOST_CASE(orl_model_item_key(m, count, &key), ORL_E_OUT_OF_RANGE, "index = count");
+    HOST_CASE(orl_model_item_key_str(m, count, F->text, sizeof F->text, &need), ORL_E_OUT_OF_RANGE,
+              "index = count");
+    HOST_CASE(orl_model_item_key_str(m, 0, NULL, 4, &need), ORL_E_INVALID_ARGUMENT,
+              "buf NULL, buf_len 4");
+    char small[1] = {'x'};
+    HOST_CASE(orl_model_item_key_str(m, 0, small, 1, &need), ORL_E_BUFFER_TOO_SMALL,
+              "buf of 1 byte");
+    F->cases++;
+    if (small[0] != 'x' || need < 2) {
+        F->failures++;
+        print_error("MISUSE orl_model_item_key_str(short buf): buf written or no size\n");
+    }
+    /* The size query succeeds and leaves the last error as it was. */
+    assert_int_equal(orl_model_item_key(m, count, &key), ORL_E_OUT_OF_RANGE);
+    char last[1024];
+    snprintf(last, sizeof last, "%s", orl_last_error());
+    F->cases++;
+    need = 0;
+    if (orl_model_item_key_str(m, 0, NULL, 0, &need) != ORL_OK || need < 2 ||
+        strcmp(orl_last_error(), last) != 0 || orl_last_status() != ORL_E_OUT_OF_RANGE) {
+        F->failures++;
+        print_error("MISUSE orl_model_item_key_str(NULL, 0): not a clean size query\n");
+    }
+}
+
 static void test_table_covers_every_public_function(void **state)
 {
     (void)state;
@@ -410,6 +455,7 @@ static void test_every_function_rejects_misuse_cleanly(void **state)
     for (size_t i = 0; i < sizeof misuse_table / sizeof misuse_table[0]; i++)
         misuse_table[i].run(&F);
     misuse_encoder_settings(&F);
+    misuse_model_host(&F);
     orl_set_log_callback(NULL, ORL_LOG_WARN, NULL);
     /* ds_open took the valid appends and loads; everything else is as it was. */
     print_message("%lu misuse cases over %zu functions, %lu failures\n", F.cases,

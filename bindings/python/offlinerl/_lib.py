@@ -180,6 +180,12 @@ _SIGNATURES = {
         [_P, _I64P, c_size_t, _I64P, c_size_t, _F32P, _SIZEP, _SIZEP],
     ),
     "orl_model_recommend_batch": (c_int, [_P, c_size_t, _I64P, _SIZEP, c_uint32, _I64P, _F32P]),
+    "orl_model_recommend_excluding": (
+        c_int,
+        [_P, _I64P, c_size_t, _I64P, c_size_t, c_uint32, _I64P, _F32P, _SIZEP, _SIZEP],
+    ),
+    "orl_model_item_key": (c_int, [_P, c_uint64, _I64P]),
+    "orl_model_item_key_str": (c_int, [_P, c_uint64, c_void_p, c_size_t, _SIZEP]),
     "orl_model_evaluate": (c_int, [_P, _P, c_int32, POINTER(S.EvalResult)]),
     "orl_eval_result_json": (c_int, [POINTER(S.EvalResult), c_void_p, c_size_t, _SIZEP]),
     "orl_model_save": (c_int, [_P, c_char_p]),

@@ -128,6 +128,32 @@ class Model(Handle):
                        "orl_model_with_head")
         return Model._wrap(out)
 
+    def item_key(self, index: int) -> Key:
+        """The key of catalogue item ``index`` (``0 <= index < item_count``; negative
+        counts from the end): an ``int`` for integer-keyed models
+        (``orl_model_item_key``), a ``str`` for string-keyed ones
+        (``orl_model_item_key_str``), as :meth:`recommend` returns them."""
+        i = int(index)
+        if i < 0:
+            i += self._n_items()
+        if i < 0:
+            raise OfflineRLError(Status.OUT_OF_RANGE, f"index {index} is outside the catalogue",
+                                 "item_key")
+        with self._borrow() as p:
+            if not self.string_keys:
+                out = c_int64()
+                _lib.check(_lib.load().orl_model_item_key(p, i, byref(out)),
+                           "orl_model_item_key")
+                return out.value
+            fn = _lib.load().orl_model_item_key_str
+            return _lib.read_buffer(lambda b, n, o: fn(p, i, b, n, o),
+                                    "orl_model_item_key_str").decode("utf-8")
+
+    def items(self) -> List[Key]:
+        """Every item key of the catalogue, in catalogue order (the order ties are
+        broken by): ``[item_key(0), ..., item_key(item_count - 1)]``."""
+        return [self.item_key(i) for i in range(self._n_items())]
+
     def _n_items(self) -> int:
         if self._item_count is None:
             self._item_count = self.item_count
@@ -136,14 +162,21 @@ class Model(Handle):
     # ---- scoring --------------------------------------------------------------------------
 
     def recommend(self, history: Sequence[Key], k: int = 10,
-                  with_skipped: bool = False) -> Any:
+                  with_skipped: bool = False, exclude: Optional[Sequence[Key]] = None) -> Any:
         """Top-``k`` items for a history of item keys, best first: ``[(item, score)]``.
 
         Integer-keyed models use ``orl_model_recommend`` (the history may be a
         list, ``array.array('q')`` or numpy int64, passed without copying);
         string-keyed ones :meth:`recommend_str`. Unknown history keys are
         skipped; with ``with_skipped=True`` the result is ``(pairs, skipped)``.
+
+        ``exclude``: item keys that must not be recommended (unknown keys are
+        ignored). The result then holds ``min(k, item_count - excluded)`` items,
+        the ranking without them (``orl_model_recommend_excluding``, one
+        scoring pass; string-keyed models rank the catalogue and filter).
         """
+        if exclude is not None:
+            return self._recommend_excluding(history, k, with_skipped, exclude)
         if self.string_keys:
             return self.recommend_str([str(h) for h in history], k, with_skipped)
         hp, hn, keep = A.as_array(history, c_int64, "history")
@@ -157,6 +190,31 @@ class Model(Handle):
                                                        byref(skipped)), "orl_model_recommend")
         del keep
         pairs = list(zip(items, scores))
+        return (pairs, skipped.value) if with_skipped else pairs
+
+    def _recommend_excluding(self, history: Sequence[Key], k: int, with_skipped: bool,
+                             exclude: Sequence[Key]) -> Any:
+        k = self._check_k(k)
+        if self.string_keys:
+            # No string form in C: rank the catalogue once (k is checked there) and filter.
+            drop = {str(e) for e in exclude}
+            n = self._n_items()
+            ranked, skipped = self.recommend_str([str(h) for h in history],
+                                                 n if k <= n else k, True)
+            pairs = [(i, s) for i, s in ranked if i not in drop][:k]
+            return (pairs, skipped) if with_skipped else pairs
+        hp, hn, k1 = A.as_array(history, c_int64, "history")
+        ep, en, k2 = A.as_array(exclude, c_int64, "exclude")
+        m = min(k, self._n_items())
+        items = (c_int64 * max(m, 1))()
+        scores = (c_float * max(m, 1))()
+        n_out, skipped = c_size_t(), c_size_t()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_recommend_excluding(
+                p, hp, hn, ep, en, k, items, scores, byref(n_out), byref(skipped)),
+                "orl_model_recommend_excluding")
+        del k1, k2
+        pairs = list(zip(items[:n_out.value], scores[:n_out.value]))
         return (pairs, skipped.value) if with_skipped else pairs
 
     def recommend_str(self, history: Sequence[str], k: int = 10,

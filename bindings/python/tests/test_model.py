@@ -55,6 +55,39 @@ class ScoringTest(support.ErrorAssertions):
         self.assertEqual(m.recommend_batch([], 4), [])
         self.assertStatus(Status.OUT_OF_RANGE, m.recommend_batch, hists, m.item_count + 1)
 
+    def test_recommend_excluding(self):
+        m = self.model
+        n = m.item_count
+        full = m.recommend([1, 2, 3], n)
+        drop = [full[0][0], full[2][0], 10 ** 12]  # an unknown key is ignored
+        recs = m.recommend([1, 2, 3], 5, exclude=drop)
+        self.assertEqual(recs, [p for p in full if p[0] not in drop][:5])
+        pairs, skipped = m.recommend([1, 10 ** 12, 2, 3], 5, with_skipped=True,
+                                     exclude=array.array("q", drop))
+        self.assertEqual((pairs, skipped), (recs, 1))
+        # no exclusions: the plain ranking; k above what is left: what is left
+        self.assertEqual(m.recommend([1, 2, 3], 5, exclude=[]), full[:5])
+        keep = [i for i, _ in full[-2:]]
+        left = m.recommend([1, 2, 3], n, exclude=[i for i, _ in full[:-2]])
+        self.assertEqual(left, full[-2:])
+        self.assertEqual([i for i, _ in left], keep)
+        self.assertEqual(m.recommend([], 3, exclude=[i for i, _ in full]), [])
+        self.assertStatus(Status.OUT_OF_RANGE, m.recommend, [1], 0, exclude=[1])
+        self.assertStatus(Status.OUT_OF_RANGE, m.recommend, [1], n + 1, exclude=[1])
+
+    def test_item_keys(self):
+        m = self.model
+        keys = m.items()
+        self.assertEqual(len(keys), m.item_count)
+        self.assertEqual(len(set(keys)), len(keys))
+        self.assertTrue(all(isinstance(k, int) for k in keys))
+        self.assertEqual([m.item_key(i) for i in range(len(keys))], keys)
+        self.assertEqual(m.item_key(-1), keys[-1])
+        # the catalogue is what the model ranks
+        self.assertEqual(sorted(keys), sorted(i for i, _ in m.recommend([], m.item_count)))
+        self.assertStatus(Status.OUT_OF_RANGE, m.item_key, len(keys))
+        self.assertStatus(Status.OUT_OF_RANGE, m.item_key, -len(keys) - 1)
+
     def test_evaluate(self):
         r = self.model.evaluate(self.test, threads=1)
         self.assertEqual(r, self.model.evaluate(self.test, threads=2))
@@ -124,6 +157,12 @@ class FileTest(support.ErrorAssertions):
                 scores, skipped, unknown = m.score(["item-0"], ["item-3", "nope"], True)
                 self.assertEqual(scores, [full["item-3"], -math.inf])
                 self.assertEqual((skipped, unknown), (0, 1))
+                keys = m.items()
+                self.assertEqual(sorted(keys), sorted(f"item-{i}" for i in range(11)))
+                self.assertEqual(m.item_key(0), keys[0])
+                ranked = m.recommend(["item-0"], m.item_count)
+                self.assertEqual(m.recommend(["item-0"], 3, exclude=[ranked[1][0], "nope"]),
+                                 [ranked[0]] + ranked[2:4])
 
     def test_closed_model_raises(self):
         model = offlinerl.Model.from_bytes(support.world()[4].to_bytes())
