@@ -45,8 +45,8 @@ int cmd_eval(int argc, char **argv)
         /* The size first: the training configuration has no fixed bound. */
         size_t len = 0;
         char *info = NULL;
-        if (orl_model_info_json(m, NULL, 0, &len) == ORL_E_BUFFER_TOO_SMALL &&
-            (info = malloc(len)) != NULL && orl_model_info_json(m, info, len, &len) != ORL_OK) {
+        if (orl_model_info_json(m, NULL, 0, &len) == ORL_OK && (info = malloc(len)) != NULL &&
+            orl_model_info_json(m, info, len, &len) != ORL_OK) {
             free(info);
             info = NULL;
         }

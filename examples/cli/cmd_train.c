@@ -281,7 +281,7 @@ int cmd_train(int argc, char **argv)
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
     const char *algo = cli_opt(argc, argv, "--algo");
-    if (algo) tp.algorithm = algo;
+    tp.algorithm = algo ? algo : "sl"; /* the CLI's documented default (--help) */
     tp.epochs = (uint32_t)epochs;
     tp.batch_size = (uint32_t)batch;
     tp.learning_rate = (float)lr;

@@ -89,6 +89,20 @@ ORL_API const char *orl_build_info(void);
  *        orl_last_error().
  *
  * The numeric values are stable: new codes are only ever appended.
+ *
+ * @anchor orl_output_buffers
+ * **Output buffers.** A function that writes into a caller-owned buffer takes `buf`, `buf_len`
+ * (its size in bytes) and `out_len` (the bytes needed, NUL included for text). A *size query*
+ * (`buf` NULL, `buf_len` 0) is a normal call: it returns #ORL_OK with the size in `out_len` and
+ * leaves orl_last_error() and orl_last_status() untouched. A non-NULL buffer shorter than that
+ * size gives #ORL_E_BUFFER_TOO_SMALL (`out_len` still receives the size); `buf` NULL with
+ * `buf_len` > 0 is #ORL_E_INVALID_ARGUMENT.
+ *
+ * @anchor orl_missing_files
+ * **Files.** Every loader that reads a path (orl_model_load(), orl_dataset_load(),
+ * orl_dataset_load_csv(), orl_dataset_load_jsonl()) reports a file that does not exist as
+ * #ORL_E_NOT_FOUND, and any other failure to open or read it (permissions, a device error) as
+ * #ORL_E_IO; functions that write a path report every failure as #ORL_E_IO.
  * @{
  */
 
@@ -98,14 +112,17 @@ typedef enum orl_status {
     ORL_E_INVALID_ARGUMENT = -1,  /**< A NULL pointer or an argument of the wrong kind. */
     ORL_E_OUT_OF_RANGE = -2,      /**< A numeric argument or setting outside its range. */
     ORL_E_NOMEM = -3,             /**< An allocation failed; nothing leaked. */
-    ORL_E_IO = -4,                /**< Opening, reading or writing a file failed. */
+    ORL_E_IO = -4,                /**< Opening, reading or writing a file failed (not for a
+                                       missing file: that is #ORL_E_NOT_FOUND). */
     ORL_E_PARSE = -5,             /**< Malformed text input (CSV, JSON lines). */
     ORL_E_FORMAT = -6,            /**< A binary file or buffer is not of the expected format. */
     ORL_E_VERSION = -7,           /**< A file of an unsupported (future) format version. */
     ORL_E_CHECKSUM = -8,          /**< A file or buffer failed its integrity check. */
     ORL_E_TRUNCATED = -9,         /**< A file or buffer ends early. */
-    ORL_E_BUFFER_TOO_SMALL = -10, /**< A caller-owned output buffer is too short. */
-    ORL_E_NOT_FOUND = -11,        /**< A key, item or file does not exist. */
+    ORL_E_BUFFER_TOO_SMALL = -10, /**< A non-NULL caller-owned output buffer is too short (a
+                                       size query, buf NULL and length 0, is #ORL_OK). */
+    ORL_E_NOT_FOUND = -11,        /**< A key, item or file does not exist (every loader reports a
+                                       missing file with this code). */
     ORL_E_UNKNOWN_KEY = -12,      /**< A configuration key that does not exist. */
     ORL_E_STATE = -13,            /**< The handle is not in a state that allows the call. */
     ORL_E_CANCELLED = -14,        /**< Stopped by a callback or orl_trainer_interrupt(). */

@@ -325,7 +325,8 @@ ORL_API int orl_csv_params_preset(orl_csv_params *params, const char *name);
  * @param params Column mapping and options, or NULL for the canonical form.
  * @param out_report Receives the counts (its `struct_size` set by the caller),
  *        or NULL. Filled on success and on #ORL_E_PARSE failures.
- * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_IO (cannot open or read);
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_NOT_FOUND (no file at @p path, as for
+ *         every loader: see @ref orl_missing_files); #ORL_E_IO (cannot open or read otherwise);
  *         #ORL_E_PARSE (malformed row in strict mode, missing column, empty file);
  *         #ORL_E_TRUNCATED (a compressed file that ends early);
  *         #ORL_E_STATE (finalized); #ORL_E_NOMEM.
@@ -417,7 +418,10 @@ ORL_API int orl_dataset_session_length_histogram(const orl_dataset *ds, uint64_t
  * @param buf Caller-owned buffer, or NULL with @p buf_len 0 to ask for the size.
  * @param buf_len Size of @p buf in bytes.
  * @param out_len Receives the length needed including the NUL.
- * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_NOMEM.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_INVALID_ARGUMENT; #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that);
+ *         #ORL_E_NOMEM.
  * @par Thread-safety Concurrent reads of a finalized dataset are safe.
  * @since 0.1.0
  */
@@ -453,8 +457,10 @@ ORL_API int orl_dataset_item_id_str(const orl_dataset *ds, const char *key, int3
  * @param buf Caller-owned buffer (may be NULL when @p buf_len is 0).
  * @param buf_len Size of @p buf.
  * @param out_len Receives the length needed including the NUL.
- * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_STATE; #ORL_E_OUT_OF_RANGE;
- *         #ORL_E_BUFFER_TOO_SMALL.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_INVALID_ARGUMENT; #ORL_E_STATE; #ORL_E_OUT_OF_RANGE;
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that).
  * @par Thread-safety Concurrent reads of a finalized dataset are safe.
  * @since 0.1.0
  */
@@ -526,7 +532,8 @@ ORL_API int orl_dataset_save(const orl_dataset *ds, const char *path);
  * version, sizes and checksum are verified before any field is trusted.
  * @param path File.
  * @param out Receives the finalized dataset; untouched on failure.
- * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_IO; #ORL_E_FORMAT (not a
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_NOT_FOUND (no file at @p path, see
+ *         @ref orl_missing_files); #ORL_E_IO (cannot open or read otherwise); #ORL_E_FORMAT (not a
  *         dataset file, inconsistent sizes); #ORL_E_VERSION; #ORL_E_TRUNCATED;
  *         #ORL_E_CHECKSUM; #ORL_E_NOMEM.
  * @par Thread-safety Safe from any thread.

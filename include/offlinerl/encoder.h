@@ -121,7 +121,9 @@ ORL_API int orl_encoder_set_int_list(orl_encoder *encoder, const char *key, cons
  * @param buf Caller-owned buffer; may be NULL when @p buf_len is 0 (to ask for the size).
  * @param buf_len Its size in bytes.
  * @param[out] out_len Bytes needed including the terminating NUL.
- * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that); #ORL_E_INVALID_ARGUMENT.
  * @par Thread-safety Safe with other reads of the same encoder.
  * @since 0.2.0
  */

@@ -270,7 +270,9 @@ ORL_API int orl_model_evaluate(const orl_model *model, const orl_dataset *test, 
  * @param buf_len Its size.
  * @param[out] out_len Bytes needed including the NUL; set on success and on
  *             #ORL_E_BUFFER_TOO_SMALL.
- * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that); #ORL_E_INVALID_ARGUMENT.
  * @par Thread-safety Safe from any thread.
  * @since 0.1.0
  */
@@ -297,8 +299,10 @@ ORL_API int orl_model_save(const orl_model *model, const char *path);
  * @param buf Caller buffer; may be NULL when @p buf_len is 0 (to ask for the size).
  * @param buf_len Its size.
  * @param[out] out_len Bytes needed; set on success and on #ORL_E_BUFFER_TOO_SMALL.
- * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT; #ORL_E_NUMERIC (a weight
- *         is not finite); #ORL_E_NOMEM.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that); #ORL_E_INVALID_ARGUMENT;
+ *         #ORL_E_NUMERIC (a weight is not finite); #ORL_E_NOMEM.
  * @par Thread-safety Safe concurrently on one model.
  * @since 0.1.0
  */
@@ -309,9 +313,11 @@ ORL_API int orl_model_save_buffer(const orl_model *model, void *buf, size_t buf_
  * @brief Load a model file, verifying it entirely before use.
  * @param path The file.
  * @param[out] out The model; release with orl_model_free(). Untouched on failure.
- * @return #ORL_OK; #ORL_E_IO; #ORL_E_FORMAT (not a model file); #ORL_E_VERSION (written by a
- *         newer format); #ORL_E_TRUNCATED; #ORL_E_CHECKSUM (corrupted); #ORL_E_NUMERIC
- *         (non-finite weights); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @return #ORL_OK; #ORL_E_NOT_FOUND (no file at @p path, see @ref orl_missing_files);
+ *         #ORL_E_IO (cannot open or read otherwise); #ORL_E_FORMAT (not a model file);
+ *         #ORL_E_VERSION (written by a newer format); #ORL_E_TRUNCATED;
+ *         #ORL_E_CHECKSUM (corrupted); #ORL_E_NUMERIC (non-finite weights);
+ *         #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
  * @par Thread-safety Safe from any thread.
  * @since 0.1.0
  */
@@ -322,7 +328,7 @@ ORL_API int orl_model_load(const char *path, orl_model **out);
  * @param buf The bytes (copied: they need not outlive the call).
  * @param len Their length.
  * @param[out] out The model; release with orl_model_free(). Untouched on failure.
- * @return As orl_model_load(), without #ORL_E_IO.
+ * @return As orl_model_load(), without #ORL_E_NOT_FOUND and #ORL_E_IO.
  * @par Thread-safety Safe from any thread.
  * @since 0.1.0
  */
@@ -336,7 +342,9 @@ ORL_API int orl_model_load_buffer(const void *buf, size_t len, orl_model **out);
  * @param buf_len Its size.
  * @param[out] out_len Bytes needed including the NUL; set on success and on
  *             #ORL_E_BUFFER_TOO_SMALL.
- * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that); #ORL_E_INVALID_ARGUMENT.
  * @par Thread-safety Safe concurrently on one model.
  * @since 0.1.0
  */

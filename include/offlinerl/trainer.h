@@ -24,7 +24,8 @@ extern "C" {
 /** The common settings of every algorithm. Fill with orl_trainer_params_init(). */
 typedef struct orl_trainer_params {
     size_t struct_size;    /**< sizeof(orl_trainer_params), set by orl_trainer_params_init(). */
-    const char *algorithm; /**< "sl" (supervised next-item, the default). Copied. */
+    const char *algorithm; /**< Required, no default (NULL after init): e.g. "sl"
+                                (supervised next-item). Copied. */
     uint32_t epochs;       /**< Passes over the training transitions; default 10; >= 1. */
     uint32_t batch_size;   /**< Transitions per step; default 256; 1..65536. */
     float learning_rate;   /**< Adam step size; default 0.01; (0, 10]. */
@@ -57,8 +58,10 @@ typedef struct orl_progress {
 typedef int (*orl_progress_fn)(const orl_progress *progress, void *user_data);
 
 /**
- * @brief Fill @p params with the defaults ("sl", 10 epochs, batch 256, lr 0.01, seed 0,
- *        all cores).
+ * @brief Fill @p params with the defaults (10 epochs, batch 256, lr 0.01, seed 0, all cores).
+ *
+ * The algorithm is a required choice: init leaves `algorithm` NULL and the caller must set it
+ * (e.g. "sl") before orl_trainer_create().
  * @param params Struct to fill; NULL is ignored.
  * @par Thread-safety Safe from any thread.
  * @since 0.1.0
@@ -67,16 +70,18 @@ ORL_API void orl_trainer_params_init(orl_trainer_params *params);
 
 /**
  * @brief Create a trainer for an algorithm and a network shape.
- * @param params NULL for the defaults; copied.
+ * @param params Settings, filled by orl_trainer_params_init() and with `algorithm` set;
+ *        copied. Required.
  * @param encoder The encoder shape (copied; may be freed afterwards).
  * @param genmodel The supervised head (copied); NULL means the default softmax head.
  * @param qnet The Q head (copied) for reinforcement-learning algorithms; NULL means the
  *        defaults (discount 0.5). Its gamma is the trainer setting "gamma" where the
  *        algorithm has one; "sl" ignores it.
  * @param[out] out The new trainer, to release with orl_trainer_free(). Untouched on failure.
- * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL @p encoder or @p out, wrong handle,
- *         bad struct_size); #ORL_E_UNSUPPORTED (unknown algorithm); #ORL_E_OUT_OF_RANGE (a
- *         setting); #ORL_E_NOMEM.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL @p params, @p encoder or @p out, NULL
+ *         `params->algorithm`, wrong handle, bad struct_size);
+ *         #ORL_E_UNSUPPORTED (unknown algorithm); #ORL_E_OUT_OF_RANGE (a setting);
+ *         #ORL_E_NOMEM.
  * @par Thread-safety Safe from any thread.
  * @since 0.1.0
  */
@@ -125,7 +130,9 @@ ORL_API int orl_trainer_get_float(const orl_trainer *trainer, const char *key, d
  * @param buf_len Its size in bytes.
  * @param[out] out_len Bytes needed including the terminating NUL; set on success and on
  *             #ORL_E_BUFFER_TOO_SMALL.
- * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that); #ORL_E_INVALID_ARGUMENT.
  * @par Thread-safety Not with other calls on the same trainer.
  * @since 0.1.0
  */
@@ -186,7 +193,9 @@ ORL_API int orl_trainer_interrupt(orl_trainer *trainer);
  * @param buf_len Its size.
  * @param[out] out_len Bytes needed including the NUL; set on success and on
  *             #ORL_E_BUFFER_TOO_SMALL.
- * @return #ORL_OK; #ORL_E_BUFFER_TOO_SMALL; #ORL_E_INVALID_ARGUMENT.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that); #ORL_E_INVALID_ARGUMENT.
  * @par Thread-safety Not with other calls on the same trainer.
  * @since 0.1.0
  */

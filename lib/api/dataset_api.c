@@ -163,14 +163,10 @@ ORL_API int orl_dataset_stats_json(const orl_dataset *ds, char *buf, size_t buf_
     size_t len;
     ORL_TRY(orl_dataset_stats_json_impl(ds, &json, &len));
     *out_len = len + 1;
-    int s = ORL_OK;
-    if (buf_len < len + 1)
-        s = orl_fail(ORL_E_BUFFER_TOO_SMALL, "%s: %zu bytes needed, %zu given", __func__, len + 1,
-                     buf_len);
-    else
-        memcpy(buf, json, len + 1);
+    int s = orl_check_out_buffer(buf, buf_len, len + 1, __func__);
+    if (s == ORL_OK) memcpy(buf, json, len + 1);
     orl_free(json);
-    return s;
+    return s == ORL_SIZE_QUERY ? ORL_OK : s;
 }
 
 static int check_finalized(const orl_dataset *ds, const char *fn)
@@ -218,9 +214,7 @@ ORL_API int orl_dataset_item_key(const orl_dataset *ds, int32_t item_id, char *b
                         ds->n_items);
     size_t len = orl_dataset_item_text(ds, (uint32_t)item_id, NULL, 0);
     *out_len = len + 1;
-    if (buf_len < len + 1)
-        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "%s: %zu bytes needed, %zu given", __func__,
-                        len + 1, buf_len);
+    ORL_OUT_BUFFER(buf, buf_len, len + 1);
     orl_dataset_item_text(ds, (uint32_t)item_id, buf, buf_len);
     return ORL_OK;
 }

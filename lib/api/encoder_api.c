@@ -253,8 +253,6 @@ ORL_API int orl_encoder_config_json(const orl_encoder *encoder, char *buf, size_
     size_t need = 0;
     (void)orl_encoder_spec_json(&encoder->spec, NULL, 0, &need);
     *out_len = need;
-    if (!buf && buf_len == 0) return ORL_OK; /* a size query */
-    if (buf_len < need)
-        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_encoder_config_json: needs %zu bytes", need);
+    ORL_OUT_BUFFER(buf, buf_len, need);
     return orl_encoder_spec_json(&encoder->spec, buf, buf_len, out_len);
 }

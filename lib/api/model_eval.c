@@ -187,8 +187,7 @@ ORL_API int orl_eval_result_json(const orl_eval_result *r, char *buf, size_t buf
                      r->purchase_hr[2], r->purchase_ndcg[0], r->purchase_ndcg[1],
                      r->purchase_ndcg[2], (unsigned long long)r->unknown_targets);
     *out_len = (size_t)n + 1;
-    if ((size_t)n + 1 > buf_len)
-        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_eval_result_json: needs %d bytes", n + 1);
+    ORL_OUT_BUFFER(buf, buf_len, (size_t)n + 1);
     memcpy(buf, tmp, (size_t)n + 1);
     return ORL_OK;
 }

@@ -88,9 +88,17 @@ ORL_API int orl_model_save_buffer(const orl_model *model, void *buf, size_t buf_
         return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_model_save_buffer: buf is NULL");
     orl_container_writer *w = NULL;
     ORL_TRY(make_writer(model, &w));
-    int s = orl_container_save_buffer(w, buf, buf_len, out_len);
+    int s = ORL_OK;
+    uint64_t size = orl_container_writer_size(w);
+    if (size > SIZE_MAX) {
+        s = orl_fail(ORL_E_OUT_OF_RANGE, "%s: the model is too large for memory", __func__);
+    } else {
+        *out_len = (size_t)size;
+        s = orl_check_out_buffer(buf, buf_len, (size_t)size, __func__);
+        if (s == ORL_OK) s = orl_container_save_buffer(w, buf, buf_len, NULL);
+    }
     orl_container_writer_free(w);
-    return s;
+    return s == ORL_SIZE_QUERY ? ORL_OK : s;
 }
 
 /* Rebuild the catalogue from the two blobs, checking every byte. */

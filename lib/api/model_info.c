@@ -29,8 +29,7 @@ ORL_API int orl_model_info_json(const orl_model *model, char *buf, size_t buf_le
                      model->has_str_keys ? "true" : "false", orl_version_string(), encoder, config);
     if (n < 0) return orl_fail(ORL_E_INTERNAL, "orl_model_info_json: formatting failed");
     *out_len = (size_t)n + 1;
-    if ((size_t)n + 1 > buf_len)
-        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_model_info_json: needs %d bytes", n + 1);
+    ORL_OUT_BUFFER(buf, buf_len, (size_t)n + 1);
     snprintf(buf, buf_len, fmt, model->encoder.architecture, model->encoder.embed_dim,
              model->encoder.hidden_dim, model->encoder.window, model->n_items, model->algorithm,
              orl_model_weight_count(model), model->has_str_keys ? "true" : "false",

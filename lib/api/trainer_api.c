@@ -67,7 +67,7 @@ ORL_API void orl_trainer_params_init(orl_trainer_params *params)
     if (!params) return;
     memset(params, 0, sizeof *params);
     params->struct_size = sizeof *params;
-    params->algorithm = "sl";
+    params->algorithm = NULL; /* required: no silent default (issue 20) */
     params->epochs = 10;
     params->batch_size = 256;
     params->learning_rate = 0.01f;
@@ -114,17 +114,22 @@ ORL_API int orl_trainer_create(const orl_trainer_params *params, const orl_encod
     if (genmodel) ORL_CHECK_HANDLE(genmodel, ORL_TAG_GENMODEL);
     if (qnet) ORL_CHECK_HANDLE(qnet, ORL_TAG_QNET);
     ORL_CHECK_NOT_NULL(out);
-    orl_trainer_params p;
-    orl_trainer_params_init(&p);
-    if (params) {
-        if (params->struct_size < sizeof *params)
-            return orl_fail(ORL_E_INVALID_ARGUMENT,
-                            "orl_trainer_create: params->struct_size is %zu, expected %zu (call "
-                            "orl_trainer_params_init)",
-                            params->struct_size, sizeof *params);
-        p = *params;
-        if (!p.algorithm) p.algorithm = "sl";
-    }
+    if (!params)
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "orl_trainer_create: 'params' must not be NULL: params->algorithm is "
+                        "required (available: %s)",
+                        orl_algo_names());
+    if (params->struct_size < sizeof *params)
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "orl_trainer_create: params->struct_size is %zu, expected %zu (call "
+                        "orl_trainer_params_init)",
+                        params->struct_size, sizeof *params);
+    if (!params->algorithm)
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "orl_trainer_create: params->algorithm is NULL; it is required "
+                        "(available: %s)",
+                        orl_algo_names());
+    orl_trainer_params p = *params;
     const orl_algo_class *algo = orl_algo_find(p.algorithm);
     if (!algo)
         return orl_fail(ORL_E_UNSUPPORTED, "algorithm '%s' is not available (available: %s)",
@@ -243,9 +248,7 @@ ORL_API int orl_trainer_config_json(const orl_trainer *t, char *buf, size_t buf_
     strbuf probe = {NULL, 0, 0};
     write_config(t, &probe);
     *out_len = probe.len + 1;
-    if (probe.len + 1 > buf_len)
-        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_trainer_config_json: needs %zu bytes",
-                        probe.len + 1);
+    ORL_OUT_BUFFER(buf, buf_len, probe.len + 1);
     strbuf sb = {buf, buf_len, 0};
     write_config(t, &sb);
     return ORL_OK;
@@ -279,9 +282,7 @@ ORL_API int orl_trainer_history_json(const orl_trainer *t, char *buf, size_t buf
         sb_printf(&sb, "]");
         if (pass == 0) {
             *out_len = sb.len + 1;
-            if (sb.len + 1 > buf_len)
-                return orl_fail(ORL_E_BUFFER_TOO_SMALL, "orl_trainer_history_json: needs %zu bytes",
-                                sb.len + 1);
+            ORL_OUT_BUFFER(buf, buf_len, sb.len + 1);
             sb = (strbuf){buf, buf_len, 0};
         }
     }

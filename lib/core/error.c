@@ -1,5 +1,6 @@
 #include "core/error.h"
 
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -41,6 +42,13 @@ int orl_fail_context(const char *fmt, ...)
     memcpy(tls_message + n + 2, old, old_len);
     tls_message[n + 2 + old_len] = '\0';
     return tls_status;
+}
+
+int orl_fail_open(const char *path, int err)
+{
+    if (err == 0) return orl_fail(ORL_E_NOMEM, "cannot open %s: out of memory", path);
+    return orl_fail(err == ENOENT ? ORL_E_NOT_FOUND : ORL_E_IO, "cannot open %s: %s", path,
+                    strerror(err));
 }
 
 void orl_clear_error(void)

@@ -65,9 +65,7 @@ int orl_csv_open(orl_csv_reader *r, const char *path, char delim, size_t max_rec
     r->line = r->next_line = 1;
     errno = 0;
     gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return orl_fail(errno ? ORL_E_IO : ORL_E_NOMEM, "cannot open %s: %s", path,
-                        errno ? strerror(errno) : "out of memory");
+    if (!gz) return orl_fail_open(path, errno);
     r->gz = gz;
     gzbuffer(gz, 1 << 17);
     r->cap = CHUNK;

@@ -325,7 +325,7 @@ int orl_dsfile_load(const char *path, orl_dataset **out)
 {
     if (!little_endian()) return orl_fail(ORL_E_UNSUPPORTED, "load: big-endian hosts");
     int fd = open(path, O_RDONLY);
-    if (fd < 0) return orl_fail(ORL_E_IO, "cannot open %s: %s", path, strerror(errno));
+    if (fd < 0) return orl_fail_open(path, errno);
     struct stat st;
     if (fstat(fd, &st) != 0) {
         close(fd);

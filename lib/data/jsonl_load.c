@@ -306,9 +306,7 @@ int orl_dataset_load_jsonl_impl(orl_dataset *ds, const char *path, int strict,
         return orl_fail(ORL_E_STATE, "the dataset is finalized: no more events can be added");
     errno = 0;
     gzFile gz = gzopen(path, "rb");
-    if (!gz)
-        return orl_fail(ORL_E_IO, "cannot open %s: %s", path,
-                        errno ? strerror(errno) : "out of memory");
+    if (!gz) return orl_fail_open(path, errno);
     orl_load_report rep;
     memset(&rep, 0, sizeof rep);
     orl_ds_mark mark = orl_ds_mark_now(ds);

@@ -116,9 +116,7 @@ int orl_container_open_path(const char *path, const char *kind, uint32_t max_ver
     ORL_CHECK_NOT_NULL(path);
     ORL_TRY(check_open_args(kind, out));
     int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return orl_fail(errno == ENOENT ? ORL_E_NOT_FOUND : ORL_E_IO, "cannot open %s: %s", path,
-                        strerror(errno));
+    if (fd < 0) return orl_fail_open(path, errno);
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int s = orl_fail(ORL_E_IO, "cannot stat %s: %s", path, strerror(errno));

@@ -21,7 +21,7 @@ void orl_fuzz_use_model(orl_model *m)
     }
     size_t need = 0;
     orl_model_info_json(m, NULL, 0, &need);
-    if (orl_model_save_buffer(m, NULL, 0, &need) == ORL_E_BUFFER_TOO_SMALL) {
+    if (orl_model_save_buffer(m, NULL, 0, &need) == ORL_OK) {
         void *buf = malloc(need);
         if (buf) orl_model_save_buffer(m, buf, need, &need);
         free(buf);

@@ -311,6 +311,7 @@ static void binary_seeds(void)
         CHECK(orl_encoder_create(&ep, &enc));
         orl_trainer_params tp;
         orl_trainer_params_init(&tp);
+        tp.algorithm = "sl";
         tp.epochs = 1;
         tp.batch_size = 8;
         tp.threads = 1;

@@ -2495,7 +2495,7 @@ static void misuse_orl_trainer_create(misuse_fixture *F)
         orl_trainer *o_out = NULL;
         int s_ = orl_trainer_create(NULL, F->encoder, F->genmodel, F->qnet, &o_out);
         (void)o_out;
-        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_trainer_create", "params = NULL (allowed)");
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_trainer_create", "params = NULL");
         orl_trainer_free(o_out);
     }
     {

@@ -46,6 +46,7 @@ static orl_trainer *make_trainer(void)
 {
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
+    tp.algorithm = "sl";
     tp.epochs = EPOCHS;
     tp.batch_size = 32;
     tp.seed = 3;

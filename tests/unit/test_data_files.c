@@ -246,7 +246,7 @@ static void test_embedded_nul_absurd_lengths_empty_and_missing(void **state)
     assert_non_null(strstr(orl_last_error(), "item column 'item_id' not found in the header"));
     char missing[512];
     orl_test_tmp_path("does_not_exist.csv", missing, sizeof missing);
-    assert_int_equal(orl_dataset_load_csv(ds, missing, NULL, &r), ORL_E_IO);
+    assert_int_equal(orl_dataset_load_csv(ds, missing, NULL, &r), ORL_E_NOT_FOUND);
     assert_int_equal(ds->n, 1);
     orl_dataset_free(ds);
 }

@@ -63,6 +63,7 @@ static int step_trainer(seq *s)
 {
     orl_trainer_params p;
     orl_trainer_params_init(&p);
+    p.algorithm = "sl";
     p.epochs = 1;
     p.batch_size = 16;
     p.threads = 2;
@@ -112,8 +113,8 @@ static int step_evaluate(seq *s)
 static int step_save_buffer(seq *s)
 {
     size_t need = 0;
-    int st = orl_model_save_buffer(s->loaded, NULL, 0, &need);
-    if (st != ORL_E_BUFFER_TOO_SMALL) return st;
+    int st = orl_model_save_buffer(s->loaded, NULL, 0, &need); /* a size query: ORL_OK */
+    if (st != ORL_OK) return st;
     if (!s->buf) {
         s->buf = malloc(need);
         s->buf_len = need;

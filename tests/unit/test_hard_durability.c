@@ -33,6 +33,7 @@ static orl_model *train(uint64_t seed)
     assert_orl_ok(orl_dataset_finalize(ds));
     orl_trainer_params tp;
     orl_trainer_params_init(&tp);
+    tp.algorithm = "sl";
     tp.epochs = 1;
     tp.threads = 1;
     tp.seed = seed;

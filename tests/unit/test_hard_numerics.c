@@ -162,7 +162,7 @@ static void test_loading_refuses_non_finite_weights(void **state)
     (void)state;
     orl_model *m = trained_model();
     size_t len = 0;
-    assert_int_equal(orl_model_save_buffer(m, NULL, 0, &len), ORL_E_BUFFER_TOO_SMALL);
+    assert_orl_ok(orl_model_save_buffer(m, NULL, 0, &len));
     /* 64-byte aligned, so that the reader borrows it (an unaligned buffer is
      * copied, and the blob's offset would then not be one into buf). */
     uint8_t *buf = aligned_alloc(64, (len + 63) & ~(size_t)63);

@@ -271,9 +271,7 @@ def read_buffer(call: Callable[[Optional[ctypes.Array], int, ctypes.c_size_t], i
     trailing NUL is dropped.
     """
     need = c_size_t(0)
-    status = call(None, 0, ctypes.byref(need))
-    if status not in (0, Status.BUFFER_TOO_SMALL):
-        check(status, function)
+    check(call(None, 0, ctypes.byref(need)), function)  # a size query is ORL_OK
     for _ in range(4):  # the size cannot change for immutable objects; be safe anyway
         buf = (c_char * max(need.value, 1))()
         size = need.value

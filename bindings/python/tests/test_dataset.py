@@ -141,7 +141,8 @@ class FileTest(support.ErrorAssertions):
             self.assertEqual((report["rows_read"], report["rows_malformed"]), (2, 1))
             self.assertEqual(report["first_error_line"], 2)
             self.assertIn("abc", report["first_error"])
-        self.assertStatus(Status.IO, offlinerl.Dataset.from_csv, support.Tmp.file("missing.csv"))
+        self.assertStatus(Status.NOT_FOUND, offlinerl.Dataset.from_csv,
+                          support.Tmp.file("missing.csv"))
         self.assertStatus(Status.NOT_FOUND, offlinerl.Dataset.from_csv, bad, "no-such-preset")
         self.assertStatus(Status.UNKNOWN_KEY, offlinerl.Dataset.from_csv, bad, sesion_col="x")
         self.assertStatus(Status.INVALID_ARGUMENT, offlinerl.Dataset.from_csv, bad,
@@ -175,7 +176,7 @@ class FileTest(support.ErrorAssertions):
             f.seek(-1, 1)
             f.write(bytes([byte[0] ^ 0xFF]))
         self.assertStatus(Status.CHECKSUM, offlinerl.Dataset.load, path)
-        self.assertStatus(Status.IO, offlinerl.Dataset.load, support.Tmp.file("none.orld"))
+        self.assertStatus(Status.NOT_FOUND, offlinerl.Dataset.load, support.Tmp.file("none.orld"))
         with offlinerl.Dataset() as open_ds:
             self.assertStatus(Status.STATE, open_ds.save, support.Tmp.file("x.orld"))
 

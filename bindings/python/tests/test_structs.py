@@ -62,7 +62,7 @@ class ParamsSizeTest(unittest.TestCase):
         t = S.new(S.TrainerParams)
         lib.orl_trainer_params_init(ctypes.byref(t))
         self.assertEqual((t.algorithm, t.epochs, t.batch_size, t.seed, t.threads),
-                         (b"sl", 10, 256, 0, 0))
+                         (None, 10, 256, 0, 0))  # the algorithm is required (issue 20)
         self.assertAlmostEqual(t.learning_rate, 0.01, places=6)
         e = S.new(S.EncoderParams)
         lib.orl_encoder_params_init(ctypes.byref(e))
