@@ -277,7 +277,7 @@ static void test_loaded_model_reads_the_same_catalogue(void **state)
 {
     fixture *f = *state;
     size_t need = 0;
-    assert_int_equal(orl_model_save_buffer(f->model_str, NULL, 0, &need), ORL_E_BUFFER_TOO_SMALL);
+    assert_orl_ok(orl_model_save_buffer(f->model_str, NULL, 0, &need)); /* a size query */
     void *bytes = malloc(need);
     assert_orl_ok(orl_model_save_buffer(f->model_str, bytes, need, &need));
     orl_model *m = NULL;
