@@ -8,29 +8,6 @@
 #define ORL_PRINTF(fmt_idx, arg_idx) __attribute__((format(printf, fmt_idx, arg_idx)))
 #else
 #define ORL_PRINTF(fmt_idx, arg_idx)
-/* The output-buffer rule of DESIGN.md 3.4, checked once @p need (bytes, NUL included) is known
- * and stored in the caller's out_len: a size query (buf NULL, buf_len 0) gives ORL_SIZE_QUERY
- * (callers return ORL_OK, leaving the last error alone); a non-NULL buffer shorter than @p need
- * fails with ORL_E_BUFFER_TOO_SMALL; otherwise ORL_OK (write the output). */
-#define ORL_SIZE_QUERY 1
-static inline int orl_check_out_buffer(const void *buf, size_t buf_len, size_t need, const char *fn)
-{
-    if (buf == NULL && buf_len == 0) return ORL_SIZE_QUERY;
-    if (buf_len < need)
-        return orl_fail(ORL_E_BUFFER_TOO_SMALL, "%s: %zu bytes needed, %zu given", fn, need,
-                        buf_len);
-    return ORL_OK;
-}
-
-/* Apply orl_check_out_buffer() in an exported function: return ORL_OK for a size query, the
- * failure for a short buffer, and fall through when the output fits. */
-#define ORL_OUT_BUFFER(buf, buf_len, need)                                                         \
-    do {                                                                                           \
-        int orl_ob_status_ = orl_check_out_buffer((buf), (buf_len), (need), __func__);             \
-        if (orl_ob_status_ != ORL_OK)                                                              \
-            return orl_ob_status_ == ORL_SIZE_QUERY ? ORL_OK : orl_ob_status_;                     \
-    } while (0)
-
 #endif
 
 /* Record a failure for this thread and return `status`, so callers write

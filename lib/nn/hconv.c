@@ -3,17 +3,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/clones.h"
 #include "nn/kgemm.h"
-
-/* The element-wise loops in AVX2 where the CPU has it (as nn/vmath.c; not
- * under the sanitizers, whose ifunc resolvers run too early). No FMA
- * contraction in ISO C, so every clone rounds alike. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define ORL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define ORL_CLONES
-#endif
 
 /* best, arg = the running first maximum, given the values v at position p.
  * Written with a mask so that it vectorises. */

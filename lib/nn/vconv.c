@@ -2,13 +2,7 @@
 
 #include <stddef.h>
 
-/* The loops in AVX2 where the CPU has it, as nn/hconv.c. */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define ORL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define ORL_CLONES
-#endif
+#include "core/clones.h"
 
 enum { LANES = 8, CHUNK = 128 };
 

@@ -7,20 +7,12 @@
 
 #include "nn/vmath.h"
 
+#include "core/clones.h"
 #include "core/cpu.h"
 
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
-
-/* Not under the sanitizers: their instrumented ifunc resolvers run before
- * the runtime is initialised (ThreadSanitizer crashes at load time). */
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__) &&                             \
-    !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
-#define ORL_CLONES __attribute__((target_clones("arch=x86-64-v3", "default")))
-#else
-#define ORL_CLONES
-#endif
 
 /* exp by range reduction x = k ln2 + r, |r| <= ln2/2, and a degree-6
  * polynomial for e^r; 2^k is built in the exponent bits. Written so that GCC
