@@ -17,6 +17,7 @@
 #include "nn/kgemm.h"
 #include "nn/params.h"
 #include "nn_test_util.h"
+#include "encoder_test_util.h"
 #include "test_support.h"
 
 /* ---- an encoder with its store and workspace ---- */
@@ -377,13 +378,6 @@ static void test_initialisation(void **state)
 
 /* ---- (c) settings ---- */
 
-static void expect_bad(orl_encoder_spec s, const char *field)
-{
-    assert_int_equal(orl_encoder_spec_resolve(&s), ORL_E_OUT_OF_RANGE);
-    if (!strstr(orl_last_error(), field))
-        fail_msg("'%s' does not name %s", orl_last_error(), field);
-}
-
 static void test_settings_defaults_and_ranges(void **state)
 {
     (void)state;
@@ -424,34 +418,34 @@ static void test_settings_defaults_and_ranges(void **state)
     /* Every bad value names its field. */
     r = s;
     r.num_filters = 1025;
-    expect_bad(r, "num_filters");
+    expect_spec_refused(r, "num_filters");
     r = s;
     r.num_v_filters = 65;
-    expect_bad(r, "num_v_filters");
+    expect_spec_refused(r, "num_v_filters");
     r = s;
     r.n_heights = 9;
-    expect_bad(r, "filter_heights");
+    expect_spec_refused(r, "filter_heights");
     r = s;
     r.n_heights = 2;
     r.filter_heights[0] = 3;
     r.filter_heights[1] = 0;
-    expect_bad(r, "filter_heights[1]");
+    expect_spec_refused(r, "filter_heights[1]");
     r = s;
     r.n_heights = 1;
     r.filter_heights[0] = 11;
-    expect_bad(r, "filter_heights[0]");
+    expect_spec_refused(r, "filter_heights[0]");
     r = s;
     r.dropout = 1.0f;
-    expect_bad(r, "dropout");
+    expect_spec_refused(r, "dropout");
     r = s;
     r.dropout = NAN;
-    expect_bad(r, "dropout");
+    expect_spec_refused(r, "dropout");
     r = s;
     r.embed_dim = 0;
-    expect_bad(r, "embed_dim");
+    expect_spec_refused(r, "embed_dim");
     r = s;
     r.window = 0;
-    expect_bad(r, "window");
+    expect_spec_refused(r, "window");
 
     /* The same through the public encoder. */
     orl_encoder_params ep;

@@ -18,6 +18,7 @@
 #include "nn/kgemm.h"
 #include "nn/params.h"
 #include "nn_test_util.h"
+#include "encoder_test_util.h"
 #include "test_support.h"
 
 /* DIM 16: the products take orl_kgemm's and orl_matvec's AVX-512 paths where
@@ -396,13 +397,6 @@ static void test_fallback_products(void **state)
     orl_kgemm_force_blas(0);
 }
 
-static void expect_refused(orl_encoder_spec s, const char *field)
-{
-    assert_int_equal(orl_encoder_spec_resolve(&s), ORL_E_OUT_OF_RANGE);
-    if (!strstr(orl_last_error(), field))
-        fail_msg("'%s' does not name %s", orl_last_error(), field);
-}
-
 static void test_settings_are_checked(void **state)
 {
     (void)state;
@@ -416,19 +410,19 @@ static void test_settings_are_checked(void **state)
     assert_int_equal(s.num_heads, 1);
     assert_float_equal(s.dropout, 0.1f, 0);
     s = base, s.num_blocks = 9;
-    expect_refused(s, "num_blocks");
+    expect_spec_refused(s, "num_blocks");
     s = base, s.num_heads = 65;
-    expect_refused(s, "num_heads");
+    expect_spec_refused(s, "num_heads");
     s = base, s.num_heads = 3; /* does not divide 64 */
-    expect_refused(s, "num_heads");
+    expect_spec_refused(s, "num_heads");
     s = base, s.embed_dim = 32;
-    expect_refused(s, "embed_dim");
+    expect_spec_refused(s, "embed_dim");
     s = base, s.hidden_dim = 0;
-    expect_refused(s, "hidden_dim");
+    expect_spec_refused(s, "hidden_dim");
     s = base, s.window = 0;
-    expect_refused(s, "window");
+    expect_spec_refused(s, "window");
     s = base, s.dropout = 1.0f;
-    expect_refused(s, "dropout");
+    expect_spec_refused(s, "dropout");
     s = base, s.num_blocks = 8, s.num_heads = 64, s.dropout = 0.0f;
     assert_orl_ok(orl_encoder_spec_resolve(&s));
     /* The same through the public setters; a refused value leaves the encoder as it was. */
