@@ -52,7 +52,13 @@ typedef struct orl_algo_class {
      * tensors, then the CE head, ORL_CE_HEAD_* names; Q head too when the
      * algorithm has one). */
     const orl_params *(*policy_params)(const void *self);
+    /* ORL_ALGO_* flags (0 for most). */
+    unsigned flags;
 } orl_algo_class;
+
+/* The algorithm trains no supervised head (cql, rem): its model keeps the Q
+ * head only, and scores with it. */
+#define ORL_ALGO_Q_ONLY 1u
 
 /* The class called `name`, or NULL. */
 const orl_algo_class *orl_algo_find(const char *name);

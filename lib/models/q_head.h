@@ -11,6 +11,14 @@
 #define ORL_Q_HEAD_B "qhead.b"
 enum { ORL_Q_HEAD_N_PARAMS = 2 };
 
+/* An ensemble of K Q heads (REM): "qens.w" [K*I x H] (head k's rows at k*I)
+ * and "qens.b" [K*I x 1]. A policy store that has them also carries their
+ * mean as ORL_Q_HEAD_W / ORL_Q_HEAD_B; the model keeps all K for the
+ * uncertainty scores (std over heads). */
+#define ORL_Q_ENSEMBLE_W "qens.w"
+#define ORL_Q_ENSEMBLE_B "qens.b"
+enum { ORL_Q_ENSEMBLE_MAX = 32 };
+
 void orl_q_head_param_specs(int n_items, int hidden, orl_param_spec *specs);
 void orl_q_head_init(orl_params *p, int n_items, int hidden, orl_rng *rng);
 
