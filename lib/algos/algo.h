@@ -29,6 +29,12 @@ typedef struct orl_algo_context {
     const double *settings;       /* this class's settings, in its table's order */
     const float *item_popularity; /* n_items training frequencies (sum 1), for IPS-style terms */
     uint64_t total_steps;         /* steps the whole fit will take */
+    /* A fixed generative model of the logged actions (BCQ's G) the host
+     * trained before: an sl_net-layout store (its encoder's tensors and the CE
+     * head) with its own encoder spec, or NULL (the algorithm trains its own).
+     * Read-only; outlives the instance. */
+    const orl_params *generative;
+    const orl_encoder_spec *generative_encoder;
 } orl_algo_context;
 
 /* Losses of one step (NaN where an algorithm has no such term). */
