@@ -154,11 +154,11 @@ def valid_arg(fname, ptype, pname, locals_):
         return "ORL_LOG_WARN"
     if pname == "value":
         return "10" if fname == "orl_encoder_set_int" else "0.01"  # window 10: the fixture's
-    if pname in ("reward",):
+    if pname in ("reward", "kappa"):
         return "1.0f"
     if pname in ("k", "threads", "strict", "is_purchase", "key", "seed"):
         return "1"
-    if pname in ("item_id", "user_id", "status", "head", "index"):
+    if pname in ("item_id", "user_id", "status", "head", "index", "rule"):
         return "0"
     if pname in LENGTHS or pname == "n_sessions":
         return "2"

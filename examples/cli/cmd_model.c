@@ -10,11 +10,9 @@
 
 int cmd_eval(int argc, char **argv)
 {
-    static const cli_option own[] = {{"--model", CLI_STRING},
-                                     {"--data", CLI_STRING},
-                                     {"--threads", CLI_INT},
-                                     {"--json", CLI_FLAG},
-                                     {NULL, 0}};
+    static const cli_option own[] = {{"--model", CLI_STRING}, {"--data", CLI_STRING},
+                                     {"--threads", CLI_INT},  {"--json", CLI_FLAG},
+                                     {"--kappa", CLI_FLOAT},  {NULL, 0}};
     static const cli_option *const tables[] = {own, cli_data_options, NULL};
     int check = cli_check_options("eval", argc, argv, tables, NULL, 0, NULL);
     if (check) return check;
@@ -22,7 +20,9 @@ int cmd_eval(int argc, char **argv)
     if (cli_flag(argc, argv, "--help") || !model_path || !data) {
         fprintf(cli_flag(argc, argv, "--help") ? stdout : stderr,
                 "usage: orl eval --model MODEL.orl --data FILE [--threads N] [--json] "
-                "[data options]\n\n%s",
+                "[--kappa K] [data options]\n\n"
+                "  Evaluates every head and scoring rule the model has (ensembles: mean, and\n"
+                "  mean -/+ K std over the heads, K = --kappa, default 1).\n\n%s",
                 cli_data_options_help);
         return cli_flag(argc, argv, "--help") ? 0 : 2;
     }
@@ -36,10 +36,16 @@ int cmd_eval(int argc, char **argv)
         orl_model_free(m);
         return rc;
     }
-    /* Every head the model has: RL models carry a supervised and a Q head. */
-    uint32_t heads = 1, active = 0;
-    orl_model_head_count(m, &heads);
-    orl_model_head(m, &active);
+    /* Every head and rule the model has: RL models carry a supervised and a Q head, BCQ
+     * models their constrained rule, ensembles their lower and upper bounds. */
+    double kappa;
+    if ((rc = cli_opt_double(argc, argv, "--kappa", 1.0, &kappa))) {
+        orl_dataset_free(ds);
+        orl_model_free(m);
+        return rc;
+    }
+    cli_scoring_variant variants[8];
+    int n_variants = cli_scoring_variants(m, (float)kappa, variants, 8);
     int json = cli_flag(argc, argv, "--json");
     if (json) {
         /* The size first: the training configuration has no fixed bound. */
@@ -53,22 +59,27 @@ int cmd_eval(int argc, char **argv)
         printf("{\"model\":%s,\"heads\":{", info ? info : "null");
         free(info);
     }
-    for (uint32_t h = 0; h < heads && rc == 0; h++) {
+    for (int v = 0; v < n_variants && rc == 0; v++) {
         orl_model *mh = NULL;
         orl_eval_result r = {.struct_size = sizeof r};
-        const char *name = h == ORL_HEAD_Q ? "q" : "supervised";
-        if (orl_model_with_head(m, h, &mh) != ORL_OK ||
+        const cli_scoring_variant *var = &variants[v];
+        if (cli_scoring_derive(m, var, &mh) != ORL_OK ||
             orl_model_evaluate(mh, ds, (int32_t)threads, &r) != ORL_OK) {
             rc = cli_fail("evaluation");
         } else if (json) {
             char buf[2048];
             size_t len;
             orl_eval_result_json(&r, buf, sizeof buf, &len);
-            printf("%s\"%s\":%s", h ? "," : "", name, buf);
+            printf("%s\"%s\":%s", v ? "," : "", var->name, buf);
         } else {
-            char title[128];
-            snprintf(title, sizeof title, "%s head%s (every step ranks the whole catalogue):", name,
-                     h == active ? ", the model's default" : "");
+            char title[160], rule[48] = "";
+            if (var->rule != ORL_SCORE_MEAN)
+                snprintf(rule, sizeof rule, " (mean %s %g std)",
+                         var->rule == ORL_SCORE_LCB ? "-" : "+", (double)var->kappa);
+            snprintf(title, sizeof title,
+                     "%s%s%s (every step ranks the whole catalogue):", var->name,
+                     var->head == ORL_HEAD_CONSTRAINED || var->rule ? "" : " head",
+                     var->is_default ? (rule[0] ? rule : ", the model's default") : rule);
             cli_print_eval(stdout, title, &r);
             if (r.unknown_targets)
                 printf("  %llu steps had an item the model does not know (counted as misses)\n",
@@ -105,12 +116,26 @@ static int64_t *parse_keys(const char *list, size_t *out_n)
     return keys;
 }
 
+/* One recommended item: key, score and, for ensembles, the heads' std. */
+static void print_item(int json, size_t i, int64_t item, float score, const float *sd)
+{
+    if (json) {
+        printf("%s{\"item\":%lld,\"score\":%.6g", i ? "," : "", (long long)item, (double)score);
+        if (sd) printf(",\"std\":%.6g", (double)*sd);
+        printf("}");
+    } else if (sd) {
+        printf("%lld\t%.6g\t%.6g\n", (long long)item, (double)score, (double)*sd);
+    } else {
+        printf("%lld\t%.6g\n", (long long)item, (double)score);
+    }
+}
+
 int cmd_recommend(int argc, char **argv)
 {
     static const cli_option own[] = {{"--model", CLI_STRING}, {"--history", CLI_STRING},
                                      {"-k", CLI_INT},         {"--candidates", CLI_STRING},
                                      {"--json", CLI_FLAG},    {NULL, 0}};
-    static const cli_option *const tables[] = {own, NULL};
+    static const cli_option *const tables[] = {own, cli_scoring_options, NULL};
     int check = cli_check_options("recommend", argc, argv, tables, NULL, 0, NULL);
     if (check) return check;
     const char *model_path = cli_opt(argc, argv, "--model");
@@ -118,7 +143,10 @@ int cmd_recommend(int argc, char **argv)
     if (cli_flag(argc, argv, "--help") || !model_path) {
         fprintf(cli_flag(argc, argv, "--help") ? stdout : stderr,
                 "usage: orl recommend --model MODEL.orl --history k1,k2,... [-k 10]\n"
-                "                     [--candidates c1,c2,...] [--json]\n");
+                "                     [--candidates c1,c2,...] [--json] [scoring options]\n\n"
+                "  A model scoring with an ensemble of Q heads also prints each item's standard\n"
+                "  deviation over the heads.\n\n%s",
+                cli_scoring_options_help);
         return cli_flag(argc, argv, "--help") ? 0 : 2;
     }
     long k;
@@ -140,48 +168,66 @@ int cmd_recommend(int argc, char **argv)
         free(cand);
         return cli_fail(model_path);
     }
+    if ((rc = cli_apply_scoring(argc, argv, &m))) {
+        orl_model_free(m);
+        free(hist);
+        free(cand);
+        return rc;
+    }
+    uint32_t ensemble = 0, head = 0;
+    orl_model_ensemble_size(m, &ensemble);
+    orl_model_head(m, &head);
+    const int with_std = ensemble && head == ORL_HEAD_Q;
     int json = cli_flag(argc, argv, "--json");
     size_t skipped = 0, unknown = 0;
     if (cand) {
         float *scores = malloc(sizeof(float) * (n_cand ? n_cand : 1));
-        if (orl_model_score_candidates(m, hist, n_hist, cand, n_cand, scores, &skipped, &unknown) !=
-            ORL_OK) {
+        float *sd = calloc(n_cand ? n_cand : 1, sizeof(float));
+        int st = with_std ? orl_model_score_candidates_with_std(m, hist, n_hist, cand, n_cand,
+                                                                scores, sd, &skipped, &unknown)
+                          : orl_model_score_candidates(m, hist, n_hist, cand, n_cand, scores,
+                                                       &skipped, &unknown);
+        if (st != ORL_OK) {
             rc = cli_fail("scoring");
         } else {
             /* Best first: a selection sort is plenty for a host-sized candidate list. */
             for (size_t i = 0; i < n_cand; i++)
                 for (size_t j = i + 1; j < n_cand; j++)
                     if (scores[j] > scores[i]) {
-                        float ts = scores[i];
+                        float ts = scores[i], tsd = sd[i];
                         int64_t tc = cand[i];
-                        scores[i] = scores[j], cand[i] = cand[j];
-                        scores[j] = ts, cand[j] = tc;
+                        scores[i] = scores[j], cand[i] = cand[j], sd[i] = sd[j];
+                        scores[j] = ts, cand[j] = tc, sd[j] = tsd;
                     }
             size_t show = (size_t)k < n_cand ? (size_t)k : n_cand;
             if (json) printf("{\"items\":[");
             for (size_t i = 0; i < show; i++)
-                printf(json ? "%s{\"item\":%lld,\"score\":%.6g}" : "%s%lld\t%.6g\n",
-                       json ? (i ? "," : "") : "", (long long)cand[i], (double)scores[i]);
+                print_item(json, i, cand[i], scores[i], with_std ? &sd[i] : NULL);
             if (json)
                 printf("],\"skipped_history\":%zu,\"unknown_candidates\":%zu}\n", skipped, unknown);
         }
         free(scores);
+        free(sd);
     } else {
         int64_t *items = malloc(sizeof(int64_t) * (size_t)(k > 0 ? k : 1));
         float *scores = malloc(sizeof(float) * (size_t)(k > 0 ? k : 1));
+        float *sd = malloc(sizeof(float) * (size_t)(k > 0 ? k : 1));
         if (k < 1 || k > 100000 ||
-            orl_model_recommend(m, hist, n_hist, (uint32_t)k, items, scores, &skipped) != ORL_OK) {
+            (with_std ? orl_model_recommend_with_std(m, hist, n_hist, (uint32_t)k, items, scores,
+                                                     sd, &skipped)
+                      : orl_model_recommend(m, hist, n_hist, (uint32_t)k, items, scores,
+                                            &skipped)) != ORL_OK) {
             rc = k < 1 || k > 100000 ? (fprintf(stderr, "orl recommend: -k out of range\n"), 2)
                                      : cli_fail("recommend");
         } else {
             if (json) printf("{\"items\":[");
             for (long i = 0; i < k; i++)
-                printf(json ? "%s{\"item\":%lld,\"score\":%.6g}" : "%s%lld\t%.6g\n",
-                       json ? (i ? "," : "") : "", (long long)items[i], (double)scores[i]);
+                print_item(json, (size_t)i, items[i], scores[i], with_std ? &sd[i] : NULL);
             if (json) printf("],\"skipped_history\":%zu}\n", skipped);
         }
         free(items);
         free(scores);
+        free(sd);
     }
     if (!json && skipped)
         fprintf(stderr, "orl recommend: %zu history keys unknown to the model were skipped\n",

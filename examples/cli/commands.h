@@ -65,4 +65,21 @@ int cli_load_files(int argc, char **argv, const char *const *files, int n_files,
 int cli_load_dataset(int argc, char **argv, const char *path, orl_dataset **out);
 void cli_print_eval(FILE *f, const char *title, const orl_eval_result *r);
 
+/* Scoring options (cli_scoring.c): --head, --score, --kappa. */
+extern const cli_option cli_scoring_options[];
+extern const char *const cli_scoring_options_help;
+/* Replace *model by the head / rule the options ask for; 0 or an exit code. */
+int cli_apply_scoring(int argc, char **argv, orl_model **model);
+/* One way a model can score: a head, and for an ensemble a rule. */
+typedef struct cli_scoring_variant {
+    const char *name;
+    uint32_t head, rule;
+    float kappa;
+    int is_default;
+} cli_scoring_variant;
+/* Every head and rule model m can score with (up to cap); their count. */
+int cli_scoring_variants(const orl_model *m, float kappa, cli_scoring_variant *out, int cap);
+/* A copy of m scoring as v. ORL_OK or the library's status. */
+int cli_scoring_derive(const orl_model *m, const cli_scoring_variant *v, orl_model **out);
+
 #endif

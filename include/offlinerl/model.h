@@ -37,8 +37,27 @@ typedef struct orl_eval_result {
 /** The heads a model can score with. */
 typedef enum orl_head {
     ORL_HEAD_SUPERVISED = 0, /**< The supervised (cross-entropy) head: the default policy. */
-    ORL_HEAD_Q = 1           /**< The Q head of models trained with reinforcement learning. */
+    ORL_HEAD_Q = 1,          /**< The Q head of models trained with reinforcement learning. */
+    /**
+     * BCQ's constrained rule (models trained with `"bcq"`, @since 0.2.0): the items the
+     * generative head G allows (G(a|s) / max G > the trained threshold) rank first by their Q
+     * value, the others after them in G's order. An allowed item's score is its Q value; any
+     * other item's is min(allowed Q) - 1 + log(G(a|s) / max G), below every allowed item.
+     */
+    ORL_HEAD_CONSTRAINED = 2
 } orl_head;
+
+/**
+ * How a model with an ensemble of Q heads (`"rem"`, `"sqn_rem"`) turns the heads' values into
+ * one score per item (@since 0.2.0). With mean m(a) and standard deviation sd(a) over the K heads
+ * (population form, divided by K): the disagreement of heads trained on the same logs with
+ * different random mixtures, largest where the logs say least about an item.
+ */
+typedef enum orl_score_rule {
+    ORL_SCORE_MEAN = 0, /**< m(a): the mean head (the default). */
+    ORL_SCORE_LCB = 1,  /**< m(a) - kappa * sd(a): pessimistic, for offline deployment. */
+    ORL_SCORE_UCB = 2   /**< m(a) + kappa * sd(a): optimistic, for exploration. */
+} orl_score_rule;
 
 /**
  * @brief Release a model. NULL is accepted.
@@ -87,11 +106,56 @@ ORL_API int orl_model_head(const orl_model *model, uint32_t *out_head);
  * @param head One of ::orl_head.
  * @param[out] out The new model; release with orl_model_free(). Untouched on failure.
  * @return #ORL_OK; #ORL_E_OUT_OF_RANGE (not a head); #ORL_E_NOT_FOUND (the model has no
- *         such head); #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ *         such head; #ORL_HEAD_CONSTRAINED needs a model trained with `"bcq"`);
+ *         #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
  * @par Thread-safety Safe concurrently on one model.
- * @since 0.1.0
+ * @since 0.1.0 (#ORL_HEAD_CONSTRAINED since 0.2.0)
  */
 ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model **out);
+
+/**
+ * @brief The number of Q heads in the model's ensemble: K for models trained with `"rem"` or
+ *        `"sqn_rem"`, 0 for every other model.
+ * @param model The model.
+ * @param[out] out_heads K, or 0.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_ensemble_size(const orl_model *model, uint32_t *out_heads);
+
+/**
+ * @brief A new model that scores with its ensemble of Q heads by @p rule.
+ *
+ * As orl_model_with_head(): a copy (the ensemble travels with it and with a saved file) that
+ * scores with the Q head, by ::orl_score_rule. Costs: #ORL_SCORE_MEAN scores as fast as any
+ * head (one pass over the catalogue with the mean head); #ORL_SCORE_LCB and #ORL_SCORE_UCB, and
+ * any call that asks for the standard deviation, score every head: K + 1 passes over the
+ * catalogue per history, and K x catalogue floats of scratch.
+ * @param model A model with an ensemble (orl_model_ensemble_size() > 0).
+ * @param rule One of ::orl_score_rule.
+ * @param kappa The multiple of the standard deviation, finite, in [0, 1e6] (ignored by
+ *        #ORL_SCORE_MEAN; recorded as 0 then).
+ * @param[out] out The new model; release with orl_model_free(). Untouched on failure.
+ * @return #ORL_OK; #ORL_E_OUT_OF_RANGE (@p rule or @p kappa); #ORL_E_NOT_FOUND (no ensemble);
+ *         #ORL_E_INVALID_ARGUMENT; #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_with_score_rule(const orl_model *model, uint32_t rule, float kappa,
+                                      orl_model **out);
+
+/**
+ * @brief The rule and kappa the model scores its ensemble with (#ORL_SCORE_MEAN and 0 for
+ *        models without an ensemble).
+ * @param model The model.
+ * @param[out] out_rule One of ::orl_score_rule.
+ * @param[out] out_kappa kappa, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_score_rule(const orl_model *model, uint32_t *out_rule, float *out_kappa);
 
 /**
  * @brief Top-K items of the whole catalogue for a history of integer item keys.
@@ -209,6 +273,55 @@ ORL_API int orl_model_recommend_excluding(const orl_model *model, const int64_t 
                                           size_t history_len, const int64_t *exclude,
                                           size_t n_exclude, uint32_t k, int64_t *out_items,
                                           float *out_scores, size_t *out_n, size_t *out_skipped);
+
+/**
+ * @brief Top-K as orl_model_recommend(), with the standard deviation of each item's value over
+ *        the model's ensemble of Q heads.
+ *
+ * The model must score with its ensemble (a model trained with `"rem"`, or one made by
+ * orl_model_with_score_rule()); the scores are those of its rule. Costs K + 1 passes over the
+ * catalogue (see orl_model_with_score_rule()).
+ * @param model The model (integer keys).
+ * @param history Item keys, oldest first; may be NULL when @p history_len is 0.
+ * @param history_len Number of keys.
+ * @param k Items wanted; 1..catalogue size.
+ * @param[out] out_items Caller buffer of @p k keys, best first.
+ * @param[out] out_scores Caller buffer of @p k scores, or NULL.
+ * @param[out] out_std Caller buffer of @p k standard deviations over the heads.
+ * @param[out] out_skipped Number of history keys skipped as unknown, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL buffers, string-keyed model);
+ *         #ORL_E_STATE (the model does not score with an ensemble); #ORL_E_OUT_OF_RANGE (@p k);
+ *         #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_recommend_with_std(const orl_model *model, const int64_t *history,
+                                         size_t history_len, uint32_t k, int64_t *out_items,
+                                         float *out_scores, float *out_std, size_t *out_skipped);
+
+/**
+ * @brief Candidate scores as orl_model_score_candidates(), with each candidate's standard
+ *        deviation over the model's ensemble of Q heads (NaN for unknown candidates).
+ * @param model The model (integer keys), scoring with its ensemble (see
+ *        orl_model_recommend_with_std()).
+ * @param history Item keys, oldest first; may be NULL when @p history_len is 0.
+ * @param history_len Number of keys.
+ * @param candidates Item keys to score; may be NULL when @p n_candidates is 0.
+ * @param n_candidates Number of candidates.
+ * @param[out] out_scores Caller buffer of @p n_candidates scores (-inf for unknown keys).
+ * @param[out] out_std Caller buffer of @p n_candidates standard deviations.
+ * @param[out] out_skipped Number of history keys skipped as unknown, or NULL.
+ * @param[out] out_unknown_candidates Number of candidates the model does not know, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_STATE (no ensemble scoring);
+ *         #ORL_E_OUT_OF_RANGE; #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_score_candidates_with_std(const orl_model *model, const int64_t *history,
+                                                size_t history_len, const int64_t *candidates,
+                                                size_t n_candidates, float *out_scores,
+                                                float *out_std, size_t *out_skipped,
+                                                size_t *out_unknown_candidates);
 
 /**
  * @brief The integer key of the catalogue item at @p index (0..orl_model_item_count() - 1).

@@ -17,9 +17,27 @@ ORL_API int orl_model_item_count(const orl_model *model, uint64_t *out_count)
 }
 
 /* Top-k of one state into ids/scores (k checked by the caller). */
+/* Top-k of one state by a rule beyond the net's head (model_score.c). */
+static int topk_by_rule(const orl_model *m, const int32_t *state, int32_t len, uint32_t k,
+                        int32_t *ids, float *scores)
+{
+    float *all = orl_malloc(sizeof(float) * m->n_items);
+    if (!all) return orl_fail(ORL_E_NOMEM, "orl_model_recommend: out of memory");
+    int s = orl_model_score_row(m, state, len, all, NULL);
+    if (s == ORL_OK) {
+        orl_topk_heap heap;
+        orl_topk_init(&heap, k, scores, ids);
+        for (uint32_t i = 0; i < m->n_items; i++) orl_topk_push(&heap, all[i], (int32_t)i);
+        orl_topk_finish(&heap);
+    }
+    orl_free(all);
+    return s;
+}
+
 static int topk_one(const orl_model *m, const int32_t *state, int32_t len, uint32_t k, int32_t *ids,
                     float *scores)
 {
+    if (!orl_model_scores_plainly(m)) return topk_by_rule(m, state, len, k, ids, scores);
     size_t bytes = orl_sl_net_scratch_bytes(m->net, 1);
     void *scratch = orl_aligned_alloc(bytes);
     if (!scratch) return orl_fail(ORL_E_NOMEM, "orl_model_recommend: out of memory");
@@ -127,9 +145,16 @@ ORL_API int orl_model_score_candidates(const orl_model *model, const int64_t *hi
             else
                 unknown++;
         }
-        if (known)
+        if (known && !orl_model_scores_plainly(model)) {
+            float *all = orl_malloc(sizeof(float) * model->n_items);
+            s = all ? orl_model_score_row(model, state, len, all, NULL)
+                    : orl_fail(ORL_E_NOMEM, "orl_model_score_candidates: out of memory");
+            for (size_t i = 0; s == ORL_OK && i < known; i++) scores[i] = all[ids[i]];
+            orl_free(all);
+        } else if (known) {
             s = orl_sl_net_score_candidates(model->net, state, &len, 1, ids, (int)known, scratch,
                                             bytes, scores);
+        }
     }
     if (s == ORL_OK) {
         size_t j = 0;
@@ -185,7 +210,11 @@ ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories
             orl_model_history_state(model, histories + offsets[h], NULL,
                                     offsets[h + 1] - offsets[h], states + i * T, lens + i);
         }
-        s = orl_sl_net_topk(model->net, states, lens, (int)nb, (int)k, scratch, bytes, ids, scores);
+        if (orl_model_scores_plainly(model))
+            s = orl_sl_net_topk(model->net, states, lens, (int)nb, (int)k, scratch, bytes, ids,
+                                scores);
+        for (size_t i = 0; !orl_model_scores_plainly(model) && s == ORL_OK && i < nb; i++)
+            s = topk_by_rule(model, states + i * T, lens[i], k, ids + i * k, scores + i * k);
         for (size_t i = 0; s == ORL_OK && i < nb * k; i++) {
             out_items[b0 * k + i] = orl_keymap_int(&model->items, (uint32_t)ids[i]);
             if (out_scores) out_scores[b0 * k + i] = scores[i];
@@ -228,7 +257,10 @@ ORL_API int orl_model_recommend_excluding(const orl_model *model, const int64_t 
     int s = ORL_OK;
     if (!scratch || !all || !masked || !ids || !scores)
         s = orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
-    if (s == ORL_OK) s = orl_sl_net_scores(model->net, state, &len, 1, scratch, bytes, all);
+    if (s == ORL_OK)
+        s = orl_model_scores_plainly(model)
+                ? orl_sl_net_scores(model->net, state, &len, 1, scratch, bytes, all)
+                : orl_model_score_row(model, state, len, all, NULL);
     if (s == ORL_OK) {
         for (size_t i = 0; i < n_exclude; i++) {
             uint32_t id;

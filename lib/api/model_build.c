@@ -92,6 +92,45 @@ static int take_q_head(orl_model *m, const orl_params *policy)
     return ORL_OK;
 }
 
+/* Keep the policy's ensemble of Q heads (when it has one). */
+static int take_ensemble(orl_model *m, const orl_params *policy)
+{
+    const orl_param_view *w = orl_params_find(policy, ORL_Q_ENSEMBLE_W);
+    const orl_param_view *b = orl_params_find(policy, ORL_Q_ENSEMBLE_B);
+    if (!w || !b) return ORL_OK;
+    const size_t I = m->n_items, H = orl_model_state_dim(m);
+    if (w->cols != H || w->rows % I || b->rows * b->cols != w->rows)
+        return orl_fail(ORL_E_FORMAT, "model: the ensemble of Q heads has the wrong shape");
+    uint32_t K = (uint32_t)(w->rows / I);
+    float *tmp = orl_malloc(sizeof(float) * orl_model_ensemble_floats(m, K));
+    if (!tmp) return orl_fail(ORL_E_NOMEM, "model: out of memory");
+    copy_tensor_out(policy, ORL_Q_ENSEMBLE_W, tmp);
+    copy_tensor_out(policy, ORL_Q_ENSEMBLE_B, tmp + (size_t)K * I * H);
+    int s = orl_model_set_ensemble(m, K, tmp, orl_model_ensemble_floats(m, K));
+    orl_free(tmp);
+    return s;
+}
+
+/* A policy without a supervised head (cql, rem): its Q head, named as the
+ * head the net scores with. */
+static int q_only_view(const orl_params *policy, orl_params **out)
+{
+    *out = NULL;
+    if (orl_params_find(policy, ORL_CE_HEAD_W) || !orl_params_find(policy, ORL_Q_HEAD_W))
+        return ORL_OK;
+    orl_params *v = orl_malloc(sizeof *v);
+    if (!v) return orl_fail(ORL_E_NOMEM, "model: out of memory");
+    *v = *policy;
+    for (int i = 0; i < v->n_views; i++) {
+        if (strcmp(v->views[i].name, ORL_Q_HEAD_W) == 0)
+            snprintf(v->views[i].name, sizeof v->views[i].name, "%s", ORL_CE_HEAD_W);
+        else if (strcmp(v->views[i].name, ORL_Q_HEAD_B) == 0)
+            snprintf(v->views[i].name, sizeof v->views[i].name, "%s", ORL_CE_HEAD_B);
+    }
+    *out = v;
+    return ORL_OK;
+}
+
 int orl_model_set_other_head(orl_model *m, uint32_t head, const float *other, size_t count)
 {
     if (count != orl_model_head_floats(m))
@@ -108,6 +147,7 @@ int orl_model_set_other_head(orl_model *m, uint32_t head, const float *other, si
 static void model_destroy(orl_model *m)
 {
     orl_free(m->other_head);
+    orl_free(m->ensemble);
     orl_sl_net_free(m->net);
     orl_keymap_free(&m->items);
     orl_free(m->item_text);
@@ -141,6 +181,7 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
     orl_model *m = orl_calloc(1, sizeof *m);
     if (!m) return orl_fail(ORL_E_NOMEM, "model: out of memory");
     m->tag.tag = ORL_TAG_MODEL;
+    m->bcq_threshold = -1.0f;
     m->encoder = *encoder;
     m->n_items = n_items;
     snprintf(m->algorithm, sizeof m->algorithm, "%s", algorithm);
@@ -157,8 +198,17 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
     if (s == ORL_OK) {
         orl_params *p = orl_sl_net_params(m->net);
         if (policy) {
-            s = copy_by_name(p, policy);
-            if (s == ORL_OK) s = take_q_head(m, policy);
+            orl_params *q_only = NULL;
+            s = q_only_view(policy, &q_only);
+            if (s == ORL_OK && q_only) {
+                s = copy_by_name(p, q_only);
+                m->head = ORL_HEAD_Q;
+            } else if (s == ORL_OK) {
+                s = copy_by_name(p, policy);
+                if (s == ORL_OK) s = take_q_head(m, policy);
+            }
+            if (s == ORL_OK) s = take_ensemble(m, policy);
+            orl_free(q_only);
         } else if (p->count != n_weights)
             s = orl_fail(ORL_E_FORMAT, "model: %zu weights given, the architecture has %zu",
                          n_weights, p->count);
@@ -199,48 +249,81 @@ ORL_API int orl_model_head(const orl_model *model, uint32_t *out_head)
     return ORL_OK;
 }
 
-ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model **out)
+/* The supervised and Q heads' blocks of a model (NULL where it has none):
+ * the active one is in the net, the other in other_head. */
+static void head_blocks(const orl_model *m, const float *active, const float **sup, const float **q)
 {
-    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
-    ORL_CHECK_NOT_NULL(out);
-    if (head != ORL_HEAD_SUPERVISED && head != ORL_HEAD_Q)
-        return orl_fail(ORL_E_OUT_OF_RANGE, "orl_model_with_head: head %u is not a head", head);
-    if (head != model->head && !model->other_head)
-        return orl_fail(ORL_E_NOT_FOUND, "orl_model_with_head: this model has no %s head",
-                        head == ORL_HEAD_Q ? "Q" : "supervised");
+    int q_active = m->head == ORL_HEAD_Q;
+    *sup = q_active ? m->other_head : active;
+    *q = q_active ? active : m->other_head;
+    if (!m->other_head) {
+        if (q_active)
+            *sup = NULL;
+        else
+            *q = NULL;
+    }
+}
+
+/* A copy of `model` scoring with `head` (and, for an ensemble, `rule` and
+ * `kappa`); every head, the ensemble and the BCQ threshold travel with it. */
+int orl_model_derive(const orl_model *model, uint32_t head, uint32_t rule, float kappa,
+                     orl_model **out)
+{
     const orl_params *p = orl_sl_net_params_const(model->net);
     orl_model *m = NULL;
     ORL_TRY(orl_model_build(&model->encoder, model->n_items, model->algorithm, model->config_json,
                             &model->items, NULL, p->value, p->count, &m));
+    m->bcq_threshold = model->bcq_threshold;
+    m->score_rule = rule;
+    m->kappa = kappa;
     int s = ORL_OK;
-    if (model->other_head) {
-        size_t n = orl_model_head_floats(model);
-        float *active = orl_malloc(sizeof(float) * n);
-        if (!active) s = orl_fail(ORL_E_NOMEM, "orl_model_with_head: out of memory");
-        if (s == ORL_OK) {
-            active_head_out(model, active);
-            if (head == model->head) {
-                s = orl_model_set_other_head(m, head, model->other_head, n);
-            } else {
-                /* Swap: the other head scores, the active one waits. */
-                s = orl_model_set_other_head(m, head, active, n);
-                if (s == ORL_OK) {
-                    orl_params *mp = orl_sl_net_params(m->net);
-                    copy_tensor_in(mp, ORL_CE_HEAD_W, model->other_head);
-                    copy_tensor_in(mp, ORL_CE_HEAD_B,
-                                   model->other_head + (size_t)m->n_items * orl_model_state_dim(m));
-                    s = orl_sl_net_prepare_scoring(m->net); /* the head changed */
-                }
-            }
+    size_t n = orl_model_head_floats(model);
+    float *active = orl_malloc(sizeof(float) * n);
+    if (!active) s = orl_fail(ORL_E_NOMEM, "deriving a model: out of memory");
+    if (s == ORL_OK && model->n_ensemble)
+        s = orl_model_set_ensemble(m, model->n_ensemble, model->ensemble,
+                                   orl_model_ensemble_floats(model, model->n_ensemble));
+    if (s == ORL_OK && model->other_head) {
+        active_head_out(model, active);
+        const float *sup, *q;
+        head_blocks(model, active, &sup, &q);
+        /* The constrained rule reads G from the net and Q from other_head. */
+        const float *new_active = head == ORL_HEAD_Q ? q : sup;
+        const float *new_other = head == ORL_HEAD_Q ? sup : q;
+        s = orl_model_set_other_head(m, head, new_other, n);
+        if (s == ORL_OK && new_active != active) {
+            orl_params *mp = orl_sl_net_params(m->net);
+            copy_tensor_in(mp, ORL_CE_HEAD_W, new_active);
+            copy_tensor_in(mp, ORL_CE_HEAD_B,
+                           new_active + (size_t)m->n_items * orl_model_state_dim(m));
+            s = orl_sl_net_prepare_scoring(m->net); /* the head changed */
         }
-        orl_free(active);
+    } else {
+        m->head = head;
     }
+    orl_free(active);
     if (s != ORL_OK) {
         orl_model_free(m);
         return s;
     }
     *out = m;
     return ORL_OK;
+}
+
+ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model **out)
+{
+    ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    ORL_CHECK_NOT_NULL(out);
+    if (head > ORL_HEAD_CONSTRAINED)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "orl_model_with_head: head %u is not a head", head);
+    if (head == ORL_HEAD_CONSTRAINED && !(model->bcq_threshold >= 0.0f && model->other_head))
+        return orl_fail(ORL_E_NOT_FOUND,
+                        "orl_model_with_head: the constrained rule needs a model trained with bcq");
+    int is_q = model->head == ORL_HEAD_Q, want_q = head == ORL_HEAD_Q;
+    if (is_q != want_q && !model->other_head)
+        return orl_fail(ORL_E_NOT_FOUND, "orl_model_with_head: this model has no %s head",
+                        want_q ? "Q" : "supervised");
+    return orl_model_derive(model, head, model->score_rule, model->kappa, out);
 }
 
 ORL_API void orl_model_free(orl_model *model)

@@ -59,7 +59,12 @@ static int score_block(void *vctx, const int32_t *states, const int32_t *lens, s
             st[b * T + k] = first + k < n ? tmp[first + k] : (int32_t)I;
         ln[b] = n - first ? (int32_t)(n - first) : 1;
     }
-    int s = orl_sl_net_scores(m->net, st, ln, (int)batch, scratch, bytes, c->to_model ? sc : out);
+    float *dst = c->to_model ? sc : out;
+    int s = ORL_OK;
+    if (orl_model_scores_plainly(m))
+        s = orl_sl_net_scores(m->net, st, ln, (int)batch, scratch, bytes, dst);
+    for (size_t b = 0; !orl_model_scores_plainly(m) && s == ORL_OK && b < batch; b++)
+        s = orl_model_score_row(m, st + b * T, ln[b], dst + b * (c->to_model ? I : c->width), NULL);
     if (s == ORL_OK && c->to_model) {
         for (size_t b = 0; b < batch; b++) {
             float *row = out + b * c->width;

@@ -59,6 +59,7 @@ static int make_writer(const orl_model *m, orl_container_writer **out)
     if (s == ORL_OK && m->other_head)
         s = orl_container_add_blob_view(w, "other_head", ORL_DTYPE_F32, m->other_head,
                                         m->other_head_count);
+    if (s == ORL_OK) s = orl_model_put_scoring(w, m);
     if (s != ORL_OK) {
         orl_container_writer_free(w);
         return s;
@@ -170,7 +171,7 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
     /* A second head (models trained with a Q head); files without one have one head. */
     uint32_t head = ORL_HEAD_SUPERVISED;
     if (s == ORL_OK && orl_container_has(r, "head")) s = orl_container_get_u32(r, "head", &head);
-    if (s == ORL_OK && head > ORL_HEAD_Q)
+    if (s == ORL_OK && head > ORL_HEAD_CONSTRAINED)
         s = orl_fail(ORL_E_FORMAT, "model file: bad head %u", head);
     orl_blob_view other;
     int has_other = s == ORL_OK && orl_container_get_blob(r, "other_head", &other) == ORL_OK;
@@ -179,8 +180,13 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
         if (s == ORL_OK) s = orl_container_check_finite(r, "other_head");
         if (s == ORL_OK) s = orl_model_set_other_head(m, head, other.data, (size_t)other.count);
     } else if (s == ORL_OK && head != ORL_HEAD_SUPERVISED) {
-        s = orl_fail(ORL_E_FORMAT, "model file: scores with the Q head but has a single head");
+        /* One head that is a Q head (cql, rem: no supervised head). */
+        if (head == ORL_HEAD_Q)
+            m->head = head;
+        else
+            s = orl_fail(ORL_E_FORMAT, "model file: the constrained rule needs two heads");
     }
+    if (s == ORL_OK) s = orl_model_get_scoring(r, m);
     if (s != ORL_OK) {
         orl_model_free(m);
         return s;

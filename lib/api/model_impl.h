@@ -30,7 +30,35 @@ struct orl_model {
     uint32_t head;
     float *other_head;
     size_t other_head_count;
+    /* ORL_HEAD_CONSTRAINED (BCQ): the net holds G, other_head holds Q. */
+    float bcq_threshold; /* G's ratio threshold in [0, 1); < 0 = not a BCQ model */
+    /* An ensemble of Q heads (REM): K heads' weights [K*I x H] then biases
+     * [K*I]; the Q head (active or other) is their mean. score_rule and kappa
+     * apply when the model scores with the Q head. */
+    uint32_t n_ensemble;
+    float *ensemble;
+    uint32_t score_rule;
+    float kappa;
 };
+
+/* 1 when scoring is the net's own head alone (no BCQ rule, no std, no LCB/UCB). */
+int orl_model_scores_plainly(const orl_model *m);
+/* 1 when the model scores with its ensemble (head Q and heads kept). */
+int orl_model_scores_with_ensemble(const orl_model *m);
+/* Scores (and, when std is not NULL, std over the ensemble) of one state
+ * over the whole catalogue by the model's rule: scores [I], std [I]. Works
+ * for every model (plain ones give their head's scores). ORL_OK, ORL_E_NOMEM,
+ * ORL_E_STATE (std asked of a model without ensemble scoring). */
+int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, float *scores,
+                        float *std);
+/* A copy of `model` scoring with `head`, `rule` and `kappa` (checked by the
+ * caller); heads, ensemble and BCQ threshold travel with it. */
+int orl_model_derive(const orl_model *model, uint32_t head, uint32_t rule, float kappa,
+                     orl_model **out);
+/* Floats of the ensemble (K heads' weights and biases). */
+size_t orl_model_ensemble_floats(const orl_model *m, uint32_t n_heads);
+/* Give a freshly built model its ensemble (copied). ORL_E_FORMAT, ORL_E_NOMEM. */
+int orl_model_set_ensemble(orl_model *m, uint32_t n_heads, const float *heads, size_t count);
 
 /* Build a model from a policy's weights (copied) and a catalogue (copied):
  * from a parameter store, copying its tensors by name (a store with more
@@ -51,6 +79,10 @@ size_t orl_model_head_floats(const orl_model *model);
 int orl_model_put_encoder(orl_container_writer *w, const orl_encoder_spec *encoder);
 /* Reads the keys present into *encoder (absent keys leave it as it is). */
 int orl_model_get_encoder(const orl_container_reader *r, orl_encoder_spec *encoder);
+/* The BCQ threshold, the ensemble and the score rule in model metadata
+ * (model_file_scoring.c); absent keys leave the model as built. */
+int orl_model_put_scoring(orl_container_writer *w, const orl_model *m);
+int orl_model_get_scoring(const orl_container_reader *r, orl_model *m);
 /* Floats of the state vector the heads read (hidden_dim for GRU4Rec). */
 size_t orl_model_state_dim(const orl_model *model);
 

@@ -333,10 +333,27 @@ static int export_model(const orl_trainer *t, orl_model **out)
     orl_model *m = NULL, *q = NULL;
     int s =
         orl_model_build(&enc, t->fit.n_items, t->algo->name, config, &t->fit.items, p, NULL, 0, &m);
-    if (s == ORL_OK && head > 0) {
+    /* BCQ scores by its constrained rule, with the threshold it trained with. */
+    double threshold = -1;
+    if (strcmp(t->algo->name, "bcq") == 0) {
+        orl_trainer_get_float(t, "threshold", &threshold);
+        orl_clear_error();
+    }
+    if (s == ORL_OK && threshold >= 0) {
+        m->bcq_threshold = (float)threshold;
+        s = orl_model_with_head(m, ORL_HEAD_CONSTRAINED, &q);
+        orl_model_free(m);
+        m = q;
+    } else if (s == ORL_OK && (head > 0 || (t->algo->flags & ORL_ALGO_Q_ONLY))) {
         s = orl_model_with_head(m, ORL_HEAD_Q, &q);
         orl_model_free(m);
         m = q;
+    }
+    if (s == ORL_OK && (t->algo->flags & ORL_ALGO_Q_ONLY) && m->other_head) {
+        /* The supervised head of a Q-only algorithm was never trained: drop it. */
+        orl_free(m->other_head);
+        m->other_head = NULL;
+        m->other_head_count = 0;
     }
     if (s == ORL_OK) *out = m;
     orl_free(config);

@@ -1345,6 +1345,142 @@ static void misuse_orl_model_with_head(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_model_ensemble_size(misuse_fixture *F)
+{
+    {
+        uint32_t l_out_heads = 0;
+        int s_ = orl_model_ensemble_size(NULL, &l_out_heads);
+        (void)l_out_heads;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_ensemble_size", "model = NULL");
+    }
+    {
+        uint32_t l_out_heads = 0;
+        int s_ = orl_model_ensemble_size((const orl_model *)(void *)F->ds_final, &l_out_heads);
+        (void)l_out_heads;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_ensemble_size", "model of the wrong kind");
+    }
+    {
+        uint32_t l_out_heads = 0;
+        int s_ = orl_model_ensemble_size((const orl_model *)(void *)F->freed, &l_out_heads);
+        (void)l_out_heads;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_ensemble_size", "model already freed");
+    }
+    {
+        uint32_t l_out_heads = 0;
+        int s_ = orl_model_ensemble_size(F->model, NULL);
+        (void)l_out_heads;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_ensemble_size", "out_heads = NULL");
+    }
+}
+
+static void misuse_orl_model_with_score_rule(misuse_fixture *F)
+{
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(NULL, 0, 1.0f, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "model = NULL");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule((const orl_model *)(void *)F->ds_final, 0, 1.0f, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "model of the wrong kind");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule((const orl_model *)(void *)F->freed, 0, 1.0f, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "model already freed");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(F->model, (uint32_t)0, 1.0f, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "rule = 0");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(F->model, (uint32_t)UINT32_MAX, 1.0f, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "rule = UINT32_MAX");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(F->model, 0, (float)NAN, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "kappa = NAN");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(F->model, 0, (float)INFINITY, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "kappa = INFINITY");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(F->model, 0, (float)-INFINITY, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "kappa = -INFINITY");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(F->model, 0, (float)-1e30f, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "kappa = -1e30f");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_with_score_rule(F->model, 0, 1.0f, NULL);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_with_score_rule", "out = NULL");
+        orl_model_free(o_out);
+    }
+}
+
+static void misuse_orl_model_score_rule(misuse_fixture *F)
+{
+    {
+        uint32_t l_out_rule = 0;
+        int s_ = orl_model_score_rule(NULL, &l_out_rule, F->f32_out);
+        (void)l_out_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_rule", "model = NULL");
+    }
+    {
+        uint32_t l_out_rule = 0;
+        int s_ = orl_model_score_rule((const orl_model *)(void *)F->ds_final, &l_out_rule, F->f32_out);
+        (void)l_out_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_rule", "model of the wrong kind");
+    }
+    {
+        uint32_t l_out_rule = 0;
+        int s_ = orl_model_score_rule((const orl_model *)(void *)F->freed, &l_out_rule, F->f32_out);
+        (void)l_out_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_rule", "model already freed");
+    }
+    {
+        uint32_t l_out_rule = 0;
+        int s_ = orl_model_score_rule(F->model, NULL, F->f32_out);
+        (void)l_out_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_rule", "out_rule = NULL");
+    }
+    {
+        uint32_t l_out_rule = 0;
+        int s_ = orl_model_score_rule(F->model, &l_out_rule, NULL);
+        (void)l_out_rule;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_score_rule", "out_kappa = NULL (allowed)");
+    }
+}
+
 static void misuse_orl_model_recommend(misuse_fixture *F)
 {
     {
@@ -1658,6 +1794,146 @@ static void misuse_orl_model_recommend_excluding(misuse_fixture *F)
         (void)l_out_n;
         (void)l_out_skipped;
         misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_excluding", "out_skipped = NULL (allowed)");
+    }
+}
+
+static void misuse_orl_model_recommend_with_std(misuse_fixture *F)
+{
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(NULL, F->i64s, 2, 1, F->i64_out, F->f32_out, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_with_std", "model = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std((const orl_model *)(void *)F->ds_final, F->i64s, 2, 1, F->i64_out, F->f32_out, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_with_std", "model of the wrong kind");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std((const orl_model *)(void *)F->freed, F->i64s, 2, 1, F->i64_out, F->f32_out, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_with_std", "model already freed");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(F->model, NULL, 2, 1, F->i64_out, F->f32_out, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_with_std", "history = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(F->model, F->i64s, 2, (uint32_t)0, F->i64_out, F->f32_out, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_with_std", "k = 0");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(F->model, F->i64s, 2, (uint32_t)UINT32_MAX, F->i64_out, F->f32_out, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_with_std", "k = UINT32_MAX");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(F->model, F->i64s, 2, 1, NULL, F->f32_out, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_with_std", "out_items = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(F->model, F->i64s, 2, 1, F->i64_out, NULL, F->f32_out, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_with_std", "out_scores = NULL (allowed)");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(F->model, F->i64s, 2, 1, F->i64_out, F->f32_out, NULL, &l_out_skipped);
+        (void)l_out_skipped;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_with_std", "out_std = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        int s_ = orl_model_recommend_with_std(F->model, F->i64s, 2, 1, F->i64_out, F->f32_out, F->f32_out, NULL);
+        (void)l_out_skipped;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_with_std", "out_skipped = NULL (allowed)");
+    }
+}
+
+static void misuse_orl_model_score_candidates_with_std(misuse_fixture *F)
+{
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std(NULL, F->i64s, 2, F->i64s, 2, F->f32_out, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_with_std", "model = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std((const orl_model *)(void *)F->ds_final, F->i64s, 2, F->i64s, 2, F->f32_out, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_with_std", "model of the wrong kind");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std((const orl_model *)(void *)F->freed, F->i64s, 2, F->i64s, 2, F->f32_out, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_with_std", "model already freed");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std(F->model, NULL, 2, F->i64s, 2, F->f32_out, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_with_std", "history = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std(F->model, F->i64s, 2, NULL, 2, F->f32_out, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_with_std", "candidates = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std(F->model, F->i64s, 2, F->i64s, 2, NULL, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_with_std", "out_scores = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std(F->model, F->i64s, 2, F->i64s, 2, F->f32_out, NULL, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_with_std", "out_std = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std(F->model, F->i64s, 2, F->i64s, 2, F->f32_out, F->f32_out, NULL, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_score_candidates_with_std", "out_skipped = NULL (allowed)");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_with_std(F->model, F->i64s, 2, F->i64s, 2, F->f32_out, F->f32_out, &l_out_skipped, NULL);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_score_candidates_with_std", "out_unknown_candidates = NULL (allowed)");
     }
 }
 
@@ -2932,11 +3208,16 @@ static const misuse_entry misuse_table[] = {
     {"orl_model_head_count", misuse_orl_model_head_count},
     {"orl_model_head", misuse_orl_model_head},
     {"orl_model_with_head", misuse_orl_model_with_head},
+    {"orl_model_ensemble_size", misuse_orl_model_ensemble_size},
+    {"orl_model_with_score_rule", misuse_orl_model_with_score_rule},
+    {"orl_model_score_rule", misuse_orl_model_score_rule},
     {"orl_model_recommend", misuse_orl_model_recommend},
     {"orl_model_recommend_str", misuse_orl_model_recommend_str},
     {"orl_model_score_candidates", misuse_orl_model_score_candidates},
     {"orl_model_recommend_batch", misuse_orl_model_recommend_batch},
     {"orl_model_recommend_excluding", misuse_orl_model_recommend_excluding},
+    {"orl_model_recommend_with_std", misuse_orl_model_recommend_with_std},
+    {"orl_model_score_candidates_with_std", misuse_orl_model_score_candidates_with_std},
     {"orl_model_item_key", misuse_orl_model_item_key},
     {"orl_model_item_key_str", misuse_orl_model_item_key_str},
     {"orl_model_evaluate", misuse_orl_model_evaluate},

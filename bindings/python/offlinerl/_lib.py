@@ -184,6 +184,17 @@ _SIGNATURES = {
         c_int,
         [_P, _I64P, c_size_t, _I64P, c_size_t, c_uint32, _I64P, _F32P, _SIZEP, _SIZEP],
     ),
+    "orl_model_ensemble_size": (c_int, [_P, POINTER(c_uint32)]),
+    "orl_model_with_score_rule": (c_int, [_P, c_uint32, c_float, _PP]),
+    "orl_model_score_rule": (c_int, [_P, POINTER(c_uint32), POINTER(c_float)]),
+    "orl_model_recommend_with_std": (
+        c_int,
+        [_P, _I64P, c_size_t, c_uint32, _I64P, _F32P, _F32P, _SIZEP],
+    ),
+    "orl_model_score_candidates_with_std": (
+        c_int,
+        [_P, _I64P, c_size_t, _I64P, c_size_t, _F32P, _F32P, _SIZEP, _SIZEP],
+    ),
     "orl_model_item_key": (c_int, [_P, c_uint64, _I64P]),
     "orl_model_item_key_str": (c_int, [_P, c_uint64, c_void_p, c_size_t, _SIZEP]),
     "orl_model_evaluate": (c_int, [_P, _P, c_int32, POINTER(S.EvalResult)]),

@@ -318,16 +318,38 @@ def cmd_train(args: argparse.Namespace) -> int:
             obj.close()
 
 
+def _scorings(model: Model, kappa: float) -> List[Tuple[str, Model]]:
+    """Every head and rule ``model`` can score with, as (name, derived model)."""
+    out: List[Tuple[str, Model]] = []
+    two = model.head_count == 2
+    if two or model.head != Model.Q:
+        out.append(("supervised", model.with_head(Model.SUPERVISED)))
+    if two or model.head == Model.Q:
+        out.append(("q", model.with_score_rule("mean") if model.ensemble_size
+                    else model.with_head(Model.Q)))
+    if model.head == Model.CONSTRAINED:
+        out.append(("constrained", model.with_head(Model.CONSTRAINED)))
+    if model.ensemble_size:
+        out += [(r, model.with_score_rule(r, kappa)) for r in ("lcb", "ucb")]
+    return out
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     with Model.load(args.model) as model, load_data(args, [args.data]) as ds:
-        m = model.evaluate(ds, args.threads)
+        results = {}
+        for name, derived in _scorings(model, args.kappa):
+            with derived:
+                results[name] = derived.evaluate(ds, args.threads)
         if args.json:
-            print(json.dumps({"model": model.info(), "metrics": m}))
+            print(json.dumps({"model": model.info(), "heads": results}))
         else:
-            print_metrics("metrics (every step ranks the whole catalogue):", m)
-            if m["unknown_targets"]:
-                print(f"  {m['unknown_targets']} steps had an item the model does not know "
-                      "(counted as misses)")
+            for name, m in results.items():
+                rule = f" (mean {'-' if name == 'lcb' else '+'} {args.kappa:g} std)" \
+                    if name in ("lcb", "ucb") else ""
+                print_metrics(f"{name}{rule} (every step ranks the whole catalogue):", m)
+                if m["unknown_targets"]:
+                    print(f"  {m['unknown_targets']} steps had an item the model does not know "
+                          "(counted as misses)")
     return 0
 
 
@@ -341,29 +363,47 @@ def _keys(text: Optional[str]) -> List[int]:
 
 def cmd_recommend(args: argparse.Namespace) -> int:
     history = _keys(args.history)
-    with Model.load(args.model) as model:
-        unknown = 0
+    heads = {"supervised": Model.SUPERVISED, "q": Model.Q, "constrained": Model.CONSTRAINED}
+    with Model.load(args.model) as loaded:
+        model = loaded.with_head(heads[args.head]) if args.head else loaded.with_head(loaded.head)
+        if args.score:
+            scored = model.with_score_rule(args.score, args.kappa)
+            model.close()
+            model = scored
+        with model:
+            return _recommend(args, history, model)
+
+
+def _recommend(args: argparse.Namespace, history: List[int], model: Model) -> int:
+    unknown = 0
+    std: Dict[int, float] = {}
+    with_std = model.ensemble_size > 0 and model.head == Model.Q
+    if args.candidates is not None:
+        cands = _keys(args.candidates)
+        scores, skipped, unknown = model.score(history, cands, with_counts=True)
+        if with_std:
+            std = dict(zip(cands, model.score_with_std(history, cands)[1]))
+        pairs = sorted(zip(cands, scores), key=lambda t: -t[1])[: args.k]
+    else:
+        pairs, skipped = model.recommend(history, args.k, with_skipped=True)
+        if with_std:
+            std = {i: sd for i, _, sd in model.recommend_with_std(history, args.k)}
+    if args.json:
+        items = [dict({"item": i, "score": s}, **({"std": std[i]} if with_std else {}))
+                 for i, s in pairs]
+        out: Dict[str, Any] = {"items": items, "skipped_history": skipped}
         if args.candidates is not None:
-            cands = _keys(args.candidates)
-            scores, skipped, unknown = model.score(history, cands, with_counts=True)
-            pairs = sorted(zip(cands, scores), key=lambda t: -t[1])[: args.k]
-        else:
-            pairs, skipped = model.recommend(history, args.k, with_skipped=True)
-        if args.json:
-            out: Dict[str, Any] = {"items": [{"item": i, "score": s} for i, s in pairs],
-                                   "skipped_history": skipped}
-            if args.candidates is not None:
-                out["unknown_candidates"] = unknown
-            print(json.dumps(out))
-        else:
-            for item, score in pairs:
-                print(f"{item}\t{score:.6g}")
-            if skipped:
-                print(f"orl recommend: {skipped} history keys unknown to the model were skipped",
-                      file=sys.stderr)
-            if unknown:
-                print(f"orl recommend: {unknown} candidates unknown to the model scored -inf",
-                      file=sys.stderr)
+            out["unknown_candidates"] = unknown
+        print(json.dumps(out))
+    else:
+        for item, score in pairs:
+            print(f"{item}\t{score:.6g}" + (f"\t{std[item]:.6g}" if with_std else ""))
+        if skipped:
+            print(f"orl recommend: {skipped} history keys unknown to the model were skipped",
+                  file=sys.stderr)
+        if unknown:
+            print(f"orl recommend: {unknown} candidates unknown to the model scored -inf",
+                  file=sys.stderr)
     return 0
 
 
@@ -430,6 +470,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--data", required=True)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true")
+    p.add_argument("--kappa", type=number, default=1.0,
+                   help="ensembles: the multiple of the heads' std in lcb and ucb (default 1)")
     _data_options(p)
 
     p = sub.add_parser("recommend", help="top-K items, or ranked host candidates, for a history")
@@ -438,6 +480,12 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--candidates")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--head", choices=("supervised", "q", "constrained"),
+                   help="the head to score with (default: the model's own)")
+    p.add_argument("--score", choices=Model.SCORE_RULES,
+                   help="ensembles (rem, sqn_rem): mean, lcb (mean - kappa std) or ucb")
+    p.add_argument("--kappa", type=number, default=1.0,
+                   help="the multiple of the heads' std (default 1)")
     return ap
 
 

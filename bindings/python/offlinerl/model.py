@@ -103,6 +103,10 @@ class Model(Handle):
 
     SUPERVISED = 0  #: the supervised (cross-entropy) head
     Q = 1  #: the Q head of models trained with reinforcement learning
+    CONSTRAINED = 2  #: BCQ: Q over the items G allows, then the rest in G's order
+
+    #: Score rules of a model with an ensemble of Q heads (``rem``, ``sqn_rem``).
+    SCORE_RULES = ("mean", "lcb", "ucb")
 
     @property
     def head_count(self) -> int:
@@ -114,7 +118,8 @@ class Model(Handle):
 
     @property
     def head(self) -> int:
-        """The head this model scores with: :attr:`SUPERVISED` or :attr:`Q`."""
+        """The head this model scores with: :attr:`SUPERVISED`, :attr:`Q` or
+        :attr:`CONSTRAINED` (BCQ models)."""
         out = c_uint32()
         with self._borrow() as p:
             _lib.check(_lib.load().orl_model_head(p, byref(out)), "orl_model_head")
@@ -127,6 +132,71 @@ class Model(Handle):
             _lib.check(_lib.load().orl_model_with_head(p, int(head), byref(out)),
                        "orl_model_with_head")
         return Model._wrap(out)
+
+    @property
+    def ensemble_size(self) -> int:
+        """The number of Q heads in the model's ensemble (``rem``, ``sqn_rem``), else 0."""
+        out = c_uint32()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_ensemble_size(p, byref(out)),
+                       "orl_model_ensemble_size")
+        return out.value
+
+    @property
+    def score_rule(self) -> Tuple[str, float]:
+        """``(rule, kappa)``: how the model scores with its ensemble ("mean", "lcb" =
+        mean - kappa std, "ucb" = mean + kappa std); ``("mean", 0.0)`` without one."""
+        rule, kappa = c_uint32(), c_float()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_score_rule(p, byref(rule), byref(kappa)),
+                       "orl_model_score_rule")
+        return self.SCORE_RULES[rule.value], kappa.value
+
+    def with_score_rule(self, rule: str, kappa: float = 1.0) -> "Model":
+        """A new model scoring with its ensemble of Q heads by ``rule``: "mean", "lcb"
+        (mean - kappa std over the heads: pessimistic) or "ucb" (mean + kappa std:
+        optimistic) (``orl_model_with_score_rule``). LCB and UCB cost K + 1 passes over
+        the catalogue per history instead of one."""
+        if rule not in self.SCORE_RULES:
+            raise OfflineRLError(Status.OUT_OF_RANGE,
+                                 f"rule {rule!r} is not one of {', '.join(self.SCORE_RULES)}",
+                                 "with_score_rule")
+        out = c_void_p()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_with_score_rule(
+                p, self.SCORE_RULES.index(rule), float(kappa), byref(out)),
+                "orl_model_with_score_rule")
+        return Model._wrap(out)
+
+    def recommend_with_std(self, history: Sequence[int],
+                           k: int = 10) -> List[Tuple[int, float, float]]:
+        """Top-``k`` as :meth:`recommend`, each with the standard deviation of its value
+        over the ensemble's heads: ``[(item, score, std)]`` (``orl_model_recommend_with_std``;
+        the model must score with its ensemble)."""
+        hp, hn, keep = A.as_array(history, c_int64, "history")
+        k = self._check_k(k)
+        m = min(k, self._n_items())
+        items, scores, std = (c_int64 * m)(), (c_float * m)(), (c_float * m)()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_recommend_with_std(p, hp, hn, k, items, scores, std,
+                                                                None),
+                       "orl_model_recommend_with_std")
+        del keep
+        return list(zip(items, scores, std))
+
+    def score_with_std(self, history: Sequence[int],
+                       candidates: Sequence[int]) -> Tuple[List[float], List[float]]:
+        """``(scores, stds)`` of candidate item keys over the ensemble's heads
+        (``orl_model_score_candidates_with_std``; unknown candidates: -inf and NaN)."""
+        hp, hn, k1 = A.as_array(history, c_int64, "history")
+        cp, cn, k2 = A.as_array(candidates, c_int64, "candidates")
+        scores, std = (c_float * max(cn, 1))(), (c_float * max(cn, 1))()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_score_candidates_with_std(
+                p, hp, hn, cp, cn, scores, std, None, None),
+                "orl_model_score_candidates_with_std")
+        del k1, k2
+        return list(scores)[:cn], list(std)[:cn]
 
     def item_key(self, index: int) -> Key:
         """The key of catalogue item ``index`` (``0 <= index < item_count``; negative
