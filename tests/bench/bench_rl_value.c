@@ -14,16 +14,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "bench_train_spec.h"
 #include "offlinerl/offlinerl.h"
 
 enum { MAX_POLICIES = 32, MAX_SEEDS = 64 };
 
 static int check(int s, const char *what)
 {
-    if (s != ORL_OK) {
-        fprintf(stderr, "%s: %s\n", what, orl_last_error());
-        exit(1);
-    }
+    bench_check(s, what);
     return s;
 }
 
@@ -34,38 +32,6 @@ static void long_term_world(orl_sim_params *p)
     p->click_successor = 0.0f;
     p->purchase_quality = 0.0f;
     p->sat_quality = 1.0f;
-}
-
-/* Trains the policy `spec` ("name:key=value:...") on `ds`. */
-static orl_model *train(const char *spec, uint32_t epochs, int seed, const orl_dataset *ds)
-{
-    char buf[256], *save = NULL;
-    snprintf(buf, sizeof buf, "%s", spec);
-    char *name = strtok_r(buf, ":", &save);
-    orl_encoder *enc = NULL;
-    check(orl_encoder_create(NULL, &enc), "encoder");
-    orl_trainer_params tp;
-    orl_trainer_params_init(&tp);
-    tp.algorithm = name;
-    tp.epochs = epochs;
-    tp.seed = (uint64_t)seed;
-    orl_trainer *t = NULL;
-    check(orl_trainer_create(&tp, enc, NULL, NULL, &t), "trainer");
-    for (char *kv = strtok_r(NULL, ":", &save); kv; kv = strtok_r(NULL, ":", &save)) {
-        char *eq = strchr(kv, '=');
-        if (!eq) {
-            fprintf(stderr, "%s: expected key=value\n", kv);
-            exit(2);
-        }
-        *eq = '\0';
-        check(orl_trainer_set_float(t, kv, atof(eq + 1)), kv);
-    }
-    check(orl_trainer_fit(t, ds, NULL), "fit");
-    orl_model *m = NULL;
-    check(orl_trainer_export_model(t, &m), "export");
-    orl_trainer_free(t);
-    orl_encoder_free(enc);
-    return m;
 }
 
 int main(int argc, char **argv)
@@ -112,7 +78,7 @@ int main(int argc, char **argv)
         for (char *spec = strtok_r(list, ",", &save); spec && k < MAX_POLICIES;
              spec = strtok_r(NULL, ",", &save), k++) {
             snprintf(names[k], sizeof names[k], "%s", spec);
-            orl_model *m = train(spec, epochs, seed, ds);
+            orl_model *m = bench_train_spec(spec, epochs, seed, ds);
             uint32_t heads = 1;
             orl_model_head_count(m, &heads);
             n_heads[k] = heads > 2 ? 2 : heads;
