@@ -115,7 +115,13 @@ PEER_RUN = {"CE": ("sqn_torch.py", ["--mode", "ce"]),
             "SQN": ("sqn_torch.py", ["--mode", "sqn"]),
             "SAC": ("peer_sac.py", ["--mode", "sac"]),
             "SNQN": ("sqn_torch.py", ["--mode", "sa2c", "--warmup", "1000000000"]),
-            "SA2C": ("sqn_torch.py", ["--mode", "sa2c"])}
+            "SA2C": ("sqn_torch.py", ["--mode", "sa2c"]),
+            # offrl_torch.py: BCQ ranks the items G rejects after the others, by G, as ours.
+            "BCQ": ("offrl_torch.py", ["--algo", "bcq", "--bcq-masked", "g"]),
+            "CQL": ("offrl_torch.py", ["--algo", "cql"]),
+            "SQN-CQL": ("offrl_torch.py", ["--algo", "sqn_cql"]),
+            "REM": ("offrl_torch.py", ["--algo", "rem"]),
+            "SQN-REM": ("offrl_torch.py", ["--algo", "sqn_rem"])}
 METRICS = [f"{m}@{k}" for k in (5, 10, 20) for m in ("hr", "ndcg")]
 
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Train every algorithm of the SQN/SNQN papers on one CSV and print their table.
 
-Rows: CE (supervised GRU4Rec), SQN, SAC, SNQN, SA2C. Columns: HR and NDCG at 5, 10
+Rows: CE (supervised GRU4Rec), SQN, SAC, SNQN, SA2C, then BCQ, CQL, SQN-CQL, REM and
+SQN-REM (each scored by its default rule: BCQ's constrained ranking, REM's mean of heads,
+the supervised head of the SQN combinations). Columns: HR and NDCG at 5, 10
 and 20, for click steps and for purchase steps, on a held-out test split (sessions
 split 80/10/10 as in the papers). Algorithms the loaded library does not provide
 are listed as skipped, never filled in.
@@ -27,8 +29,11 @@ sys.path.insert(0, os.path.join(HERE, "..", "..", "bindings", "python"))
 
 import offlinerl  # noqa: E402
 
-#: (row label, trainer algorithm) in the papers' order.
-ALGORITHMS = [("CE", "sl"), ("SQN", "sqn"), ("SAC", "sac"), ("SNQN", "snqn"), ("SA2C", "sa2c")]
+#: (row label, trainer algorithm) in the papers' order, then the constrained and
+#: pessimistic value methods of the talk (BCQ, CQL, REM and their SQN combinations).
+ALGORITHMS = [("CE", "sl"), ("SQN", "sqn"), ("SAC", "sac"), ("SNQN", "snqn"), ("SA2C", "sa2c"),
+              ("BCQ", "bcq"), ("CQL", "cql"), ("SQN-CQL", "sqn_cql"), ("REM", "rem"),
+              ("SQN-REM", "sqn_rem")]
 COLUMNS = [("HR@5", "hr@5"), ("NDCG@5", "ndcg@5"), ("HR@10", "hr@10"), ("NDCG@10", "ndcg@10"),
            ("HR@20", "hr@20"), ("NDCG@20", "ndcg@20")]
 
