@@ -18,6 +18,19 @@ void orl_fuzz_use_model(orl_model *m)
         float cs[3];
         size_t unknown = 0;
         orl_model_score_candidates(m, hist, 2, hist, 3, cs, &skipped, &unknown);
+        /* The scoring rules a loaded file may carry or allow: BCQ's constrained head, an
+         * ensemble's bounds with the heads' std. */
+        orl_model *d = NULL;
+        if (orl_model_with_head(m, ORL_HEAD_CONSTRAINED, &d) == ORL_OK) {
+            orl_model_recommend(d, hist, 3, k, items, scores, &skipped);
+            orl_model_free(d);
+        }
+        if (orl_model_with_score_rule(m, ORL_SCORE_LCB, 1.0f, &d) == ORL_OK) {
+            float sd[5];
+            orl_model_recommend_with_std(d, hist, 3, k, items, scores, sd, &skipped);
+            orl_model_score_candidates_with_std(d, hist, 2, hist, 3, cs, sd, &skipped, &unknown);
+            orl_model_free(d);
+        }
     }
     size_t need = 0;
     orl_model_info_json(m, NULL, 0, &need);
