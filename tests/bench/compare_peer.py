@@ -2,7 +2,7 @@
 """Training speed side by side with the PyTorch reference, interleaved.
 
     /usr/bin/python3 tests/bench/compare_peer.py BUILD_DIR [--reps 3]
-        [--items 2000 25000] [--algos ce sqn sac snqn sa2c]
+        [--items 2000 25000] [--algos ce sqn sac snqn sa2c bcq cql sqn_cql rem sqn_rem]
         [--peer-coretype debian SkylakeX] [--peer-sac PATH]
         [--encoders gru4rec sasrec caser nextitnet]
 
@@ -27,6 +27,10 @@ their weighted phase after half the steps, as the peer's default warm-up
 min(15000, steps // 2)); ce: bench_train N (synthetic batches of the peer's
 shape, its "transitions_per_s_2t").
 
+bcq, cql, sqn_cql, rem, sqn_rem: the peer is shared/peer/offrl_torch.py --algo A (its
+defaults: bcq threshold 0.3 and target copy every 8,000 steps, cql alpha 1, rem 4 heads),
+ours bench_rl --data TRAIN.csv --algo A at the same defaults.
+
 Encoders (--encoders): gru4rec is the rows above. For sasrec, caser and
 nextitnet the peer is shared/peer/seqrec_torch.py --encoder E --mode MODE (ce,
 sqn and sa2c; the same flags otherwise), and ours is bench_rl --data TRAIN.csv
@@ -49,6 +53,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 PEER = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "peer"))
 SETS = {2000: ("/tmp/orl_peer_small", 20000, 1, 150), 25000: ("/tmp/orl_peer_big25", 30000, 7, 30)}
 ALGOS = ("ce", "sqn", "sac", "snqn", "sa2c")
+#: The constrained and pessimistic value methods: their peer is offrl_torch.py --algo A.
+OFFRL_ALGOS = ("bcq", "cql", "sqn_cql", "rem", "sqn_rem")
 
 
 def ensure_set(items):
@@ -71,6 +77,8 @@ def peer_command(algo, peer_sac, encoder="gru4rec"):
             return None
         return [py, os.path.join(PEER, "seqrec_torch.py"), "--encoder", PEER_ENCODER[encoder],
                 "--mode", algo]
+    if algo in OFFRL_ALGOS:
+        return [py, os.path.join(PEER, "offrl_torch.py"), "--algo", algo]
     if algo == "sac":
         return [py, peer_sac, "--mode", "sac"] if peer_sac else None
     if algo == "snqn":
@@ -178,7 +186,7 @@ def main():
     ap.add_argument("build")
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--items", type=int, nargs="*", default=[2000, 25000])
-    ap.add_argument("--algos", nargs="*", default=list(ALGOS), choices=ALGOS)
+    ap.add_argument("--algos", nargs="*", default=list(ALGOS), choices=ALGOS + OFFRL_ALGOS)
     ap.add_argument("--peer-coretype", nargs="*", default=["debian", "SkylakeX"],
                     help="OPENBLAS_CORETYPE values for the peer, each run in turn ('debian' = "
                          "unset; SkylakeX: its OpenBLAS uses AVX-512 kernels instead of the "
