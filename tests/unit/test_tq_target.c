@@ -1,0 +1,181 @@
+/* tq_net's target network: a hard copy exactly every target_update steps
+ * (equal right after, different before), Polyak averaging by tau after every
+ * step, and refused steps that change nothing. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "test_support.h"
+
+#include "models/tq_net_internal.h"
+
+enum { B = 6, T = 3, I = 9 };
+
+typedef struct batch {
+    int32_t s[B * T], ls[B], a[B], ns[B * T], nls[B];
+    float r[B];
+    uint8_t d[B];
+} batch;
+
+static void make_batch(batch *x)
+{
+    for (int b = 0; b < B; b++) {
+        x->ls[b] = 1 + b % T;
+        x->nls[b] = x->ls[b] < T ? x->ls[b] + 1 : T;
+        for (int t = 0; t < T; t++) {
+            x->s[b * T + t] = t < x->ls[b] ? (b + 2 * t) % I : I;
+            x->ns[b * T + t] = t < x->nls[b] ? (b + 3 * t + 1) % I : I;
+        }
+        x->a[b] = (3 * b + 1) % I;
+        x->r[b] = b % 2 ? 1.0f : 0.2f;
+        x->d[b] = b == 4;
+    }
+}
+
+static orl_tq_net *make_net(int algorithm, int64_t period, float tau)
+{
+    orl_tq_config c;
+    memset(&c, 0, sizeof c);
+    c.algorithm = algorithm;
+    c.n_items = I;
+    c.max_batch = B;
+    c.gamma = 0.5f;
+    c.threshold = 0.3f;
+    c.reg = 0.01f;
+    c.heads = 3;
+    c.target_update = period;
+    c.tau = tau;
+    orl_encoder_spec_default(&c.encoder);
+    c.encoder.embed_dim = c.encoder.hidden_dim = 6;
+    c.encoder.window = T;
+    orl_tq_net *net = NULL;
+    assert_orl_ok(orl_tq_net_create(&c, 5, 1, &net));
+    return net;
+}
+
+static int step(orl_tq_net *net, const batch *x)
+{
+    return orl_tq_net_train_step(net, x->s, x->ls, x->a, x->r, x->ns, x->nls, x->d, B, 0.01f, NULL);
+}
+
+static int same(const orl_tq_net *net)
+{
+    return memcmp(net->on.value, net->tgt.value, sizeof(float) * net->on.count) == 0;
+}
+
+static void test_hard_copy_every_period(void **state)
+{
+    (void)state;
+    batch x;
+    make_batch(&x);
+    for (int alg = 0; alg < 2; alg++) {
+        orl_tq_net *net = make_net(alg, 4, 0.0f);
+        assert_true(same(net)); /* starts as a copy */
+        float *initial = malloc(sizeof(float) * net->tgt.count);
+        memcpy(initial, net->tgt.value, sizeof(float) * net->tgt.count);
+        for (int t = 1; t <= 12; t++) {
+            assert_orl_ok(step(net, &x));
+            if (t % 4 == 0) {
+                assert_true(same(net));
+            } else {
+                assert_false(same(net));
+                if (t < 4) /* untouched until the first copy */
+                    assert_memory_equal(initial, net->tgt.value, sizeof(float) * net->tgt.count);
+            }
+        }
+        assert_int_equal(orl_tq_net_target_syncs(net), 3);
+        free(initial);
+        orl_tq_net_free(net);
+    }
+}
+
+static void test_polyak_moves_by_tau(void **state)
+{
+    (void)state;
+    batch x;
+    make_batch(&x);
+    for (int alg = 0; alg < 2; alg++) {
+        orl_tq_net *net = make_net(alg, 1, 0.25f); /* tau > 0 replaces the hard copy */
+        const size_t n = net->on.count;
+        float *before = malloc(sizeof(float) * n);
+        for (int t = 0; t < 3; t++) {
+            memcpy(before, net->tgt.value, sizeof(float) * n);
+            assert_orl_ok(step(net, &x));
+            int moved = 0;
+            for (size_t i = 0; i < n; i++) {
+                float want = before[i] + 0.25f * (net->on.value[i] - before[i]);
+                assert_true(fabsf(net->tgt.value[i] - want) <= 1e-6f * (1 + fabsf(want)));
+                moved |= net->tgt.value[i] != before[i];
+            }
+            assert_true(moved);
+            assert_false(same(net));
+        }
+        assert_int_equal(orl_tq_net_target_syncs(net), 0);
+        free(before);
+        orl_tq_net_free(net);
+    }
+}
+
+/* A bad batch is refused naming the problem, and nothing changes. */
+static void test_refused_steps_change_nothing(void **state)
+{
+    (void)state;
+    batch x;
+    make_batch(&x);
+    for (int alg = 0; alg < 2; alg++) {
+        orl_tq_net *net = make_net(alg, 2, 0.0f);
+        assert_orl_ok(step(net, &x));
+        float *keep = malloc(sizeof(float) * net->on.count);
+        memcpy(keep, net->on.value, sizeof(float) * net->on.count);
+        x.a[2] = I;
+        assert_int_equal(step(net, &x), ORL_E_OUT_OF_RANGE);
+        assert_non_null(strstr(orl_last_error(), "action"));
+        x.a[2] = 0;
+        x.r[1] = NAN;
+        assert_int_equal(step(net, &x), ORL_E_OUT_OF_RANGE);
+        x.r[1] = 0.2f;
+        x.ls[0] = 0;
+        assert_int_equal(step(net, &x), ORL_E_OUT_OF_RANGE);
+        x.ls[0] = 1;
+        assert_memory_equal(keep, net->on.value, sizeof(float) * net->on.count);
+        assert_int_equal(orl_tq_net_steps(net), 1);
+        free(keep);
+        orl_tq_net_free(net);
+    }
+}
+
+static void test_config_is_checked(void **state)
+{
+    (void)state;
+    orl_tq_config c;
+    memset(&c, 0, sizeof c);
+    c.algorithm = ORL_TQ_REM;
+    c.n_items = 5;
+    c.max_batch = 4;
+    c.gamma = 0.5f;
+    c.heads = 4;
+    c.target_update = 10;
+    assert_orl_ok(orl_tq_check_config(&c));
+    const char *names[] = {"threshold", "heads", "target_update", "tau", "reg"};
+    for (int k = 0; k < 5; k++) {
+        orl_tq_config b = c;
+        if (k == 0) b.threshold = 1.0f;
+        if (k == 1) b.heads = 33;
+        if (k == 2) b.target_update = 0;
+        if (k == 3) b.tau = 1.5f;
+        if (k == 4) b.reg = -1.0f;
+        assert_int_equal(orl_tq_check_config(&b), ORL_E_OUT_OF_RANGE);
+        assert_non_null(strstr(orl_last_error(), names[k]));
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_hard_copy_every_period),
+        cmocka_unit_test(test_polyak_moves_by_tau),
+        cmocka_unit_test(test_refused_steps_change_nothing),
+        cmocka_unit_test(test_config_is_checked),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
