@@ -45,17 +45,17 @@ static size_t workspace(orl_tq_net *net, float *base)
 {
     const orl_enc *e = &net->enc;
     const size_t B = (size_t)net->cfg.max_batch, H = (size_t)e->state_dim;
-    const size_t I = (size_t)net->cfg.n_items;
+    const size_t I = (size_t)net->cfg.n_items, Bp = round16(B);
     const int bcq = net->cfg.algorithm == ORL_TQ_BCQ;
     const size_t K = bcq ? 1 : (size_t)net->cfg.heads, b1 = round16(B);
     const int threads = orl_pool_threads(net->pool);
     size_t sizes[] = {orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
                       orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
-                      round16(B * H),
-                      round16(B * H),
-                      round16(B * H),
-                      bcq ? round16(B * I) : 0,
-                      bcq ? round16(B * I) : 0,
+                      Bp * H,
+                      Bp * H,
+                      Bp * H,
+                      bcq ? I * Bp : 0,
+                      bcq ? I * Bp : 0,
                       bcq ? 0 : round16(I * H),
                       bcq ? 0 : round16(I),
                       bcq ? 0 : round16(orl_linear_argmax_scratch_floats((int)B, (int)H, threads)),
@@ -67,7 +67,10 @@ static size_t workspace(orl_tq_net *net, float *base)
                       b1,
                       b1,
                       b1,
-                      b1};
+                      bcq ? H * Bp : 0,
+                      Bp,
+                      Bp,
+                      bcq ? (size_t)threads * 2 * Bp : 0};
     enum { N = sizeof sizes / sizeof sizes[0] };
     size_t total = 0;
     float *p[N];
@@ -94,7 +97,10 @@ static size_t workspace(orl_tq_net *net, float *base)
         net->y = p[15];
         net->row_ce = p[16];
         net->row_reg = p[17];
-        net->row_td = p[18];
+        net->ht = p[18];
+        net->col_a = p[19];
+        net->col_b = p[20];
+        net->col_tmp = p[21];
     }
     return total;
 }

@@ -1,111 +1,187 @@
 /* Discrete BCQ's loss and gradient (sfujim/BCQ discrete_BCQ.py, as the
  * reference offrl_torch.py --algo bcq). The constrained argmax needs G's
  * logits and Q's values of s' over the whole catalogue, and the CE term with
- * its logit regulariser needs G's logits of s: each is one B x I product into
- * a materialised buffer (sgemm over the pool), the bias folded into the row
- * loops. Gathered Q values are row dot products. */
+ * its logit regulariser needs G's logits of s: each is one product into a
+ * materialised buffer, stored TRANSPOSED ([I x Bp], Bp = B rounded up to 16)
+ * so that the catalogue is the long side of orl_kgemm (W [I x H] times
+ * h^T), items split over the pool; the per-row reductions then run across
+ * contiguous batch columns. Gathered Q values are row dot products. */
 #include <math.h>
 #include <string.h>
 
-#include "core/blas.h"
 #include "core/error.h"
 #include "models/ce_head.h"
 #include "models/q_head.h"
 #include "models/tq_net_internal.h"
+#include "nn/kgemm.h"
 #include "nn/linear_rows.h"
 #include "nn/vmath.h"
 
-typedef struct rows_ctx {
+typedef struct bcq_ctx {
     orl_tq_net *net;
     const orl_tq_inputs *in;
-    const float *gb, *qb; /* biases of G and Q */
+    const float *w, *bias; /* the head of a product */
+    float *out;            /* its [I x Bp] result */
+    const float *gb, *qb;
     float inv_b, reg_coef;
-} rows_ctx;
+    int B, Bp, H;
+} bcq_ctx;
 
-/* a'_b = argmax of Q(s'_b, .) + qb over the items with z - max z > log_thr
- * (z = G(s'_b) + gb). The maximiser of z always passes (log_thr < 0). */
-static void next_action_rows(void *ctx, size_t begin, size_t end, int thread)
+/* Rows [i0, i1) of out = W h^T + bias (h^T in net->ht, [H x Bp]). */
+static void product_items(void *ctx, size_t i0, size_t i1, int thread)
 {
-    const rows_ctx *c = ctx;
-    orl_tq_net *net = c->net;
-    const size_t I = (size_t)net->cfg.n_items;
+    const bcq_ctx *c = ctx;
+    const int Bp = c->Bp, H = c->H;
     (void)thread;
-    for (size_t b = begin; b < end; b++) {
-        const float *z = net->zbuf + b * I, *q = net->qbuf + b * I;
-        const float zmax = orl_vec_max_bias(z, c->gb, I);
-        float best = -INFINITY;
-        int32_t arg = 0;
-        for (size_t i = 0; i < I; i++) {
-            float v = q[i] + c->qb[i];
-            if (z[i] + c->gb[i] - zmax > net->log_thr && v > best) { /* ties: lower id */
-                best = v;
-                arg = (int32_t)i;
-            }
+    if (i1 <= i0) return;
+    orl_kgemm((int)(i1 - i0), Bp, H, c->w + i0 * H, H, 1, c->net->ht, Bp, c->out + i0 * Bp, Bp, 0);
+    for (size_t i = i0; i < i1; i++) {
+        float *row = c->out + i * Bp, bi = c->bias[i];
+        for (int b = 0; b < Bp; b++) row[b] += bi;
+    }
+}
+
+/* out [I x Bp] = W h^T + bias for the B rows of h [B x H]. */
+static void product(bcq_ctx *c, const float *h, const float *w, const float *bias, float *out)
+{
+    float *ht = c->net->ht;
+    memset(ht, 0, sizeof(float) * (size_t)c->H * c->Bp);
+    for (int b = 0; b < c->B; b++)
+        for (int k = 0; k < c->H; k++) ht[(size_t)k * c->Bp + b] = h[(size_t)b * c->H + k];
+    c->w = w;
+    c->bias = bias;
+    c->out = out;
+    orl_pool_parallel_for(c->net->pool, (size_t)c->net->cfg.n_items, product_items, c);
+}
+
+/* a'_b for columns [b0, b1): argmax of Q(s'_b, .) over the items with
+ * z - max z > log_thr (the maximiser of z always passes: log_thr < 0). */
+static void next_action_cols(void *ctx, size_t b0, size_t b1, int thread)
+{
+    const bcq_ctx *c = ctx;
+    orl_tq_net *net = c->net;
+    const size_t I = (size_t)net->cfg.n_items, Bp = (size_t)c->Bp;
+    float *zmax = net->col_a, *best = net->col_b;
+    (void)thread;
+    for (size_t b = b0; b < b1; b++) {
+        zmax[b] = -INFINITY;
+        best[b] = -INFINITY;
+        net->a_next[b] = 0;
+    }
+    for (size_t i = 0; i < I; i++) {
+        const float *z = net->zbuf + i * Bp;
+        for (size_t b = b0; b < b1; b++) zmax[b] = z[b] > zmax[b] ? z[b] : zmax[b];
+    }
+    int32_t *arg = net->a_next;
+    for (size_t i = 0; i < I; i++) {
+        const float *z = net->zbuf + i * Bp, *q = net->qbuf + i * Bp;
+        for (size_t b = b0; b < b1; b++) { /* branch-free, so it vectorises; ties: lower id */
+            const int take = (z[b] - zmax[b] > net->log_thr) & (q[b] > best[b]);
+            best[b] = take ? q[b] : best[b];
+            arg[b] = take ? (int32_t)i : arg[b];
         }
-        net->a_next[b] = arg;
     }
 }
 
-/* Per row of G(s) logits: bias added in place, CE at the action and sum z^2. */
-static void ce_rows(void *ctx, size_t begin, size_t end, int thread)
+/* Columns [b0, b1) of G(s)'s logits: logsumexp (col_b), CE at the action,
+ * sum of squares. */
+static void ce_cols(void *ctx, size_t b0, size_t b1, int thread)
 {
-    const rows_ctx *c = ctx;
+    const bcq_ctx *c = ctx;
     orl_tq_net *net = c->net;
-    const size_t I = (size_t)net->cfg.n_items;
-    (void)thread;
-    for (size_t b = begin; b < end; b++) {
-        float *z = net->zbuf + b * I;
-        orl_vec_add(z, c->gb, I);
-        const float m = orl_vec_max_bias(z, NULL, I);
-        const float lse = m + logf(orl_vec_sumexp_bias(z, NULL, I, m));
-        net->row_ce[b] = lse - z[c->in->actions[b]];
-        net->row_reg[b] = orl_vec_dot(z, z, I);
-        net->row_td[b] = lse; /* for dz_rows */
+    const size_t I = (size_t)net->cfg.n_items, Bp = (size_t)c->Bp, n = b1 - b0;
+    float *m = net->col_a, *lse = net->col_b, *tmp = net->col_tmp + (size_t)thread * 2 * Bp;
+    if (!n) return;
+    for (size_t b = b0; b < b1; b++) {
+        m[b] = -INFINITY;
+        lse[b] = 0.0f; /* the sum of exp, then the logsumexp */
+        net->row_reg[b] = 0.0f;
+    }
+    for (size_t i = 0; i < I; i++) {
+        const float *z = net->zbuf + i * Bp;
+        for (size_t b = b0; b < b1; b++) {
+            m[b] = z[b] > m[b] ? z[b] : m[b];
+            net->row_reg[b] += z[b] * z[b];
+        }
+    }
+    for (size_t b = b0; b < b1; b++) tmp[b] = -m[b];
+    for (size_t i = 0; i < I; i++) {
+        float *e = tmp + Bp; /* a second row of scratch */
+        memcpy(e + b0, net->zbuf + i * Bp + b0, sizeof(float) * n);
+        orl_vec_exp_bias_scale(e + b0, tmp + b0, n, 0.0f, 1.0f);
+        for (size_t b = b0; b < b1; b++) lse[b] += e[b];
+    }
+    for (size_t b = b0; b < b1; b++) {
+        lse[b] = m[b] + logf(lse[b]);
+        net->row_ce[b] = lse[b] - net->zbuf[(size_t)c->in->actions[b] * Bp + b];
     }
 }
 
-/* dz = (softmax - onehot) / B + 2 reg z / (B I), in place (qbuf, free by
- * then, holds the regulariser's part). */
-static void dz_rows(void *ctx, size_t begin, size_t end, int thread)
+/* dz = (softmax - onehot) / B + 2 reg z / (B I) in place, columns [b0, b1);
+ * padding columns (b >= B) get 0. */
+static void dz_cols(void *ctx, size_t b0, size_t b1, int thread)
 {
-    const rows_ctx *c = ctx;
+    const bcq_ctx *c = ctx;
     orl_tq_net *net = c->net;
-    const size_t I = (size_t)net->cfg.n_items;
-    (void)thread;
-    for (size_t b = begin; b < end; b++) {
-        float *z = net->zbuf + b * I, *t = net->qbuf + b * I;
-        for (size_t i = 0; i < I; i++) t[i] = c->reg_coef * z[i];
-        orl_vec_exp_bias_scale(z, NULL, I, net->row_td[b], c->inv_b);
-        orl_vec_add(z, t, I);
-        z[c->in->actions[b]] -= c->inv_b;
+    const size_t I = (size_t)net->cfg.n_items, Bp = (size_t)c->Bp;
+    const size_t e1 = b1 < (size_t)c->B ? b1 : (size_t)c->B, n = e1 > b0 ? e1 - b0 : 0;
+    float *neg = net->col_tmp + (size_t)thread * 2 * Bp, *t = neg + Bp;
+    for (size_t b = b0; b < e1; b++) neg[b] = -net->col_b[b];
+    for (size_t i = 0; i < I; i++) {
+        float *z = net->zbuf + i * Bp;
+        for (size_t b = b0; b < e1; b++) t[b] = c->reg_coef * z[b];
+        if (n) orl_vec_exp_bias_scale(z + b0, neg + b0, n, 0.0f, c->inv_b);
+        for (size_t b = b0; b < e1; b++) z[b] += t[b];
+        for (size_t b = e1; b < b1; b++) z[b] = 0.0f;
     }
+    for (size_t b = b0; b < e1; b++) net->zbuf[(size_t)c->in->actions[b] * Bp + b] -= c->inv_b;
 }
 
-/* d_b[i] = sum over rows of dz[., i], items split over the pool. */
-static void bias_grad_cols(void *ctx, size_t begin, size_t end, int thread)
+/* Items [i0, i1) of G's gradients: dW = dz^T h, db = row sums of dz^T. */
+static void g_grad_items(void *ctx, size_t i0, size_t i1, int thread)
 {
-    const rows_ctx *c = ctx;
+    const bcq_ctx *c = ctx;
     orl_tq_net *net = c->net;
-    const size_t I = (size_t)net->cfg.n_items;
-    float *db = orl_params_at(&net->on, net->on.grad, ORL_CE_HEAD_B);
+    orl_params *on = &net->on;
+    const size_t Bp = (size_t)c->Bp;
+    float *dw = orl_params_at(on, on->grad, ORL_CE_HEAD_W);
+    float *db = orl_params_at(on, on->grad, ORL_CE_HEAD_B);
     (void)thread;
-    for (size_t i = begin; i < end; i++) db[i] = 0.0f;
-    for (int b = 0; b < c->in->batch; b++) {
-        const float *dz = net->zbuf + (size_t)b * I;
-        for (size_t i = begin; i < end; i++) db[i] += dz[i];
+    if (i1 <= i0) return;
+    orl_kgemm((int)(i1 - i0), c->H, (int)Bp, net->zbuf + i0 * Bp, (int)Bp, 1, net->h, c->H,
+              dw + i0 * c->H, c->H, 0);
+    for (size_t i = i0; i < i1; i++) {
+        const float *z = net->zbuf + i * Bp;
+        float s = 0.0f;
+        for (size_t b = 0; b < (size_t)c->B; b++) s += z[b];
+        db[i] = s;
     }
 }
 
-/* C [B x I] = h [B x H] W^T. */
-static void logits(orl_tq_net *net, const float *h, const float *w, int B, float *c)
+/* Rows [b0, b1) of d_h = dz G_w (dz^T is the buffer: A(r, p) = zbuf[p Bp + r]),
+ * over the catalogue in chunks whose rows of G_w stay in cache while every
+ * row block passes (the same chunk order whatever the thread count). */
+static void dh_rows(void *ctx, size_t b0, size_t b1, int thread)
 {
-    const int H = net->enc.state_dim, I = net->cfg.n_items;
-    orl_sgemm_pool(net->pool, 0, 1, B, I, H, 1.0f, h, H, w, H, 0.0f, c, I);
+    enum { CHUNK = 256 };
+    const bcq_ctx *c = ctx;
+    orl_tq_net *net = c->net;
+    const orl_params *on = &net->on;
+    const float *gw = orl_params_at(on, on->value, ORL_CE_HEAD_W);
+    const int I = net->cfg.n_items;
+    (void)thread;
+    if (b1 <= b0) return;
+    for (int i0 = 0; i0 < I; i0 += CHUNK) {
+        const int n = I - i0 < CHUNK ? I - i0 : CHUNK;
+        orl_kgemm((int)(b1 - b0), c->H, n, net->zbuf + (size_t)i0 * c->Bp + b0, 1, c->Bp,
+                  gw + (size_t)i0 * c->H, c->H, net->d_h + b0 * c->H, c->H, i0 > 0);
+    }
 }
 
 int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses *out)
 {
     const int B = in->batch, H = net->enc.state_dim, I = net->cfg.n_items;
+    const int Bp = (B + 15) & ~15;
     orl_params *on = &net->on;
     const orl_params *tg = &net->tgt;
     const float *gw = orl_params_at(on, on->value, ORL_CE_HEAD_W);
@@ -113,14 +189,25 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
     const float *qw = orl_params_at(on, on->value, ORL_Q_HEAD_W);
     const float *qb = orl_params_at(on, on->value, ORL_Q_HEAD_B);
     const orl_linear_rows_dims d1 = {B, 1, H};
-    rows_ctx rc = {net, in, gb, qb, 1.0f / (float)B, 2.0f * net->cfg.reg / ((float)B * (float)I)};
+    bcq_ctx c = {net,
+                 in,
+                 NULL,
+                 NULL,
+                 NULL,
+                 gb,
+                 qb,
+                 1.0f / (float)B,
+                 2.0f * net->cfg.reg / ((float)B * (float)I),
+                 B,
+                 Bp,
+                 H};
 
     /* ---- targets (no gradient): a' by the online G and Q, valued by the target Q ---- */
     net->enc.cls->forward(net->pool, on, &net->enc, net->work_ng, in->next_states, in->next_lens, B,
                           net->dropout, net->h_next);
-    logits(net, net->h_next, gw, B, net->zbuf);
-    logits(net, net->h_next, qw, B, net->qbuf);
-    orl_pool_parallel_for(net->pool, (size_t)B, next_action_rows, &rc);
+    product(&c, net->h_next, gw, gb, net->zbuf);
+    product(&c, net->h_next, qw, qb, net->qbuf);
+    orl_pool_parallel_for(net->pool, (size_t)B, next_action_cols, &c);
     net->enc.cls->forward(net->pool, tg, &net->enc, net->work_ng, in->next_states, in->next_lens, B,
                           net->dropout, net->h_next);
     orl_linear_rows_forward(net->q_next, net->h_next, orl_params_at(tg, tg->value, ORL_Q_HEAD_W),
@@ -131,8 +218,8 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
     /* ---- forward on s ---- */
     net->enc.cls->forward(net->pool, on, &net->enc, net->work, in->states, in->lens, B,
                           net->dropout, net->h);
-    logits(net, net->h, gw, B, net->zbuf);
-    orl_pool_parallel_for(net->pool, (size_t)B, ce_rows, &rc);
+    product(&c, net->h, gw, gb, net->zbuf);
+    orl_pool_parallel_for(net->pool, (size_t)B, ce_cols, &c);
     orl_linear_rows_forward(net->q_val, net->h, qw, qb, in->actions, d1);
     double td = 0.0, ce = 0.0, sq = 0.0;
     for (int b = 0; b < B; b++) {
@@ -150,11 +237,10 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
                         (double)td_m, (double)ce_m, (double)reg_m);
 
     /* ---- backward: G (dense), Q (gathered rows), encoder ---- */
-    orl_pool_parallel_for(net->pool, (size_t)B, dz_rows, &rc);
-    orl_sgemm_pool(net->pool, 1, 0, I, H, B, 1.0f, net->zbuf, I, net->h, H, 0.0f,
-                   orl_params_at(on, on->grad, ORL_CE_HEAD_W), H);
-    orl_pool_parallel_for(net->pool, (size_t)I, bias_grad_cols, &rc);
-    orl_sgemm_pool(net->pool, 0, 0, B, H, I, 1.0f, net->zbuf, I, gw, H, 0.0f, net->d_h, H);
+    orl_pool_parallel_for(net->pool, (size_t)Bp, dz_cols, &c);
+    memset(net->h + (size_t)B * H, 0, sizeof(float) * (size_t)(Bp - B) * H); /* padding rows */
+    orl_pool_parallel_for(net->pool, (size_t)I, g_grad_items, &c);
+    orl_pool_parallel_for(net->pool, (size_t)B, dh_rows, &c);
     orl_linear_rows_backward(net->d_h, orl_params_at(on, on->grad, ORL_Q_HEAD_W),
                              orl_params_at(on, on->grad, ORL_Q_HEAD_B), net->q_grad, net->h, qw,
                              in->actions, d1);
