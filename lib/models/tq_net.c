@@ -164,6 +164,13 @@ int orl_tq_net_create(const orl_tq_config *cfg, uint64_t seed, int threads, orl_
     int status = orl_pool_create(threads, &net->pool);
     if (status == ORL_OK) status = init_stores(net, seed);
     if (status == ORL_OK) {
+        const size_t K = cfg->algorithm == ORL_TQ_BCQ ? 1 : (size_t)cfg->heads;
+        net->touched_emb = orl_calloc((size_t)cfg->n_items + 1, 1);
+        net->touched_q = orl_calloc(K * (size_t)cfg->n_items, 1);
+        if (!net->touched_emb || !net->touched_q)
+            status = orl_fail(ORL_E_NOMEM, "tq_net_create: out of memory for the optimiser");
+    }
+    if (status == ORL_OK) {
         net->block = orl_aligned_alloc(sizeof(float) * workspace(net, NULL));
         if (!net->block)
             status = orl_fail(ORL_E_NOMEM, "tq_net_create: out of memory for the workspace");
@@ -185,6 +192,8 @@ void orl_tq_net_free(orl_tq_net *net)
 {
     if (!net) return;
     orl_aligned_free(net->block);
+    orl_free(net->touched_emb);
+    orl_free(net->touched_q);
     orl_params_free(&net->on);
     orl_params_free(&net->tgt);
     orl_params_free(&net->exp);
@@ -251,6 +260,43 @@ static void update_target(orl_tq_net *net)
     }
 }
 
+/* Adam on the online store with exactly the dense update's result: the
+ * embedding and the gathered Q rows (BCQ's Q head, REM's K heads) take the
+ * row-sparse form (rows without a gradient get the zero-gradient update
+ * without reading it), the rest the dense one; gradients are cleared. */
+static void adam(orl_tq_net *net, const orl_tq_inputs *in, float lr)
+{
+    orl_adam_config ac = orl_adam_defaults();
+    ac.lr = lr;
+    orl_params *p = &net->on;
+    if (net->dense_adam) {
+        orl_adam_step(net->pool, p, &ac, 1);
+        return;
+    }
+    const orl_adam_step_consts k = orl_adam_begin_step(p, &ac);
+    const size_t I = (size_t)net->cfg.n_items;
+    const int bcq = net->cfg.algorithm == ORL_TQ_BCQ, K = bcq ? 1 : net->cfg.heads;
+    const char *rw = bcq ? ORL_Q_HEAD_W : ORL_Q_ENSEMBLE_W,
+               *rb = bcq ? ORL_Q_HEAD_B : ORL_Q_ENSEMBLE_B;
+    memset(net->touched_emb, 0, I + 1);
+    net->enc.cls->mark_touched(&net->enc, net->work, in->states, in->lens, in->batch,
+                               net->touched_emb);
+    memset(net->touched_q, 0, (size_t)K * I);
+    for (int b = 0; b < in->batch; b++)
+        for (int h = 0; h < K; h++) net->touched_q[(size_t)h * I + (size_t)in->actions[b]] = 1;
+    for (int i = 0; i < p->n_views; i++) {
+        const orl_param_view *v = &p->views[i];
+        if (!strcmp(v->name, ORL_ENC_EMB))
+            orl_adam_update_rows(net->pool, p, &k, v->offset, v->rows, v->cols, net->touched_emb);
+        else if (!strcmp(v->name, rw))
+            orl_adam_update_rows(net->pool, p, &k, v->offset, v->rows, v->cols, net->touched_q);
+        else if (!strcmp(v->name, rb)) /* one float per row */
+            orl_adam_update_rows(net->pool, p, &k, v->offset, v->rows * v->cols, 1, net->touched_q);
+        else
+            orl_adam_update_range(net->pool, p, &k, v->offset, v->offset + v->rows * v->cols, 1);
+    }
+}
+
 int orl_tq_net_train_step(orl_tq_net *net, const int32_t *states, const int32_t *lens,
                           const int32_t *actions, const float *rewards, const int32_t *next_states,
                           const int32_t *next_lens, const uint8_t *done, int batch, float lr,
@@ -281,9 +327,7 @@ int orl_tq_net_train_step(orl_tq_net *net, const int32_t *states, const int32_t 
         net->drop_rng = drop_rng;
         return status;
     }
-    orl_adam_config ac = orl_adam_defaults();
-    ac.lr = lr;
-    orl_adam_step(net->pool, &net->on, &ac, 1); /* clears the gradients it consumes */
+    adam(net, &in, lr);
     net->steps++;
     update_target(net);
     if (out) *out = l;

@@ -32,17 +32,20 @@ struct orl_tq_net {
     float log_thr;                   /* BCQ: log(threshold); -INFINITY at 0 (every item allowed) */
     float alpha[ORL_Q_ENSEMBLE_MAX]; /* REM: this step's mixture */
 
-    float *block;            /* the training workspace, sized once for max_batch */
-    void *work, *work_ng;    /* online forward on s (kept for backward); no-grad encodes */
-    float *h, *d_h, *h_next; /* [Bp x H], Bp = B rounded up to 16 */
-    float *zbuf, *qbuf;      /* BCQ: [I x Bp] G logits, Q values (transposed) */
-    float *ht;               /* BCQ: [H x Bp] a batch of states transposed */
-    float *col_a, *col_b;    /* BCQ: [Bp] per-row maxima, logsumexps */
-    float *col_tmp;          /* BCQ: [threads x 2 Bp] */
-    float *w_mix, *b_mix;    /* REM: the target's mixed head [I x H], [I] */
-    float *argmax_scratch;   /* REM */
-    int32_t *a_next, *q_idx; /* [B] next actions; [B x K] gathered ensemble rows */
-    float *q_val, *q_grad;   /* [B x K] */
+    unsigned char *touched_emb; /* [I + 1] embedding rows with a gradient this step */
+    unsigned char *touched_q;   /* [K x I] Q head rows with a gradient this step */
+    int dense_adam;             /* tests: 1 = the plain dense Adam */
+    float *block;               /* the training workspace, sized once for max_batch */
+    void *work, *work_ng;       /* online forward on s (kept for backward); no-grad encodes */
+    float *h, *d_h, *h_next;    /* [Bp x H], Bp = B rounded up to 16 */
+    float *zbuf, *qbuf;         /* BCQ: [I x Bp] G logits, Q values (transposed) */
+    float *ht;                  /* BCQ: [H x Bp] a batch of states transposed */
+    float *col_a, *col_b;       /* BCQ: [Bp] per-row maxima, logsumexps */
+    float *col_tmp;             /* BCQ: [threads x 2 Bp] */
+    float *w_mix, *b_mix;       /* REM: the target's mixed head [I x H], [I] */
+    float *argmax_scratch;      /* REM */
+    int32_t *a_next, *q_idx;    /* [B] next actions; [B x K] gathered ensemble rows */
+    float *q_val, *q_grad;      /* [B x K] */
     float *q_next, *y, *row_ce, *row_reg; /* [B] */
 };
 

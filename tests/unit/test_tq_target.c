@@ -144,6 +144,28 @@ static void test_refused_steps_change_nothing(void **state)
     }
 }
 
+/* The row-sparse optimiser gives the dense update's result, bit for bit. */
+static void test_sparse_adam_equals_dense(void **state)
+{
+    (void)state;
+    batch x;
+    make_batch(&x);
+    for (int alg = 0; alg < 2; alg++) {
+        orl_tq_net *a = make_net(alg, 2, 0.0f), *d = make_net(alg, 2, 0.0f);
+        d->dense_adam = 1;
+        for (int t = 0; t < 5; t++) {
+            assert_orl_ok(step(a, &x));
+            assert_orl_ok(step(d, &x));
+            x.a[t % B] = (x.a[t % B] + 1) % I; /* other rows next time */
+        }
+        assert_memory_equal(a->on.value, d->on.value, sizeof(float) * a->on.count);
+        assert_memory_equal(a->on.m, d->on.m, sizeof(float) * a->on.count);
+        assert_memory_equal(a->on.v, d->on.v, sizeof(float) * a->on.count);
+        orl_tq_net_free(a);
+        orl_tq_net_free(d);
+    }
+}
+
 static void test_config_is_checked(void **state)
 {
     (void)state;
@@ -175,6 +197,7 @@ int main(void)
         cmocka_unit_test(test_hard_copy_every_period),
         cmocka_unit_test(test_polyak_moves_by_tau),
         cmocka_unit_test(test_refused_steps_change_nothing),
+        cmocka_unit_test(test_sparse_adam_equals_dense),
         cmocka_unit_test(test_config_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
