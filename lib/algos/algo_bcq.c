@@ -1,8 +1,10 @@
 /* "bcq": discrete batch-constrained Q-learning (Fujimoto et al. 2019) on a
  * tq_net: G and Q heads on one encoder, a target copy. The model ranks the
- * items G allows by Q (it reads "threshold"). */
+ * items G allows by Q (it reads "threshold"). With the context's fixed
+ * generative model, G is that network and the policy store holds the Q
+ * network alone (encoder + Q head): not exportable as a model yet, the model
+ * side needs G's encoder beside it. */
 #include "algos/algo_tq.h"
-#include "core/error.h"
 
 static const orl_setting_def bcq_settings[] = {
     {"gamma", 0.5, 0, 0.999999, 0, "discount of future rewards"},
@@ -17,9 +19,6 @@ const orl_algo_class orl_algo_bcq;
 
 static int bcq_create(const orl_algo_context *ctx, void **out)
 {
-    if (ctx->generative)
-        return orl_fail(ORL_E_UNSUPPORTED,
-                        "bcq: a fixed generative model is not supported yet (train G with Q)");
     return orl_algo_tq_create(&orl_algo_bcq, ORL_TQ_BCQ, ctx, out);
 }
 

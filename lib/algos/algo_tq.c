@@ -29,6 +29,10 @@ int orl_algo_tq_create(const orl_algo_class *cls, int algorithm, const orl_algo_
     c.heads = (int)orl_algo_tq_setting(ctx, cls, "heads", 0);
     c.target_update = (int64_t)orl_algo_tq_setting(ctx, cls, "target_update", 8000);
     c.tau = (float)orl_algo_tq_setting(ctx, cls, "tau", 0.0);
+    if (algorithm == ORL_TQ_BCQ && ctx->generative) {
+        c.generative = ctx->generative;
+        if (ctx->generative_encoder) c.generative_encoder = *ctx->generative_encoder;
+    }
     orl_tq_net *net = NULL;
     ORL_TRY(orl_tq_net_create(&c, ctx->seed, ctx->threads, &net));
     *out = net;

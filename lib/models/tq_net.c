@@ -48,6 +48,8 @@ static size_t workspace(orl_tq_net *net, float *base)
     const size_t I = (size_t)net->cfg.n_items, Bp = round16(B);
     const int bcq = net->cfg.algorithm == ORL_TQ_BCQ;
     const size_t K = bcq ? 1 : (size_t)net->cfg.heads, b1 = round16(B);
+    const orl_enc *ge = &net->gen_enc;
+    const size_t Hg = net->gen ? (size_t)ge->state_dim : 0, Hx = Hg > H ? Hg : H;
     const int threads = orl_pool_threads(net->pool);
     size_t sizes[] = {orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
                       orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
@@ -67,10 +69,13 @@ static size_t workspace(orl_tq_net *net, float *base)
                       b1,
                       b1,
                       b1,
-                      bcq ? H * Bp : 0,
+                      bcq ? Hx * Bp : 0,
                       Bp,
                       Bp,
-                      bcq ? (size_t)threads * 2 * Bp : 0};
+                      bcq ? (size_t)threads * 2 * Bp : 0,
+                      net->gen ? orl_enc_round64(ge->cls->work_bytes(ge, (int)B)) / sizeof(float)
+                               : 0,
+                      Bp * Hg};
     enum { N = sizeof sizes / sizeof sizes[0] };
     size_t total = 0;
     float *p[N];
@@ -101,6 +106,8 @@ static size_t workspace(orl_tq_net *net, float *base)
         net->col_a = p[19];
         net->col_b = p[20];
         net->col_tmp = p[21];
+        net->gen_work = net->gen ? ge->cls->work_bind(p[22], ge, (int)B) : NULL;
+        net->h_gen = p[23];
     }
     return total;
 }
@@ -117,7 +124,10 @@ static int init_stores(orl_tq_net *net, uint64_t seed)
         return orl_fail(ORL_E_OUT_OF_RANGE, "tq_net: %d encoder tensors exceed the limit", n_enc);
     net->enc.cls->param_specs(&net->enc, specs, names);
     int np = n_enc;
-    if (net->cfg.algorithm == ORL_TQ_BCQ) {
+    if (net->cfg.algorithm == ORL_TQ_BCQ && net->gen) {
+        orl_q_head_param_specs(I, H, specs + n_enc);
+        np += ORL_Q_HEAD_N_PARAMS;
+    } else if (net->cfg.algorithm == ORL_TQ_BCQ) {
         orl_ce_head_param_specs(I, H, specs + n_enc);
         orl_q_head_param_specs(I, H, specs + n_enc + ORL_CE_HEAD_N_PARAMS);
         np += ORL_CE_HEAD_N_PARAMS + ORL_Q_HEAD_N_PARAMS;
@@ -130,7 +140,7 @@ static int init_stores(orl_tq_net *net, uint64_t seed)
     orl_rng_init(&rng, seed, 0);
     net->enc.cls->init(&net->on, &net->enc, &rng);
     if (net->cfg.algorithm == ORL_TQ_BCQ) {
-        orl_ce_head_init(&net->on, I, H, &rng);
+        if (!net->gen) orl_ce_head_init(&net->on, I, H, &rng);
         orl_q_head_init(&net->on, I, H, &rng);
     } else {
         /* Each head Xavier-uniform on its own, zero bias (the store is zeroed). */
@@ -142,6 +152,32 @@ static int init_stores(orl_tq_net *net, uint64_t seed)
         ORL_TRY(orl_params_init(&net->exp, specs, np, 0));
     }
     memcpy(net->tgt.value, net->on.value, sizeof(float) * net->on.count);
+    return ORL_OK;
+}
+
+/* The fixed G's encoder, and a check that its store has every tensor that
+ * encoder and a CE head over this catalogue need, in their shapes. */
+static int init_generative(orl_tq_net *net)
+{
+    const orl_tq_config *c = &net->cfg;
+    orl_encoder_spec gs = c->generative_encoder;
+    if (!gs.architecture[0]) orl_encoder_spec_default(&gs);
+    ORL_TRY(orl_enc_init(&net->gen_enc, &gs, c->n_items));
+    const int n = orl_enc_n_params(&net->gen_enc);
+    orl_param_spec specs[ORL_PARAM_MAX_VIEWS];
+    orl_param_name names[ORL_PARAM_MAX_VIEWS];
+    if (n + ORL_CE_HEAD_N_PARAMS > ORL_PARAM_MAX_VIEWS)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "bcq: the generative encoder has too many tensors");
+    net->gen_enc.cls->param_specs(&net->gen_enc, specs, names);
+    orl_ce_head_param_specs(c->n_items, net->gen_enc.state_dim, specs + n);
+    for (int i = 0; i < n + ORL_CE_HEAD_N_PARAMS; i++) {
+        const orl_param_view *v = orl_params_find(c->generative, specs[i].name);
+        if (!v || v->rows != specs[i].rows || v->cols != specs[i].cols)
+            return orl_fail(ORL_E_INVALID_ARGUMENT,
+                            "bcq: the generative model has no tensor '%s' of %zu x %zu",
+                            specs[i].name, specs[i].rows, specs[i].cols);
+    }
+    net->gen = c->generative;
     return ORL_OK;
 }
 
@@ -162,6 +198,8 @@ int orl_tq_net_create(const orl_tq_config *cfg, uint64_t seed, int threads, orl_
     net->exp_at = -1;
     net->log_thr = cfg->threshold > 0.0f ? logf(cfg->threshold) : -INFINITY;
     int status = orl_pool_create(threads, &net->pool);
+    if (status == ORL_OK && cfg->algorithm == ORL_TQ_BCQ && cfg->generative)
+        status = init_generative(net);
     if (status == ORL_OK) status = init_stores(net, seed);
     if (status == ORL_OK) {
         const size_t K = cfg->algorithm == ORL_TQ_BCQ ? 1 : (size_t)cfg->heads;

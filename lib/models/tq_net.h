@@ -36,6 +36,13 @@ typedef struct orl_tq_config {
     int64_t target_update; /* hard copy period in steps, >= 1 */
     float tau;             /* Polyak rate in [0, 1]; > 0 replaces the hard copy */
     orl_encoder_spec encoder;
+    /* BCQ: a fixed G trained before (an sl_net-layout store: its encoder's
+     * tensors and the CE head), or NULL to train G as a head of the Q
+     * network. With it G only selects a' (forward, never trained; no CE or
+     * regulariser term) and the store holds the Q network alone. Read-only;
+     * must outlive the net. */
+    const orl_params *generative;
+    orl_encoder_spec generative_encoder;
 } orl_tq_config;
 
 typedef struct orl_tq_net orl_tq_net;
@@ -60,11 +67,11 @@ int orl_tq_net_train_step(orl_tq_net *net, const int32_t *states, const int32_t 
                           orl_tq_losses *out);
 
 /* The deployable store. BCQ: the online store (encoder, G as ORL_CE_HEAD_*,
- * Q as ORL_Q_HEAD_*). REM: encoder + the mean head as ORL_Q_HEAD_* and (for
- * model builds that need a supervised head) as ORL_CE_HEAD_* + the ensemble
- * as ORL_Q_ENSEMBLE_*; refreshed lazily from the online store on the first
- * call after a step (the net's export cache is mutable behind the const:
- * never call it concurrently with a step). */
+ * Q as ORL_Q_HEAD_*; with a fixed G: encoder and Q head only, G is not in it). REM: encoder + the
+ * mean head as ORL_Q_HEAD_* and (for model builds that need a supervised head) as ORL_CE_HEAD_* +
+ * the ensemble as ORL_Q_ENSEMBLE_*; refreshed lazily from the online store on the first call after
+ * a step (the net's export cache is mutable behind the const: never call it concurrently with a
+ * step). */
 const orl_params *orl_tq_net_policy(const orl_tq_net *net);
 /* The online / target stores (value; the online one with grad and moments). */
 orl_params *orl_tq_net_online(orl_tq_net *net);

@@ -25,13 +25,14 @@ typedef struct bcq_ctx {
     const float *gb, *qb;
     float inv_b, reg_coef;
     int B, Bp, H;
+    int hp; /* inner dimension of the current product */
 } bcq_ctx;
 
 /* Rows [i0, i1) of out = W h^T + bias (h^T in net->ht, [H x Bp]). */
 static void product_items(void *ctx, size_t i0, size_t i1, int thread)
 {
     const bcq_ctx *c = ctx;
-    const int Bp = c->Bp, H = c->H;
+    const int Bp = c->Bp, H = c->hp;
     (void)thread;
     if (i1 <= i0) return;
     orl_kgemm((int)(i1 - i0), Bp, H, c->w + i0 * H, H, 1, c->net->ht, Bp, c->out + i0 * Bp, Bp, 0);
@@ -41,13 +42,15 @@ static void product_items(void *ctx, size_t i0, size_t i1, int thread)
     }
 }
 
-/* out [I x Bp] = W h^T + bias for the B rows of h [B x H]. */
-static void product(bcq_ctx *c, const float *h, const float *w, const float *bias, float *out)
+/* out [I x Bp] = W h^T + bias for the B rows of h [B x hp]. */
+static void product(bcq_ctx *c, const float *h, int hp, const float *w, const float *bias,
+                    float *out)
 {
     float *ht = c->net->ht;
-    memset(ht, 0, sizeof(float) * (size_t)c->H * c->Bp);
+    memset(ht, 0, sizeof(float) * (size_t)hp * c->Bp);
     for (int b = 0; b < c->B; b++)
-        for (int k = 0; k < c->H; k++) ht[(size_t)k * c->Bp + b] = h[(size_t)b * c->H + k];
+        for (int k = 0; k < hp; k++) ht[(size_t)k * c->Bp + b] = h[(size_t)b * hp + k];
+    c->hp = hp;
     c->w = w;
     c->bias = bias;
     c->out = out;
@@ -184,8 +187,10 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
     const int Bp = (B + 15) & ~15;
     orl_params *on = &net->on;
     const orl_params *tg = &net->tgt;
-    const float *gw = orl_params_at(on, on->value, ORL_CE_HEAD_W);
-    const float *gb = orl_params_at(on, on->value, ORL_CE_HEAD_B);
+    /* G: the online network's head, or the fixed model's (NULL on its own store). */
+    const orl_params *gp = net->gen ? net->gen : on;
+    const float *gw = orl_params_at(gp, gp->value, ORL_CE_HEAD_W);
+    const float *gb = orl_params_at(gp, gp->value, ORL_CE_HEAD_B);
     const float *qw = orl_params_at(on, on->value, ORL_Q_HEAD_W);
     const float *qb = orl_params_at(on, on->value, ORL_Q_HEAD_B);
     const orl_linear_rows_dims d1 = {B, 1, H};
@@ -200,13 +205,21 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
                  2.0f * net->cfg.reg / ((float)B * (float)I),
                  B,
                  Bp,
+                 H,
                  H};
 
-    /* ---- targets (no gradient): a' by the online G and Q, valued by the target Q ---- */
+    /* ---- targets (no gradient): a' by G and the online Q, valued by the target Q ---- */
     net->enc.cls->forward(net->pool, on, &net->enc, net->work_ng, in->next_states, in->next_lens, B,
                           net->dropout, net->h_next);
-    product(&c, net->h_next, gw, gb, net->zbuf);
-    product(&c, net->h_next, qw, qb, net->qbuf);
+    if (net->gen) { /* the fixed G: its own encoder, inference forward */
+        const orl_enc *ge = &net->gen_enc;
+        ge->cls->forward(net->pool, net->gen, ge, net->gen_work, in->next_states, in->next_lens, B,
+                         NULL, net->h_gen);
+        product(&c, net->h_gen, ge->state_dim, gw, gb, net->zbuf);
+    } else {
+        product(&c, net->h_next, H, gw, gb, net->zbuf);
+    }
+    product(&c, net->h_next, H, qw, qb, net->qbuf);
     orl_pool_parallel_for(net->pool, (size_t)B, next_action_cols, &c);
     net->enc.cls->forward(net->pool, tg, &net->enc, net->work_ng, in->next_states, in->next_lens, B,
                           net->dropout, net->h_next);
@@ -218,29 +231,37 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
     /* ---- forward on s ---- */
     net->enc.cls->forward(net->pool, on, &net->enc, net->work, in->states, in->lens, B,
                           net->dropout, net->h);
-    product(&c, net->h, gw, gb, net->zbuf);
-    orl_pool_parallel_for(net->pool, (size_t)B, ce_cols, &c);
+    if (!net->gen) {
+        product(&c, net->h, H, gw, gb, net->zbuf);
+        orl_pool_parallel_for(net->pool, (size_t)B, ce_cols, &c);
+    }
     orl_linear_rows_forward(net->q_val, net->h, qw, qb, in->actions, d1);
     double td = 0.0, ce = 0.0, sq = 0.0;
     for (int b = 0; b < B; b++) {
         float g;
         td += orl_tq_huber(net->q_val[b] - net->y[b], &g);
         net->q_grad[b] = g / (float)B;
-        ce += net->row_ce[b];
-        sq += net->row_reg[b];
+        if (!net->gen) {
+            ce += net->row_ce[b];
+            sq += net->row_reg[b];
+        }
     }
-    const float td_m = (float)(td / B), ce_m = (float)(ce / B);
-    const float reg_m = (float)(sq / ((double)B * I));
-    const float total = td_m + ce_m + net->cfg.reg * reg_m;
+    const float td_m = (float)(td / B), ce_m = net->gen ? NAN : (float)(ce / B);
+    const float reg_m = net->gen ? NAN : (float)(sq / ((double)B * I));
+    const float total = net->gen ? td_m : td_m + ce_m + net->cfg.reg * reg_m;
     if (!isfinite(total))
         return orl_fail(ORL_E_NUMERIC, "bcq: the loss is not finite (TD %g, CE %g, reg %g)",
                         (double)td_m, (double)ce_m, (double)reg_m);
 
     /* ---- backward: G (dense), Q (gathered rows), encoder ---- */
-    orl_pool_parallel_for(net->pool, (size_t)Bp, dz_cols, &c);
-    memset(net->h + (size_t)B * H, 0, sizeof(float) * (size_t)(Bp - B) * H); /* padding rows */
-    orl_pool_parallel_for(net->pool, (size_t)I, g_grad_items, &c);
-    orl_pool_parallel_for(net->pool, (size_t)B, dh_rows, &c);
+    if (net->gen) {
+        memset(net->d_h, 0, sizeof(float) * (size_t)B * H);
+    } else {
+        orl_pool_parallel_for(net->pool, (size_t)Bp, dz_cols, &c);
+        memset(net->h + (size_t)B * H, 0, sizeof(float) * (size_t)(Bp - B) * H); /* padding */
+        orl_pool_parallel_for(net->pool, (size_t)I, g_grad_items, &c);
+        orl_pool_parallel_for(net->pool, (size_t)B, dh_rows, &c);
+    }
     orl_linear_rows_backward(net->d_h, orl_params_at(on, on->grad, ORL_Q_HEAD_W),
                              orl_params_at(on, on->grad, ORL_Q_HEAD_B), net->q_grad, net->h, qw,
                              in->actions, d1);

@@ -20,10 +20,13 @@ typedef struct orl_tq_inputs {
 struct orl_tq_net {
     orl_tq_config cfg;
     orl_enc enc;
-    orl_params on;  /* online: value, grad, Adam moments */
-    orl_params tgt; /* target: value only, same layout */
-    orl_params exp; /* REM's export store (value only); unused by BCQ */
-    int64_t exp_at; /* steps when exp was last refreshed (-1: never) */
+    orl_params on;         /* online: value, grad, Adam moments */
+    orl_params tgt;        /* target: value only, same layout */
+    const orl_params *gen; /* BCQ's fixed G or NULL */
+    orl_enc gen_enc;       /* its encoder */
+    void *gen_work;        /* its forward workspace */
+    orl_params exp;        /* REM's export store (value only); unused by BCQ */
+    int64_t exp_at;        /* steps when exp was last refreshed (-1: never) */
     orl_pool *pool;
     orl_rng alpha_rng; /* REM's mixture draws */
     orl_rng drop_rng;  /* dropout masks of encoders with their own dropout */
@@ -41,6 +44,7 @@ struct orl_tq_net {
     float *zbuf, *qbuf;         /* BCQ: [I x Bp] G logits, Q values (transposed) */
     float *ht;                  /* BCQ: [H x Bp] a batch of states transposed */
     float *col_a, *col_b;       /* BCQ: [Bp] per-row maxima, logsumexps */
+    float *h_gen;               /* BCQ with a fixed G: [Bp x Hg] its states of s' */
     float *col_tmp;             /* BCQ: [threads x 2 Bp] */
     float *w_mix, *b_mix;       /* REM: the target's mixed head [I x H], [I] */
     float *argmax_scratch;      /* REM */

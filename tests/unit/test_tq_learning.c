@@ -111,7 +111,18 @@ static void value_iteration(const mdp_log *d, double thr, double q[NS][NA])
     }
 }
 
+static orl_tq_net *train_with(const mdp_log *d, int algorithm, float threshold, float tau,
+                              const orl_tq_net *g);
+
 static orl_tq_net *train(const mdp_log *d, int algorithm, float threshold, float tau)
+{
+    return train_with(d, algorithm, threshold, tau, NULL);
+}
+
+/* g: a trained BCQ net whose online store (encoder + G head) is the fixed
+ * generative model, or NULL. */
+static orl_tq_net *train_with(const mdp_log *d, int algorithm, float threshold, float tau,
+                              const orl_tq_net *g)
 {
     orl_tq_config c;
     memset(&c, 0, sizeof c);
@@ -128,6 +139,11 @@ static orl_tq_net *train(const mdp_log *d, int algorithm, float threshold, float
     c.encoder.embed_dim = 8;
     c.encoder.hidden_dim = 16;
     c.encoder.window = T;
+    if (g) {
+        c.generative = &g->on;
+        c.generative_encoder = g->cfg.encoder;
+        c.encoder.hidden_dim = 12; /* its own encoder, of another size */
+    }
     orl_tq_net *net = NULL;
     assert_orl_ok(orl_tq_net_create(&c, 11, 2, &net));
     for (int t = 0; t < STEPS; t++) {
@@ -263,6 +279,42 @@ static void test_rem_mean_reaches_q_star(void **state)
     orl_tq_net_free(net);
 }
 
+/* G fixed (a BCQ net trained before, its own encoder): only Q trains, to the
+ * same batch-constrained value; the store holds the Q network alone. */
+static void test_bcq_with_a_fixed_generative_model(void **state)
+{
+    (void)state;
+    double target[NS][NA], z[NS][NA], q[NS][NA];
+    value_iteration(&log_data, 0.3, target);
+    orl_tq_net *g = train(&log_data, ORL_TQ_BCQ, 0.3f, 0.0f);
+    float *g_before = malloc(sizeof(float) * g->on.count);
+    memcpy(g_before, g->on.value, sizeof(float) * g->on.count);
+    orl_tq_net *net = train_with(&log_data, ORL_TQ_BCQ, 0.3f, 0.0f, g);
+    assert_null(orl_params_find(&net->on, ORL_CE_HEAD_W));
+    assert_int_equal(net->enc.state_dim, 12);
+    assert_memory_equal(g_before, g->on.value, sizeof(float) * g->on.count); /* never trained */
+    /* Q from the net's own encoder and Q head. */
+    int32_t st[NS * T], len[NS];
+    for (int s = 0; s < NS; s++) set_state(st + s * T, len + s, s);
+    float h[NS * 12];
+    net->enc.cls->forward(NULL, &net->on, &net->enc, net->work_ng, st, len, NS, NULL, h);
+    const float *qw = orl_params_at(&net->on, net->on.value, ORL_Q_HEAD_W);
+    const float *qb = orl_params_at(&net->on, net->on.value, ORL_Q_HEAD_B);
+    for (int s = 0; s < NS; s++)
+        for (int a = 0; a < NA; a++) {
+            double v = qb[a];
+            for (int k = 0; k < 12; k++) v += (double)h[s * 12 + k] * qw[a * 12 + k];
+            q[s][a] = v;
+        }
+    (void)z;
+    double e = max_err(q, target);
+    printf("bcq with a fixed G: max |Q - batch-constrained VI| %.4g\n", e);
+    assert_true(e <= 0.05);
+    free(g_before);
+    orl_tq_net_free(net);
+    orl_tq_net_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -271,6 +323,7 @@ int main(void)
         cmocka_unit_test(test_bcq_threshold_03_reaches_batch_constrained_q),
         cmocka_unit_test(test_bcq_threshold_099_follows_g),
         cmocka_unit_test(test_rem_mean_reaches_q_star),
+        cmocka_unit_test(test_bcq_with_a_fixed_generative_model),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

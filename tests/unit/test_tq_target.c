@@ -191,6 +191,34 @@ static void test_config_is_checked(void **state)
     }
 }
 
+/* A fixed G must carry its encoder's tensors and a CE head over the catalogue. */
+static void test_generative_store_is_checked(void **state)
+{
+    (void)state;
+    orl_tq_net *rem = make_net(ORL_TQ_REM, 2, 0.0f), *g = make_net(ORL_TQ_BCQ, 2, 0.0f);
+    orl_tq_config c = g->cfg;
+    c.generative = &rem->on; /* encoder, but no CE head */
+    c.generative_encoder = rem->cfg.encoder;
+    orl_tq_net *net = NULL;
+    assert_int_equal(orl_tq_net_create(&c, 1, 1, &net), ORL_E_INVALID_ARGUMENT);
+    assert_non_null(strstr(orl_last_error(), "head.w"));
+    assert_null(net);
+    c.generative = &g->on;
+    c.generative_encoder = g->cfg.encoder;
+    c.generative_encoder.hidden_dim = 7; /* not the store's shapes */
+    assert_int_equal(orl_tq_net_create(&c, 1, 1, &net), ORL_E_INVALID_ARGUMENT);
+    c.generative_encoder = g->cfg.encoder;
+    assert_orl_ok(orl_tq_net_create(&c, 1, 1, &net));
+    batch x;
+    make_batch(&x);
+    orl_tq_losses l;
+    assert_orl_ok(orl_tq_net_train_step(net, x.s, x.ls, x.a, x.r, x.ns, x.nls, x.d, B, 0.01f, &l));
+    assert_true(isnan(l.ce) && l.total == l.td); /* no CE or regulariser term */
+    orl_tq_net_free(net);
+    orl_tq_net_free(rem);
+    orl_tq_net_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -199,6 +227,7 @@ int main(void)
         cmocka_unit_test(test_refused_steps_change_nothing),
         cmocka_unit_test(test_sparse_adam_equals_dense),
         cmocka_unit_test(test_config_is_checked),
+        cmocka_unit_test(test_generative_store_is_checked),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
