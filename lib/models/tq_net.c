@@ -51,31 +51,38 @@ static size_t workspace(orl_tq_net *net, float *base)
     const orl_enc *ge = &net->gen_enc;
     const size_t Hg = net->gen ? (size_t)ge->state_dim : 0, Hx = Hg > H ? Hg : H;
     const int threads = orl_pool_threads(net->pool);
-    size_t sizes[] = {orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
-                      orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
-                      Bp * H,
-                      Bp * H,
-                      Bp * H,
-                      bcq ? I * Bp : 0,
-                      bcq ? I * Bp : 0,
-                      bcq ? 0 : round16(I * H),
-                      bcq ? 0 : round16(I),
-                      bcq ? 0 : round16(orl_linear_argmax_scratch_floats((int)B, (int)H, threads)),
-                      b1,
-                      round16(B * K),
-                      round16(B * K),
-                      round16(B * K),
-                      b1,
-                      b1,
-                      b1,
-                      b1,
-                      bcq ? Hx * Bp : 0,
-                      Bp,
-                      Bp,
-                      bcq ? (size_t)threads * 2 * Bp : 0,
-                      net->gen ? orl_enc_round64(ge->cls->work_bytes(ge, (int)B)) / sizeof(float)
-                               : 0,
-                      Bp * Hg};
+    size_t sizes[] = {
+        orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
+        orl_enc_round64(e->cls->work_bytes(e, (int)B)) / sizeof(float),
+        Bp * H,
+        Bp * H,
+        Bp * H,
+        bcq ? I * Bp : 0,
+        bcq ? I * Bp : 0,
+        bcq ? 0 : round16(I * H),
+        bcq ? 0 : round16(I),
+        bcq ? 0 : round16(orl_linear_argmax_scratch_floats((int)B, (int)H, threads)),
+        b1,
+        round16(B * K),
+        round16(B * K),
+        round16(B * K),
+        b1,
+        b1,
+        b1,
+        b1,
+        bcq ? Hx * Bp : 0,
+        Bp,
+        Bp,
+        bcq ? (size_t)threads * 2 * Bp : 0,
+        net->gen ? orl_enc_round64(ge->cls->work_bytes(ge, (int)B)) / sizeof(float) : 0,
+        Bp * Hg,
+        bcq ? b1 : 0,
+        bcq ? b1 : 0,
+        bcq ? b1 : 0,
+        bcq ? 2 * Bp * H : 0,
+        bcq ? round16(B * (size_t)e->spec.window) : 0,
+        bcq ? b1 : 0,
+        bcq && e->cls->step ? orl_enc_round64(e->cls->step_bytes(e, (int)B)) / sizeof(float) : 0};
     enum { N = sizeof sizes / sizeof sizes[0] };
     size_t total = 0;
     float *p[N];
@@ -108,6 +115,13 @@ static size_t workspace(orl_tq_net *net, float *base)
         net->col_tmp = p[21];
         net->gen_work = net->gen ? ge->cls->work_bind(p[22], ge, (int)B) : NULL;
         net->h_gen = p[23];
+        net->ext_rows = (int32_t *)(void *)p[24];
+        net->ext_ids = (int32_t *)(void *)p[25];
+        net->oth_rows = (int32_t *)(void *)p[26];
+        net->h_ext = p[27];
+        net->states2 = (int32_t *)(void *)p[28];
+        net->lens2 = (int32_t *)(void *)p[29];
+        net->step_scratch = p[30];
     }
     return total;
 }

@@ -208,9 +208,12 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
                  H,
                  H};
 
+    /* ---- online forward on s (kept for the backward pass) ---- */
+    net->enc.cls->forward(net->pool, on, &net->enc, net->work, in->states, in->lens, B,
+                          net->dropout, net->h);
+
     /* ---- targets (no gradient): a' by G and the online Q, valued by the target Q ---- */
-    net->enc.cls->forward(net->pool, on, &net->enc, net->work_ng, in->next_states, in->next_lens, B,
-                          net->dropout, net->h_next);
+    orl_tq_encode_next(net, on, net->h, in, net->h_next);
     if (net->gen) { /* the fixed G: its own encoder, inference forward */
         const orl_enc *ge = &net->gen_enc;
         ge->cls->forward(net->pool, net->gen, ge, net->gen_work, in->next_states, in->next_lens, B,
@@ -228,9 +231,7 @@ int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses
     for (int b = 0; b < B; b++)
         net->y[b] = in->rewards[b] + net->cfg.gamma * (in->done[b] ? 0.0f : 1.0f) * net->q_next[b];
 
-    /* ---- forward on s ---- */
-    net->enc.cls->forward(net->pool, on, &net->enc, net->work, in->states, in->lens, B,
-                          net->dropout, net->h);
+    /* ---- heads on s ---- */
     if (!net->gen) {
         product(&c, net->h, H, gw, gb, net->zbuf);
         orl_pool_parallel_for(net->pool, (size_t)B, ce_cols, &c);

@@ -44,13 +44,18 @@ struct orl_tq_net {
     float *zbuf, *qbuf;         /* BCQ: [I x Bp] G logits, Q values (transposed) */
     float *ht;                  /* BCQ: [H x Bp] a batch of states transposed */
     float *col_a, *col_b;       /* BCQ: [Bp] per-row maxima, logsumexps */
-    float *h_gen;               /* BCQ with a fixed G: [Bp x Hg] its states of s' */
-    float *col_tmp;             /* BCQ: [threads x 2 Bp] */
-    float *w_mix, *b_mix;       /* REM: the target's mixed head [I x H], [I] */
-    float *argmax_scratch;      /* REM */
-    int32_t *a_next, *q_idx;    /* [B] next actions; [B x K] gathered ensemble rows */
-    float *q_val, *q_grad;      /* [B x K] */
-    float *q_next, *y, *row_ce, *row_reg; /* [B] */
+    /* BCQ's next-state shortcut (tq_net_next.c) */
+    int32_t *ext_rows, *ext_ids, *oth_rows; /* [B] */
+    float *h_ext;                           /* [2B x H] */
+    int32_t *states2, *lens2;               /* [B x window], [B] */
+    float *step_scratch;                    /* the encoder's step_bytes(B) */
+    float *h_gen;                           /* BCQ with a fixed G: [Bp x Hg] its states of s' */
+    float *col_tmp;                         /* BCQ: [threads x 2 Bp] */
+    float *w_mix, *b_mix;                   /* REM: the target's mixed head [I x H], [I] */
+    float *argmax_scratch;                  /* REM */
+    int32_t *a_next, *q_idx;                /* [B] next actions; [B x K] gathered ensemble rows */
+    float *q_val, *q_grad;                  /* [B x K] */
+    float *q_next, *y, *row_ce, *row_reg;   /* [B] */
 };
 
 /* The loss of the batch at the current online and target weights; gradients
@@ -59,6 +64,10 @@ struct orl_tq_net {
  * written. */
 int orl_tq_bcq_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses *out);
 int orl_tq_rem_loss_grad(orl_tq_net *net, const orl_tq_inputs *in, orl_tq_losses *out);
+/* out [B x H] = the encoding of s' by store p (the online one), given h_s its
+ * encoding of s by the last forward on net->work. Uses work_ng and d_h. */
+void orl_tq_encode_next(orl_tq_net *net, const orl_params *p, const float *h_s,
+                        const orl_tq_inputs *in, float *out);
 /* alpha_k = u_k / sum u, u ~ U(0, 1)^K from alpha_rng. */
 void orl_tq_rem_draw_alpha(orl_tq_net *net);
 /* REM's export store from the online one: encoder, ensemble, mean head. */
