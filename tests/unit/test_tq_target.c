@@ -7,6 +7,7 @@
 
 #include "test_support.h"
 
+#include "models/ce_head.h"
 #include "models/tq_net_internal.h"
 
 enum { B = 6, T = 3, I = 9 };
@@ -219,6 +220,50 @@ static void test_generative_store_is_checked(void **state)
     orl_tq_net_free(g);
 }
 
+/* REM's export: the ensemble as trained, its mean as the Q head (and under
+ * the CE head's names), the encoder; refreshed after every step. */
+static void test_rem_export_store(void **state)
+{
+    (void)state;
+    batch x;
+    make_batch(&x);
+    orl_tq_net *net = make_net(ORL_TQ_REM, 2, 0.0f);
+    for (int t = 0; t < 3; t++) {
+        assert_orl_ok(step(net, &x));
+        const orl_params *e = orl_tq_net_policy(net), *on = &net->on;
+        const orl_param_view *ew = orl_params_find(e, ORL_Q_ENSEMBLE_W);
+        const orl_param_view *eb = orl_params_find(e, ORL_Q_ENSEMBLE_B);
+        assert_non_null(ew);
+        assert_non_null(eb);
+        assert_int_equal(ew->rows, 3 * I);
+        assert_int_equal(eb->rows, 3 * I);
+        assert_int_equal(eb->cols, 1);
+        const size_t H = ew->cols;
+        for (int v = 0; v < on->n_views; v++) { /* encoder and ensemble copied */
+            const orl_param_view *src = &on->views[v], *dst = orl_params_find(e, src->name);
+            assert_non_null(dst);
+            assert_memory_equal(e->value + dst->offset, on->value + src->offset,
+                                sizeof(float) * src->rows * src->cols);
+        }
+        const float *w = orl_params_at(on, on->value, ORL_Q_ENSEMBLE_W);
+        const float *b = orl_params_at(on, on->value, ORL_Q_ENSEMBLE_B);
+        const float *mw = orl_params_at(e, e->value, ORL_Q_HEAD_W);
+        const float *mb = orl_params_at(e, e->value, ORL_Q_HEAD_B);
+        const float *cw = orl_params_at(e, e->value, ORL_CE_HEAD_W);
+        const float *cb = orl_params_at(e, e->value, ORL_CE_HEAD_B);
+        for (size_t i = 0; i < I; i++) {
+            float sb = (b[i] + b[I + i] + b[2 * I + i]) / 3.0f;
+            assert_true(fabsf(mb[i] - sb) < 1e-6f && cb[i] == mb[i]);
+            for (size_t j = 0; j < H; j++) {
+                float sw = (w[i * H + j] + w[(I + i) * H + j] + w[(2 * I + i) * H + j]) / 3.0f;
+                assert_true(fabsf(mw[i * H + j] - sw) < 1e-6f);
+                assert_true(cw[i * H + j] == mw[i * H + j]);
+            }
+        }
+    }
+    orl_tq_net_free(net);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -228,6 +273,7 @@ int main(void)
         cmocka_unit_test(test_sparse_adam_equals_dense),
         cmocka_unit_test(test_config_is_checked),
         cmocka_unit_test(test_generative_store_is_checked),
+        cmocka_unit_test(test_rem_export_store),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
