@@ -24,6 +24,8 @@
  *       assembled inside the timed loop as the reference does; the catalogue is
  *       max(N, the file's items) (the reference's --n-items). Default 2 threads.
  *       --algo ce runs the supervised network (sl_net) on the same batches;
+ *       --algo bcq / rem the target-network algorithms (tq_net) at their
+ *       defaults (threshold 0.3, reg 0.01, 4 heads);
  *       --encoder picks the encoder at its reference settings (dropout on).
  * The reference's README figures are printed alongside the synthetic runs. */
 #include <math.h>
@@ -40,13 +42,14 @@
 #include "data/transitions.h"
 #include "models/rl_net.h"
 #include "models/sl_net.h"
+#include "models/tq_net.h"
 #include "nn/kgemm.h"
 #include "nn/linear_argmax.h"
 #include "offlinerl/dataset.h"
 #include "bench_util.h"
 #include "bench_gemm_rate.h"
 
-enum { B = 256, T = 10, NB = 16, ALG_CE = 100 };
+enum { B = 256, T = 10, NB = 16, ALG_CE = 100, ALG_BCQ = 101, ALG_REM = 102 };
 
 typedef struct batches {
     int32_t s[NB][B * T], ls[NB][B], a[NB][B], ns[NB][B * T], lns[NB][B];
@@ -171,9 +174,51 @@ static int run_ce(source *src, int I, int threads, int steps)
     return 0;
 }
 
+/* "bcq", "rem": tq_net at the algorithms' defaults on the same batches. */
+static int run_tq(source *src, int I, int alg, int threads, int steps)
+{
+    orl_tq_config c;
+    memset(&c, 0, sizeof c);
+    c.algorithm = alg == ALG_BCQ ? ORL_TQ_BCQ : ORL_TQ_REM;
+    c.n_items = I;
+    c.max_batch = B;
+    c.gamma = 0.5f;
+    c.threshold = 0.3f;
+    c.reg = 0.01f;
+    c.heads = 4;
+    c.target_update = 8000;
+    c.encoder = g_encoder;
+    orl_tq_net *net = NULL;
+    if (orl_tq_net_create(&c, 1, threads, &net) != 0) return 1;
+    const int warm = 3;
+    double total = 0.0;
+    orl_tq_losses l;
+    for (int k = 0; k < warm + steps; k++) {
+        double t0 = now_s();
+        step_in x;
+        if (next_batch(src, k, &x) != 0 ||
+            orl_tq_net_train_step(net, x.s, x.ls, x.a, x.r, x.ns, x.lns, x.d, B, 0.01f, &l) != 0) {
+            fprintf(stderr, "step failed: %s\n", orl_last_error());
+            orl_tq_net_free(net);
+            return 1;
+        }
+        if (k >= warm) total += now_s() - t0;
+    }
+    printf("{\"bench\":\"rl_train\",\"algo\":\"%s\",\"encoder\":\"%s\",\"data\":\"%s\","
+           "\"n_items\":%d,\"threads\":%d,\"batch\":%d,\"steps\":%d,\"mean_state_len\":%.2f,"
+           "\"transitions_per_s\":%.0f,\"ms_per_step\":%.2f,\"final_loss\":%.4f}\n",
+           alg == ALG_BCQ ? "bcq" : "rem", g_encoder.architecture, src->x ? "synthetic" : "file", I,
+           threads, B, steps, src->mean_len, (double)B * steps / total, 1e3 * total / steps,
+           (double)l.total);
+    fflush(stdout);
+    orl_tq_net_free(net);
+    return 0;
+}
+
 static int run(source *src, int I, int alg, int threads, int steps)
 {
     if (alg == ALG_CE) return run_ce(src, I, threads, steps);
+    if (alg == ALG_BCQ || alg == ALG_REM) return run_tq(src, I, alg, threads, steps);
     orl_rl_net_config c = orl_rl_net_config_default(I, alg);
     c.encoder = g_encoder;
     const int warm = 3;
@@ -280,7 +325,7 @@ static int run_file(const char *path, int items, int threads, int steps, int onl
             for (int b = 0; b < B && status == ORL_OK; b++) sum += x.ls[b];
             if (status == ORL_OK) src.mean_len = sum / ((double)(k + 1) * B);
         }
-        if (only == ALG_CE) status = run_ce(&src, I, threads, steps) ? ORL_E_NUMERIC : ORL_OK;
+        if (only >= ALG_CE) status = run(&src, I, only, threads, steps) ? ORL_E_NUMERIC : ORL_OK;
         for (int alg = 0; alg < 4 && status == ORL_OK; alg++)
             if (only < 0 || only == alg) {
                 src.next = 0;
@@ -310,6 +355,10 @@ int main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--algo") && i + 1 < argc) {
             if (!strcmp(argv[++i], "ce"))
                 only = ALG_CE;
+            else if (!strcmp(argv[i], "bcq"))
+                only = ALG_BCQ;
+            else if (!strcmp(argv[i], "rem"))
+                only = ALG_REM;
             else if (orl_rl_algo_from_name(argv[i], &only) != 0)
                 return 2;
         } else if (!strcmp(argv[i], "--encoder") && i + 1 < argc) {
@@ -356,7 +405,7 @@ int main(int argc, char **argv)
         src.mean_len = sum / (NB * B);
         int st = steps > 0 ? steps : (items[ii] <= 5000 ? 60 : 20);
         for (int ti = 0; ti < n_threads; ti++) {
-            if (only == ALG_CE && run_ce(&src, items[ii], thread_list[ti], st) != 0) return 1;
+            if (only >= ALG_CE && run(&src, items[ii], only, thread_list[ti], st) != 0) return 1;
             for (int alg = 0; alg < 4; alg++)
                 if (only < 0 || only == alg)
                     if (run(&src, items[ii], alg, thread_list[ti], st) != 0) return 1;
