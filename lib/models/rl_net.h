@@ -19,6 +19,17 @@
  *       adv_clip_hi], ips = clip(p_ce(a | s) / beta(a), ips_clip_lo,
  *       ips_clip_hi)^ips_smooth (smooth 0 = off), beta the behaviour estimate.
  * The steps counted by warmup are the pair's steps (both networks together).
+ * Offline-RL (the peer offrl_torch.py), same pair and coin, 0.5 e^2 TD:
+ * CQL:     loss = mean(td + cql_alpha (logsumexp_a Q_main(s, .) - Q_main(s, a)));
+ *           the CE head is not trained (ORL_ALGO_Q_ONLY). The CQL term is the
+ *           softmax-CE of the Q head's values (rl_net_cql.c).
+ * SQN_CQL: SQN's loss + the same CQL term.
+ * SQN_REM: SQN with q_heads Q heads per network ("qens.*"); per step one
+ *           alpha_k = u_k / sum u, u ~ U(0,1)^K (net's RNG) mixes both
+ *           networks' heads: Q = sum_k alpha_k Q^k for Q_main(s, a), the
+ *           argmax on s' and Q_target(s', a*); VPQ (vpq_c > 0) multiplies the
+ *           bootstrap by 1 / (1 + vpq_c std_k Q_target^k(s', a*)) (ddof 0).
+ *           ORL_Q_HEAD_* hold the heads' mean (rl_net_rem.c).
  *
  * Plain arrays in and out, like sl_net: states [B x window] left-aligned and
  * padded with n_items, lens [B] in [1, window], actions [B] in [0, n_items).
@@ -27,8 +38,9 @@
  * an orl_sl_net, so every sl_net inference call (encode, scores, top-k,
  * candidates; const, caller scratch, many threads) works on it, scoring with
  * the CE head or, selected, the Q head. Its store holds ORL_GRU4REC_*,
- * ORL_CE_HEAD_* and ORL_Q_HEAD_* tensors: save it as one blob, and view a
- * loaded store's Q head as a CE head with orl_q_head_as_ce_view(). */
+ * ORL_CE_HEAD_* and ORL_Q_HEAD_* tensors (SQN_REM: also ORL_Q_ENSEMBLE_*):
+ * save it as one blob, and view a loaded store's Q head as a CE head with
+ * orl_q_head_as_ce_view(). */
 #ifndef ORL_MODELS_RL_NET_H
 #define ORL_MODELS_RL_NET_H
 
