@@ -62,7 +62,7 @@ struct orl_rl_net {
 
     /* The optimiser's sparse path (rl_net_adam.c). */
     unsigned char *touched_emb; /* [I + 1] embedding rows with a gradient this step */
-    unsigned char *touched_q;   /* [I] Q head rows with a gradient this step */
+    unsigned char *touched_q;   /* [I] Q head rows with a gradient this step (REM: [K * I]) */
     orl_ce_tile_fn ce_hook;     /* run in the CE layer's pass 2 (the head's Adam) or NULL */
     void *ce_hook_ctx;
     /* CQL, SQN_CQL (rl_net_cql.c): the CQL term is a softmax-CE with the Q
@@ -78,7 +78,7 @@ struct orl_rl_net {
     float rem_alpha[ORL_Q_ENSEMBLE_MAX]; /* this step's mixture weights */
     float *mix_w[2], *mix_b[2];          /* [I x H], [I]: per network's mixed head */
     float *mix_gw, *mix_gb;              /* [I x H], [I]: gradient of the main's mix */
-    float *vpq_w;                        /* [B] VPQ's bootstrap weights (1 without) */
+    float *vpq_w;                        /* [B] VPQ's bootstrap weights (set only with VPQ) */
     int mean_stale;                      /* QN_1's ORL_Q_HEAD_* lag its ensemble */
     float *ext_block;                    /* the buffers above, for the new algorithms */
     int dense_adam;       /* tests: 1 = the plain dense Adam after the loss (the old path) */
