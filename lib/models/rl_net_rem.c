@@ -139,7 +139,9 @@ void orl_rl_rem_refresh_mean(orl_rl_net *net, int which)
     orl_params *p = &net->qn[which];
     mix_job j = job_of(net, which, orl_params_at(p, p->value, ORL_Q_HEAD_W),
                        orl_params_at(p, p->value, ORL_Q_HEAD_B), NULL);
-    orl_pool_parallel_for(net->pool, j.I, mix_range, &j);
+    /* Inline, not on the pool: readers of the policy call this (once per
+     * export), and the pool takes one parallel_for at a time. */
+    orl_pool_parallel_for(NULL, j.I, mix_range, &j);
 }
 
 void orl_rl_rem_vpq(orl_rl_net *net, int tgt, const float *h_tgt, int B)
