@@ -1,4 +1,4 @@
-/* cql and sqn_rem against the answers of a tiny MDP, as the peer's
+/* cql, sqn_cql and sqn_rem against the answers of a tiny MDP, as the peer's
  * --selftest: 3 states x 4 actions with stochastic transitions and
  * termination, a log drawn from a behaviour policy, and value iteration on the
  * log's empirical MDP (what an offline method can converge to). State s is
@@ -34,6 +34,7 @@ typedef struct mdp_log {
     uint8_t done[MAXN];
     double q_star[NS][NA];
     int logged[NS][NA];
+    double n_sa[NS][NA], r_hat[NS][NA], p_hat[NS][NA][NS]; /* the empirical MDP */
 } mdp_log;
 
 static int draw(orl_rng *g, const double *p, int n)
@@ -92,6 +93,96 @@ static void make_log(mdp_log *m, const double beta[NS][NA], int n_min, uint64_t 
             }
     }
     memcpy(m->q_star, Q, sizeof Q);
+    memcpy(m->n_sa, n, sizeof n);
+    for (int s = 0; s < NS; s++)
+        for (int a = 0; a < NA; a++) {
+            m->r_hat[s][a] = n[s][a] > 0 ? r[s][a] / n[s][a] : 0.0;
+            for (int t = 0; t < NS; t++)
+                m->p_hat[s][a][t] = n[s][a] > 0 ? P[s][a][t] / n[s][a] : 0.0;
+        }
+}
+
+/* x = A^-1 b for 4 x 4, Gaussian elimination with partial pivoting. */
+static void solve4(double A[NA][NA], double b[NA], double x[NA])
+{
+    for (int c = 0; c < NA; c++) {
+        int piv = c;
+        for (int r = c + 1; r < NA; r++)
+            if (fabs(A[r][c]) > fabs(A[piv][c])) piv = r;
+        for (int k = 0; k < NA; k++) {
+            double t = A[c][k];
+            A[c][k] = A[piv][k];
+            A[piv][k] = t;
+        }
+        double t = b[c];
+        b[c] = b[piv];
+        b[piv] = t;
+        for (int r = c + 1; r < NA; r++) {
+            double f = A[r][c] / A[c][c];
+            for (int k = c; k < NA; k++) A[r][k] -= f * A[c][k];
+            b[r] -= f * b[c];
+        }
+    }
+    for (int r = NA - 1; r >= 0; r--) {
+        double v = b[r];
+        for (int k = r + 1; k < NA; k++) v -= A[r][k] * x[k];
+        x[r] = v / A[r][r];
+    }
+}
+
+/* The fixed point of CQL(H)'s expected update on the log (every action
+ * logged): per state the minimiser of sum_a n_sa [0.5 (Q_a - y_a)^2 - alpha Q_a]
+ * + alpha n_s logsumexp(Q), y = r + gamma P max Q, by Newton inside value
+ * iteration (the peer's construction). */
+static void cql_fixed_point(const mdp_log *m, double alpha, double Q[NS][NA])
+{
+    memset(Q, 0, sizeof(double) * NS * NA);
+    for (int it = 0; it < 400; it++) {
+        double V[NS], y[NS][NA];
+        for (int s = 0; s < NS; s++) {
+            V[s] = Q[s][0];
+            for (int a = 1; a < NA; a++) V[s] = Q[s][a] > V[s] ? Q[s][a] : V[s];
+        }
+        for (int s = 0; s < NS; s++)
+            for (int a = 0; a < NA; a++) {
+                y[s][a] = m->r_hat[s][a];
+                for (int t = 0; t < NS; t++) y[s][a] += GAMMA * m->p_hat[s][a][t] * V[t];
+            }
+        for (int s = 0; s < NS; s++) {
+            double ns = 0.0, *q = Q[s];
+            for (int a = 0; a < NA; a++) ns += m->n_sa[s][a];
+            for (int k = 0; k < 50; k++) {
+                double mx = q[0], p[NA], z = 0.0;
+                for (int a = 1; a < NA; a++) mx = q[a] > mx ? q[a] : mx;
+                for (int a = 0; a < NA; a++) z += p[a] = exp(q[a] - mx);
+                double g[NA], H[NA][NA], d[NA];
+                for (int a = 0; a < NA; a++) {
+                    p[a] /= z;
+                    g[a] = m->n_sa[s][a] * (q[a] - y[s][a]) + alpha * (ns * p[a] - m->n_sa[s][a]);
+                }
+                for (int a = 0; a < NA; a++)
+                    for (int b = 0; b < NA; b++)
+                        H[a][b] = (a == b ? m->n_sa[s][a] + alpha * ns * p[a] : 0.0) -
+                                  alpha * ns * p[a] * p[b];
+                solve4(H, g, d);
+                for (int a = 0; a < NA; a++) q[a] -= d[a];
+            }
+        }
+    }
+}
+
+/* QN_1's scores of the three states with `head` (orl_rl_head). */
+static void read_head(const orl_rl_net *net, int head, double out[NS][NA])
+{
+    const orl_sl_net *view = orl_rl_net_policy(net, head);
+    int32_t states[NS] = {0, 1, 2}, lens[NS] = {1, 1, 1};
+    size_t bytes = orl_sl_net_scratch_bytes(view, NS);
+    void *scratch = malloc(bytes);
+    float scores[NS * NA];
+    assert_orl_ok(orl_sl_net_scores(view, states, lens, NS, scratch, bytes, scores));
+    free(scratch);
+    for (int s = 0; s < NS; s++)
+        for (int a = 0; a < NA; a++) out[s][a] = scores[s * NA + a];
 }
 
 /* Trains `algorithm` on the whole log for STEPS full-batch steps; returns
@@ -114,15 +205,7 @@ static orl_rl_net *train(const mdp_log *m, int algorithm, float alpha, float vpq
         assert_orl_ok(orl_rl_net_train_step(net, m->s, m->one, m->a, m->r, m->ns, m->one, m->done,
                                             m->n, lr, NULL));
     }
-    const orl_sl_net *view = orl_rl_net_policy(net, ORL_RL_HEAD_Q);
-    int32_t states[NS] = {0, 1, 2}, lens[NS] = {1, 1, 1};
-    size_t bytes = orl_sl_net_scratch_bytes(view, NS);
-    void *scratch = malloc(bytes);
-    float scores[NS * NA];
-    assert_orl_ok(orl_sl_net_scores(view, states, lens, NS, scratch, bytes, scores));
-    free(scratch);
-    for (int s = 0; s < NS; s++)
-        for (int a = 0; a < NA; a++) q[s][a] = scores[s * NA + a];
+    read_head(net, ORL_RL_HEAD_Q, q);
     return net;
 }
 
@@ -156,7 +239,7 @@ static void test_cql_alpha0_reaches_q_star(void **state)
     double q[NS][NA];
     orl_rl_net_free(train(m, ORL_RL_CQL, 0.0f, 0.0f, q));
     double e = max_err(m, q, NULL);
-    print_message("cql alpha 0: max |Q - Q*| %.5f over %d transitions\n", e, m->n);
+    print_message("cql alpha 0: max |Q - Q*| %.2e over %d transitions\n", e, m->n);
     assert_true(e <= 0.05);
     free(m);
 }
@@ -190,6 +273,49 @@ static void test_cql_pushes_unlogged_actions_down(void **state)
     free(m);
 }
 
+/* With every action logged, cql and sqn_cql reach the CQL fixed point (far
+ * from Q*: the check tells the two apart), and sqn_cql's CE head the logged
+ * behaviour. */
+static void test_cql_reaches_the_cql_fixed_point(void **state)
+{
+    (void)state;
+    mdp_log *m = malloc(sizeof *m);
+    make_log(m, BETA_ALL, 600, 4);
+    double fixed[NS][NA], q[NS][NA], gap = 0.0;
+    cql_fixed_point(m, 1.0, fixed);
+    for (int s = 0; s < NS; s++)
+        for (int a = 0; a < NA; a++) {
+            double d = fabs(fixed[s][a] - m->q_star[s][a]);
+            gap = d > gap ? d : gap;
+        }
+    print_message("CQL fixed point vs Q*: max difference %.3f\n", gap);
+    assert_true(gap > 0.3);
+    memcpy(m->q_star, fixed, sizeof fixed); /* compare against the fixed point */
+    orl_rl_net_free(train(m, ORL_RL_CQL, 1.0f, 0.0f, q));
+    double e = max_err(m, q, NULL);
+    print_message("cql alpha 1: max |Q - CQL fixed point| %.2e\n", e);
+    assert_true(e <= 0.05);
+    orl_rl_net *net = train(m, ORL_RL_SQN_CQL, 1.0f, 0.0f, q);
+    e = max_err(m, q, NULL);
+    double z[NS][NA], worst = 0.0;
+    read_head(net, ORL_RL_HEAD_CE, z);
+    for (int s = 0; s < NS; s++) {
+        double mx = z[s][0], sum = 0.0, ns = 0.0;
+        for (int a = 1; a < NA; a++) mx = z[s][a] > mx ? z[s][a] : mx;
+        for (int a = 0; a < NA; a++) sum += exp(z[s][a] - mx), ns += m->n_sa[s][a];
+        for (int a = 0; a < NA; a++) {
+            double d = fabs(exp(z[s][a] - mx) / sum - m->n_sa[s][a] / ns);
+            worst = d > worst ? d : worst;
+        }
+    }
+    print_message("sqn_cql: max |Q - CQL fixed point| %.2e, CE head vs logged beta %.2e\n", e,
+                  worst);
+    assert_true(e <= 0.05);
+    assert_true(worst <= 0.05);
+    orl_rl_net_free(net);
+    free(m);
+}
+
 static void test_sqn_rem_mean_reaches_q_star(void **state)
 {
     (void)state;
@@ -198,7 +324,7 @@ static void test_sqn_rem_mean_reaches_q_star(void **state)
     double q[NS][NA], above;
     orl_rl_net *net = train(m, ORL_RL_SQN_REM, 0.0f, 0.0f, q);
     double e = max_err(m, q, &above);
-    print_message("sqn_rem: max |mean of heads - Q*| %.5f\n", e);
+    print_message("sqn_rem: max |mean of heads - Q*| %.2e\n", e);
     assert_true(e <= 0.05);
     /* The view scores with the exact mean of the K heads. */
     const orl_params *p = orl_rl_net_policy_params(net);
@@ -214,7 +340,7 @@ static void test_sqn_rem_mean_reaches_q_star(void **state)
     /* VPQ shrinks every bootstrap: never above Q* (by more than the tolerance). */
     orl_rl_net_free(train(m, ORL_RL_SQN_REM, 0.0f, 10.0f, q));
     e = max_err(m, q, &above);
-    print_message("sqn_rem vpq 10: max of (mean of heads - Q*) %.5f (max abs %.5f)\n", above, e);
+    print_message("sqn_rem vpq 10: max of (mean of heads - Q*) %.2e (max abs %.2e)\n", above, e);
     assert_true(above <= 0.05);
     free(m);
 }
@@ -224,6 +350,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cql_alpha0_reaches_q_star),
         cmocka_unit_test(test_cql_pushes_unlogged_actions_down),
+        cmocka_unit_test(test_cql_reaches_the_cql_fixed_point),
         cmocka_unit_test(test_sqn_rem_mean_reaches_q_star),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
