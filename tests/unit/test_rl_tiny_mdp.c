@@ -261,6 +261,7 @@ static void test_cql_pushes_unlogged_actions_down(void **state)
             else
                 hi_unlogged = q[s][a] > hi_unlogged ? q[s][a] : hi_unlogged;
         }
+        if (hi_unlogged == -INFINITY) continue; /* every action logged here */
         print_message("cql alpha 1, state %d: lowest logged Q %.4f, highest unlogged %.4f\n", s,
                       lo_logged, hi_unlogged);
         assert_true(hi_unlogged < lo_logged);
