@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "algos/algo.h"
+#include "algos/algo_rl.h"
 #include "core/error.h"
 #include "models/rl_net.h"
 
@@ -57,8 +58,8 @@ static double setting(const orl_algo_context *ctx, const orl_algo_class *cls, co
     return fallback;
 }
 
-static int rl_create(const orl_algo_class *cls, int algorithm, const orl_algo_context *ctx,
-                     void **out)
+int orl_algo_rl_create(const orl_algo_class *cls, int algorithm, const orl_algo_context *ctx,
+                       void **out)
 {
     orl_rl_net_config c = orl_rl_net_config_default((int)ctx->n_items, algorithm);
     c.embed_dim = (int)ctx->encoder->embed_dim;
@@ -82,6 +83,9 @@ static int rl_create(const orl_algo_class *cls, int algorithm, const orl_algo_co
     c.ips_smooth = (float)setting(ctx, cls, "ips_smooth", c.ips_smooth);
     c.ips_clip_lo = (float)setting(ctx, cls, "ips_clip_lo", c.ips_clip_lo);
     c.ips_clip_hi = (float)setting(ctx, cls, "ips_clip_hi", c.ips_clip_hi);
+    c.cql_alpha = (float)setting(ctx, cls, "alpha", c.cql_alpha);
+    c.q_heads = (int)setting(ctx, cls, "heads", c.q_heads);
+    c.vpq_c = (float)setting(ctx, cls, "vpq_c", c.vpq_c);
     if (c.adv_clip_lo > c.adv_clip_hi || c.ips_clip_lo > c.ips_clip_hi)
         return orl_fail(ORL_E_OUT_OF_RANGE, "%s: a clip range has its low end above its high end",
                         cls->name);
@@ -99,37 +103,44 @@ static int rl_create(const orl_algo_class *cls, int algorithm, const orl_algo_co
     return ORL_OK;
 }
 
-static void rl_destroy(void *self)
+void orl_algo_rl_destroy(void *self)
 {
     orl_rl_net_free(self);
 }
 
-static int rl_step(void *self, const orl_batch *b, float lr, orl_step_losses *out)
+int orl_algo_rl_step(void *self, const orl_batch *b, float lr, orl_step_losses *out)
 {
     orl_rl_losses l;
     ORL_TRY(orl_rl_net_train_step(self, b->states, b->state_len, b->actions, b->rewards,
                                   b->next_states, b->next_len, b->done, (int)b->size, lr, &l));
     out->loss = l.total;
-    out->ce_loss = l.ce;
+    /* cql trains no supervised head: no such term. */
+    out->ce_loss = orl_rl_net_get_config(self)->algorithm == ORL_RL_CQL ? NAN : l.ce;
     out->q_loss = l.td + l.td_neg;
     return ORL_OK;
 }
 
-static const orl_params *rl_policy(const void *self)
+const orl_params *orl_algo_rl_policy(const void *self)
 {
     /* QN_1's whole store: the model takes the encoder and CE head by name, and the
-     * Q head ("qhead.*") as its second head. */
-    return orl_rl_net_params_const(self, 0);
+     * Q head ("qhead.*") as its second head (sqn_rem: the heads' mean, and "qens.*"). */
+    return orl_rl_net_policy_params(self);
 }
 
 #define RL_CLASS(NAME, ALGO, SUMMARY, TABLE)                                                       \
     static int NAME##_create(const orl_algo_context *ctx, void **out);                             \
-    const orl_algo_class orl_algo_##NAME = {                                                       \
-        #NAME,         SUMMARY,    TABLE,   (int)(sizeof TABLE / sizeof TABLE[0]),                 \
-        NAME##_create, rl_destroy, rl_step, rl_policy};                                            \
+    const orl_algo_class orl_algo_##NAME = {#NAME,                                                 \
+                                            SUMMARY,                                               \
+                                            TABLE,                                                 \
+                                            (int)(sizeof TABLE / sizeof TABLE[0]),                 \
+                                            NAME##_create,                                         \
+                                            orl_algo_rl_destroy,                                   \
+                                            orl_algo_rl_step,                                      \
+                                            orl_algo_rl_policy,                                    \
+                                            0};                                                    \
     static int NAME##_create(const orl_algo_context *ctx, void **out)                              \
     {                                                                                              \
-        return rl_create(&orl_algo_##NAME, ALGO, ctx, out);                                        \
+        return orl_algo_rl_create(&orl_algo_##NAME, ALGO, ctx, out);                               \
     }
 
 RL_CLASS(sqn, ORL_RL_SQN, "supervised Q-learning: cross-entropy + double-Q TD loss (Xin 2020)",

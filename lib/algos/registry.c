@@ -3,12 +3,13 @@
 
 #include "algos/algo.h"
 
-extern const orl_algo_class orl_algo_sl, orl_algo_sqn, orl_algo_sac, orl_algo_snqn, orl_algo_sa2c,
-    orl_algo_bcq, orl_algo_rem;
+extern const orl_algo_class orl_algo_sl, orl_algo_sqn, orl_algo_sac, orl_algo_snqn, orl_algo_sa2c;
+extern const orl_algo_class orl_algo_bcq, orl_algo_cql, orl_algo_sqn_cql, orl_algo_rem,
+    orl_algo_sqn_rem;
 
-static const orl_algo_class *const classes[] = {&orl_algo_sl,   &orl_algo_sqn,  &orl_algo_sac,
-                                                &orl_algo_snqn, &orl_algo_sa2c, &orl_algo_bcq,
-                                                &orl_algo_rem};
+static const orl_algo_class *const classes[] = {
+    &orl_algo_sl,  &orl_algo_sqn, &orl_algo_sac,     &orl_algo_snqn, &orl_algo_sa2c,
+    &orl_algo_bcq, &orl_algo_cql, &orl_algo_sqn_cql, &orl_algo_rem,  &orl_algo_sqn_rem};
 
 const orl_algo_class *orl_algo_find(const char *name)
 {
@@ -19,5 +20,5 @@ const orl_algo_class *orl_algo_find(const char *name)
 
 const char *orl_algo_names(void)
 {
-    return "sl, sqn, sac, snqn, sa2c, bcq, rem";
+    return "sl, sqn, sac, snqn, sa2c, bcq, cql, sqn_cql, rem, sqn_rem";
 }

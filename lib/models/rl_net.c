@@ -19,21 +19,30 @@ static size_t round16(size_t n)
     return (n + 15) & ~(size_t)15;
 }
 
-static const char *const algo_names[] = {"sqn", "sac", "snqn", "sa2c"};
+static const struct {
+    int id;
+    const char *name;
+} algos[] = {{ORL_RL_SQN, "sqn"},        {ORL_RL_SAC, "sac"}, {ORL_RL_SNQN, "snqn"},
+             {ORL_RL_SA2C, "sa2c"},      {ORL_RL_CQL, "cql"}, {ORL_RL_SQN_CQL, "sqn_cql"},
+             {ORL_RL_SQN_REM, "sqn_rem"}};
+enum { N_ALGOS = sizeof algos / sizeof algos[0] };
 
 const char *orl_rl_algo_name(int algorithm)
 {
-    return algorithm >= 0 && algorithm < 4 ? algo_names[algorithm] : NULL;
+    for (int i = 0; i < N_ALGOS; i++)
+        if (algos[i].id == algorithm) return algos[i].name;
+    return NULL;
 }
 
 int orl_rl_algo_from_name(const char *name, int *out_algorithm)
 {
-    for (int i = 0; name && i < 4; i++)
-        if (strcmp(name, algo_names[i]) == 0) {
-            *out_algorithm = i;
+    for (int i = 0; name && i < N_ALGOS; i++)
+        if (strcmp(name, algos[i].name) == 0) {
+            *out_algorithm = algos[i].id;
             return ORL_OK;
         }
-    return orl_fail(ORL_E_NOT_FOUND, "unknown RL algorithm '%s' (sqn, sac, snqn, sa2c)",
+    return orl_fail(ORL_E_NOT_FOUND,
+                    "unknown RL algorithm '%s' (sqn, sac, snqn, sa2c, cql, sqn_cql, sqn_rem)",
                     name ? name : "(null)");
 }
 
@@ -58,6 +67,9 @@ orl_rl_net_config orl_rl_net_config_default(int n_items, int algorithm)
     c.ips_smooth = 0.0f;
     c.ips_clip_lo = 0.1f;
     c.ips_clip_hi = 10.0f;
+    c.cql_alpha = 1.0f;
+    c.q_heads = 4;
+    c.vpq_c = 0.0f;
     return c;
 }
 
@@ -69,7 +81,8 @@ static int has_negatives(const orl_rl_net_config *c)
 int orl_rl_net_check_config(const orl_rl_net_config *c)
 {
 #define BAD(...) return orl_fail(ORL_E_OUT_OF_RANGE, "rl_net: " __VA_ARGS__)
-    if (!orl_rl_algo_name(c->algorithm)) BAD("algorithm %d is not one of 0..3", c->algorithm);
+    if (!orl_rl_algo_name(c->algorithm))
+        BAD("algorithm %d is not one of 0..3, 10..12", c->algorithm);
     if (c->n_items < (has_negatives(c) ? 2 : 1) || c->n_items > (1 << 28))
         BAD("n_items %d is outside [%d, 2^28]", c->n_items, has_negatives(c) ? 2 : 1);
     if (c->embed_dim < 1 || c->embed_dim > 4096 || c->hidden_dim < 1 || c->hidden_dim > 4096)
@@ -95,6 +108,12 @@ int orl_rl_net_check_config(const orl_rl_net_config *c)
         !isfinite(c->ips_clip_hi))
         BAD("ips clip [%g, %g] must satisfy 0 < lo <= hi < inf", (double)c->ips_clip_lo,
             (double)c->ips_clip_hi);
+    if (!(c->cql_alpha >= 0.0f && c->cql_alpha <= 1e6f))
+        BAD("cql_alpha %g is outside [0, 1e6]", (double)c->cql_alpha);
+    if (c->algorithm == ORL_RL_SQN_REM && (c->q_heads < 2 || c->q_heads > ORL_Q_ENSEMBLE_MAX))
+        BAD("q_heads %d is outside [2, %d]", c->q_heads, ORL_Q_ENSEMBLE_MAX);
+    if (!(c->vpq_c >= 0.0f && c->vpq_c <= 1e6f))
+        BAD("vpq_c %g is outside [0, 1e6]", (double)c->vpq_c);
 #undef BAD
     return ORL_OK;
 }
@@ -197,7 +216,8 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
     orl_enc enc;
     ORL_TRY(orl_enc_init(&enc, &spec, cfg->n_items));
     const int n_enc = orl_enc_n_params(&enc);
-    const int NP = n_enc + ORL_CE_HEAD_N_PARAMS + ORL_Q_HEAD_N_PARAMS;
+    const int rem = cfg->algorithm == ORL_RL_SQN_REM;
+    const int NP = n_enc + ORL_CE_HEAD_N_PARAMS + ORL_Q_HEAD_N_PARAMS + (rem ? 2 : 0);
     if (NP > ORL_PARAM_MAX_VIEWS)
         return orl_fail(ORL_E_OUT_OF_RANGE, "rl_net_create: %d tensors exceed the limit %d", NP,
                         ORL_PARAM_MAX_VIEWS);
@@ -216,6 +236,8 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
     enc.cls->param_specs(&net->enc, specs, names);
     orl_ce_head_param_specs(I, H, specs + n_enc);
     orl_q_head_param_specs(I, H, specs + n_enc + ORL_CE_HEAD_N_PARAMS);
+    if (rem)
+        orl_rl_rem_param_specs(net, specs + n_enc + ORL_CE_HEAD_N_PARAMS + ORL_Q_HEAD_N_PARAMS);
     for (int k = 0; k < 2; k++) {
         status = orl_params_init(&net->qn[k], specs, NP, 1);
         if (status != ORL_OK) goto fail;
@@ -235,6 +257,7 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
         enc.cls->init(&net->qn[k], &net->enc, &rng);
         orl_ce_head_init(&net->qn[k], I, H, &rng);
         orl_q_head_init(&net->qn[k], I, H, &rng);
+        if (rem) orl_rl_rem_init(net, &net->qn[k], &rng); /* after: the others' draws stay */
     }
     net->block = orl_aligned_alloc(sizeof(float) * workspace(net, NULL));
     if (!net->block) {
@@ -242,8 +265,19 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
         goto fail;
     }
     workspace(net, net->block);
+    const size_t n_ext = orl_rl_cql_floats(net) + orl_rl_rem_floats(net);
+    if (n_ext) { /* zeroed: the mix gradient is kept clear between steps */
+        net->ext_block = orl_aligned_alloc(sizeof(float) * n_ext);
+        if (!net->ext_block) {
+            status =
+                orl_fail(ORL_E_NOMEM, "rl_net_create: out of memory for the training workspace");
+            goto fail;
+        }
+        memset(net->ext_block, 0, sizeof(float) * n_ext);
+        orl_rl_rem_bind(net, orl_rl_cql_bind(net, net->ext_block));
+    }
     net->touched_emb = orl_calloc((size_t)I + 1, 1);
-    net->touched_q = orl_calloc((size_t)I, 1);
+    net->touched_q = orl_calloc((size_t)I * (size_t)(rem ? cfg->q_heads : 1), 1);
     if (!net->touched_emb || !net->touched_q) {
         status = orl_fail(ORL_E_NOMEM, "rl_net_create: out of memory for the training workspace");
         goto fail;
@@ -251,6 +285,7 @@ int orl_rl_net_create(const orl_rl_net_config *cfg, uint64_t seed, int threads, 
     orl_rng_init(&net->coin, seed, 2);
     orl_rng_init(&net->neg_rng, seed, 3);
     orl_rng_init(&net->drop_rng, seed, 4);
+    orl_rng_init(&net->rem_rng, seed, 5);
     net->dropout = enc.cls->state_dropout ? NULL : &net->drop_rng;
 
     init_view(net, &net->view_ce);
@@ -270,6 +305,7 @@ void orl_rl_net_free(orl_rl_net *net)
 {
     if (!net) return;
     orl_aligned_free(net->block);
+    orl_aligned_free(net->ext_block);
     orl_free(net->touched_emb);
     orl_free(net->touched_q);
     for (int k = 0; k < 2; k++) {
@@ -307,8 +343,25 @@ const orl_params *orl_rl_net_params_const(const orl_rl_net *net, int which)
     return which == 0 || which == 1 ? &net->qn[which] : NULL;
 }
 
+/* The mean of sqn_rem's heads is a cache of QN_1's: written through the
+ * const pointer (the net is never a const object). */
+static void refresh_mean(const orl_rl_net *net)
+{
+    if (!net->mean_stale) return;
+    orl_rl_net *mut = (orl_rl_net *)net;
+    orl_rl_rem_refresh_mean(mut, 0);
+    mut->mean_stale = 0;
+}
+
+const orl_params *orl_rl_net_policy_params(const orl_rl_net *net)
+{
+    refresh_mean(net);
+    return &net->qn[0];
+}
+
 const orl_sl_net *orl_rl_net_policy(const orl_rl_net *net, int head)
 {
+    refresh_mean(net);
     if (head == ORL_RL_HEAD_CE) return &net->view_ce;
     if (head == ORL_RL_HEAD_Q) return &net->view_q;
     return NULL;
@@ -394,6 +447,8 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
     /* Draw the coin and the negatives from copies: a refused step leaves the
      * net exactly as it was. */
     orl_rng coin = net->coin, neg_rng = net->neg_rng, drop_rng = net->drop_rng;
+    orl_rng rem_rng = net->rem_rng;
+    if (net->cfg.algorithm == ORL_RL_SQN_REM) orl_rl_rem_draw(net, &net->rem_rng);
     const int main_net = (int)orl_rng_below(&net->coin, 2);
     const int negs = has_negatives(&net->cfg);
     if (negs) orl_rl_net_sample_negatives(net, actions, batch, net->neg);
@@ -422,16 +477,22 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
         hc.H = (size_t)net->enc.state_dim;
         net->ce_hook = orl_rl_net_ce_adam_tile;
         net->ce_hook_ctx = &hc;
+        /* CQL: the Q head's dense gradient, its Adam in the CQL pass 2. */
+        net->q_adam = hc.k;
+        net->q_adam_in_pass2 = orl_rl_has_cql(alg);
     }
     orl_rl_losses losses;
     int status =
         orl_rl_net_loss_grad(net, main_net, phase, &in, negs ? net->neg : NULL, NULL, &losses);
     net->ce_hook = NULL;
     net->ce_hook_ctx = NULL;
+    const int q_done = net->q_adam_in_pass2;
+    net->q_adam_in_pass2 = 0;
     if (status != ORL_OK) { /* pass 2 never ran: nothing was updated */
         net->coin = coin;
         net->neg_rng = neg_rng;
         net->drop_rng = drop_rng;
+        net->rem_rng = rem_rng;
         return status;
     }
     double t0 = 0.0;
@@ -443,7 +504,8 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
     if (net->dense_adam)
         orl_adam_step(net->pool, &pa, &ac, 1);
     else
-        orl_rl_net_adam_sparse(net, &pa, &hc.k, batch, batch * (negs ? net->cfg.n_neg + 1 : 1));
+        orl_rl_net_adam_sparse(net, &pa, &hc.k, batch, batch * (negs ? net->cfg.n_neg + 1 : 1),
+                               q_done);
     if (second)
         net->step2[main_net] = pa.step;
     else
@@ -455,6 +517,7 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
         net->timing->steps++;
     }
     net->steps++;
+    if (alg == ORL_RL_SQN_REM) net->mean_stale = 1;
     if (out_losses) *out_losses = losses;
     return ORL_OK;
 }

@@ -19,6 +19,17 @@
  *       adv_clip_hi], ips = clip(p_ce(a | s) / beta(a), ips_clip_lo,
  *       ips_clip_hi)^ips_smooth (smooth 0 = off), beta the behaviour estimate.
  * The steps counted by warmup are the pair's steps (both networks together).
+ * Offline-RL (the peer offrl_torch.py), same pair and coin, 0.5 e^2 TD:
+ * CQL:     loss = mean(td + cql_alpha (logsumexp_a Q_main(s, .) - Q_main(s, a)));
+ *           the CE head is not trained (ORL_ALGO_Q_ONLY). The CQL term is the
+ *           softmax-CE of the Q head's values (rl_net_cql.c).
+ * SQN_CQL: SQN's loss + the same CQL term.
+ * SQN_REM: SQN with q_heads Q heads per network ("qens.*"); per step one
+ *           alpha_k = u_k / sum u, u ~ U(0,1)^K (net's RNG) mixes both
+ *           networks' heads: Q = sum_k alpha_k Q^k for Q_main(s, a), the
+ *           argmax on s' and Q_target(s', a*); VPQ (vpq_c > 0) multiplies the
+ *           bootstrap by 1 / (1 + vpq_c std_k Q_target^k(s', a*)) (ddof 0).
+ *           ORL_Q_HEAD_* hold the heads' mean (rl_net_rem.c).
  *
  * Plain arrays in and out, like sl_net: states [B x window] left-aligned and
  * padded with n_items, lens [B] in [1, window], actions [B] in [0, n_items).
@@ -27,8 +38,9 @@
  * an orl_sl_net, so every sl_net inference call (encode, scores, top-k,
  * candidates; const, caller scratch, many threads) works on it, scoring with
  * the CE head or, selected, the Q head. Its store holds ORL_GRU4REC_*,
- * ORL_CE_HEAD_* and ORL_Q_HEAD_* tensors: save it as one blob, and view a
- * loaded store's Q head as a CE head with orl_q_head_as_ce_view(). */
+ * ORL_CE_HEAD_* and ORL_Q_HEAD_* tensors (SQN_REM: also ORL_Q_ENSEMBLE_*):
+ * save it as one blob, and view a loaded store's Q head as a CE head with
+ * orl_q_head_as_ce_view(). */
 #ifndef ORL_MODELS_RL_NET_H
 #define ORL_MODELS_RL_NET_H
 
@@ -42,7 +54,11 @@ typedef enum orl_rl_algo {
     ORL_RL_SQN = 0,
     ORL_RL_SAC = 1,
     ORL_RL_SNQN = 2,
-    ORL_RL_SA2C = 3
+    ORL_RL_SA2C = 3,
+    /* The offline-RL family from 10 on (4..9 stay invalid, as before). */
+    ORL_RL_CQL = 10,     /* Q head only: 0.5 e^2 + cql_alpha (logsumexp Q(s, .) - Q(s, a)) */
+    ORL_RL_SQN_CQL = 11, /* SQN + the CQL term on the Q head */
+    ORL_RL_SQN_REM = 12  /* SQN with a REM ensemble of q_heads Q heads (VPQ with vpq_c > 0) */
 } orl_rl_algo;
 
 typedef struct orl_rl_net_config {
@@ -67,13 +83,16 @@ typedef struct orl_rl_net_config {
      * window above replace its own (and its dropout applies, SASRec / Caser).
      * An empty architecture means GRU4Rec (the 0.1.0 networks). */
     orl_encoder_spec encoder;
+    float cql_alpha; /* CQL, SQN_CQL: weight of the CQL term, [0, 1e6]; 1 */
+    int q_heads;     /* SQN_REM: heads K, [2, ORL_Q_ENSEMBLE_MAX]; 4 */
+    float vpq_c;     /* SQN_REM: VPQ's c, [0, 1e6]; 0 = off */
 } orl_rl_net_config;
 
 /* The papers' defaults for `algorithm` and a catalogue of n_items. */
 orl_rl_net_config orl_rl_net_config_default(int n_items, int algorithm);
 /* ORL_OK or ORL_E_OUT_OF_RANGE naming the first bad field. */
 int orl_rl_net_check_config(const orl_rl_net_config *cfg);
-/* "sqn", "sac", "snqn", "sa2c" (NULL for an unknown value) and back
+/* "sqn", "sac", "snqn", "sa2c", "cql", "sqn_cql", "sqn_rem" (NULL for an unknown value) and back
  * (ORL_E_NOT_FOUND for an unknown name). */
 const char *orl_rl_algo_name(int algorithm);
 int orl_rl_algo_from_name(const char *name, int *out_algorithm);
@@ -96,6 +115,7 @@ typedef struct orl_rl_losses {
     float ce_weight; /* the CE row weight (1 in SQN / SNQN / warm-up) */
     int main_net;    /* 0 or 1: the network that was updated */
     int phase;       /* 0 warm-up / plain, 1 weighted (SAC, SA2C after warmup) */
+    float cql;       /* CQL term logsumexp Q(s, .) - Q(s, a), unweighted (0 without) */
 } orl_rl_losses;
 
 /* Wall time per phase of train_step, accumulated (seconds) when enabled. */
@@ -156,12 +176,19 @@ int orl_rl_net_train_step_ex(orl_rl_net *net, const int32_t *states, const int32
 
 /* ---- inference ---- */
 
+/* QN_1's store for export (as orl_rl_net_params_const(net, 0)). For SQN_REM
+ * its ORL_Q_HEAD_* tensors are derived: the mean of the ensemble, refreshed
+ * here (and by orl_rl_net_policy) when a step changed the heads since. So
+ * these two calls write that cache through a const net: not concurrently with
+ * each other or with a training step. */
+const orl_params *orl_rl_net_policy_params(const orl_rl_net *net);
+
 typedef enum orl_rl_head { ORL_RL_HEAD_CE = 0, ORL_RL_HEAD_Q = 1 } orl_rl_head;
 
 /* QN_1 as a const orl_sl_net scoring with the CE head (the default policy) or
- * the Q head: pass it to orl_sl_net_encode / _scores / _topk /
- * _score_candidates / _scratch_bytes. Valid while `net` lives; it sees every
- * later training step. NULL for an unknown head. */
+ * the Q head (SQN_REM: the heads' mean, refreshed as orl_rl_net_policy_params): pass it to
+ * orl_sl_net_encode / _scores / _topk / _score_candidates / _scratch_bytes. Valid while `net`
+ * lives; it sees every later training step. NULL for an unknown head. */
 const orl_sl_net *orl_rl_net_policy(const orl_rl_net *net, int head);
 
 #endif

@@ -18,11 +18,17 @@ typedef struct head_ptrs {
     const float *ce_w, *ce_b, *q_w, *q_b;
 } head_ptrs;
 
-static head_ptrs heads_of(const orl_params *p)
+/* sqn_rem's Q head is its network's mix of the ensemble (rl_net_rem.c). */
+static head_ptrs heads_of(const orl_rl_net *net, const orl_params *p)
 {
     head_ptrs h = {
         orl_params_at(p, p->value, ORL_CE_HEAD_W), orl_params_at(p, p->value, ORL_CE_HEAD_B),
         orl_params_at(p, p->value, ORL_Q_HEAD_W), orl_params_at(p, p->value, ORL_Q_HEAD_B)};
+    if (net->cfg.algorithm == ORL_RL_SQN_REM) {
+        const int k = p == &net->qn[1];
+        h.q_w = net->mix_w[k];
+        h.q_b = net->mix_b[k];
+    }
     return h;
 }
 
@@ -41,9 +47,11 @@ static void double_q(orl_rl_net *net, const orl_params *main, const orl_params *
                      int32_t *a_star, float *out)
 {
     const int H = net->enc.state_dim, I = net->cfg.n_items;
-    head_ptrs hm = heads_of(main), ht = heads_of(tgt);
+    head_ptrs hm = heads_of(net, main), ht = heads_of(net, tgt);
     orl_linear_argmax(net->pool, h_main, hm.q_w, hm.q_b, B, H, I, a_star, NULL,
                       net->argmax_scratch);
+    if (net->cfg.algorithm == ORL_RL_SQN_REM)
+        orl_rl_rem_mix_rows(net, tgt == &net->qn[1], a_star, B);
     encode(net, tgt, net->work_ng, x, x_lens, B, net->h_aux);
     orl_linear_rows_forward(out, net->h_aux, ht.q_w, ht.q_b, a_star,
                             (orl_linear_rows_dims){B, 1, H});
@@ -120,7 +128,7 @@ static void targets(orl_rl_net *net, const orl_params *pm, const orl_params *pt,
         double_q(net, pm, pt, h_next, in->next_states, in->next_lens, B, net->a_star, net->q_tp1);
         return;
     }
-    head_ptrs hm = heads_of(pm), ht = heads_of(pt);
+    head_ptrs hm = heads_of(net, pm), ht = heads_of(net, pt);
     orl_linear_argmax(net->pool, net->h, hm.q_w, hm.q_b, 2 * B, H, I, net->a_star_c, NULL,
                       net->argmax_scratch);
     encode(net, pt, net->work_ng, in->states, in->lens, B, net->h_aux);
@@ -153,7 +161,10 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
     const int K = neg ? c->n_neg : 0, K1 = K + 1;
     orl_params *pm = &net->qn[main_net];
     const orl_params *pt = &net->qn[1 - main_net];
-    head_ptrs hm = heads_of(pm);
+    const int q_only = c->algorithm == ORL_RL_CQL, cql = orl_rl_has_cql(c->algorithm);
+    const int rem = c->algorithm == ORL_RL_SQN_REM;
+    if (rem) orl_rl_rem_mix(net, main_net);
+    head_ptrs hm = heads_of(net, pm);
     const orl_ce_dims ced = {B, H, I, 0};
     const orl_linear_rows_dims qd = {B, K1, H};
 
@@ -166,8 +177,13 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
     net->last_states = in->states;
     net->last_lens = in->lens;
     lap(net, &tm->encode_fwd, &t0);
-    float ce_mean = orl_softmax_ce_forward(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions, ced,
-                                           net->ce_scratch, net->row_ce);
+    float ce_mean = 0.0f, cql_mean = 0.0f;
+    if (q_only) /* no supervised head: its CE is 0 in every row */
+        memset(net->row_ce, 0, sizeof(float) * (size_t)B);
+    else
+        ce_mean = orl_softmax_ce_forward(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions, ced,
+                                         net->ce_scratch, net->row_ce);
+    if (cql) cql_mean = orl_rl_cql_forward(net, hm.q_w, hm.q_b, in);
     for (int b = 0; b < B; b++) {
         net->q_idx[(size_t)b * K1] = in->actions[b];
         for (int j = 0; j < K; j++) net->q_idx[(size_t)b * K1 + 1 + j] = neg[(size_t)b * K + j];
@@ -177,6 +193,8 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
 
     /* ---- targets (no gradient) ---- */
     targets(net, pm, pt, in, B, K > 0);
+    /* VPQ: the target's encoding of s' is in h_aux (no negatives here). */
+    if (rem && c->vpq_c > 0.0f) orl_rl_rem_vpq(net, 1 - main_net, net->h_aux, B);
     for (int b = 0; b < B; b++)
         net->y[b] = in->rewards[b] + c->gamma * (in->done[b] ? 0.0f : 1.0f) * net->q_tp1[b];
     /* Negatives: the current state is their next state, no done mask. */
@@ -220,26 +238,38 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
         }
         net->ce_w[b] = w;
         tot += (double)q_coef * ((double)td + tdn) + (double)w * net->row_ce[b];
+        if (cql) tot += (double)c->cql_alpha * net->row_cql[b];
         td_sum += td;
         tdn_sum += tdn;
         q_sum += q[0];
         w_sum += w;
     }
     float total = (float)(tot / B);
-    if (!isfinite(total) || !isfinite(ce_mean))
+    if (!isfinite(total) || !isfinite(ce_mean) || !isfinite(cql_mean))
         return orl_fail(ORL_E_NUMERIC, "rl_net: the loss is not finite (CE %g, total %g)",
                         (double)ce_mean, (double)total);
 
     /* ---- backward into the main network ---- */
     const int weighted = fixed_ce_weights || phase;
-    orl_softmax_ce_backward_ex(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions,
-                               weighted ? net->ce_w : NULL, ced, net->d_h,
-                               orl_params_at(pm, pm->grad, ORL_CE_HEAD_W),
-                               orl_params_at(pm, pm->grad, ORL_CE_HEAD_B), net->ce_scratch,
-                               net->ce_hook, net->ce_hook_ctx);
-    orl_linear_rows_backward(net->d_h, orl_params_at(pm, pm->grad, ORL_Q_HEAD_W),
-                             orl_params_at(pm, pm->grad, ORL_Q_HEAD_B), net->q_grad, net->h, hm.q_w,
-                             net->q_idx, qd);
+    if (q_only)
+        memset(net->d_h, 0, sizeof(float) * (size_t)B * H);
+    else
+        orl_softmax_ce_backward_ex(net->pool, net->h, hm.ce_w, hm.ce_b, in->actions,
+                                   weighted ? net->ce_w : NULL, ced, net->d_h,
+                                   orl_params_at(pm, pm->grad, ORL_CE_HEAD_W),
+                                   orl_params_at(pm, pm->grad, ORL_CE_HEAD_B), net->ce_scratch,
+                                   net->ce_hook, net->ce_hook_ctx);
+    if (cql) {
+        orl_rl_cql_backward(net, pm, in);
+    } else if (rem) {
+        orl_linear_rows_backward(net->d_h, net->mix_gw, net->mix_gb, net->q_grad, net->h, hm.q_w,
+                                 net->q_idx, qd);
+        orl_rl_rem_distribute(net, main_net, net->q_idx, B * K1);
+    } else {
+        orl_linear_rows_backward(net->d_h, orl_params_at(pm, pm->grad, ORL_Q_HEAD_W),
+                                 orl_params_at(pm, pm->grad, ORL_Q_HEAD_B), net->q_grad, net->h,
+                                 hm.q_w, net->q_idx, qd);
+    }
     lap(net, &tm->head_bwd, &t0);
     net->enc.cls->backward(net->pool, pm, &net->enc, net->work, in->states, in->lens, B, net->d_h);
     lap(net, &tm->encode_bwd, &t0);
@@ -253,6 +283,7 @@ int orl_rl_net_loss_grad(orl_rl_net *net, int main_net, int phase, const orl_rl_
         out->ce_weight = (float)(w_sum / B);
         out->main_net = main_net;
         out->phase = phase;
+        out->cql = cql ? cql_mean : 0.0f;
     }
     return ORL_OK;
 }

@@ -1,4 +1,5 @@
-/* Training throughput of the RL networks (sqn, sac, snqn, sa2c), batch 256,
+/* Training throughput of the RL networks (sqn, sac, snqn, sa2c; cql, sqn_cql,
+ * sqn_rem with --algo at their defaults: alpha 1, 4 heads, no VPQ), batch 256,
  * hidden 64, window 10, as the reference sqn_torch.py. One JSON line per
  * configuration; for SA2C and SAC the warm-up and the weighted phase are timed
  * separately (each half of the steps, as the reference with --max-steps).
@@ -85,6 +86,10 @@ static void make_batches(batches *x, int I, uint64_t seed)
 
 static double reference_rate(int I, int alg)
 {
+    /* offrl_torch.py on the small set, 2 threads (README "Offline-RL methods"). */
+    if (I == 2000 && alg == ORL_RL_CQL) return 10565.0;
+    if (I == 2000 && alg == ORL_RL_SQN_CQL) return 8342.0;
+    if (I == 2000 && alg == ORL_RL_SQN_REM) return 7116.0;
     if (I == 2000) return alg == ORL_RL_SA2C ? 8950.0 : (alg == ORL_RL_SQN ? 11963.0 : 0.0);
     if (I == 25000) return alg == ORL_RL_SA2C ? 2139.0 : (alg == ORL_RL_SQN ? 2424.0 : 0.0);
     return 0.0;
@@ -326,8 +331,8 @@ static int run_file(const char *path, int items, int threads, int steps, int onl
             if (status == ORL_OK) src.mean_len = sum / ((double)(k + 1) * B);
         }
         if (only >= ALG_CE) status = run(&src, I, only, threads, steps) ? ORL_E_NUMERIC : ORL_OK;
-        for (int alg = 0; alg < 4 && status == ORL_OK; alg++)
-            if (only < 0 || only == alg) {
+        for (int alg = 0; alg < 13 && status == ORL_OK; alg++)
+            if ((only < 0 && alg < 4) || only == alg) {
                 src.next = 0;
                 status = run(&src, I, alg, threads, steps) ? ORL_E_NUMERIC : ORL_OK;
             }
@@ -406,8 +411,8 @@ int main(int argc, char **argv)
         int st = steps > 0 ? steps : (items[ii] <= 5000 ? 60 : 20);
         for (int ti = 0; ti < n_threads; ti++) {
             if (only >= ALG_CE && run(&src, items[ii], only, thread_list[ti], st) != 0) return 1;
-            for (int alg = 0; alg < 4; alg++)
-                if (only < 0 || only == alg)
+            for (int alg = 0; alg < 13; alg++) /* the default: the four of 0.1.0 */
+                if ((only < 0 && alg < 4) || only == alg)
                     if (run(&src, items[ii], alg, thread_list[ti], st) != 0) return 1;
         }
     }
