@@ -87,7 +87,13 @@ int cmd_eval(int argc, char **argv)
         }
         orl_model_free(mh);
     }
-    if (json && rc == 0) printf("}}\n");
+    if (json && rc == 0) {
+        /* The scoring the model uses by itself (equivalence.py reads it). */
+        const char *def = n_variants ? variants[0].name : "supervised";
+        for (int v = 0; v < n_variants; v++)
+            if (variants[v].is_default) def = variants[v].name;
+        printf("},\"default_head\":\"%s\"}\n", def);
+    }
     orl_dataset_free(ds);
     orl_model_free(m);
     return rc;

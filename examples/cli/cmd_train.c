@@ -15,7 +15,9 @@ static void train_usage(FILE *f)
     fprintf(
         f,
         "usage: orl train --data FILE --out MODEL.orl [options]\n\n"
-        "  --algo NAME       training algorithm (default sl)\n"
+        "  --algo NAME       training algorithm (default sl): sl, sqn, sac, snqn, sa2c; the\n"
+        "                    constrained / pessimistic value methods bcq, cql, sqn_cql, rem,\n"
+        "                    sqn_rem (docs/guides/algorithms.md)\n"
         "  --test-data FILE  evaluate on this file after training\n"
         "  --holdout F       or hold out a fraction F of the sessions as test data\n"
         "  --valid-data FILE evaluate on this file after every epoch\n"
@@ -33,7 +35,9 @@ static void train_usage(FILE *f)
         "                    num_heads; caser num_filters, num_v_filters, filter_heights=2,3,4;\n"
         "                    nextitnet kernel_size, independent_init, dilations=1,2,1,2,1,2\n"
         "                    (docs/guides/encoders.md lists ranges and defaults)\n"
-        "  --set KEY=VALUE   any trainer setting by name (repeatable)\n"
+        "  --set KEY=VALUE   any trainer setting by name (repeatable), e.g. gamma=0.5;\n"
+        "                    bcq threshold, target_update, tau, reg; cql and sqn_cql alpha;\n"
+        "                    rem heads, target_update, tau; sqn_rem heads, vpq_c\n"
         "  --json            print the result as one JSON object on stdout\n"
         "  --quiet           no progress bar\n\n%s",
         cli_data_options_help);

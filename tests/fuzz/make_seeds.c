@@ -367,6 +367,42 @@ static void binary_seeds(void)
         orl_model_free(m);
         copy_file(path, "model_buffer", name);
     }
+    /* One tiny model of each scoring beyond a head: BCQ's constrained rule, REM's
+     * ensemble (Q only), sqn_rem's ensemble scored by its lower bound. */
+    static const char *const offrl[3] = {"bcq", "rem", "sqn_rem"};
+    for (int i = 0; i < 3; i++) {
+        orl_encoder_params ep;
+        orl_encoder_params_init(&ep);
+        ep.embed_dim = 2;
+        ep.hidden_dim = 3;
+        orl_encoder *enc = NULL;
+        CHECK(orl_encoder_create(&ep, &enc));
+        orl_trainer_params tp;
+        orl_trainer_params_init(&tp);
+        tp.algorithm = offrl[i];
+        tp.epochs = 1;
+        tp.batch_size = 8;
+        tp.threads = 1;
+        orl_trainer *t = NULL;
+        CHECK(orl_trainer_create(&tp, enc, NULL, NULL, &t));
+        orl_encoder_free(enc);
+        if (i > 0) CHECK(orl_trainer_set_float(t, "heads", 2));
+        CHECK(orl_trainer_fit(t, ds, NULL));
+        orl_model *m = NULL, *scored = NULL;
+        CHECK(orl_trainer_export_model(t, &m));
+        orl_trainer_free(t);
+        if (i == 2) {
+            CHECK(orl_model_with_score_rule(m, ORL_SCORE_LCB, 1.0f, &scored));
+            orl_model_free(m);
+            m = scored;
+        }
+        char name[64];
+        snprintf(name, sizeof name, "%s.orlm", offrl[i]);
+        path_of(path, sizeof path, "model_path", name);
+        CHECK(orl_model_save(m, path));
+        orl_model_free(m);
+        copy_file(path, "model_buffer", name);
+    }
     orl_dataset_free(ds);
     orl_dataset_free(sds);
 }

@@ -15,8 +15,8 @@ typedef struct seq {
     char csv[512], jsonl[512], model_path[512], ds_path[512];
     orl_dataset *ds, *train, *test, *loaded_ds, *otto;
     orl_encoder *enc;
-    orl_trainer *trainer;
-    orl_model *model, *loaded, *from_buf;
+    orl_trainer *trainer, *rem_trainer, *bcq_trainer;
+    orl_model *model, *loaded, *from_buf, *rem, *lcb, *bcq;
     void *buf;
     size_t buf_len;
 } seq;
@@ -162,6 +162,77 @@ static int step_jsonl(seq *s)
     return st == ORL_OK ? orl_dataset_finalize(s->otto) : st;
 }
 
+/* The value methods of issue 13: an ensemble scored by its lower bound with the heads'
+ * std, and BCQ's constrained rule. */
+static int offrl_trainer(seq *s, const char *algo, orl_trainer **out)
+{
+    orl_trainer_params p;
+    orl_trainer_params_init(&p);
+    p.algorithm = algo;
+    p.epochs = 1;
+    p.batch_size = 16;
+    p.threads = 2;
+    p.seed = 5;
+    return orl_trainer_create(&p, s->enc, NULL, NULL, out);
+}
+
+static int step_rem_trainer(seq *s)
+{
+    return offrl_trainer(s, "rem", &s->rem_trainer);
+}
+
+static int step_rem_fit(seq *s)
+{
+    return orl_trainer_fit(s->rem_trainer, s->train, NULL);
+}
+
+static int step_rem_export(seq *s)
+{
+    return orl_trainer_export_model(s->rem_trainer, &s->rem);
+}
+
+static int step_score_rule(seq *s)
+{
+    return orl_model_with_score_rule(s->rem, ORL_SCORE_LCB, 1.0f, &s->lcb);
+}
+
+static int step_std(seq *s)
+{
+    int64_t hist[2] = {1, 2}, items[3], cand[3] = {0, 3, 999999};
+    float scores[3], sd[3];
+    int st = orl_model_recommend_with_std(s->lcb, hist, 2, 3, items, scores, sd, NULL);
+    if (st == ORL_OK)
+        st = orl_model_score_candidates_with_std(s->lcb, hist, 2, cand, 3, scores, sd, NULL, NULL);
+    if (st == ORL_OK) st = orl_model_recommend(s->lcb, hist, 2, 3, items, scores, NULL);
+    return st;
+}
+
+static int step_bcq_trainer(seq *s)
+{
+    return offrl_trainer(s, "bcq", &s->bcq_trainer);
+}
+
+static int step_bcq_fit(seq *s)
+{
+    return orl_trainer_fit(s->bcq_trainer, s->train, NULL);
+}
+
+static int step_bcq_export(seq *s)
+{
+    return orl_trainer_export_model(s->bcq_trainer, &s->bcq);
+}
+
+static int step_constrained(seq *s)
+{
+    int64_t hist[2] = {1, 2}, items[3];
+    float scores[3];
+    orl_model *q = NULL;
+    int st = orl_model_recommend(s->bcq, hist, 2, 3, items, scores, NULL);
+    if (st == ORL_OK) st = orl_model_with_head(s->bcq, ORL_HEAD_Q, &q);
+    orl_model_free(q);
+    return st;
+}
+
 typedef struct step {
     const char *name;
     int (*run)(seq *s);
@@ -170,6 +241,11 @@ typedef struct step {
 
 static void free_all(seq *s)
 {
+    orl_model_free(s->bcq);
+    orl_model_free(s->lcb);
+    orl_model_free(s->rem);
+    orl_trainer_free(s->bcq_trainer);
+    orl_trainer_free(s->rem_trainer);
     orl_model_free(s->from_buf);
     orl_model_free(s->loaded);
     orl_model_free(s->model);
@@ -186,9 +262,11 @@ static void free_all(seq *s)
 /* The handle a step creates, to check it stays NULL when the step fails. */
 static void *output_of(seq *s, int i)
 {
-    void *outs[] = {s->ds, NULL,        NULL, s->train,  s->enc,       s->trainer,
-                    NULL,  s->model,    NULL, s->loaded, NULL,         NULL,
-                    NULL,  s->from_buf, NULL, NULL,      s->loaded_ds, NULL};
+    void *outs[] = {s->ds,          NULL,        NULL,   s->train,  s->enc,       s->trainer,
+                    NULL,           s->model,    NULL,   s->loaded, NULL,         NULL,
+                    NULL,           s->from_buf, NULL,   NULL,      s->loaded_ds, NULL,
+                    s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,         s->bcq_trainer,
+                    NULL,           s->bcq,      NULL};
     return outs[i];
 }
 
@@ -211,6 +289,15 @@ static const step steps[] = {
     {"dataset_save", step_ds_save, NULL},
     {"dataset_load", step_ds_load, NULL},
     {"load_jsonl", step_jsonl, NULL},
+    {"rem_trainer", step_rem_trainer, NULL},
+    {"rem_fit", step_rem_fit, NULL},
+    {"rem_export", step_rem_export, NULL},
+    {"score_rule", step_score_rule, NULL},
+    {"std", step_std, NULL},
+    {"bcq_trainer", step_bcq_trainer, NULL},
+    {"bcq_fit", step_bcq_fit, NULL},
+    {"bcq_export", step_bcq_export, NULL},
+    {"constrained", step_constrained, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 

@@ -337,11 +337,15 @@ def _scorings(model: Model, kappa: float) -> List[Tuple[str, Model]]:
 def cmd_eval(args: argparse.Namespace) -> int:
     with Model.load(args.model) as model, load_data(args, [args.data]) as ds:
         results = {}
+        own = {Model.SUPERVISED: "supervised", Model.Q: "q", Model.CONSTRAINED: "constrained"}
+        default = own.get(model.head, "supervised")
+        if model.ensemble_size and model.head == Model.Q and model.score_rule[0] != "mean":
+            default = model.score_rule[0]
         for name, derived in _scorings(model, args.kappa):
             with derived:
                 results[name] = derived.evaluate(ds, args.threads)
         if args.json:
-            print(json.dumps({"model": model.info(), "heads": results}))
+            print(json.dumps({"model": model.info(), "heads": results, "default_head": default}))
         else:
             for name, m in results.items():
                 rule = f" (mean {'-' if name == 'lcb' else '+'} {args.kappa:g} std)" \
