@@ -21,17 +21,7 @@ ORL_API int orl_model_item_count(const orl_model *model, uint64_t *out_count)
 static int topk_by_rule(const orl_model *m, const int32_t *state, int32_t len, uint32_t k,
                         int32_t *ids, float *scores)
 {
-    float *all = orl_malloc(sizeof(float) * m->n_items);
-    if (!all) return orl_fail(ORL_E_NOMEM, "orl_model_recommend: out of memory");
-    int s = orl_model_score_row(m, state, len, all, NULL);
-    if (s == ORL_OK) {
-        orl_topk_heap heap;
-        orl_topk_init(&heap, k, scores, ids);
-        for (uint32_t i = 0; i < m->n_items; i++) orl_topk_push(&heap, all[i], (int32_t)i);
-        orl_topk_finish(&heap);
-    }
-    orl_free(all);
-    return s;
+    return orl_model_rule_topk(m, state, len, k, ids, scores, NULL);
 }
 
 static int topk_one(const orl_model *m, const int32_t *state, int32_t len, uint32_t k, int32_t *ids,
@@ -146,11 +136,7 @@ ORL_API int orl_model_score_candidates(const orl_model *model, const int64_t *hi
                 unknown++;
         }
         if (known && !orl_model_scores_plainly(model)) {
-            float *all = orl_malloc(sizeof(float) * model->n_items);
-            s = all ? orl_model_score_row(model, state, len, all, NULL)
-                    : orl_fail(ORL_E_NOMEM, "orl_model_score_candidates: out of memory");
-            for (size_t i = 0; s == ORL_OK && i < known; i++) scores[i] = all[ids[i]];
-            orl_free(all);
+            s = orl_model_score_items(model, state, len, ids, known, scores, NULL);
         } else if (known) {
             s = orl_sl_net_score_candidates(model->net, state, &len, 1, ids, (int)known, scratch,
                                             bytes, scores);

@@ -61,26 +61,17 @@ ORL_API int orl_model_recommend_with_std(const orl_model *model, const int64_t *
                         __func__);
     int32_t state[1024], len;
     size_t skipped = orl_model_history_state(model, history, NULL, history_len, state, &len);
-    const uint32_t I = model->n_items;
-    float *all = orl_malloc(sizeof(float) * 2 * I);
     int32_t *ids = orl_malloc(sizeof(int32_t) * k);
     float *scores = orl_malloc(sizeof(float) * k);
-    int s = ORL_OK;
-    if (!all || !ids || !scores) s = orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
-    if (s == ORL_OK) s = orl_model_score_row(model, state, len, all, all + I);
+    int s = ids && scores ? orl_model_rule_topk(model, state, len, k, ids, scores, out_std)
+                          : orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
     if (s == ORL_OK) {
-        orl_topk_heap heap;
-        orl_topk_init(&heap, k, scores, ids);
-        for (uint32_t i = 0; i < I; i++) orl_topk_push(&heap, all[i], (int32_t)i);
-        orl_topk_finish(&heap);
         for (uint32_t i = 0; i < k; i++) {
             out_items[i] = orl_keymap_int(&model->items, (uint32_t)ids[i]);
             if (out_scores) out_scores[i] = scores[i];
-            out_std[i] = all[I + (uint32_t)ids[i]];
         }
         if (out_skipped) *out_skipped = skipped;
     }
-    orl_free(all);
     orl_free(ids);
     orl_free(scores);
     return s;
@@ -105,17 +96,23 @@ ORL_API int orl_model_score_candidates_with_std(const orl_model *model, const in
                         __func__);
     int32_t state[1024], len;
     size_t skipped = orl_model_history_state(model, history, NULL, history_len, state, &len);
-    const uint32_t I = model->n_items;
-    float *all = orl_malloc(sizeof(float) * 2 * I);
-    if (!all) return orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
-    int s = orl_model_score_row(model, state, len, all, all + I);
+    /* Known candidates scored together (ensemble: per item, K + 1 rows each). */
+    size_t n = n_candidates ? n_candidates : 1, known = 0, unknown = 0;
+    int32_t *ids = orl_malloc(sizeof(int32_t) * n);
+    float *sc = orl_malloc(sizeof(float) * n), *sd = orl_malloc(sizeof(float) * n);
+    int s = ids && sc && sd ? ORL_OK : orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
+    for (size_t i = 0; s == ORL_OK && i < n_candidates; i++) {
+        uint32_t id;
+        if (orl_keymap_find_int(&model->items, candidates[i], &id)) ids[known++] = (int32_t)id;
+    }
+    if (s == ORL_OK && known) s = orl_model_score_items(model, state, len, ids, known, sc, sd);
     if (s == ORL_OK) {
-        size_t unknown = 0;
+        size_t j = 0;
         for (size_t i = 0; i < n_candidates; i++) {
             uint32_t id;
             if (orl_keymap_find_int(&model->items, candidates[i], &id)) {
-                out_scores[i] = all[id];
-                out_std[i] = all[I + id];
+                out_scores[i] = sc[j];
+                out_std[i] = sd[j++];
             } else {
                 out_scores[i] = -INFINITY;
                 out_std[i] = NAN;
@@ -125,6 +122,8 @@ ORL_API int orl_model_score_candidates_with_std(const orl_model *model, const in
         if (out_skipped) *out_skipped = skipped;
         if (out_unknown_candidates) *out_unknown_candidates = unknown;
     }
-    orl_free(all);
+    orl_free(ids);
+    orl_free(sc);
+    orl_free(sd);
     return s;
 }

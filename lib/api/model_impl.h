@@ -55,6 +55,17 @@ int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, f
  * caller); heads, ensemble and BCQ threshold travel with it. */
 int orl_model_derive(const orl_model *model, uint32_t head, uint32_t rule, float kappa,
                      orl_model **out);
+/* The rule's scores (and std) of the items ids [n] of one state: per item for
+ * an ensemble (K + 1 rows each), through the full row otherwise. Same values
+ * as orl_model_score_row. ORL_OK, ORL_E_NOMEM, ORL_E_STATE. */
+int orl_model_score_items(const orl_model *m, const int32_t *state, int32_t len, const int32_t *ids,
+                          size_t n, float *scores, float *std);
+/* The rule's top-k (ties by lower id) of one state, with the std of each when
+ * std is not NULL: the mean's top-k needs one catalogue pass, the lower bound
+ * prunes by the mean (exact), the others score the full row. Same values as
+ * orl_model_score_row. ORL_OK, ORL_E_NOMEM, ORL_E_STATE. */
+int orl_model_rule_topk(const orl_model *m, const int32_t *state, int32_t len, uint32_t k,
+                        int32_t *ids, float *scores, float *std);
 /* Floats of the ensemble (K heads' weights and biases). */
 size_t orl_model_ensemble_floats(const orl_model *m, uint32_t n_heads);
 /* Give a freshly built model its ensemble (copied). ORL_E_FORMAT, ORL_E_NOMEM. */

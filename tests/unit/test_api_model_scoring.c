@@ -10,6 +10,8 @@
 
 #include "test_support.h"
 
+#include "../common/policy_store.h"
+
 #include "api/model_impl.h"
 #include "core/alloc.h"
 #include "core/rng.h"
@@ -19,69 +21,16 @@
 
 enum { I = 300, DIM = 16, K = 5 };
 
-/* A policy store: the encoder and CE head of a fresh net, a Q head and
- * (when k > 0) k ensemble heads whose mean the Q head is. ce = 0 leaves the
- * CE head out (a Q-only policy). */
 static orl_params *policy(int k, int ce, uint64_t seed)
 {
-    orl_sl_net_config cfg = orl_sl_net_config_default(I);
-    cfg.embed_dim = cfg.hidden_dim = DIM;
-    orl_sl_net *net = NULL;
-    assert_int_equal(orl_sl_net_create(&cfg, seed, 1, &net), ORL_OK);
-    const orl_params *src = orl_sl_net_params_const(net);
-    orl_param_spec specs[ORL_PARAM_MAX_VIEWS];
-    int n = 0;
-    for (int i = 0; i < src->n_views; i++) {
-        const orl_param_view *v = &src->views[i];
-        if (!ce && (strcmp(v->name, ORL_CE_HEAD_W) == 0 || strcmp(v->name, ORL_CE_HEAD_B) == 0))
-            continue;
-        specs[n++] = (orl_param_spec){v->name, v->rows, v->cols};
-    }
-    specs[n++] = (orl_param_spec){ORL_Q_HEAD_W, I, DIM};
-    specs[n++] = (orl_param_spec){ORL_Q_HEAD_B, 1, I};
-    if (k) {
-        specs[n++] = (orl_param_spec){ORL_Q_ENSEMBLE_W, (size_t)k * I, DIM};
-        specs[n++] = (orl_param_spec){ORL_Q_ENSEMBLE_B, (size_t)k * I, 1};
-    }
-    orl_params *p = calloc(1, sizeof *p);
-    assert_int_equal(orl_params_init(p, specs, n, 0), ORL_OK);
-    for (int i = 0; i < p->n_views; i++) {
-        const orl_param_view *v = orl_params_find(src, p->views[i].name);
-        if (v)
-            memcpy(p->value + p->views[i].offset, src->value + v->offset,
-                   sizeof(float) * v->rows * v->cols);
-    }
-    orl_rng r;
-    orl_rng_init(&r, seed, 9);
-    float *qw = orl_params_at(p, p->value, ORL_Q_HEAD_W),
-          *qb = orl_params_at(p, p->value, ORL_Q_HEAD_B);
-    if (k) {
-        float *ew = orl_params_at(p, p->value, ORL_Q_ENSEMBLE_W);
-        float *eb = orl_params_at(p, p->value, ORL_Q_ENSEMBLE_B);
-        for (size_t i = 0; i < (size_t)k * I * DIM; i++) ew[i] = orl_rng_uniform(&r) - 0.5f;
-        for (size_t i = 0; i < (size_t)k * I; i++) eb[i] = 0.2f * (orl_rng_uniform(&r) - 0.5f);
-        for (size_t i = 0; i < (size_t)I * DIM; i++) {
-            float s = 0;
-            for (int h = 0; h < k; h++) s += ew[(size_t)h * I * DIM + i];
-            qw[i] = s / (float)k;
-        }
-        for (size_t i = 0; i < I; i++) {
-            float s = 0;
-            for (int h = 0; h < k; h++) s += eb[(size_t)h * I + i];
-            qb[i] = s / (float)k;
-        }
-    } else {
-        for (size_t i = 0; i < (size_t)I * DIM; i++) qw[i] = orl_rng_uniform(&r) - 0.5f;
-        for (size_t i = 0; i < I; i++) qb[i] = 0.1f * (orl_rng_uniform(&r) - 0.5f);
-    }
-    orl_sl_net_free(net);
+    orl_params *p = policy_store_new(I, DIM, k, ce, seed);
+    assert_non_null(p);
     return p;
 }
 
 static void free_policy(orl_params *p)
 {
-    orl_params_free(p);
-    free(p);
+    policy_store_free(p);
 }
 
 static orl_model *build(const orl_params *p, const char *algo)
@@ -220,6 +169,45 @@ static void test_ensemble_rules_match_a_direct_computation(void **state)
     orl_model_free(mean_m);
     orl_model_free(lcb0);
     free(hs);
+    orl_model_free(m);
+    free_policy(p);
+}
+
+/* The lower bound's top-K visits items by their mean and stops early (exact):
+ * it must equal the top-K of every item's bound, with a small kappa (stops
+ * early) and a huge one (visits everything it may, then the full pass). */
+static void test_lower_bound_top_k_is_exact(void **state)
+{
+    (void)state;
+    orl_params *p = policy(K, 1, 8);
+    orl_model *m = build(p, "rem");
+    const float kappas[] = {0.1f, 1.0f, 100.0f};
+    for (int c = 0; c < 3; c++) {
+        orl_model *d = NULL;
+        assert_int_equal(orl_model_with_score_rule(m, ORL_SCORE_LCB, kappas[c], &d), ORL_OK);
+        int64_t cand[I];
+        float all[I], sd[I];
+        for (int i = 0; i < I; i++) cand[i] = 1000 + i;
+        assert_int_equal(
+            orl_model_score_candidates_with_std(d, HIST, 4, cand, I, all, sd, NULL, NULL), ORL_OK);
+        for (uint32_t k = 1; k <= 25; k += 8) {
+            int64_t items[25];
+            float sc[25], sdk[25];
+            assert_int_equal(orl_model_recommend_with_std(d, HIST, 4, k, items, sc, sdk, NULL),
+                             ORL_OK);
+            /* The brute force: best first, ties by the lower index. */
+            int used[I] = {0};
+            for (uint32_t j = 0; j < k; j++) {
+                int best = -1;
+                for (int i = 0; i < I; i++)
+                    if (!used[i] && (best < 0 || all[i] > all[best])) best = i;
+                used[best] = 1;
+                assert_int_equal(items[j], 1000 + best);
+                assert_true(sc[j] == all[best] && sdk[j] == sd[best]);
+            }
+        }
+        orl_model_free(d);
+    }
     orl_model_free(m);
     free_policy(p);
 }
@@ -377,6 +365,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ensemble_rules_match_a_direct_computation),
+        cmocka_unit_test(test_lower_bound_top_k_is_exact),
         cmocka_unit_test(test_score_rule_arguments_are_checked),
         cmocka_unit_test(test_constrained_rule),
         cmocka_unit_test(test_q_only_policy),
