@@ -1,0 +1,216 @@
+#include "nn/matvec_multi.h"
+
+#include <stdint.h>
+
+#include "core/cpu.h"
+#include "nn/vmath.h"
+
+size_t orl_matvec_multi_xt_floats(size_t cols)
+{
+    return cols * ORL_MATVEC_MULTI_MAX_N;
+}
+
+size_t orl_matvec_multi_work_floats(size_t rows, size_t cols)
+{
+    return rows * ORL_MATVEC_MULTI_MAX_N + orl_matvec_multi_xt_floats(cols);
+}
+
+/* One output at a time through orl_matvec itself (rows are independent there). */
+static void multi_portable(float *out, size_t ldo, const float *w, const float *b, size_t rows,
+                           size_t cols, const float *x, int n)
+{
+    for (size_t i = 0; i < rows; i++)
+        for (int r = 0; r < n; r++)
+            orl_matvec(out + i * ldo + (size_t)r, w + i * cols, x + (size_t)r * cols,
+                       b ? b + i : NULL, 1, cols);
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define ORL_MM_X86 1
+
+#include "nn/transpose16.h"
+
+#define MM_TARGET __attribute__((target("avx512f"), always_inline)) static inline
+
+/* Lane l of orl_matvec's accumulator for R rows x NV vectors of 16 inputs:
+ * acc = 0, acc = fma(w[p], x[p], acc) for p = l, l + 16, ... */
+MM_TARGET void leaf(int R, int NV, const float *w, size_t cols, const float *xt, size_t np,
+                    size_t l, __m512 acc[2][4])
+{
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+    for (size_t p = l; p < cols; p += 16) {
+        __m512 xv[4];
+        for (int v = 0; v < NV; v++) xv[v] = _mm512_loadu_ps(xt + p * np + 16 * (size_t)v);
+        for (int r = 0; r < R; r++) {
+            const __m512 s = _mm512_set1_ps(w[(size_t)r * cols + p]);
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(s, xv[v], acc[r][v]);
+        }
+    }
+}
+
+MM_TARGET void add_to(int R, int NV, __m512 a[2][4], __m512 b[2][4])
+{
+    for (int r = 0; r < R; r++)
+        for (int v = 0; v < NV; v++) a[r][v] = _mm512_add_ps(a[r][v], b[r][v]);
+}
+
+/* _mm512_reduce_add_ps's first level: lanes j and j + 8. */
+MM_TARGET void level1(int R, int NV, const float *w, size_t cols, const float *xt, size_t np,
+                      size_t j, __m512 out[2][4])
+{
+    __m512 t[2][4];
+    leaf(R, NV, w, cols, xt, np, j, out);
+    leaf(R, NV, w, cols, xt, np, j + 8, t);
+    add_to(R, NV, out, t);
+}
+
+/* Lanes q of T8 = (s_q + s_{q+4}) + (s_{q+2} + s_{q+6}), s_j = l_j + l_{j+8}. */
+MM_TARGET void level3(int R, int NV, const float *w, size_t cols, const float *xt, size_t np,
+                      size_t q, __m512 out[2][4])
+{
+    __m512 t[2][4], u[2][4];
+    level1(R, NV, w, cols, xt, np, q, out);
+    level1(R, NV, w, cols, xt, np, q + 4, t);
+    add_to(R, NV, out, t);
+    level1(R, NV, w, cols, xt, np, q + 2, t);
+    level1(R, NV, w, cols, xt, np, q + 6, u);
+    add_to(R, NV, t, u);
+    add_to(R, NV, out, t);
+}
+
+/* Rows i .. i + R - 1 for all inputs: T8_0 + T8_1, then the bias. */
+MM_TARGET void tile(int R, int NV, float *out, size_t ldo, const float *w, const float *b,
+                    size_t cols, const float *xt, size_t np, int n)
+{
+    __m512 a[2][4], c[2][4];
+    level3(R, NV, w, cols, xt, np, 0, a);
+    level3(R, NV, w, cols, xt, np, 1, c);
+    add_to(R, NV, a, c);
+    for (int r = 0; r < R; r++) {
+        const __m512 bi = _mm512_set1_ps(b ? b[r] : 0.0f);
+        for (int v = 0; v < NV; v++) {
+            int left = n - 16 * v;
+            __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
+            _mm512_mask_storeu_ps(out + (size_t)r * ldo + 16 * (size_t)v, mk,
+                                  _mm512_add_ps(a[r][v], bi));
+        }
+    }
+}
+
+#define MM_NV(R)                                                                                   \
+    switch (nv) {                                                                                  \
+    case 4:                                                                                        \
+        tile(R, 4, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        break;                                                                                     \
+    case 3:                                                                                        \
+        tile(R, 3, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        break;                                                                                     \
+    case 2:                                                                                        \
+        tile(R, 2, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        break;                                                                                     \
+    default:                                                                                       \
+        tile(R, 1, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        break;                                                                                     \
+    }
+
+MM_TARGET void multi_cols(float *out, size_t ldo, const float *w, const float *b, size_t rows,
+                          size_t cols, const float *xt, int n)
+{
+    const size_t np = ((size_t)n + 15) & ~(size_t)15;
+    const int nv = (int)(np / 16);
+    size_t i = 0;
+    /* Two rows at a time when the tile leaves registers for the tree. */
+    if (nv <= 2)
+        for (; i + 2 <= rows; i += 2) {
+            float *o = out + i * ldo;
+            const float *wi = w + i * cols, *bi = b ? b + i : NULL;
+            MM_NV(2)
+        }
+    for (; i < rows; i++) {
+        float *o = out + i * ldo;
+        const float *wi = w + i * cols, *bi = b ? b + i : NULL;
+        MM_NV(1)
+    }
+}
+
+/* The state width of the reference shapes (64) unrolls completely. */
+__attribute__((target("avx512f"))) static void multi_512(float *out, size_t ldo, const float *w,
+                                                         const float *b, size_t rows, size_t cols,
+                                                         const float *xt, int n)
+{
+    if (cols == 64)
+        multi_cols(out, ldo, w, b, rows, 64, xt, n);
+    else
+        multi_cols(out, ldo, w, b, rows, cols, xt, n);
+}
+
+/* dst[c * ldd + r] = src[r * lds + c] for r < nr (<= 16), c < 16; rows of
+ * src past nr read as zero. */
+__attribute__((target("avx512f"))) static void block_t(float *dst, size_t ldd, const float *src,
+                                                       size_t lds, size_t nr, size_t nstore)
+{
+    __m512 v[16];
+    for (size_t r = 0; r < 16; r++)
+        v[r] = r < nr ? _mm512_loadu_ps(src + r * lds) : _mm512_setzero_ps();
+    orl_transpose16(v);
+    for (size_t c = 0; c < nstore; c++) _mm512_storeu_ps(dst + c * ldd, v[c]);
+}
+
+static int fast_t(size_t a, size_t b)
+{
+    return a % 16 == 0 && b % 16 == 0 && orl_cpu_has_avx512f();
+}
+#endif
+
+void orl_matvec_multi_t(float *out, size_t ldo, const float *w, const float *b, size_t rows,
+                        size_t cols, const float *x, const float *xt, int n)
+{
+    if (rows == 0 || n <= 0) return;
+#ifdef ORL_MM_X86
+    if (cols % 16 == 0 && cols > 0 && orl_cpu_has_avx512f()) {
+        multi_512(out, ldo, w, b, rows, cols, xt, n);
+        return;
+    }
+#endif
+    multi_portable(out, ldo, w, b, rows, cols, x, n);
+}
+
+void orl_matvec_multi_prep(float *xt, const float *x, int n, size_t cols)
+{
+    const size_t np = ((size_t)n + 15) & ~(size_t)15;
+#ifdef ORL_MM_X86
+    if (fast_t(cols, 16)) {
+        /* 16 inputs x 16 columns at a time; inputs past n are zero. */
+        for (size_t r0 = 0; r0 < np; r0 += 16)
+            for (size_t p0 = 0; p0 < cols; p0 += 16)
+                block_t(xt + p0 * np + r0, np, x + r0 * cols + p0, cols,
+                        (size_t)n - r0 < 16 ? (size_t)n - r0 : 16, 16);
+        return;
+    }
+#endif
+    for (size_t p = 0; p < cols; p++)
+        for (size_t r = 0; r < np; r++) xt[p * np + r] = r < (size_t)n ? x[r * cols + p] : 0.0f;
+}
+
+void orl_matvec_multi(float *y, const float *w, const float *b, size_t rows, size_t cols,
+                      const float *x, int n, float *work)
+{
+    if (rows == 0 || n <= 0) return;
+    float *t = work, *xt = work + rows * ORL_MATVEC_MULTI_MAX_N;
+    orl_matvec_multi_prep(xt, x, n, cols);
+    const size_t np = ((size_t)n + 15) & ~(size_t)15;
+    orl_matvec_multi_t(t, np, w, b, rows, cols, x, xt, n);
+#ifdef ORL_MM_X86
+    if (fast_t(rows, 16)) {
+        for (size_t i0 = 0; i0 < rows; i0 += 16)
+            for (size_t r0 = 0; r0 < (size_t)n; r0 += 16)
+                block_t(y + r0 * rows + i0, rows, t + i0 * np + r0, np, 16,
+                        (size_t)n - r0 < 16 ? (size_t)n - r0 : 16);
+        return;
+    }
+#endif
+    for (size_t i = 0; i < rows; i++)
+        for (int r = 0; r < n; r++) y[(size_t)r * rows + i] = t[i * np + (size_t)r];
+}
