@@ -281,8 +281,8 @@ size_t orl_gru_rows_floats(orl_gru_dims d)
 {
     const size_t B = (size_t)d.batch, E = (size_t)d.in_dim, H = (size_t)d.hidden;
     const size_t mm = orl_matvec_multi_work_floats(3 * H, E > H ? E : H);
-    return round16(B * E) + 2 * round16(B * H) + 2 * round16(B * 3 * H) + round16(H) +
-           round16(B) + round16(mm);
+    return round16(B * E) + 2 * round16(B * H) + 2 * round16(B * 3 * H) + round16(H) + round16(B) +
+           round16(mm);
 }
 
 void orl_gru_encode_rows(float *out, const float *x, const int32_t *lens, orl_gru_weights w,

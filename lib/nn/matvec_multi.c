@@ -33,68 +33,42 @@ static void multi_portable(float *out, size_t ldo, const float *w, const float *
 
 #define MM_TARGET __attribute__((target("avx512f"), always_inline)) static inline
 
-/* Lane l of orl_matvec's accumulator for R rows x NV vectors of 16 inputs:
- * acc = 0, acc = fma(w[p], x[p], acc) for p = l, l + 16, ... */
-MM_TARGET void leaf(int R, int NV, const float *w, size_t cols, const float *xt, size_t np,
-                    size_t l, __m512 acc[2][4])
-{
-    for (int r = 0; r < R; r++)
-        for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
-    for (size_t p = l; p < cols; p += 16) {
-        __m512 xv[4];
-        for (int v = 0; v < NV; v++) xv[v] = _mm512_loadu_ps(xt + p * np + 16 * (size_t)v);
-        for (int r = 0; r < R; r++) {
-            const __m512 s = _mm512_set1_ps(w[(size_t)r * cols + p]);
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(s, xv[v], acc[r][v]);
-        }
-    }
-}
-
-MM_TARGET void add_to(int R, int NV, __m512 a[2][4], __m512 b[2][4])
-{
-    for (int r = 0; r < R; r++)
-        for (int v = 0; v < NV; v++) a[r][v] = _mm512_add_ps(a[r][v], b[r][v]);
-}
-
-/* _mm512_reduce_add_ps's first level: lanes j and j + 8. */
-MM_TARGET void level1(int R, int NV, const float *w, size_t cols, const float *xt, size_t np,
-                      size_t j, __m512 out[2][4])
-{
-    __m512 t[2][4];
-    leaf(R, NV, w, cols, xt, np, j, out);
-    leaf(R, NV, w, cols, xt, np, j + 8, t);
-    add_to(R, NV, out, t);
-}
-
-/* Lanes q of T8 = (s_q + s_{q+4}) + (s_{q+2} + s_{q+6}), s_j = l_j + l_{j+8}. */
-MM_TARGET void level3(int R, int NV, const float *w, size_t cols, const float *xt, size_t np,
-                      size_t q, __m512 out[2][4])
-{
-    __m512 t[2][4], u[2][4];
-    level1(R, NV, w, cols, xt, np, q, out);
-    level1(R, NV, w, cols, xt, np, q + 4, t);
-    add_to(R, NV, out, t);
-    level1(R, NV, w, cols, xt, np, q + 2, t);
-    level1(R, NV, w, cols, xt, np, q + 6, u);
-    add_to(R, NV, t, u);
-    add_to(R, NV, out, t);
-}
-
-/* Rows i .. i + R - 1 for all inputs: T8_0 + T8_1, then the bias. */
+/* Rows i .. i + R - 1 (R <= 6) x NV vectors of 16 inputs (NV <= 4). First
+ * the 16 lanes of orl_matvec's accumulator, each in a tile of registers as
+ * orl_kgemm's (acc = 0, acc = fma(w[p], x[p], acc) for p = l, l + 16, ...),
+ * kept in buf; then _mm512_reduce_add_ps's tree over the lanes: s_j = l_j +
+ * l_{j+8}, t_j = s_j + s_{j+4}, e_q = t_q + t_{q+2}, e_0 + e_1; then the bias. */
 MM_TARGET void tile(int R, int NV, float *out, size_t ldo, const float *w, const float *b,
-                    size_t cols, const float *xt, size_t np, int n)
+                    size_t cols, const float *xt, size_t np, int n, __m512 *buf)
 {
-    __m512 a[2][4], c[2][4];
-    level3(R, NV, w, cols, xt, np, 0, a);
-    level3(R, NV, w, cols, xt, np, 1, c);
-    add_to(R, NV, a, c);
+    for (size_t l = 0; l < 16; l++) {
+        __m512 acc[6][4];
+        for (int r = 0; r < R; r++)
+            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+        for (size_t p = l; p < cols; p += 16) {
+            __m512 xv[4];
+            for (int v = 0; v < NV; v++) xv[v] = _mm512_loadu_ps(xt + p * np + 16 * (size_t)v);
+            for (int r = 0; r < R; r++) {
+                const __m512 s = _mm512_set1_ps(w[(size_t)r * cols + p]);
+                for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(s, xv[v], acc[r][v]);
+            }
+        }
+        for (int r = 0; r < R; r++)
+            for (int v = 0; v < NV; v++) buf[(l * 6 + (size_t)r) * 4 + (size_t)v] = acc[r][v];
+    }
     for (int r = 0; r < R; r++) {
         const __m512 bi = _mm512_set1_ps(b ? b[r] : 0.0f);
         for (int v = 0; v < NV; v++) {
+#define MM_L(j) buf[((j)*6 + (size_t)r) * 4 + (size_t)v]
+            __m512 s[8], t[4];
+            for (int j = 0; j < 8; j++) s[j] = _mm512_add_ps(MM_L(j), MM_L(j + 8));
+#undef MM_L
+            for (int j = 0; j < 4; j++) t[j] = _mm512_add_ps(s[j], s[j + 4]);
+            __m512 e0 = _mm512_add_ps(t[0], t[2]), e1 = _mm512_add_ps(t[1], t[3]);
+            __m512 y = _mm512_add_ps(_mm512_add_ps(e0, e1), bi);
             int left = n - 16 * v;
             __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
-            _mm512_mask_storeu_ps(out + (size_t)r * ldo + 16 * (size_t)v, mk,
-                                  _mm512_add_ps(a[r][v], bi));
+            _mm512_mask_storeu_ps(out + (size_t)r * ldo + 16 * (size_t)v, mk, y);
         }
     }
 }
@@ -102,16 +76,16 @@ MM_TARGET void tile(int R, int NV, float *out, size_t ldo, const float *w, const
 #define MM_NV(R)                                                                                   \
     switch (nv) {                                                                                  \
     case 4:                                                                                        \
-        tile(R, 4, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        tile(R, 4, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
         break;                                                                                     \
     case 3:                                                                                        \
-        tile(R, 3, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        tile(R, 3, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
         break;                                                                                     \
     case 2:                                                                                        \
-        tile(R, 2, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        tile(R, 2, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
         break;                                                                                     \
     default:                                                                                       \
-        tile(R, 1, o, ldo, wi, bi, cols, xt, np, n);                                               \
+        tile(R, 1, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
         break;                                                                                     \
     }
 
@@ -120,14 +94,13 @@ MM_TARGET void multi_cols(float *out, size_t ldo, const float *w, const float *b
 {
     const size_t np = ((size_t)n + 15) & ~(size_t)15;
     const int nv = (int)(np / 16);
+    __m512 buf[16 * 6 * 4];
     size_t i = 0;
-    /* Two rows at a time when the tile leaves registers for the tree. */
-    if (nv <= 2)
-        for (; i + 2 <= rows; i += 2) {
-            float *o = out + i * ldo;
-            const float *wi = w + i * cols, *bi = b ? b + i : NULL;
-            MM_NV(2)
-        }
+    for (; i + 6 <= rows; i += 6) {
+        float *o = out + i * ldo;
+        const float *wi = w + i * cols, *bi = b ? b + i : NULL;
+        MM_NV(6)
+    }
     for (; i < rows; i++) {
         float *o = out + i * ldo;
         const float *wi = w + i * cols, *bi = b ? b + i : NULL;
