@@ -104,6 +104,30 @@ static int step_score(seq *s)
     return st;
 }
 
+/* The batch and string forms of the host API, and a dataset read back (issue 20). */
+static int step_host_batch(seq *s)
+{
+    int64_t hist[3] = {1, 2, 3}, many[6];
+    size_t offs[3] = {0, 1, 3}, counts[2];
+    const char *shist[3] = {"1", "2", "3"}, *sout[6];
+    float scores[6];
+    int st = orl_model_recommend_batch_excluding(s->loaded, 2, hist, offs, hist, offs, 3, many,
+                                                 scores, counts);
+    if (st == ORL_OK)
+        st = orl_model_recommend_batch_excluding_str(s->loaded, 2, shist, offs, shist, offs, 3,
+                                                     sout, scores, counts);
+    if (st == ORL_OK) st = orl_model_recommend_batch_str(s->loaded, 2, shist, offs, 3, sout, NULL);
+    if (st == ORL_OK)
+        st = orl_model_score_candidates_str(s->loaded, shist, 3, shist, 3, scores, NULL, NULL);
+    uint64_t n = 0;
+    size_t len = 0;
+    int32_t ids[64];
+    if (st == ORL_OK) st = orl_dataset_session_count(s->test, &n);
+    if (st == ORL_OK && n > 0)
+        st = orl_dataset_session_events(s->test, 0, ids, NULL, NULL, NULL, NULL, 64, &len);
+    return st;
+}
+
 static int step_evaluate(seq *s)
 {
     orl_eval_result r = {.struct_size = sizeof r};
@@ -186,9 +210,9 @@ static void free_all(seq *s)
 /* The handle a step creates, to check it stays NULL when the step fails. */
 static void *output_of(seq *s, int i)
 {
-    void *outs[] = {s->ds, NULL,        NULL, s->train,  s->enc,       s->trainer,
-                    NULL,  s->model,    NULL, s->loaded, NULL,         NULL,
-                    NULL,  s->from_buf, NULL, NULL,      s->loaded_ds, NULL};
+    void *outs[] = {s->ds,    NULL, NULL,         s->train, s->enc, s->trainer, NULL,
+                    s->model, NULL, s->loaded,    NULL,     NULL,   NULL,       s->from_buf,
+                    NULL,     NULL, s->loaded_ds, NULL,     NULL};
     return outs[i];
 }
 
@@ -211,6 +235,7 @@ static const step steps[] = {
     {"dataset_save", step_ds_save, NULL},
     {"dataset_load", step_ds_load, NULL},
     {"load_jsonl", step_jsonl, NULL},
+    {"host_batch", step_host_batch, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 
