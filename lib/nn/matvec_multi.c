@@ -33,37 +33,46 @@ static void multi_portable(float *out, size_t ldo, const float *w, const float *
 
 #define MM_TARGET __attribute__((target("avx512f"), always_inline)) static inline
 
-/* Rows i .. i + R - 1 (R <= 6) x NV vectors of 16 inputs (NV <= 4). First
- * the 16 lanes of orl_matvec's accumulator, each in a tile of registers as
- * orl_kgemm's (acc = 0, acc = fma(w[p], x[p], acc) for p = l, l + 16, ...),
- * kept in buf; then _mm512_reduce_add_ps's tree over the lanes: s_j = l_j +
- * l_{j+8}, t_j = s_j + s_{j+4}, e_q = t_q + t_{q+2}, e_0 + e_1; then the bias. */
+/* Rows i .. i + R - 1 (R <= 3) x NV vectors of 16 inputs (NV <= 4). The 16
+ * lanes of orl_matvec's accumulator are computed in pairs (l, l + 8), each
+ * lane in registers as orl_kgemm's tiles (acc = 0, acc = fma(w[p], x[p], acc)
+ * for p = l, l + 16, ...), and the pair summed at once: s_l = l_l + l_{l+8},
+ * the first level of _mm512_reduce_add_ps's tree, kept in buf; then the rest
+ * of the tree, t_j = s_j + s_{j+4}, e_q = t_q + t_{q+2}, e_0 + e_1, and the
+ * bias. */
 MM_TARGET void tile(int R, int NV, float *out, size_t ldo, const float *w, const float *b,
                     size_t cols, const float *xt, size_t np, int n, __m512 *buf)
 {
-    for (size_t l = 0; l < 16; l++) {
-        __m512 acc[6][4];
+    for (size_t l = 0; l < 8; l++) {
+        __m512 acc[3][4], acd[3][4];
         for (int r = 0; r < R; r++)
-            for (int v = 0; v < NV; v++) acc[r][v] = _mm512_setzero_ps();
+            for (int v = 0; v < NV; v++) acc[r][v] = acd[r][v] = _mm512_setzero_ps();
         for (size_t p = l; p < cols; p += 16) {
-            __m512 xv[4];
-            for (int v = 0; v < NV; v++) xv[v] = _mm512_loadu_ps(xt + p * np + 16 * (size_t)v);
+            __m512 xa[4], xb[4];
+            for (int v = 0; v < NV; v++) {
+                xa[v] = _mm512_loadu_ps(xt + p * np + 16 * (size_t)v);
+                xb[v] = _mm512_loadu_ps(xt + (p + 8) * np + 16 * (size_t)v);
+            }
             for (int r = 0; r < R; r++) {
-                const __m512 s = _mm512_set1_ps(w[(size_t)r * cols + p]);
-                for (int v = 0; v < NV; v++) acc[r][v] = _mm512_fmadd_ps(s, xv[v], acc[r][v]);
+                const __m512 sa = _mm512_set1_ps(w[(size_t)r * cols + p]);
+                const __m512 sb = _mm512_set1_ps(w[(size_t)r * cols + p + 8]);
+                for (int v = 0; v < NV; v++) {
+                    acc[r][v] = _mm512_fmadd_ps(sa, xa[v], acc[r][v]);
+                    acd[r][v] = _mm512_fmadd_ps(sb, xb[v], acd[r][v]);
+                }
             }
         }
         for (int r = 0; r < R; r++)
-            for (int v = 0; v < NV; v++) buf[(l * 6 + (size_t)r) * 4 + (size_t)v] = acc[r][v];
+            for (int v = 0; v < NV; v++)
+                buf[(l * 3 + (size_t)r) * 4 + (size_t)v] = _mm512_add_ps(acc[r][v], acd[r][v]);
     }
     for (int r = 0; r < R; r++) {
         const __m512 bi = _mm512_set1_ps(b ? b[r] : 0.0f);
         for (int v = 0; v < NV; v++) {
-#define MM_L(j) buf[((j)*6 + (size_t)r) * 4 + (size_t)v]
-            __m512 s[8], t[4];
-            for (int j = 0; j < 8; j++) s[j] = _mm512_add_ps(MM_L(j), MM_L(j + 8));
-#undef MM_L
-            for (int j = 0; j < 4; j++) t[j] = _mm512_add_ps(s[j], s[j + 4]);
+#define MM_S(j) buf[((j)*3 + (size_t)r) * 4 + (size_t)v]
+            __m512 t[4];
+            for (int j = 0; j < 4; j++) t[j] = _mm512_add_ps(MM_S(j), MM_S(j + 4));
+#undef MM_S
             __m512 e0 = _mm512_add_ps(t[0], t[2]), e1 = _mm512_add_ps(t[1], t[3]);
             __m512 y = _mm512_add_ps(_mm512_add_ps(e0, e1), bi);
             int left = n - 16 * v;
@@ -94,12 +103,12 @@ MM_TARGET void multi_cols(float *out, size_t ldo, const float *w, const float *b
 {
     const size_t np = ((size_t)n + 15) & ~(size_t)15;
     const int nv = (int)(np / 16);
-    __m512 buf[16 * 6 * 4];
+    __m512 buf[8 * 3 * 4];
     size_t i = 0;
-    for (; i + 6 <= rows; i += 6) {
+    for (; i + 3 <= rows; i += 3) {
         float *o = out + i * ldo;
         const float *wi = w + i * cols, *bi = b ? b + i : NULL;
-        MM_NV(6)
+        MM_NV(3)
     }
     for (; i < rows; i++) {
         float *o = out + i * ldo;
