@@ -35,10 +35,13 @@ static size_t block_of(int n)
 }
 
 /* The chunk region: hidden^T [H x np] and ORL_CE_HEAD_CHUNK rows of np
- * scores (np = blk rounded up to 16), as orl_ce_head_scores_t_floats counts. */
+ * scores (np = blk rounded up to 16), as orl_ce_head_scores_t_floats counts,
+ * or hidden^T and orl_matvec_multi_scan's work. */
 static size_t chunk_floats(int hidden, size_t blk)
 {
-    return orl_ce_head_scores_t_floats(hidden, (int)blk);
+    size_t a = orl_ce_head_scores_t_floats(hidden, (int)blk);
+    size_t b = blk > 1 ? (size_t)hidden * 64 + orl_matvec_multi_scan_work_floats() : 0;
+    return a > b ? a : b;
 }
 
 /* The encoder's batch workspace: its encode_rows scratch when it has one. */
@@ -217,9 +220,23 @@ size_t orl_sl_net_screen_bytes(const orl_sl_net *net)
     return orl_head_screen_bytes(net->screen);
 }
 
-/* Items per product of a block's top-k: their scores for the block (at most
- * 256 x 64 floats) stay in L2 between the product and the heaps. */
-enum { SCAN_CHUNK = 256 };
+typedef struct scan_ctx {
+    orl_topk_heap *heaps;
+    float *thr;
+    int m;
+} scan_ctx;
+
+/* One item's scores for the block's histories: into the heaps they beat
+ * (pushing any other would change nothing), raising the bars. */
+static void scan_push(void *ctx, int32_t item, const float *scores)
+{
+    scan_ctx *c = ctx;
+    for (int r = 0; r < c->m; r++)
+        if (!(scores[r] <= c->thr[r])) {
+            orl_topk_push(&c->heaps[r], scores[r], item);
+            c->thr[r] = c->heaps[r].filled < c->heaps[r].k ? -INFINITY : c->heaps[r].min;
+        }
+}
 
 int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n, int k,
                     void *scratch, size_t scratch_bytes, int32_t *out_ids, float *out_scores)
@@ -241,10 +258,10 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
                      out_scores ? out_scores + (size_t)i * K : s.topk_tmp);
             continue;
         }
-        /* Many histories: one pass of the catalogue, a chunk of items at a
-         * time through orl_matvec_multi (scores bit-identical to the
-         * one-history pass); only scores that beat a history's bar reach its
-         * heap (pushing any other would change nothing). */
+        /* Many histories: one pass of the catalogue through
+         * orl_matvec_multi_scan (scores bit-identical to the one-history
+         * pass), the scores of a tile of items checked against each
+         * history's bar in registers; only those that beat it reach the heaps. */
         orl_topk_heap heaps[BLOCK];
         float thr[BLOCK];
         for (int r = 0; r < m; r++) {
@@ -256,24 +273,12 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
         const orl_params *p = &net->params;
         const float *w = orl_params_at(p, p->value, ORL_CE_HEAD_W);
         const float *b = orl_params_at(p, p->value, ORL_CE_HEAD_B);
-        const size_t H = (size_t)net->enc.state_dim, np = ((size_t)m + 15) & ~(size_t)15;
-        float *xt = s.chunk, *chunk = s.chunk + H * np;
-        orl_matvec_multi_prep(xt, s.hidden, m, H);
-        for (size_t i0 = 0; i0 < I; i0 += SCAN_CHUNK) {
-            size_t i1 = i0 + SCAN_CHUNK < I ? i0 + SCAN_CHUNK : I;
-            orl_matvec_multi_t(chunk, np, w + i0 * H, b + i0, i1 - i0, H, s.hidden, xt, m);
-            for (size_t it = i0; it < i1; it++) {
-                const float *row = chunk + (it - i0) * np;
-                int any = 0; /* (vectorises) */
-                for (int r = 0; r < m; r++) any |= !(row[r] <= thr[r]);
-                if (!any) continue;
-                for (int r = 0; r < m; r++)
-                    if (!(row[r] <= thr[r])) {
-                        orl_topk_push(&heaps[r], row[r], (int32_t)it);
-                        thr[r] = heaps[r].filled < heaps[r].k ? -INFINITY : heaps[r].min;
-                    }
-            }
-        }
+        const size_t H = (size_t)net->enc.state_dim;
+        for (int r = m; r < BLOCK; r++) thr[r] = INFINITY; /* padding never beats */
+        orl_matvec_multi_prep(s.chunk, s.hidden, m, H);
+        scan_ctx sc = {heaps, thr, m};
+        orl_matvec_multi_scan(w, b, I, H, s.hidden, s.chunk, m, thr, scan_push, &sc,
+                              s.chunk + H * 64);
         for (int r = 0; r < m; r++) orl_topk_finish(&heaps[r]);
     }
     return ORL_OK;

@@ -33,6 +33,14 @@ static void multi_portable(float *out, size_t ldo, const float *w, const float *
 
 #define MM_TARGET __attribute__((target("avx512f"), always_inline)) static inline
 
+/* Scan mode of the tiles (orl_matvec_multi_scan): scores go to fn instead of out. */
+typedef struct mm_scan {
+    const float *bar; /* np entries, +inf past n */
+    orl_matvec_scan_fn fn;
+    void *ctx;
+    float *row; /* 64 floats */
+} mm_scan;
+
 /* Rows i .. i + R - 1 (R <= 3) x NV vectors of 16 inputs (NV <= 4). The 16
  * lanes of orl_matvec's accumulator are computed in pairs (l, l + 8), each
  * lane in registers as orl_kgemm's tiles (acc = 0, acc = fma(w[p], x[p], acc)
@@ -41,7 +49,8 @@ static void multi_portable(float *out, size_t ldo, const float *w, const float *
  * of the tree, t_j = s_j + s_{j+4}, e_q = t_q + t_{q+2}, e_0 + e_1, and the
  * bias. */
 MM_TARGET void tile(int R, int NV, float *out, size_t ldo, const float *w, const float *b,
-                    size_t cols, const float *xt, size_t np, int n, __m512 *buf)
+                    size_t cols, const float *xt, size_t np, int n, __m512 *buf, const mm_scan *sc,
+                    size_t i0)
 {
     for (size_t l = 0; l < 8; l++) {
         __m512 acc[3][4], acd[3][4];
@@ -68,6 +77,8 @@ MM_TARGET void tile(int R, int NV, float *out, size_t ldo, const float *w, const
     }
     for (int r = 0; r < R; r++) {
         const __m512 bi = _mm512_set1_ps(b ? b[r] : 0.0f);
+        __m512 ys[4];
+        __mmask16 any = 0;
         for (int v = 0; v < NV; v++) {
 #define MM_S(j) buf[((j)*3 + (size_t)r) * 4 + (size_t)v]
             __m512 t[4];
@@ -75,43 +86,52 @@ MM_TARGET void tile(int R, int NV, float *out, size_t ldo, const float *w, const
 #undef MM_S
             __m512 e0 = _mm512_add_ps(t[0], t[2]), e1 = _mm512_add_ps(t[1], t[3]);
             __m512 y = _mm512_add_ps(_mm512_add_ps(e0, e1), bi);
+            if (sc) {
+                /* "Beats" is !(y <= bar): a NaN always reaches fn. */
+                ys[v] = y;
+                any |= _mm512_cmp_ps_mask(y, _mm512_loadu_ps(sc->bar + 16 * v), _CMP_NLE_UQ);
+                continue;
+            }
             int left = n - 16 * v;
             __mmask16 mk = left >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << left) - 1);
             _mm512_mask_storeu_ps(out + (size_t)r * ldo + 16 * (size_t)v, mk, y);
         }
+        if (!sc || !any) continue;
+        for (int v = 0; v < NV; v++) _mm512_storeu_ps(sc->row + 16 * v, ys[v]);
+        sc->fn(sc->ctx, (int32_t)(i0 + (size_t)r), sc->row);
     }
 }
 
 #define MM_NV(R)                                                                                   \
     switch (nv) {                                                                                  \
     case 4:                                                                                        \
-        tile(R, 4, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
+        tile(R, 4, o, ldo, wi, bi, cols, xt, np, n, buf, sc, i);                                   \
         break;                                                                                     \
     case 3:                                                                                        \
-        tile(R, 3, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
+        tile(R, 3, o, ldo, wi, bi, cols, xt, np, n, buf, sc, i);                                   \
         break;                                                                                     \
     case 2:                                                                                        \
-        tile(R, 2, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
+        tile(R, 2, o, ldo, wi, bi, cols, xt, np, n, buf, sc, i);                                   \
         break;                                                                                     \
     default:                                                                                       \
-        tile(R, 1, o, ldo, wi, bi, cols, xt, np, n, buf);                                          \
+        tile(R, 1, o, ldo, wi, bi, cols, xt, np, n, buf, sc, i);                                   \
         break;                                                                                     \
     }
 
 MM_TARGET void multi_cols(float *out, size_t ldo, const float *w, const float *b, size_t rows,
-                          size_t cols, const float *xt, int n)
+                          size_t cols, const float *xt, int n, const mm_scan *sc)
 {
     const size_t np = ((size_t)n + 15) & ~(size_t)15;
     const int nv = (int)(np / 16);
     __m512 buf[8 * 3 * 4];
     size_t i = 0;
     for (; i + 3 <= rows; i += 3) {
-        float *o = out + i * ldo;
+        float *o = out ? out + i * ldo : NULL;
         const float *wi = w + i * cols, *bi = b ? b + i : NULL;
         MM_NV(3)
     }
     for (; i < rows; i++) {
-        float *o = out + i * ldo;
+        float *o = out ? out + i * ldo : NULL;
         const float *wi = w + i * cols, *bi = b ? b + i : NULL;
         MM_NV(1)
     }
@@ -120,12 +140,12 @@ MM_TARGET void multi_cols(float *out, size_t ldo, const float *w, const float *b
 /* The state width of the reference shapes (64) unrolls completely. */
 __attribute__((target("avx512f"))) static void multi_512(float *out, size_t ldo, const float *w,
                                                          const float *b, size_t rows, size_t cols,
-                                                         const float *xt, int n)
+                                                         const float *xt, int n, const mm_scan *sc)
 {
     if (cols == 64)
-        multi_cols(out, ldo, w, b, rows, 64, xt, n);
+        multi_cols(out, ldo, w, b, rows, 64, xt, n, sc);
     else
-        multi_cols(out, ldo, w, b, rows, cols, xt, n);
+        multi_cols(out, ldo, w, b, rows, cols, xt, n, sc);
 }
 
 /* dst[c * ldd + r] = src[r * lds + c] for r < nr (<= 16), c < 16; rows of
@@ -152,7 +172,7 @@ void orl_matvec_multi_t(float *out, size_t ldo, const float *w, const float *b, 
     if (rows == 0 || n <= 0) return;
 #ifdef ORL_MM_X86
     if (cols % 16 == 0 && cols > 0 && orl_cpu_has_avx512f()) {
-        multi_512(out, ldo, w, b, rows, cols, xt, n);
+        multi_512(out, ldo, w, b, rows, cols, xt, n, NULL);
         return;
     }
 #endif
@@ -195,4 +215,36 @@ void orl_matvec_multi(float *y, const float *w, const float *b, size_t rows, siz
 #endif
     for (size_t i = 0; i < rows; i++)
         for (int r = 0; r < n; r++) y[(size_t)r * rows + i] = t[i * np + (size_t)r];
+}
+
+size_t orl_matvec_multi_scan_work_floats(void)
+{
+    return (size_t)ORL_MATVEC_SCAN_CHUNK * ORL_MATVEC_MULTI_MAX_N + ORL_MATVEC_MULTI_MAX_N;
+}
+
+void orl_matvec_multi_scan(const float *w, const float *b, size_t rows, size_t cols, const float *x,
+                           const float *xt, int n, const float *bar, orl_matvec_scan_fn fn,
+                           void *ctx, float *work)
+{
+    if (rows == 0 || n <= 0) return;
+    const size_t np = ((size_t)n + 15) & ~(size_t)15;
+#ifdef ORL_MM_X86
+    if (cols % 16 == 0 && cols > 0 && orl_cpu_has_avx512f()) {
+        mm_scan sc = {bar, fn, ctx, work};
+        multi_512(NULL, 0, w, b, rows, cols, xt, n, &sc);
+        return;
+    }
+#endif
+    /* A chunk of scores at a time, then the same test per row. */
+    float *chunk = work + ORL_MATVEC_MULTI_MAX_N;
+    for (size_t i0 = 0; i0 < rows; i0 += ORL_MATVEC_SCAN_CHUNK) {
+        size_t m = rows - i0 < ORL_MATVEC_SCAN_CHUNK ? rows - i0 : ORL_MATVEC_SCAN_CHUNK;
+        orl_matvec_multi_t(chunk, np, w + i0 * cols, b ? b + i0 : NULL, m, cols, x, xt, n);
+        for (size_t i = 0; i < m; i++) {
+            const float *row = chunk + i * np;
+            int any = 0;
+            for (int r = 0; r < n; r++) any |= !(row[r] <= bar[r]);
+            if (any) fn(ctx, (int32_t)(i0 + i), row);
+        }
+    }
 }

@@ -13,6 +13,7 @@
 #define ORL_NN_MATVEC_MULTI_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 enum { ORL_MATVEC_MULTI_MAX_N = 64 };
 
@@ -34,5 +35,19 @@ void orl_matvec_multi_t(float *out, size_t ldo, const float *w, const float *b, 
 void orl_matvec_multi(float *y, const float *w, const float *b, size_t rows, size_t cols,
                       const float *x, int n, float *work);
 size_t orl_matvec_multi_work_floats(size_t rows, size_t cols);
+
+/* The top-K form (as orl_kgemm_scan, with orl_matvec's arithmetic): for rows
+ * i in increasing order, the scores of row i for the n inputs (those of
+ * orl_matvec_multi_t, bit for bit) go to fn(ctx, i, scores) when some score
+ * beats its bar, !(score <= bar[r]) (a NaN always does); bar [np] (np = n
+ * rounded up to 16, +inf past n) is read again after every call, so fn may
+ * raise it. Scores stay in registers otherwise. work:
+ * orl_matvec_multi_scan_work_floats() floats. */
+enum { ORL_MATVEC_SCAN_CHUNK = 256 };
+typedef void (*orl_matvec_scan_fn)(void *ctx, int32_t row, const float *scores);
+size_t orl_matvec_multi_scan_work_floats(void);
+void orl_matvec_multi_scan(const float *w, const float *b, size_t rows, size_t cols, const float *x,
+                           const float *xt, int n, const float *bar, orl_matvec_scan_fn fn,
+                           void *ctx, float *work);
 
 #endif
