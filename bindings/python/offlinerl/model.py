@@ -304,12 +304,13 @@ class Model(Handle):
         del keep
         return (pairs, skipped.value) if with_skipped else pairs
 
-    def score(self, history: Sequence[int], candidates: Sequence[int],
+    def score(self, history: Sequence[Key], candidates: Sequence[Key],
               with_counts: bool = False) -> Any:
         """Scores of candidate item keys, in their order (``orl_model_score_candidates``).
 
-        Unknown candidates score ``-inf``. For string-keyed models (the C call takes
-        integer keys only) the catalogue is ranked once and the candidates looked up. Returns a float32 numpy array when
+        Unknown candidates score ``-inf``. String-keyed models (or string candidates) go
+        through ``orl_model_score_candidates_str``; the scores equal :meth:`recommend`'s
+        for the same items bit for bit. Returns a float32 numpy array when
         ``candidates`` is a numpy array, else a list. With ``with_counts=True``:
         ``(scores, skipped_history, unknown_candidates)``.
         """
