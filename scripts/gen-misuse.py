@@ -12,6 +12,9 @@ that calls it wrongly:
   * extreme values (0, -1, minimum, maximum, NaN, infinities) for each integer
     or floating-point parameter that is not the length of a caller array: the
     call must end in a clean status (no crash, no sanitizer report).
+Every status a call returns must be in the function's documented @return list
+(the table carries each list; "As orl_x()" includes orl_x's, "without #..."
+removes codes).
 Valid arguments come from the fixture of tests/unit/test_hard_misuse.c.
 Run: scripts/gen-misuse.py  (the test checks the table against the headers and
 tests/abi/symbols.txt, so a new function without a regenerated table fails).
@@ -48,8 +51,29 @@ def parse_headers():
             pdoc = {}
             for dm in re.finditer(r"@param(?:\[\w+\])?\s+(\w+)\s+(.*?)(?=@(?:param|return|par|since|ingroup|note|brief)\b|\Z)", doc, re.S):
                 pdoc[dm.group(1)] = " ".join(dm.group(2).replace("*", " ").split())
+            rm = re.search(r"@return\s+(.*?)(?=@(?:param|par|since|note|brief)\b|\Z)", doc, re.S)
+            RETURNS[fname] = " ".join(rm.group(1).replace("*", " ").split()) if rm else ""
             funcs.append((fname, ret, plist, pdoc))
     return funcs
+
+
+RETURNS = {}  # function -> the text of its @return
+
+
+def documented(fname, seen=()):
+    """The statuses a function's @return lists: its own #ORL_* codes, those of a function it
+    refers to ("As orl_x()"), less those it names after "without"."""
+    text = RETURNS.get(fname, "")
+    codes = set()
+    m = re.match(r"As (orl_\w+)\(\)", text)
+    if m and m.group(1) not in seen and m.group(1) in RETURNS:
+        codes |= documented(m.group(1), seen + (fname,))
+    without = re.search(r"without ([^.;]*)", text)
+    own = text.replace(without.group(0), "") if without else text
+    codes |= set(re.findall(r"#(ORL_(?:OK|E_[A-Z_]+))", own))
+    if without:
+        codes -= set(re.findall(r"#(ORL_E_[A-Z_]+)", without.group(1)))
+    return codes
 
 
 def nullable(fname, pname, pdoc):
@@ -136,6 +160,10 @@ def valid_arg(fname, ptype, pname, locals_):
         return "F->i64_out"
     if ptype == "float *":
         return "F->f32_out"
+    if ptype == "int32_t *" and pname.startswith("out_") and pname != "out_code":
+        return "F->i32_out"  # an output array (orl_dataset_session_events)
+    if ptype == "size_t *" and pname == "out_counts":
+        return "F->sizes_out"  # one count per history
     for t in ("size_t", "int32_t", "uint32_t", "uint64_t", "double"):
         if ptype == t + " *":
             locals_.append(("%s l_%s = 0;" % (t, pname), None))
@@ -145,7 +173,8 @@ def valid_arg(fname, ptype, pname, locals_):
                 "orl_sim_policy_fn": "misuse_policy"}[ptype]
     # Scalars.
     if pname == "buf_len":
-        return {"orl_dataset_session_length_histogram": "64"}.get(fname, "sizeof F->text")
+        return {"orl_dataset_session_length_histogram": "64",
+                "orl_dataset_session_events": "MISUSE_ARRAY"}.get(fname, "sizeof F->text")
     if pname == "len":
         return "F->model_buf_len"
     if pname == "n_items":
@@ -158,7 +187,7 @@ def valid_arg(fname, ptype, pname, locals_):
         return "1.0f"
     if pname in ("k", "threads", "strict", "is_purchase", "key", "seed"):
         return "1"
-    if pname in ("item_id", "user_id", "status", "head", "index", "rule"):
+    if pname in ("item_id", "user_id", "status", "head", "index", "rule", "session"):
         return "0"
     if pname in LENGTHS or pname == "n_sessions":
         return "2"
@@ -251,9 +280,14 @@ def main():
                     emit_call(out, fname, ret, plist, {i: "(%s)%s" % (pt, v)}, "MISUSE_ANY", "%s = %s" % (pn, v))
         out.append("}")
         out.append("")
+    # The statuses each function documents (its @return list), as a mask of -status bits; 0 for
+    # functions that return no status (the sweep checks every status it sees against the mask).
     out.append("static const misuse_entry misuse_table[] = {")
+    rets = {f[0]: f[1] for f in funcs}
     for n in names:
-        out.append('    {"%s", misuse_%s},' % (n, n))
+        codes = sorted(documented(n)) if rets[n] == "int" else []
+        mask = " | ".join("MISUSE_DOC(%s)" % c for c in codes) or "0"
+        out.append('    {"%s", misuse_%s, %s},' % (n, n, mask))
     out.append("};")
     out.append("/* clang-format on */")
     path = os.path.join(ROOT, "tests/unit/misuse_generated.h")

@@ -138,9 +138,13 @@ static void print_item(int json, size_t i, int64_t item, float score, const floa
 
 int cmd_recommend(int argc, char **argv)
 {
-    static const cli_option own[] = {{"--model", CLI_STRING}, {"--history", CLI_STRING},
-                                     {"-k", CLI_INT},         {"--candidates", CLI_STRING},
-                                     {"--json", CLI_FLAG},    {NULL, 0}};
+    static const cli_option own[] = {{"--model", CLI_STRING},
+                                     {"--history", CLI_STRING},
+                                     {"-k", CLI_INT},
+                                     {"--candidates", CLI_STRING},
+                                     {"--json", CLI_FLAG},
+                                     {"--exclude", CLI_STRING},
+                                     {NULL, 0}};
     static const cli_option *const tables[] = {own, cli_scoring_options, NULL};
     int check = cli_check_options("recommend", argc, argv, tables, NULL, 0, NULL);
     if (check) return check;
@@ -149,7 +153,9 @@ int cmd_recommend(int argc, char **argv)
     if (cli_flag(argc, argv, "--help") || !model_path) {
         fprintf(cli_flag(argc, argv, "--help") ? stdout : stderr,
                 "usage: orl recommend --model MODEL.orl --history k1,k2,... [-k 10]\n"
-                "                     [--candidates c1,c2,...] [--json] [scoring options]\n\n"
+                "                     [--candidates c1,c2,...] [--exclude e1,e2,...] [--json]\n"
+                "                     [scoring options]\n\n"
+                "  --exclude leaves those items out of the top-K (seen, bought, out of stock).\n"
                 "  A model scoring with an ensemble of Q heads also prints each item's standard\n"
                 "  deviation over the heads.\n\n%s",
                 cli_scoring_options_help);
@@ -160,24 +166,35 @@ int cmd_recommend(int argc, char **argv)
     if (rc) return rc;
     size_t n_hist = 0, n_cand = 0;
     int64_t *hist = parse_keys(history ? history : "", &n_hist);
+    const char *excl_list = cli_opt(argc, argv, "--exclude");
+    size_t n_excl = 0;
+    int64_t *excl = excl_list ? parse_keys(excl_list, &n_excl) : NULL;
+    if (excl_list && !excl) {
+        fprintf(stderr, "orl recommend: --exclude takes integer keys e1,e2,...\n");
+        free(hist);
+        return 2;
+    }
     const char *cand_list = cli_opt(argc, argv, "--candidates");
     int64_t *cand = cand_list ? parse_keys(cand_list, &n_cand) : NULL;
     if (!hist || (cand_list && !cand)) {
         fprintf(stderr, "orl recommend: --history and --candidates take integer keys k1,k2,...\n");
         free(hist);
         free(cand);
+        free(excl);
         return 2;
     }
     orl_model *m = NULL;
     if (orl_model_load(model_path, &m) != ORL_OK) {
         free(hist);
         free(cand);
+        free(excl);
         return cli_fail(model_path);
     }
     if ((rc = cli_apply_scoring(argc, argv, &m))) {
         orl_model_free(m);
         free(hist);
         free(cand);
+        free(excl);
         return rc;
     }
     uint32_t ensemble = 0, head = 0;
@@ -218,17 +235,24 @@ int cmd_recommend(int argc, char **argv)
         int64_t *items = malloc(sizeof(int64_t) * (size_t)(k > 0 ? k : 1));
         float *scores = malloc(sizeof(float) * (size_t)(k > 0 ? k : 1));
         float *sd = malloc(sizeof(float) * (size_t)(k > 0 ? k : 1));
-        if (k < 1 || k > 100000 ||
-            (with_std ? orl_model_recommend_with_std(m, hist, n_hist, (uint32_t)k, items, scores,
-                                                     sd, &skipped)
-                      : orl_model_recommend(m, hist, n_hist, (uint32_t)k, items, scores,
-                                            &skipped)) != ORL_OK) {
+        size_t n_out = (size_t)k;
+        if (excl && with_std) {
+            fprintf(stderr, "orl recommend: --exclude does not combine with the ensemble's "
+                            "standard deviation (use --score mean)\n");
+            rc = 2;
+        } else if (k < 1 || k > 100000 ||
+                   (excl ? orl_model_recommend_excluding(m, hist, n_hist, excl, n_excl, (uint32_t)k,
+                                                         items, scores, &n_out, &skipped)
+                    : with_std ? orl_model_recommend_with_std(m, hist, n_hist, (uint32_t)k, items,
+                                                              scores, sd, &skipped)
+                               : orl_model_recommend(m, hist, n_hist, (uint32_t)k, items, scores,
+                                                     &skipped)) != ORL_OK) {
             rc = k < 1 || k > 100000 ? (fprintf(stderr, "orl recommend: -k out of range\n"), 2)
                                      : cli_fail("recommend");
         } else {
             if (json) printf("{\"items\":[");
-            for (long i = 0; i < k; i++)
-                print_item(json, (size_t)i, items[i], scores[i], with_std ? &sd[i] : NULL);
+            for (size_t i = 0; i < n_out; i++)
+                print_item(json, i, items[i], scores[i], with_std ? &sd[i] : NULL);
             if (json) printf("],\"skipped_history\":%zu}\n", skipped);
         }
         free(items);
@@ -244,5 +268,6 @@ int cmd_recommend(int argc, char **argv)
     orl_model_free(m);
     free(hist);
     free(cand);
+    free(excl);
     return rc;
 }

@@ -190,8 +190,8 @@ ORL_API int orl_dataset_add_events_str(orl_dataset *ds, size_t n, const char *co
  * item ids and orders sessions by their first timestamp (ties: first appended).
  * Afterwards appending gives #ORL_E_STATE.
  * @param ds Dataset.
- * @return #ORL_OK; #ORL_E_STATE (already finalized); #ORL_E_NOMEM (the dataset
- *         is then unchanged and still open for appends).
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (not a dataset handle); #ORL_E_STATE (already
+ *         finalized); #ORL_E_NOMEM (the dataset is then unchanged and still open for appends).
  * @par Thread-safety One thread at a time per handle.
  * @since 0.1.0
  */
@@ -449,6 +449,65 @@ ORL_API int orl_dataset_item_id_i64(const orl_dataset *ds, int64_t key, int32_t 
  * @since 0.1.0
  */
 ORL_API int orl_dataset_item_id_str(const orl_dataset *ds, const char *key, int32_t *out_id);
+
+/**
+ * @brief Number of sessions of a finalized dataset (session indexes are 0..count-1, in the
+ *        dataset's session order).
+ * @param ds Finalized dataset.
+ * @param[out] out_count The number of sessions.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_STATE (not finalized).
+ * @par Thread-safety Concurrent reads of a finalized dataset are safe.
+ * @since 0.2.0
+ */
+ORL_API int orl_dataset_session_count(const orl_dataset *ds, uint64_t *out_count);
+
+/**
+ * @brief Copy the events of session @p session, in time order, into caller arrays.
+ *
+ * Each output array is optional (NULL: not wanted) and holds @p buf_len entries. A size query
+ * (every array NULL, @p buf_len 0) returns #ORL_OK with the event count in @p out_len and leaves
+ * the last error untouched (see @ref orl_output_buffers). With a history of item keys built from
+ * these events a host replays its logs through orl_model_recommend() without its own copy.
+ * @param ds Finalized dataset.
+ * @param session Session index, below orl_dataset_session_count().
+ * @param[out] out_item_ids Dense item ids (orl_dataset_item_key() gives their keys), or NULL.
+ * @param[out] out_item_keys Integer item keys, or NULL (#ORL_E_INVALID_ARGUMENT when an item of
+ *        the session has a string key: ask for the ids then).
+ * @param[out] out_timestamps Timestamps, or NULL.
+ * @param[out] out_event_codes Event type codes (orl_dataset_event_type()), or NULL.
+ * @param[out] out_rewards Rewards as training sees them: the event's own reward when the data
+ *        gave one, else its event type's reward; or NULL.
+ * @param buf_len Entries in each non-NULL array.
+ * @param[out] out_len The session's event count; set on success and on
+ *        #ORL_E_BUFFER_TOO_SMALL.
+ * @return #ORL_OK, also for a size query; #ORL_E_BUFFER_TOO_SMALL (non-NULL arrays shorter than
+ *         the count; nothing written); #ORL_E_OUT_OF_RANGE (@p session); #ORL_E_STATE (not
+ *         finalized); #ORL_E_INVALID_ARGUMENT (NULL @p out_len, every array NULL with
+ *         @p buf_len > 0, a string item key asked as an integer).
+ * @par Thread-safety Concurrent reads of a finalized dataset are safe.
+ * @since 0.2.0
+ */
+ORL_API int orl_dataset_session_events(const orl_dataset *ds, uint64_t session,
+                                       int32_t *out_item_ids, int64_t *out_item_keys,
+                                       int64_t *out_timestamps, int32_t *out_event_codes,
+                                       float *out_rewards, size_t buf_len, size_t *out_len);
+
+/**
+ * @brief The key of session @p session as text (a session split by the time gap shares its key).
+ * @param ds Finalized dataset.
+ * @param session Session index, below orl_dataset_session_count().
+ * @param buf Caller-owned buffer (may be NULL when @p buf_len is 0).
+ * @param buf_len Size of @p buf.
+ * @param[out] out_len The length needed including the NUL.
+ * @return #ORL_OK, also for a size query (@p buf NULL, @p buf_len 0: the size in
+ *         @p out_len, the last error untouched; see @ref orl_output_buffers);
+ *         #ORL_E_BUFFER_TOO_SMALL (a non-NULL buffer shorter than that); #ORL_E_OUT_OF_RANGE
+ *         (@p session); #ORL_E_STATE (not finalized); #ORL_E_INVALID_ARGUMENT.
+ * @par Thread-safety Concurrent reads of a finalized dataset are safe.
+ * @since 0.2.0
+ */
+ORL_API int orl_dataset_session_key(const orl_dataset *ds, uint64_t session, char *buf,
+                                    size_t buf_len, size_t *out_len);
 
 /**
  * @brief External key of a dense item id, as text.

@@ -226,7 +226,9 @@ ORL_API int orl_model_score_candidates(const orl_model *model, const int64_t *hi
  *
  * History i is `histories[offsets[i] .. offsets[i+1])`. Equivalent to calling
  * orl_model_recommend() for each, in the calling thread (hosts parallelise by calling from
- * several threads).
+ * several threads). Since 0.2.0 the equivalence is exact: each row's items and scores are
+ * those of orl_model_recommend() bit for bit, on every CPU (0.1.0's batch kernel summed in
+ * another order, so its scores could differ in the last bits and a near-tie could swap).
  * @param model The model (trained on integer keys).
  * @param n_histories Number of histories.
  * @param histories All histories' keys, concatenated.
@@ -363,13 +365,14 @@ ORL_API int orl_model_item_key_str(const orl_model *model, uint64_t index, char 
  *
  * HR\@K counts steps whose true item ranks among the K best (rank = the number of items with a
  * strictly higher score); NDCG\@K weighs each hit by 1/log2(rank + 2). Click and purchase steps
- * are reported apart. Test items the model does not know count as misses.
+ * are reported apart. Test items the model does not know count as misses. Since 0.2.0 each
+ * step's scores are those orl_model_recommend() gives its history, bit for bit.
  * @param model The model.
  * @param test Finalised data with the same kind of keys as the training data.
- * @param threads Threads to use; 0 = all cores.
+ * @param threads Threads to use, 0..256; 0 = all cores.
  * @param[out] out_result Set struct_size first; filled on success.
- * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_STATE (data not finalised);
- *         #ORL_E_NOMEM; #ORL_E_THREAD.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_OUT_OF_RANGE (@p threads outside
+ *         [0, 256]); #ORL_E_STATE (data not finalised); #ORL_E_NOMEM; #ORL_E_THREAD.
  * @par Thread-safety Safe concurrently on one model.
  * @since 0.1.0
  */
@@ -462,6 +465,116 @@ ORL_API int orl_model_load_buffer(const void *buf, size_t len, orl_model **out);
  * @since 0.1.0
  */
 ORL_API int orl_model_info_json(const orl_model *model, char *buf, size_t buf_len, size_t *out_len);
+
+/**
+ * @brief Top-K with an exclusion list per history, for many histories in one call.
+ *
+ * Row i is orl_model_recommend_excluding() of history `histories[offsets[i] .. offsets[i+1])`
+ * with the exclusion list `exclude[exclude_offsets[i] .. exclude_offsets[i+1])`, bit for bit
+ * (items, scores and count), in the calling thread. Exclude keys the model does not know are
+ * ignored, as are repeats.
+ * @param model The model (trained on integer keys).
+ * @param n_histories Number of histories (0: nothing is read or written).
+ * @param histories All histories' keys, concatenated; may be NULL when they are all empty.
+ * @param offsets @p n_histories + 1 non-decreasing offsets into @p histories.
+ * @param exclude All exclusion lists' keys, concatenated; may be NULL when they are all empty.
+ * @param exclude_offsets @p n_histories + 1 non-decreasing offsets into @p exclude, or NULL
+ *        (nothing is excluded).
+ * @param k Items per history; 1..catalogue size.
+ * @param[out] out_items Caller buffer of @p n_histories x @p k keys: row i starts at i x @p k
+ *        and holds @p out_counts[i] items, best first; the rest of the row is untouched.
+ * @param[out] out_scores Caller buffer of @p n_histories x @p k scores (laid out as
+ *        @p out_items), or NULL.
+ * @param[out] out_counts Caller buffer of @p n_histories counts: min(@p k, catalogue size -
+ *        items excluded for that history).
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL buffers, decreasing offsets, string-keyed
+ *         model); #ORL_E_OUT_OF_RANGE (@p k); #ORL_E_NOMEM. On failure the outputs may be
+ *         partly written.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_recommend_batch_excluding(const orl_model *model, size_t n_histories,
+                                                const int64_t *histories, const size_t *offsets,
+                                                const int64_t *exclude,
+                                                const size_t *exclude_offsets, uint32_t k,
+                                                int64_t *out_items, float *out_scores,
+                                                size_t *out_counts);
+
+/**
+ * @brief orl_model_recommend_batch_excluding() with string item keys (works for every model:
+ *        an integer key matches its decimal text).
+ *
+ * The strings in @p out_items point into the model and stay valid until orl_model_free(); do
+ * not free them. A NULL key in @p histories or @p exclude is an unknown key.
+ * @param model The model.
+ * @param n_histories Number of histories.
+ * @param histories All histories' UTF-8 keys, concatenated; may be NULL when all are empty.
+ * @param offsets @p n_histories + 1 non-decreasing offsets into @p histories.
+ * @param exclude All exclusion lists' keys, concatenated; may be NULL when all are empty.
+ * @param exclude_offsets @p n_histories + 1 non-decreasing offsets into @p exclude, or NULL
+ *        (nothing is excluded).
+ * @param k Items per history; 1..catalogue size.
+ * @param[out] out_items Caller array of @p n_histories x @p k pointers (rows as in
+ *        orl_model_recommend_batch_excluding()).
+ * @param[out] out_scores Caller buffer of @p n_histories x @p k scores, or NULL.
+ * @param[out] out_counts Caller buffer of @p n_histories counts.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL buffers, decreasing offsets);
+ *         #ORL_E_OUT_OF_RANGE (@p k); #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_recommend_batch_excluding_str(
+    const orl_model *model, size_t n_histories, const char *const *histories, const size_t *offsets,
+    const char *const *exclude, const size_t *exclude_offsets, uint32_t k, const char **out_items,
+    float *out_scores, size_t *out_counts);
+
+/**
+ * @brief orl_model_recommend_batch() for string item keys (models trained on string keys;
+ *        works for every model: an integer key matches its decimal text).
+ *
+ * Row i is orl_model_recommend_str() of history `histories[offsets[i] .. offsets[i+1])`, bit
+ * for bit. The strings in @p out_items point into the model and stay valid until
+ * orl_model_free(); do not free them.
+ * @param model The model.
+ * @param n_histories Number of histories (0: nothing is read or written).
+ * @param histories All histories' UTF-8 keys, concatenated; may be NULL when all are empty.
+ * @param offsets @p n_histories + 1 non-decreasing offsets into @p histories.
+ * @param k Items per history; 1..catalogue size.
+ * @param[out] out_items Caller array of @p n_histories x @p k pointers, each row best first.
+ * @param[out] out_scores Caller buffer of @p n_histories x @p k scores, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL buffers, decreasing offsets);
+ *         #ORL_E_OUT_OF_RANGE (@p k); #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_recommend_batch_str(const orl_model *model, size_t n_histories,
+                                          const char *const *histories, const size_t *offsets,
+                                          uint32_t k, const char **out_items, float *out_scores);
+
+/**
+ * @brief orl_model_score_candidates() for string item keys (models trained on string keys;
+ *        works for every model: an integer key matches its decimal text).
+ *
+ * A candidate the model does not know (or NULL) gets `-INFINITY` and is counted in
+ * @p out_unknown_candidates; the call still succeeds. Scores equal those of
+ * orl_model_recommend_str() for the same items, bit for bit.
+ * @param model The model.
+ * @param history UTF-8 keys, oldest first; may be NULL when @p history_len is 0.
+ * @param history_len Number of keys.
+ * @param candidates Candidate UTF-8 keys; may be NULL when @p n_candidates is 0.
+ * @param n_candidates Number of candidates (0 is allowed).
+ * @param[out] out_scores Caller buffer of @p n_candidates scores, in the candidates' order.
+ * @param[out] out_skipped History keys skipped as unknown, or NULL.
+ * @param[out] out_unknown_candidates Candidates the model does not know, or NULL.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL arrays with a length > 0);
+ *         #ORL_E_OUT_OF_RANGE (more than INT32_MAX candidates); #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently on one model.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_score_candidates_str(const orl_model *model, const char *const *history,
+                                           size_t history_len, const char *const *candidates,
+                                           size_t n_candidates, float *out_scores,
+                                           size_t *out_skipped, size_t *out_unknown_candidates);
 
 /** @} */
 

@@ -92,10 +92,7 @@ int orl_dataset_add_str_impl(orl_dataset *ds, size_t n, const char *const *sk,
                              const float *rewards, const float *props);
 
 /* ---- read access (finalized) for evaluation and scoring ---- */
-static inline uint64_t orl_dataset_session_count(const orl_dataset *ds)
-{
-    return ds->n_sessions;
-}
+/* (The session count is ds->n_sessions; the exported orl_dataset_session_count reads it.) */
 /* Events of session s are [*begin, *end) in the per-event arrays. */
 static inline void orl_dataset_session_range(const orl_dataset *ds, uint64_t s, uint64_t *begin,
                                              uint64_t *end)

@@ -77,6 +77,13 @@ struct orl_encoder_class {
     size_t (*one_bytes)(const orl_enc *e);
     void (*encode_one)(const orl_params *p, const orl_enc *e, const int32_t *state, int32_t len,
                        void *scratch, float *out);
+    /* Optional batch inference (NULL when forward with a NULL dropout already
+     * gives encode_one's states bit for bit, as SASRec, Caser and NextItNet
+     * do): states of n <= 64 histories, each equal to encode_one's for it
+     * alone, bit for bit. scratch: rows_bytes(e, n), 64-byte aligned. */
+    size_t (*rows_bytes)(const orl_enc *e, int n);
+    void (*encode_rows)(const orl_params *p, const orl_enc *e, const int32_t *states,
+                        const int32_t *lens, int n, void *scratch, float *out);
     /* Optional next-state shortcut (NULL when the encoder has none): the
      * state after one more item, h_next[r] from h_prev[r] and ids[r],
      * bit-identical to encoding the extended history. `work` is only read;

@@ -270,6 +270,26 @@ static void enc_encode_one(const orl_params *p, const orl_enc *e, const int32_t 
     orl_gru4rec_encode_one(p, dims_of(e), state, len, scratch, out);
 }
 
+/* x [n x T x E], then the GRU's scratch. */
+static size_t enc_rows_bytes(const orl_enc *e, int n)
+{
+    orl_gru4rec_dims d = dims_of(e);
+    return sizeof(float) * (round16((size_t)n * (size_t)d.window * (size_t)d.embed_dim) +
+                            orl_gru_rows_floats(gru_dims(d, n)));
+}
+
+static void enc_encode_rows(const orl_params *p, const orl_enc *e, const int32_t *states,
+                            const int32_t *lens, int n, void *scratch, float *out)
+{
+    orl_gru4rec_dims d = dims_of(e);
+    float *x = scratch;
+    size_t rows = (size_t)n * (size_t)d.window;
+    orl_embedding_forward(x, states, rows, orl_params_at(p, p->value, ORL_GRU4REC_EMB),
+                          (size_t)d.embed_dim);
+    orl_gru_encode_rows(out, x, lens, weights_of(p), gru_dims(d, n),
+                        x + round16(rows * (size_t)d.embed_dim));
+}
+
 static size_t enc_step_bytes(const orl_enc *e, int n)
 {
     return sizeof(float) * orl_gru4rec_step_floats(dims_of(e), n);
@@ -296,6 +316,8 @@ const orl_encoder_class orl_encoder_gru4rec = {
     .mark_touched = enc_mark_touched,
     .one_bytes = enc_one_bytes,
     .encode_one = enc_encode_one,
+    .rows_bytes = enc_rows_bytes,
+    .encode_rows = enc_encode_rows,
     .step_bytes = enc_step_bytes,
     .step = enc_step,
 };

@@ -6,7 +6,7 @@
 #include "core/error.h"
 #include "models/sl_net_internal.h"
 #include "models/topk.h"
-#include "nn/kgemm_scan.h"
+#include "nn/matvec_multi.h"
 #include "nn/vmath.h"
 
 /* Histories encoded and scored together (a block of their scores is the
@@ -24,7 +24,8 @@ typedef struct infer_space {
     float *hidden;   /* [BLOCK x H] */
     float *scores;   /* [BLOCK x I], none for one history (its top-k streams) */
     float *topk_tmp; /* [I] scores of the top-k when the caller wants none */
-    float *chunk;    /* orl_ce_head_scores_t or orl_kgemm_scan work for BLOCK histories */
+    float *chunk;    /* one history's chunk of scores, or a block's transposed hidden
+                      * states [H x 64] and chunk of scores [chunk x 64] */
     float *screen;   /* orl_head_screen_scratch_floats, with a screen */
 } infer_space;
 
@@ -33,11 +34,21 @@ static size_t block_of(int n)
     return (size_t)(n < BLOCK ? (n < 1 ? 1 : n) : BLOCK);
 }
 
-/* The chunk region serves orl_ce_head_scores_t and orl_kgemm_scan. */
+/* The chunk region: hidden^T [H x np] and ORL_CE_HEAD_CHUNK rows of np
+ * scores (np = blk rounded up to 16), as orl_ce_head_scores_t_floats counts,
+ * or hidden^T and orl_matvec_multi_scan's work. */
 static size_t chunk_floats(int hidden, size_t blk)
 {
     size_t a = orl_ce_head_scores_t_floats(hidden, (int)blk);
-    size_t b = blk > 1 ? orl_kgemm_scan_work_floats(hidden) : 0;
+    size_t b = blk > 1 ? (size_t)hidden * 64 + orl_matvec_multi_scan_work_floats() : 0;
+    return a > b ? a : b;
+}
+
+/* The encoder's batch workspace: its encode_rows scratch when it has one. */
+static size_t work_bytes(const orl_enc *e, size_t blk)
+{
+    size_t a = e->cls->work_bytes(e, (int)blk);
+    size_t b = e->cls->rows_bytes ? e->cls->rows_bytes(e, (int)blk) : 0;
     return a > b ? a : b;
 }
 
@@ -47,7 +58,7 @@ static size_t space_floats(const orl_sl_net *net, size_t blk, infer_space *s, fl
     size_t H = (size_t)e->state_dim;
     size_t I = (size_t)e->n_items;
     size_t sizes[7] = {orl_enc_round64(e->cls->one_bytes(e)) / sizeof(float),
-                       orl_enc_round64(e->cls->work_bytes(e, (int)blk)) / sizeof(float),
+                       orl_enc_round64(work_bytes(e, blk)) / sizeof(float),
                        round16(blk * H),
                        blk > 1 ? round16(blk * I) : 0,
                        round16(I),
@@ -88,7 +99,8 @@ static int bind_space(const orl_sl_net *net, int n, void *scratch, size_t bytes,
     return ORL_OK;
 }
 
-/* hidden [m x H] for histories [0, m) of the given arrays (m <= BLOCK). */
+/* hidden [m x H] for histories [0, m) of the given arrays (m <= BLOCK), each
+ * row bit-identical to encoding its history alone (encode_one). */
 static void encode_block(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int m,
                          infer_space *s, float *hidden)
 {
@@ -96,6 +108,10 @@ static void encode_block(const orl_sl_net *net, const int32_t *states, const int
     const orl_params *p = &net->params;
     if (m == 1) {
         e->cls->encode_one(p, e, states, lens[0], s->one, hidden);
+        return;
+    }
+    if (e->cls->encode_rows) {
+        e->cls->encode_rows(p, e, states, lens, m, s->work, hidden);
         return;
     }
     void *w = e->cls->work_bind(s->work, e, m);
@@ -135,14 +151,18 @@ int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_
             orl_ce_head_scores(&net->params, (int)I, net->enc.state_dim, s.hidden, 1, dst);
             continue;
         }
+        /* The head's scores with orl_matvec's arithmetic (the one-history
+         * path's), a chunk of items for the block at a time, transposed. */
+        const size_t H = (size_t)net->enc.state_dim, np = ((size_t)m + 15) & ~(size_t)15;
+        const float *w = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_W);
+        const float *b = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_B);
+        float *xt = s.chunk, *chunk = s.chunk + H * np;
+        orl_matvec_multi_prep(xt, s.hidden, m, H);
         for (size_t i0 = 0; i0 < I; i0 += ORL_CE_HEAD_CHUNK) {
             size_t i1 = i0 + ORL_CE_HEAD_CHUNK < I ? i0 + ORL_CE_HEAD_CHUNK : I;
-            float *chunk;
-            int ld;
-            orl_ce_head_scores_t(&net->params, (int)I, net->enc.state_dim, s.hidden, m, i0, i1,
-                                 s.chunk, &chunk, &ld);
+            orl_matvec_multi_t(chunk, np, w + i0 * H, b + i0, i1 - i0, H, s.hidden, xt, m);
             for (size_t it = i0; it < i1; it++)
-                for (int r = 0; r < m; r++) dst[(size_t)r * I + it] = chunk[(it - i0) * ld + r];
+                for (int r = 0; r < m; r++) dst[(size_t)r * I + it] = chunk[(it - i0) * np + r];
         }
     }
     return ORL_OK;
@@ -206,14 +226,16 @@ typedef struct scan_ctx {
     int m;
 } scan_ctx;
 
-/* One item's scores for the block's histories: into their heaps. */
+/* One item's scores for the block's histories: into the heaps they beat
+ * (pushing any other would change nothing), raising the bars. */
 static void scan_push(void *ctx, int32_t item, const float *scores)
 {
     scan_ctx *c = ctx;
-    for (int r = 0; r < c->m; r++) {
-        orl_topk_push(&c->heaps[r], scores[r], item);
-        c->thr[r] = c->heaps[r].filled < c->heaps[r].k ? -INFINITY : c->heaps[r].min;
-    }
+    for (int r = 0; r < c->m; r++)
+        if (!(scores[r] <= c->thr[r])) {
+            orl_topk_push(&c->heaps[r], scores[r], item);
+            c->thr[r] = c->heaps[r].filled < c->heaps[r].k ? -INFINITY : c->heaps[r].min;
+        }
 }
 
 int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n, int k,
@@ -236,9 +258,10 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
                      out_scores ? out_scores + (size_t)i * K : s.topk_tmp);
             continue;
         }
-        /* Many histories: one pass of the catalogue through the kernel, the
-         * scores of a tile of items checked against each history's bar in
-         * registers; only those that beat it reach the heaps. */
+        /* Many histories: one pass of the catalogue through
+         * orl_matvec_multi_scan (scores bit-identical to the one-history
+         * pass), the scores of a tile of items checked against each
+         * history's bar in registers; only those that beat it reach the heaps. */
         orl_topk_heap heaps[BLOCK];
         float thr[BLOCK];
         for (int r = 0; r < m; r++) {
@@ -247,11 +270,15 @@ int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t 
                           out_ids + row * K);
             thr[r] = -INFINITY;
         }
-        scan_ctx sc = {heaps, thr, m};
         const orl_params *p = &net->params;
-        orl_kgemm_scan((int)I, net->enc.state_dim, orl_params_at(p, p->value, ORL_CE_HEAD_W),
-                       orl_params_at(p, p->value, ORL_CE_HEAD_B), s.hidden, m, thr, scan_push, &sc,
-                       s.chunk);
+        const float *w = orl_params_at(p, p->value, ORL_CE_HEAD_W);
+        const float *b = orl_params_at(p, p->value, ORL_CE_HEAD_B);
+        const size_t H = (size_t)net->enc.state_dim;
+        for (int r = m; r < BLOCK; r++) thr[r] = INFINITY; /* padding never beats */
+        orl_matvec_multi_prep(s.chunk, s.hidden, m, H);
+        scan_ctx sc = {heaps, thr, m};
+        orl_matvec_multi_scan(w, b, I, H, s.hidden, s.chunk, m, thr, scan_push, &sc,
+                              s.chunk + H * 64);
         for (int r = 0; r < m; r++) orl_topk_finish(&heaps[r]);
     }
     return ORL_OK;

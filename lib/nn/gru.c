@@ -4,6 +4,7 @@
 
 #include "core/blas.h"
 #include "nn/kgemm.h"
+#include "nn/matvec_multi.h"
 #include "nn/vmath.h"
 
 static size_t round16(size_t n)
@@ -247,6 +248,19 @@ size_t orl_gru_one_floats(orl_gru_dims d)
     return round16(3 * (size_t)d.hidden) * 2 + round16((size_t)d.hidden);
 }
 
+/* One step of the one-history recurrence after its two products: gi [3H] =
+ * W_ih x + b_ih and gh [3H] = W_hh h + b_hh (b_hh alone at t = 0) in, h [H]
+ * updated in place; gi is overwritten, n [H] is scratch. Shared by
+ * orl_gru_encode_one and orl_gru_encode_rows so that both round alike. */
+static ORL_NOINLINE void one_step(float *h, float *gi, const float *gh, float *n, size_t H)
+{
+    for (size_t k = 0; k < 2 * H; k++) gi[k] += gh[k];
+    orl_vec_sigmoid(gi, 2 * H);
+    for (size_t k = 0; k < H; k++) n[k] = gi[2 * H + k] + gi[k] * gh[2 * H + k];
+    orl_vec_tanh(n, H);
+    for (size_t k = 0; k < H; k++) h[k] = (1.0f - gi[H + k]) * n[k] + gi[H + k] * h[k];
+}
+
 void orl_gru_encode_one(float *out, const float *x, int len, orl_gru_weights w, orl_gru_dims d,
                         float *scratch)
 {
@@ -259,12 +273,50 @@ void orl_gru_encode_one(float *out, const float *x, int len, orl_gru_weights w, 
             orl_matvec(gh, w.w_hh, out, w.b_hh, 3 * H, H);
         else
             memcpy(gh, w.b_hh, sizeof(float) * 3 * H);
-        for (size_t k = 0; k < 2 * H; k++) gi[k] += gh[k];
-        orl_vec_sigmoid(gi, 2 * H);
-        for (size_t k = 0; k < H; k++) n[k] = gi[2 * H + k] + gi[k] * gh[2 * H + k];
-        orl_vec_tanh(n, H);
-        for (size_t k = 0; k < H; k++) out[k] = (1.0f - gi[H + k]) * n[k] + gi[H + k] * out[k];
+        one_step(out, gi, gh, n, H);
     }
+}
+
+size_t orl_gru_rows_floats(orl_gru_dims d)
+{
+    const size_t B = (size_t)d.batch, E = (size_t)d.in_dim, H = (size_t)d.hidden;
+    const size_t mm = orl_matvec_multi_work_floats(3 * H, E > H ? E : H);
+    return round16(B * E) + 2 * round16(B * H) + 2 * round16(B * 3 * H) + round16(H) + round16(B) +
+           round16(mm);
+}
+
+void orl_gru_encode_rows(float *out, const float *x, const int32_t *lens, orl_gru_weights w,
+                         orl_gru_dims d, float *scratch)
+{
+    const size_t B = (size_t)d.batch, T = (size_t)d.steps, E = (size_t)d.in_dim;
+    const size_t H = (size_t)d.hidden, H3 = 3 * H;
+    float *xa = scratch, *ha = xa + round16(B * E), *h = ha + round16(B * H);
+    float *gi = h + round16(B * H), *gh = gi + round16(B * H3), *n = gh + round16(B * H3);
+    int32_t *idx = (int32_t *)(void *)(n + round16(H));
+    float *mm = n + round16(H) + round16(B);
+    memset(h, 0, sizeof(float) * B * H);
+    for (size_t t = 0; t < T; t++) {
+        /* The rows still running at step t, packed. */
+        int na = 0;
+        for (size_t r = 0; r < B; r++) {
+            if ((size_t)lens[r] <= t) continue;
+            memcpy(xa + (size_t)na * E, x + (r * T + t) * E, sizeof(float) * E);
+            memcpy(ha + (size_t)na * H, h + r * H, sizeof(float) * H);
+            idx[na++] = (int32_t)r;
+        }
+        if (na == 0) break;
+        orl_matvec_multi(gi, w.w_ih, w.b_ih, H3, E, xa, na, mm);
+        if (t > 0)
+            orl_matvec_multi(gh, w.w_hh, w.b_hh, H3, H, ha, na, mm);
+        else
+            for (int a = 0; a < na; a++) memcpy(gh + (size_t)a * H3, w.b_hh, sizeof(float) * H3);
+        for (int a = 0; a < na; a++) {
+            float *hr = ha + (size_t)a * H;
+            one_step(hr, gi + (size_t)a * H3, gh + (size_t)a * H3, n, H);
+            memcpy(h + (size_t)idx[a] * H, hr, sizeof(float) * H);
+        }
+    }
+    memcpy(out, h, sizeof(float) * B * H);
 }
 
 size_t orl_gru_step_floats(int rows, orl_gru_dims d)

@@ -69,4 +69,13 @@ size_t orl_gru_one_floats(orl_gru_dims d);
 void orl_gru_encode_one(float *out, const float *x, int len, orl_gru_weights w, orl_gru_dims d,
                         float *scratch);
 
+/* Inference for d.batch (<= 64) histories at once, each state bit-identical
+ * to orl_gru_encode_one's for that history alone (its products through
+ * orl_matvec_multi, its gates through the same code): x [batch x steps x E]
+ * (each history's inputs in time order), lens [batch] in [1, steps], out
+ * [batch x H]. scratch: orl_gru_rows_floats(d) floats. */
+size_t orl_gru_rows_floats(orl_gru_dims d);
+void orl_gru_encode_rows(float *out, const float *x, const int32_t *lens, orl_gru_weights w,
+                         orl_gru_dims d, float *scratch);
+
 #endif

@@ -607,45 +607,31 @@ static void misuse_orl_dataset_stats_json(misuse_fixture *F)
 static void misuse_orl_dataset_item_id_i64(misuse_fixture *F)
 {
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_i64(NULL, 1, &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_i64(NULL, 1, F->i32_out);
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_i64", "ds = NULL");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_i64((const orl_dataset *)(void *)F->sim, 1, &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_i64((const orl_dataset *)(void *)F->sim, 1, F->i32_out);
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_i64", "ds of the wrong kind");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_i64((const orl_dataset *)(void *)F->freed, 1, &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_i64((const orl_dataset *)(void *)F->freed, 1, F->i32_out);
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_i64", "ds already freed");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_i64(F->ds_final, (int64_t)INT64_MIN, &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_i64(F->ds_final, (int64_t)INT64_MIN, F->i32_out);
         misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_item_id_i64", "key = INT64_MIN");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_i64(F->ds_final, (int64_t)-1, &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_i64(F->ds_final, (int64_t)-1, F->i32_out);
         misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_item_id_i64", "key = -1");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_i64(F->ds_final, (int64_t)INT64_MAX, &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_i64(F->ds_final, (int64_t)INT64_MAX, F->i32_out);
         misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_item_id_i64", "key = INT64_MAX");
     }
     {
-        int32_t l_out_id = 0;
         int s_ = orl_dataset_item_id_i64(F->ds_final, 1, NULL);
-        (void)l_out_id;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_i64", "out_id = NULL");
     }
 }
@@ -653,34 +639,180 @@ static void misuse_orl_dataset_item_id_i64(misuse_fixture *F)
 static void misuse_orl_dataset_item_id_str(misuse_fixture *F)
 {
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_str(NULL, "1", &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_str(NULL, "1", F->i32_out);
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_str", "ds = NULL");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_str((const orl_dataset *)(void *)F->sim, "1", &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_str((const orl_dataset *)(void *)F->sim, "1", F->i32_out);
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_str", "ds of the wrong kind");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_str((const orl_dataset *)(void *)F->freed, "1", &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_str((const orl_dataset *)(void *)F->freed, "1", F->i32_out);
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_str", "ds already freed");
     }
     {
-        int32_t l_out_id = 0;
-        int s_ = orl_dataset_item_id_str(F->ds_final, NULL, &l_out_id);
-        (void)l_out_id;
+        int s_ = orl_dataset_item_id_str(F->ds_final, NULL, F->i32_out);
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_str", "key = NULL");
     }
     {
-        int32_t l_out_id = 0;
         int s_ = orl_dataset_item_id_str(F->ds_final, "1", NULL);
-        (void)l_out_id;
         misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_item_id_str", "out_id = NULL");
+    }
+}
+
+static void misuse_orl_dataset_session_count(misuse_fixture *F)
+{
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_session_count(NULL, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_count", "ds = NULL");
+    }
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_session_count((const orl_dataset *)(void *)F->sim, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_count", "ds of the wrong kind");
+    }
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_session_count((const orl_dataset *)(void *)F->freed, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_count", "ds already freed");
+    }
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_session_count(F->ds_final, NULL);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_count", "out_count = NULL");
+    }
+}
+
+static void misuse_orl_dataset_session_events(misuse_fixture *F)
+{
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(NULL, 0, F->i32_out, F->i64_out, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_events", "ds = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events((const orl_dataset *)(void *)F->sim, 0, F->i32_out, F->i64_out, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_events", "ds of the wrong kind");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events((const orl_dataset *)(void *)F->freed, 0, F->i32_out, F->i64_out, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_events", "ds already freed");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, (uint64_t)0, F->i32_out, F->i64_out, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "session = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, (uint64_t)UINT64_MAX, F->i32_out, F->i64_out, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "session = UINT64_MAX");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, 0, NULL, F->i64_out, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "out_item_ids = NULL (allowed)");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, 0, F->i32_out, NULL, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "out_item_keys = NULL (allowed)");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, 0, F->i32_out, F->i64_out, NULL, F->i32_out, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "out_timestamps = NULL (allowed)");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, 0, F->i32_out, F->i64_out, F->i64_out, NULL, F->f32_out, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "out_event_codes = NULL (allowed)");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, 0, F->i32_out, F->i64_out, F->i64_out, F->i32_out, NULL, MISUSE_ARRAY, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "out_rewards = NULL (allowed)");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, 0, F->i32_out, F->i64_out, F->i64_out, F->i32_out, F->f32_out, (size_t)0, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_events", "buf_len = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_events(F->ds_final, 0, F->i32_out, F->i64_out, F->i64_out, F->i32_out, F->f32_out, MISUSE_ARRAY, NULL);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_events", "out_len = NULL");
+    }
+}
+
+static void misuse_orl_dataset_session_key(misuse_fixture *F)
+{
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key(NULL, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_key", "ds = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key((const orl_dataset *)(void *)F->sim, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_key", "ds of the wrong kind");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key((const orl_dataset *)(void *)F->freed, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_key", "ds already freed");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key(F->ds_final, (uint64_t)0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_key", "session = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key(F->ds_final, (uint64_t)UINT64_MAX, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_key", "session = UINT64_MAX");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key(F->ds_final, 0, NULL, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_key", "buf = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key(F->ds_final, 0, F->text, (size_t)0, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_session_key", "buf_len = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_dataset_session_key(F->ds_final, 0, F->text, sizeof F->text, NULL);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_session_key", "out_len = NULL");
     }
 }
 
@@ -2251,6 +2383,218 @@ static void misuse_orl_model_info_json(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_model_recommend_batch_excluding(misuse_fixture *F)
+{
+    {
+        int s_ = orl_model_recommend_batch_excluding(NULL, 2, F->i64s, F->offsets, F->i64s, F->offsets, 1, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "model = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding((const orl_model *)(void *)F->ds_final, 2, F->i64s, F->offsets, F->i64s, F->offsets, 1, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "model of the wrong kind");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding((const orl_model *)(void *)F->freed, 2, F->i64s, F->offsets, F->i64s, F->offsets, 1, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "model already freed");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, NULL, F->offsets, F->i64s, F->offsets, 1, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "histories = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, NULL, F->i64s, F->offsets, 1, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "offsets = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, F->offsets, NULL, F->offsets, 1, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "exclude = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, F->offsets, F->i64s, NULL, 1, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding", "exclude_offsets = NULL (allowed)");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, F->offsets, F->i64s, F->offsets, (uint32_t)0, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding", "k = 0");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, F->offsets, F->i64s, F->offsets, (uint32_t)UINT32_MAX, F->i64_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding", "k = UINT32_MAX");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, F->offsets, F->i64s, F->offsets, 1, NULL, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "out_items = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, F->offsets, F->i64s, F->offsets, 1, F->i64_out, NULL, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding", "out_scores = NULL (allowed)");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding(F->model, 2, F->i64s, F->offsets, F->i64s, F->offsets, 1, F->i64_out, F->f32_out, NULL);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding", "out_counts = NULL");
+    }
+}
+
+static void misuse_orl_model_recommend_batch_excluding_str(misuse_fixture *F)
+{
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(NULL, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, 1, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "model = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str((const orl_model *)(void *)F->ds_final, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, 1, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "model of the wrong kind");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str((const orl_model *)(void *)F->freed, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, 1, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "model already freed");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, NULL, F->offsets, F->str_keys, F->offsets, 1, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "histories = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, NULL, F->str_keys, F->offsets, 1, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "offsets = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, F->offsets, NULL, F->offsets, 1, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "exclude = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, F->offsets, F->str_keys, NULL, 1, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding_str", "exclude_offsets = NULL (allowed)");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, (uint32_t)0, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding_str", "k = 0");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, (uint32_t)UINT32_MAX, F->str_out, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding_str", "k = UINT32_MAX");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, 1, NULL, F->f32_out, F->sizes_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "out_items = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, 1, F->str_out, NULL, F->sizes_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_excluding_str", "out_scores = NULL (allowed)");
+    }
+    {
+        int s_ = orl_model_recommend_batch_excluding_str(F->model, 2, F->str_keys, F->offsets, F->str_keys, F->offsets, 1, F->str_out, F->f32_out, NULL);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_excluding_str", "out_counts = NULL");
+    }
+}
+
+static void misuse_orl_model_recommend_batch_str(misuse_fixture *F)
+{
+    {
+        int s_ = orl_model_recommend_batch_str(NULL, 2, F->str_keys, F->offsets, 1, F->str_out, F->f32_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_str", "model = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str((const orl_model *)(void *)F->ds_final, 2, F->str_keys, F->offsets, 1, F->str_out, F->f32_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_str", "model of the wrong kind");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str((const orl_model *)(void *)F->freed, 2, F->str_keys, F->offsets, 1, F->str_out, F->f32_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_str", "model already freed");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str(F->model, 2, NULL, F->offsets, 1, F->str_out, F->f32_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_str", "histories = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str(F->model, 2, F->str_keys, NULL, 1, F->str_out, F->f32_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_str", "offsets = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str(F->model, 2, F->str_keys, F->offsets, (uint32_t)0, F->str_out, F->f32_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_str", "k = 0");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str(F->model, 2, F->str_keys, F->offsets, (uint32_t)UINT32_MAX, F->str_out, F->f32_out);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_str", "k = UINT32_MAX");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str(F->model, 2, F->str_keys, F->offsets, 1, NULL, F->f32_out);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_recommend_batch_str", "out_items = NULL");
+    }
+    {
+        int s_ = orl_model_recommend_batch_str(F->model, 2, F->str_keys, F->offsets, 1, F->str_out, NULL);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_recommend_batch_str", "out_scores = NULL (allowed)");
+    }
+}
+
+static void misuse_orl_model_score_candidates_str(misuse_fixture *F)
+{
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str(NULL, F->str_keys, 2, F->str_keys, 2, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_str", "model = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str((const orl_model *)(void *)F->ds_final, F->str_keys, 2, F->str_keys, 2, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_str", "model of the wrong kind");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str((const orl_model *)(void *)F->freed, F->str_keys, 2, F->str_keys, 2, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_str", "model already freed");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str(F->model, NULL, 2, F->str_keys, 2, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_str", "history = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str(F->model, F->str_keys, 2, NULL, 2, F->f32_out, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_str", "candidates = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str(F->model, F->str_keys, 2, F->str_keys, 2, NULL, &l_out_skipped, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_score_candidates_str", "out_scores = NULL");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str(F->model, F->str_keys, 2, F->str_keys, 2, F->f32_out, NULL, &l_out_unknown_candidates);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_score_candidates_str", "out_skipped = NULL (allowed)");
+    }
+    {
+        size_t l_out_skipped = 0;
+        size_t l_out_unknown_candidates = 0;
+        int s_ = orl_model_score_candidates_str(F->model, F->str_keys, 2, F->str_keys, 2, F->f32_out, &l_out_skipped, NULL);
+        (void)l_out_skipped;
+        (void)l_out_unknown_candidates;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_score_candidates_str", "out_unknown_candidates = NULL (allowed)");
+    }
+}
+
 static void misuse_orl_sim_params_init(misuse_fixture *F)
 {
     {
@@ -3159,97 +3503,104 @@ static void misuse_orl_trainer_export_model(misuse_fixture *F)
 }
 
 static const misuse_entry misuse_table[] = {
-    {"orl_version_number", misuse_orl_version_number},
-    {"orl_version_string", misuse_orl_version_string},
-    {"orl_build_info", misuse_orl_build_info},
-    {"orl_status_string", misuse_orl_status_string},
-    {"orl_last_error", misuse_orl_last_error},
-    {"orl_last_status", misuse_orl_last_status},
-    {"orl_set_log_callback", misuse_orl_set_log_callback},
-    {"orl_dataset_params_init", misuse_orl_dataset_params_init},
-    {"orl_dataset_create", misuse_orl_dataset_create},
-    {"orl_dataset_free", misuse_orl_dataset_free},
-    {"orl_dataset_event_type", misuse_orl_dataset_event_type},
-    {"orl_dataset_set_event_reward", misuse_orl_dataset_set_event_reward},
-    {"orl_dataset_set_event_purchase", misuse_orl_dataset_set_event_purchase},
-    {"orl_dataset_add_events_i64", misuse_orl_dataset_add_events_i64},
-    {"orl_dataset_add_events_str", misuse_orl_dataset_add_events_str},
-    {"orl_dataset_finalize", misuse_orl_dataset_finalize},
-    {"orl_csv_params_init", misuse_orl_csv_params_init},
-    {"orl_csv_params_preset", misuse_orl_csv_params_preset},
-    {"orl_dataset_load_csv", misuse_orl_dataset_load_csv},
-    {"orl_dataset_load_jsonl", misuse_orl_dataset_load_jsonl},
-    {"orl_dataset_get_stats", misuse_orl_dataset_get_stats},
-    {"orl_dataset_count_events", misuse_orl_dataset_count_events},
-    {"orl_dataset_session_length_histogram", misuse_orl_dataset_session_length_histogram},
-    {"orl_dataset_stats_json", misuse_orl_dataset_stats_json},
-    {"orl_dataset_item_id_i64", misuse_orl_dataset_item_id_i64},
-    {"orl_dataset_item_id_str", misuse_orl_dataset_item_id_str},
-    {"orl_dataset_item_key", misuse_orl_dataset_item_key},
-    {"orl_split_params_init", misuse_orl_split_params_init},
-    {"orl_dataset_split", misuse_orl_dataset_split},
-    {"orl_dataset_save", misuse_orl_dataset_save},
-    {"orl_dataset_load", misuse_orl_dataset_load},
-    {"orl_encoder_params_init", misuse_orl_encoder_params_init},
-    {"orl_encoder_create", misuse_orl_encoder_create},
-    {"orl_encoder_set_int", misuse_orl_encoder_set_int},
-    {"orl_encoder_set_float", misuse_orl_encoder_set_float},
-    {"orl_encoder_set_int_list", misuse_orl_encoder_set_int_list},
-    {"orl_encoder_config_json", misuse_orl_encoder_config_json},
-    {"orl_encoder_free", misuse_orl_encoder_free},
-    {"orl_genmodel_params_init", misuse_orl_genmodel_params_init},
-    {"orl_genmodel_create", misuse_orl_genmodel_create},
-    {"orl_genmodel_free", misuse_orl_genmodel_free},
-    {"orl_qnet_params_init", misuse_orl_qnet_params_init},
-    {"orl_qnet_create", misuse_orl_qnet_create},
-    {"orl_qnet_free", misuse_orl_qnet_free},
-    {"orl_model_free", misuse_orl_model_free},
-    {"orl_model_item_count", misuse_orl_model_item_count},
-    {"orl_model_head_count", misuse_orl_model_head_count},
-    {"orl_model_head", misuse_orl_model_head},
-    {"orl_model_with_head", misuse_orl_model_with_head},
-    {"orl_model_ensemble_size", misuse_orl_model_ensemble_size},
-    {"orl_model_with_score_rule", misuse_orl_model_with_score_rule},
-    {"orl_model_score_rule", misuse_orl_model_score_rule},
-    {"orl_model_recommend", misuse_orl_model_recommend},
-    {"orl_model_recommend_str", misuse_orl_model_recommend_str},
-    {"orl_model_score_candidates", misuse_orl_model_score_candidates},
-    {"orl_model_recommend_batch", misuse_orl_model_recommend_batch},
-    {"orl_model_recommend_excluding", misuse_orl_model_recommend_excluding},
-    {"orl_model_recommend_with_std", misuse_orl_model_recommend_with_std},
-    {"orl_model_score_candidates_with_std", misuse_orl_model_score_candidates_with_std},
-    {"orl_model_item_key", misuse_orl_model_item_key},
-    {"orl_model_item_key_str", misuse_orl_model_item_key_str},
-    {"orl_model_evaluate", misuse_orl_model_evaluate},
-    {"orl_eval_result_json", misuse_orl_eval_result_json},
-    {"orl_model_save", misuse_orl_model_save},
-    {"orl_model_save_buffer", misuse_orl_model_save_buffer},
-    {"orl_model_load", misuse_orl_model_load},
-    {"orl_model_load_buffer", misuse_orl_model_load_buffer},
-    {"orl_model_info_json", misuse_orl_model_info_json},
-    {"orl_sim_params_init", misuse_orl_sim_params_init},
-    {"orl_sim_create", misuse_orl_sim_create},
-    {"orl_sim_free", misuse_orl_sim_free},
-    {"orl_sim_num_items", misuse_orl_sim_num_items},
-    {"orl_sim_generate", misuse_orl_sim_generate},
-    {"orl_sim_write_csv", misuse_orl_sim_write_csv},
-    {"orl_sim_rollout", misuse_orl_sim_rollout},
-    {"orl_sim_rollout_model", misuse_orl_sim_rollout_model},
-    {"orl_sim_rollout_logging", misuse_orl_sim_rollout_logging},
-    {"orl_sim_rollout_random", misuse_orl_sim_rollout_random},
-    {"orl_sim_rollout_popularity", misuse_orl_sim_rollout_popularity},
-    {"orl_sim_logging_probs", misuse_orl_sim_logging_probs},
-    {"orl_trainer_params_init", misuse_orl_trainer_params_init},
-    {"orl_trainer_create", misuse_orl_trainer_create},
-    {"orl_trainer_free", misuse_orl_trainer_free},
-    {"orl_trainer_set_float", misuse_orl_trainer_set_float},
-    {"orl_trainer_get_float", misuse_orl_trainer_get_float},
-    {"orl_trainer_config_json", misuse_orl_trainer_config_json},
-    {"orl_trainer_set_progress_callback", misuse_orl_trainer_set_progress_callback},
-    {"orl_trainer_fit", misuse_orl_trainer_fit},
-    {"orl_trainer_interrupt", misuse_orl_trainer_interrupt},
-    {"orl_trainer_history_json", misuse_orl_trainer_history_json},
-    {"orl_trainer_write_report", misuse_orl_trainer_write_report},
-    {"orl_trainer_export_model", misuse_orl_trainer_export_model},
+    {"orl_version_number", misuse_orl_version_number, 0},
+    {"orl_version_string", misuse_orl_version_string, 0},
+    {"orl_build_info", misuse_orl_build_info, 0},
+    {"orl_status_string", misuse_orl_status_string, 0},
+    {"orl_last_error", misuse_orl_last_error, 0},
+    {"orl_last_status", misuse_orl_last_status, MISUSE_DOC(ORL_OK)},
+    {"orl_set_log_callback", misuse_orl_set_log_callback, MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_params_init", misuse_orl_dataset_params_init, 0},
+    {"orl_dataset_create", misuse_orl_dataset_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_free", misuse_orl_dataset_free, 0},
+    {"orl_dataset_event_type", misuse_orl_dataset_event_type, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_set_event_reward", misuse_orl_dataset_set_event_reward, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_set_event_purchase", misuse_orl_dataset_set_event_purchase, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_add_events_i64", misuse_orl_dataset_add_events_i64, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_add_events_str", misuse_orl_dataset_add_events_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_finalize", misuse_orl_dataset_finalize, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_csv_params_init", misuse_orl_csv_params_init, 0},
+    {"orl_csv_params_preset", misuse_orl_csv_params_preset, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_load_csv", misuse_orl_dataset_load_csv, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_PARSE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_E_TRUNCATED) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_load_jsonl", misuse_orl_dataset_load_jsonl, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_PARSE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_E_TRUNCATED) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_get_stats", misuse_orl_dataset_get_stats, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_count_events", misuse_orl_dataset_count_events, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_session_length_histogram", misuse_orl_dataset_session_length_histogram, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_stats_json", misuse_orl_dataset_stats_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_item_id_i64", misuse_orl_dataset_item_id_i64, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_item_id_str", misuse_orl_dataset_item_id_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_session_count", misuse_orl_dataset_session_count, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_session_events", misuse_orl_dataset_session_events, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_session_key", misuse_orl_dataset_session_key, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_item_key", misuse_orl_dataset_item_key, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_split_params_init", misuse_orl_split_params_init, 0},
+    {"orl_dataset_split", misuse_orl_dataset_split, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_save", misuse_orl_dataset_save, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_load", misuse_orl_dataset_load, MISUSE_DOC(ORL_E_CHECKSUM) | MISUSE_DOC(ORL_E_FORMAT) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_TRUNCATED) | MISUSE_DOC(ORL_E_VERSION) | MISUSE_DOC(ORL_OK)},
+    {"orl_encoder_params_init", misuse_orl_encoder_params_init, 0},
+    {"orl_encoder_create", misuse_orl_encoder_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_UNSUPPORTED) | MISUSE_DOC(ORL_OK)},
+    {"orl_encoder_set_int", misuse_orl_encoder_set_int, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_UNKNOWN_KEY) | MISUSE_DOC(ORL_OK)},
+    {"orl_encoder_set_float", misuse_orl_encoder_set_float, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_UNKNOWN_KEY) | MISUSE_DOC(ORL_OK)},
+    {"orl_encoder_set_int_list", misuse_orl_encoder_set_int_list, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_UNKNOWN_KEY) | MISUSE_DOC(ORL_OK)},
+    {"orl_encoder_config_json", misuse_orl_encoder_config_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_encoder_free", misuse_orl_encoder_free, 0},
+    {"orl_genmodel_params_init", misuse_orl_genmodel_params_init, 0},
+    {"orl_genmodel_create", misuse_orl_genmodel_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_UNSUPPORTED) | MISUSE_DOC(ORL_OK)},
+    {"orl_genmodel_free", misuse_orl_genmodel_free, 0},
+    {"orl_qnet_params_init", misuse_orl_qnet_params_init, 0},
+    {"orl_qnet_create", misuse_orl_qnet_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_qnet_free", misuse_orl_qnet_free, 0},
+    {"orl_model_free", misuse_orl_model_free, 0},
+    {"orl_model_item_count", misuse_orl_model_item_count, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_head_count", misuse_orl_model_head_count, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_head", misuse_orl_model_head, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_with_head", misuse_orl_model_with_head, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_ensemble_size", misuse_orl_model_ensemble_size, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_with_score_rule", misuse_orl_model_with_score_rule, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_score_rule", misuse_orl_model_score_rule, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend", misuse_orl_model_recommend, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend_str", misuse_orl_model_recommend_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_score_candidates", misuse_orl_model_score_candidates, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend_batch", misuse_orl_model_recommend_batch, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend_excluding", misuse_orl_model_recommend_excluding, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend_with_std", misuse_orl_model_recommend_with_std, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_score_candidates_with_std", misuse_orl_model_score_candidates_with_std, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_item_key", misuse_orl_model_item_key, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_item_key_str", misuse_orl_model_item_key_str, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_evaluate", misuse_orl_model_evaluate, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_E_THREAD) | MISUSE_DOC(ORL_OK)},
+    {"orl_eval_result_json", misuse_orl_eval_result_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_save", misuse_orl_model_save, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_save_buffer", misuse_orl_model_save_buffer, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_load", misuse_orl_model_load, MISUSE_DOC(ORL_E_CHECKSUM) | MISUSE_DOC(ORL_E_FORMAT) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_TRUNCATED) | MISUSE_DOC(ORL_E_VERSION) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_load_buffer", misuse_orl_model_load_buffer, MISUSE_DOC(ORL_E_CHECKSUM) | MISUSE_DOC(ORL_E_FORMAT) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_TRUNCATED) | MISUSE_DOC(ORL_E_VERSION) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_info_json", misuse_orl_model_info_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend_batch_excluding", misuse_orl_model_recommend_batch_excluding, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend_batch_excluding_str", misuse_orl_model_recommend_batch_excluding_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_recommend_batch_str", misuse_orl_model_recommend_batch_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_score_candidates_str", misuse_orl_model_score_candidates_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_params_init", misuse_orl_sim_params_init, 0},
+    {"orl_sim_create", misuse_orl_sim_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_free", misuse_orl_sim_free, 0},
+    {"orl_sim_num_items", misuse_orl_sim_num_items, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_generate", misuse_orl_sim_generate, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_write_csv", misuse_orl_sim_write_csv, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_rollout", misuse_orl_sim_rollout, MISUSE_DOC(ORL_E_CANCELLED) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_rollout_model", misuse_orl_sim_rollout_model, MISUSE_DOC(ORL_E_CANCELLED) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_rollout_logging", misuse_orl_sim_rollout_logging, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_rollout_random", misuse_orl_sim_rollout_random, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_rollout_popularity", misuse_orl_sim_rollout_popularity, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_logging_probs", misuse_orl_sim_logging_probs, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_params_init", misuse_orl_trainer_params_init, 0},
+    {"orl_trainer_create", misuse_orl_trainer_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_UNSUPPORTED) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_free", misuse_orl_trainer_free, 0},
+    {"orl_trainer_set_float", misuse_orl_trainer_set_float, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_E_UNKNOWN_KEY) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_get_float", misuse_orl_trainer_get_float, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_UNKNOWN_KEY) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_config_json", misuse_orl_trainer_config_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_set_progress_callback", misuse_orl_trainer_set_progress_callback, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_fit", misuse_orl_trainer_fit, MISUSE_DOC(ORL_E_CANCELLED) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_E_THREAD) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_interrupt", misuse_orl_trainer_interrupt, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_history_json", misuse_orl_trainer_history_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_write_report", misuse_orl_trainer_write_report, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_export_model", misuse_orl_trainer_export_model, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
 };
 /* clang-format on */

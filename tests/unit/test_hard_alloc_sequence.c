@@ -104,6 +104,30 @@ static int step_score(seq *s)
     return st;
 }
 
+/* The batch and string forms of the host API, and a dataset read back (issue 20). */
+static int step_host_batch(seq *s)
+{
+    int64_t hist[3] = {1, 2, 3}, many[6];
+    size_t offs[3] = {0, 1, 3}, counts[2];
+    const char *shist[3] = {"1", "2", "3"}, *sout[6];
+    float scores[6];
+    int st = orl_model_recommend_batch_excluding(s->loaded, 2, hist, offs, hist, offs, 3, many,
+                                                 scores, counts);
+    if (st == ORL_OK)
+        st = orl_model_recommend_batch_excluding_str(s->loaded, 2, shist, offs, shist, offs, 3,
+                                                     sout, scores, counts);
+    if (st == ORL_OK) st = orl_model_recommend_batch_str(s->loaded, 2, shist, offs, 3, sout, NULL);
+    if (st == ORL_OK)
+        st = orl_model_score_candidates_str(s->loaded, shist, 3, shist, 3, scores, NULL, NULL);
+    uint64_t n = 0;
+    size_t len = 0;
+    int32_t ids[64];
+    if (st == ORL_OK) st = orl_dataset_session_count(s->test, &n);
+    if (st == ORL_OK && n > 0)
+        st = orl_dataset_session_events(s->test, 0, ids, NULL, NULL, NULL, NULL, 64, &len);
+    return st;
+}
+
 static int step_evaluate(seq *s)
 {
     orl_eval_result r = {.struct_size = sizeof r};
@@ -266,7 +290,7 @@ static void *output_of(seq *s, int i)
                     NULL,           s->model,    NULL,   s->loaded, NULL,         NULL,
                     NULL,           s->from_buf, NULL,   NULL,      s->loaded_ds, NULL,
                     s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,         s->bcq_trainer,
-                    NULL,           s->bcq,      NULL};
+                    NULL,           s->bcq,      NULL,   NULL};
     return outs[i];
 }
 
@@ -298,6 +322,7 @@ static const step steps[] = {
     {"bcq_fit", step_bcq_fit, NULL},
     {"bcq_export", step_bcq_export, NULL},
     {"constrained", step_constrained, NULL},
+    {"host_batch", step_host_batch, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 

@@ -14,6 +14,8 @@
 #include "test_support.h"
 
 enum { MISUSE_ARRAY = 4096, MISUSE_ANY = 1 };
+/* A status as a bit of a documented-status mask. */
+#define MISUSE_DOC(status) (1u << -(status))
 
 typedef struct misuse_fixture {
     orl_dataset *ds_open, *ds_final;
@@ -48,7 +50,9 @@ typedef struct misuse_fixture {
     uint8_t bytes[MISUSE_ARRAY];
     uint64_t u64s[64];
     int64_t i64s[MISUSE_ARRAY], i64_out[MISUSE_ARRAY];
-    int32_t codes[MISUSE_ARRAY];
+    int32_t codes[MISUSE_ARRAY], i32_out[MISUSE_ARRAY];
+    size_t sizes_out[MISUSE_ARRAY];
+    uint32_t documented; /* the running function's documented statuses (misuse_entry) */
     float probs[MISUSE_ARRAY], f32_out[MISUSE_ARRAY];
     size_t offsets[MISUSE_ARRAY];
     unsigned long cases, failures;
@@ -92,6 +96,12 @@ static void misuse_check(misuse_fixture *F, int s, int expect, int leaked_out, c
         !strstr(orl_last_error(), "freed"))
         ok = 0;
     if (leaked_out) ok = 0;
+    /* Every status a function returns is one its @return documents (issue 20). */
+    if (F->documented && s <= 0 && s >= ORL_E_INTERNAL && !(F->documented & MISUSE_DOC(s))) {
+        F->failures++;
+        print_error("UNDOCUMENTED %s(%s) -> %s, not in the @return list of its header: %s\n", fn,
+                    what, orl_status_string(s), orl_last_error());
+    }
     if (!ok) {
         F->failures++;
         print_error("MISUSE %s(%s) -> %d (%s)%s: %s\n", fn, what, s, orl_status_string(s),
@@ -102,6 +112,7 @@ static void misuse_check(misuse_fixture *F, int s, int expect, int leaked_out, c
 typedef struct misuse_entry {
     const char *name;
     void (*run)(misuse_fixture *F);
+    uint32_t documented; /* MISUSE_DOC bits of the statuses its @return lists; 0: no status */
 } misuse_entry;
 
 /* A copy of a settings struct whose struct_size is too small for any version. */
@@ -453,8 +464,11 @@ static void test_every_function_rejects_misuse_cleanly(void **state)
     int64_t live0 = orl_alloc_live_blocks();
     fixture_init(&F);
     int64_t live1 = orl_alloc_live_blocks();
-    for (size_t i = 0; i < sizeof misuse_table / sizeof misuse_table[0]; i++)
+    for (size_t i = 0; i < sizeof misuse_table / sizeof misuse_table[0]; i++) {
+        F.documented = misuse_table[i].documented;
         misuse_table[i].run(&F);
+    }
+    F.documented = 0;
     misuse_encoder_settings(&F);
     misuse_model_host(&F);
     orl_set_log_callback(NULL, ORL_LOG_WARN, NULL);

@@ -419,11 +419,11 @@ static void test_inference_paths_agree(void **state)
     assert_memory_equal(ids, ids_nosc, sizeof ids);
     float *pairs = malloc(sizeof(float) * 2 * I);
     for (int i = 0; i < N; i++) {
-        /* batched == single history (different kernels: close, not bitwise) */
+        /* batched == single history, bit for bit (issue 20) */
         assert_orl_ok(orl_sl_net_scores(net, st + i * 5, lens + i, 1, scr, bytes, one));
         assert_orl_ok(orl_sl_net_encode(net, st + i * 5, lens + i, 1, scr, bytes, h1));
-        for (int k = 0; k < 16; k++) assert_true(fabsf(h1[k] - hid[i * 16 + k]) < 1e-5f);
-        for (int j = 0; j < I; j++) assert_true(fabsf(one[j] - all[(size_t)i * I + j]) < 1e-4f);
+        assert_memory_equal(h1, hid + i * 16, sizeof h1);
+        assert_memory_equal(one, all + (size_t)i * I, sizeof(float) * I);
         /* top-k == the head of a full sort of the same scores */
         const float *row = all + (size_t)i * I;
         for (int j = 0; j < I; j++) {
@@ -441,7 +441,7 @@ static void test_inference_paths_agree(void **state)
         float cs[5];
         assert_orl_ok(
             orl_sl_net_score_candidates(net, st + i * 5, lens + i, 1, cand, 5, scr, bytes, cs));
-        for (int c = 0; c < 5; c++) assert_true(fabsf(cs[c] - one[cand[c]]) < 1e-5f);
+        for (int c = 0; c < 5; c++) assert_memory_equal(&cs[c], &one[cand[c]], sizeof(float));
     }
     /* Two threads scoring on one const net == one thread, bitwise. */
     int32_t ref_ids[N * K], t_ids[2][N * K];

@@ -122,6 +122,12 @@ _SIGNATURES = {
     "orl_dataset_item_id_i64": (c_int, [_P, c_int64, POINTER(c_int32)]),
     "orl_dataset_item_id_str": (c_int, [_P, c_char_p, POINTER(c_int32)]),
     "orl_dataset_item_key": (c_int, [_P, c_int32, c_void_p, c_size_t, _SIZEP]),
+    "orl_dataset_session_count": (c_int, [_P, POINTER(c_uint64)]),
+    "orl_dataset_session_events": (
+        c_int,
+        [_P, c_uint64, POINTER(c_int32), _I64P, _I64P, POINTER(c_int32), _F32P, c_size_t, _SIZEP],
+    ),
+    "orl_dataset_session_key": (c_int, [_P, c_uint64, c_void_p, c_size_t, _SIZEP]),
     "orl_split_params_init": (None, [POINTER(S.SplitParams)]),
     "orl_dataset_split": (c_int, [_P, POINTER(S.SplitParams), _PP, _PP, _PP]),
     "orl_dataset_save": (c_int, [_P, c_char_p]),
@@ -183,6 +189,22 @@ _SIGNATURES = {
     "orl_model_recommend_excluding": (
         c_int,
         [_P, _I64P, c_size_t, _I64P, c_size_t, c_uint32, _I64P, _F32P, _SIZEP, _SIZEP],
+    ),
+    "orl_model_recommend_batch_excluding": (
+        c_int,
+        [_P, c_size_t, _I64P, _SIZEP, _I64P, _SIZEP, c_uint32, _I64P, _F32P, _SIZEP],
+    ),
+    "orl_model_recommend_batch_excluding_str": (
+        c_int,
+        [_P, c_size_t, _STRP, _SIZEP, _STRP, _SIZEP, c_uint32, _STRP, _F32P, _SIZEP],
+    ),
+    "orl_model_recommend_batch_str": (
+        c_int,
+        [_P, c_size_t, _STRP, _SIZEP, c_uint32, _STRP, _F32P],
+    ),
+    "orl_model_score_candidates_str": (
+        c_int,
+        [_P, _STRP, c_size_t, _STRP, c_size_t, _F32P, _SIZEP, _SIZEP],
     ),
     "orl_model_ensemble_size": (c_int, [_P, POINTER(c_uint32)]),
     "orl_model_with_score_rule": (c_int, [_P, c_uint32, c_float, _PP]),

@@ -357,10 +357,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def _keys(text: Optional[str]) -> List[int]:
+def _keys(text: Optional[str], option: str = "") -> List[int]:
     try:
         return [int(x) for x in text.split(",") if x != ""] if text else []
     except ValueError:
+        if option == "--exclude":
+            raise SystemExit("orl recommend: --exclude takes integer keys e1,e2,...") from None
         raise SystemExit("orl recommend: --history and --candidates take integer keys "
                          "k1,k2,...") from None
 
@@ -388,6 +390,12 @@ def _recommend(args: argparse.Namespace, history: List[int], model: Model) -> in
         if with_std:
             std = dict(zip(cands, model.score_with_std(history, cands)[1]))
         pairs = sorted(zip(cands, scores), key=lambda t: -t[1])[: args.k]
+    elif args.exclude is not None:
+        if with_std:
+            raise SystemExit("orl recommend: --exclude does not combine with the ensemble's "
+                             "standard deviation (use --score mean)")
+        pairs, skipped = model.recommend(history, args.k, with_skipped=True,
+                                         exclude=_keys(args.exclude, "--exclude"))
     else:
         pairs, skipped = model.recommend(history, args.k, with_skipped=True)
         if with_std:
@@ -483,6 +491,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--history", default="")
     p.add_argument("-k", type=int, default=10)
     p.add_argument("--candidates")
+    p.add_argument("--exclude", help="item keys e1,e2,... to leave out of the top-K")
     p.add_argument("--json", action="store_true")
     p.add_argument("--head", choices=("supervised", "q", "constrained"),
                    help="the head to score with (default: the model's own)")

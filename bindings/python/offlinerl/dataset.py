@@ -5,8 +5,8 @@ from __future__ import annotations
 import ctypes
 import json
 import os
-from ctypes import byref, c_int32, c_int64, c_uint64, c_void_p
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+from ctypes import byref, c_float, c_int32, c_int64, c_size_t, c_uint64, c_void_p
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple, Union
 
 from . import _arrays as A
 from . import _lib
@@ -318,6 +318,62 @@ class Dataset(Handle):
             raw = _lib.read_buffer(lambda b, n, o: fn(p, int(item_id), b, n, o),
                                    "orl_dataset_item_key")
         return raw.decode("utf-8")
+
+    def session_count(self) -> int:
+        """Sessions of a finalized dataset (``orl_dataset_session_count``); session indexes
+        are ``0 .. session_count() - 1``."""
+        out = c_uint64()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_dataset_session_count(p, byref(out)),
+                       "orl_dataset_session_count")
+        return out.value
+
+    def session_key(self, session: int) -> str:
+        """The key of session ``session`` as text (``orl_dataset_session_key``)."""
+        with self._borrow() as p:
+            fn = _lib.load().orl_dataset_session_key
+            raw = _lib.read_buffer(lambda b, n, o: fn(p, int(session), b, n, o),
+                                   "orl_dataset_session_key")
+        return raw.decode("utf-8")
+
+    def session_events(self, session: int) -> List[Dict[str, Any]]:
+        """The events of session ``session`` in time order (``orl_dataset_session_events``).
+
+        Each event is ``{"item": key, "item_id": dense id, "timestamp": t,
+        "event_code": code, "reward": r}``: the item key is an ``int`` for integer
+        keys and a ``str`` otherwise, the reward the one training sees (the event's
+        own, else its event type's). Replaying logs through a model needs no copy
+        of them on the host side.
+        """
+        lib = _lib.load()
+        need = c_size_t()
+        with self._borrow() as p:
+            _lib.check(lib.orl_dataset_session_events(p, int(session), None, None, None, None,
+                                                      None, 0, byref(need)),
+                       "orl_dataset_session_events")
+            n = need.value
+            ids = (c_int32 * max(n, 1))()
+            times = (c_int64 * max(n, 1))()
+            codes = (c_int32 * max(n, 1))()
+            rewards = (c_float * max(n, 1))()
+            _lib.check(lib.orl_dataset_session_events(p, int(session), ids, None, times, codes,
+                                                      rewards, max(n, 1), byref(need)),
+                       "orl_dataset_session_events")
+        events = []
+        for j in range(n):
+            text = self.item_key(ids[j])
+            try:
+                key: Key = int(text) if str(int(text)) == text else text
+            except ValueError:
+                key = text
+            events.append({"item": key, "item_id": ids[j], "timestamp": times[j],
+                           "event_code": codes[j], "reward": rewards[j]})
+        return events
+
+    def sessions(self) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
+        """Iterate ``(session_key, events)`` over every session (see :meth:`session_events`)."""
+        for i in range(self.session_count()):
+            yield self.session_key(i), self.session_events(i)
 
     @property
     def n_items(self) -> int:

@@ -266,13 +266,12 @@ class Model(Handle):
                              exclude: Sequence[Key]) -> Any:
         k = self._check_k(k)
         if self.string_keys:
-            # No string form in C: rank the catalogue once (k is checked there) and filter.
-            drop = {str(e) for e in exclude}
-            n = self._n_items()
-            ranked, skipped = self.recommend_str([str(h) for h in history],
-                                                 n if k <= n else k, True)
-            pairs = [(i, s) for i, s in ranked if i not in drop][:k]
-            return (pairs, skipped) if with_skipped else pairs
+            # One history through the batch string form (the same ranking, one scoring pass).
+            rows, _ = self._batch_str([[str(h) for h in history]], k, [[str(e) for e in exclude]])
+            if not with_skipped:
+                return rows[0]
+            _, skipped = self.recommend_str([str(h) for h in history], 1, True)
+            return rows[0], skipped
         hp, hn, k1 = A.as_array(history, c_int64, "history")
         ep, en, k2 = A.as_array(exclude, c_int64, "exclude")
         m = min(k, self._n_items())
@@ -305,12 +304,13 @@ class Model(Handle):
         del keep
         return (pairs, skipped.value) if with_skipped else pairs
 
-    def score(self, history: Sequence[int], candidates: Sequence[int],
+    def score(self, history: Sequence[Key], candidates: Sequence[Key],
               with_counts: bool = False) -> Any:
         """Scores of candidate item keys, in their order (``orl_model_score_candidates``).
 
-        Unknown candidates score ``-inf``. For string-keyed models (the C call takes
-        integer keys only) the catalogue is ranked once and the candidates looked up. Returns a float32 numpy array when
+        Unknown candidates score ``-inf``. String-keyed models (or string candidates) go
+        through ``orl_model_score_candidates_str``; the scores equal :meth:`recommend`'s
+        for the same items bit for bit. Returns a float32 numpy array when
         ``candidates`` is a numpy array, else a list. With ``with_counts=True``:
         ``(scores, skipped_history, unknown_candidates)``.
         """
@@ -336,35 +336,107 @@ class Model(Handle):
 
     def _score_str(self, history: Sequence[Key], candidates: Sequence[Key],
                    with_counts: bool) -> Any:
-        # The C API scores candidates by integer key only; for string keys rank the whole
-        # catalogue once (same forward pass, same scores) and look the candidates up.
-        ranked, skipped = self.recommend_str([str(h) for h in history], self._n_items(), True)
-        table = dict(ranked)
-        scores = [table.get(str(c), -math.inf) for c in candidates]
-        unknown = sum(1 for c in candidates if str(c) not in table)
-        return (scores, skipped, unknown) if with_counts else scores
+        hp, hn, k1 = A.as_strings([str(h) for h in history], "history")
+        cp, cn, k2 = A.as_strings([str(c) for c in candidates], "candidates")
+        out = (c_float * max(cn, 1))()
+        skipped, unknown = c_size_t(), c_size_t()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_score_candidates_str(
+                p, hp, hn, cp, cn, out, byref(skipped), byref(unknown)),
+                "orl_model_score_candidates_str")
+        del k1, k2
+        scores = list(out)[:cn]
+        return (scores, skipped.value, unknown.value) if with_counts else scores
 
-    def recommend_batch(self, histories: Sequence[Sequence[int]],
-                        k: int = 10) -> List[List[Tuple[int, float]]]:
-        """Top-``k`` for many histories in one call (``orl_model_recommend_batch``)."""
-        flat = array.array("q")
-        offsets = array.array("Q", [0])
+    def recommend_batch(self, histories: Sequence[Sequence[Key]], k: int = 10,
+                        exclude: Optional[Sequence[Sequence[Key]]] = None
+                        ) -> List[List[Tuple[Key, float]]]:
+        """Top-``k`` for many histories in one call: one ``[(item, score)]`` list per history.
+
+        Integer-keyed models use ``orl_model_recommend_batch``, string-keyed ones
+        ``orl_model_recommend_batch_str``. Each row equals :meth:`recommend` of its
+        history bit for bit. ``exclude``: one list of item keys per history that its row
+        must not hold (``orl_model_recommend_batch_excluding`` / ``_str``); a row then
+        has ``min(k, item_count - excluded)`` items.
+        """
+        if exclude is not None and len(exclude) != len(histories):
+            raise _lib.fail(Status.INVALID_ARGUMENT,
+                            "exclude needs one list per history (%d lists for %d histories)"
+                            % (len(exclude), len(histories)), "recommend_batch")
+        k = self._check_k(k)
+        if self.string_keys or any(A.is_text(h) for h in histories):
+            ex = None if exclude is None else [[str(e) for e in x] for x in exclude]
+            rows, _ = self._batch_str([[str(x) for x in h] for h in histories], k, ex)
+            return rows
+        flat, offsets = array.array("q"), array.array("Q", [0])
         for h in histories:
             flat.extend(int(x) for x in h)
             offsets.append(len(flat))
         n = len(histories)
-        k = self._check_k(k)
         # the library fails on k before writing; keep the buffers small then
         n_alloc = n * k if k <= self._n_items() else 1
         hist, _, k1 = A.as_array(flat, c_int64, "histories")
         offs, _, k2 = A.as_array(offsets, c_size_t, "offsets")
         items = (c_int64 * max(n_alloc, 1))()
         scores = (c_float * max(n_alloc, 1))()
+        counts = (c_size_t * max(n, 1))()
         with self._borrow() as p:
-            _lib.check(_lib.load().orl_model_recommend_batch(p, n, hist, offs, k, items, scores),
-                       "orl_model_recommend_batch")
-        return [list(zip(items[i * k:(i + 1) * k], scores[i * k:(i + 1) * k]))
+            if exclude is None:
+                _lib.check(_lib.load().orl_model_recommend_batch(p, n, hist, offs, k, items,
+                                                                 scores),
+                           "orl_model_recommend_batch")
+                for i in range(n):
+                    counts[i] = k
+            else:
+                eflat, eoffs = array.array("q"), array.array("Q", [0])
+                for x in exclude:
+                    eflat.extend(int(e) for e in x)
+                    eoffs.append(len(eflat))
+                ep, _, k3 = A.as_array(eflat, c_int64, "exclude")
+                eo, _, k4 = A.as_array(eoffs, c_size_t, "exclude offsets")
+                _lib.check(_lib.load().orl_model_recommend_batch_excluding(
+                    p, n, hist, offs, ep, eo, k, items, scores, counts),
+                    "orl_model_recommend_batch_excluding")
+                del k3, k4
+        del k1, k2
+        return [list(zip(items[i * k:i * k + counts[i]], scores[i * k:i * k + counts[i]]))
                 for i in range(n)]
+
+    def _batch_str(self, histories: List[List[str]], k: int,
+                   exclude: Optional[List[List[str]]]) -> Tuple[List[List[Tuple[str, float]]], int]:
+        flat: List[str] = [x for h in histories for x in h]
+        offsets = array.array("Q", [0])
+        for h in histories:
+            offsets.append(offsets[-1] + len(h))
+        n = len(histories)
+        n_alloc = n * k if k <= self._n_items() else 1
+        hp, _, k1 = A.as_strings(flat, "histories")
+        offs, _, k2 = A.as_array(offsets, c_size_t, "offsets")
+        items = (ctypes.c_char_p * max(n_alloc, 1))()
+        scores = (c_float * max(n_alloc, 1))()
+        counts = (c_size_t * max(n, 1))()
+        with self._borrow() as p:
+            if exclude is None:
+                _lib.check(_lib.load().orl_model_recommend_batch_str(p, n, hp, offs, k, items,
+                                                                     scores),
+                           "orl_model_recommend_batch_str")
+                for i in range(n):
+                    counts[i] = k
+            else:
+                eoffs = array.array("Q", [0])
+                for x in exclude:
+                    eoffs.append(eoffs[-1] + len(x))
+                ep, _, k3 = A.as_strings([e for x in exclude for e in x], "exclude")
+                eo, _, k4 = A.as_array(eoffs, c_size_t, "exclude offsets")
+                _lib.check(_lib.load().orl_model_recommend_batch_excluding_str(
+                    p, n, hp, offs, ep, eo, k, items, scores, counts),
+                    "orl_model_recommend_batch_excluding_str")
+                del k3, k4
+            # the strings point into the model: decode while it is borrowed
+            rows = [[(items[i * k + j].decode("utf-8"), scores[i * k + j])
+                     for j in range(counts[i])] for i in range(n)]
+        del k1, k2
+        return rows, 0
 
     def evaluate(self, test: Any, threads: int = 0) -> Dict[str, Any]:
         """HR/NDCG@5/10/20 for clicks and purchases on ``test`` (``orl_model_evaluate``).

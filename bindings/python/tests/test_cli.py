@@ -76,6 +76,15 @@ class CliTest(unittest.TestCase):
         self.assertEqual(status, 0)
         lines = out.strip().splitlines()
         self.assertEqual(lines[-1].split("\t")[0], "99999", "unknown candidates rank last")
+        # --exclude: the ranking without the excluded items
+        status, out, _ = run("recommend", "--model", self.model, "--history", "1,2", "-k", "5",
+                             "--json")
+        full = [i["item"] for i in json.loads(out)["items"]]
+        status, out, _ = run("recommend", "--model", self.model, "--history", "1,2", "-k", "3",
+                             "--exclude", "%d,%d" % (full[0], full[2]), "--json")
+        self.assertEqual(status, 0)
+        self.assertEqual([i["item"] for i in json.loads(out)["items"]], [full[1]] + full[3:5])
+        self.assertEqual(run("recommend", "--model", self.model, "--exclude", "x")[0], 2)
 
     def test_baselines(self):
         status, out, _ = run("sim", "baselines", "--sessions", "50", "--items", "30",

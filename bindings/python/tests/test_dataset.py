@@ -80,6 +80,30 @@ class BuildTest(support.ErrorAssertions):
             self.assertEqual(ds.stats()["n_purchases"], 1)
             self.assertStatus(Status.STATE, ds.event_type, "new-after-finalize")
 
+    def test_sessions_read_back(self):
+        ds = offlinerl.Dataset()
+        with self.assertRaises(offlinerl.OfflineRLError) as cm:
+            ds.session_count()
+        self.assertEqual(cm.exception.status, Status.STATE)
+        ds.add_events(sessions=[7, 7, 9, 7, 9], items=[10, 11, 12, 13, 10],
+                      timestamps=[3, 1, 5, 2, 4],
+                      events=["click", "click", "purchase", "purchase", "click"])
+        ds.finalize()
+        self.assertEqual(ds.session_count(), 2)
+        self.assertEqual(ds.session_key(0), "7")
+        ev = ds.session_events(0)
+        self.assertEqual([e["item"] for e in ev], [11, 13, 10])
+        self.assertEqual([e["timestamp"] for e in ev], [1, 2, 3])
+        self.assertEqual([e["event_code"] for e in ev],
+                         [ds.event_type("click"), ds.event_type("purchase"),
+                          ds.event_type("click")])
+        self.assertAlmostEqual(ev[1]["reward"], 1.0)
+        self.assertEqual([k for k, _ in ds.sessions()], ["7", "9"])
+        with self.assertRaises(offlinerl.OfflineRLError) as cm:
+            ds.session_events(2)
+        self.assertEqual(cm.exception.status, Status.OUT_OF_RANGE)
+        ds.close()
+
     def test_errors(self):
         self.assertStatus(Status.OUT_OF_RANGE, offlinerl.Dataset, window=0)
         self.assertStatus(Status.UNKNOWN_KEY, offlinerl.Dataset, windw=3)

@@ -47,13 +47,22 @@ class ScoringTest(support.ErrorAssertions):
         hists = [[1, 2, 3], [], [5], [10 ** 9, 6, 7]]
         batch = m.recommend_batch(hists, k=4)
         single = [m.recommend(h, 4) for h in hists]
-        # Same items; scores equal up to rounding (a Debug build differs in the last bit).
-        self.assertEqual([[i for i, _ in r] for r in batch], [[i for i, _ in r] for r in single])
-        for rb, rs in zip(batch, single):
-            for (_, a), (_, b) in zip(rb, rs):
-                self.assertAlmostEqual(a, b, delta=1e-5 * max(1.0, abs(b)))
+        # Since 0.2.0 a batch row is the single call's result bit for bit.
+        self.assertEqual(batch, single)
         self.assertEqual(m.recommend_batch([], 4), [])
         self.assertStatus(Status.OUT_OF_RANGE, m.recommend_batch, hists, m.item_count + 1)
+        # Candidate scores are the ranking's scores, bit for bit.
+        full = m.recommend([4, 5], m.item_count)
+        self.assertEqual(m.score([4, 5], [i for i, _ in full]), [s for _, s in full])
+
+    def test_recommend_batch_excluding(self):
+        m = self.model
+        hists = [[1, 2, 3], [], [5], [10 ** 9, 6, 7]]
+        drop = [[1, 2, 3], [], [5, 10 ** 12], [i for i, _ in m.recommend([], m.item_count)]]
+        rows = m.recommend_batch(hists, k=4, exclude=drop)
+        self.assertEqual(rows, [m.recommend(h, 4, exclude=x) for h, x in zip(hists, drop)])
+        self.assertEqual(rows[3], [])  # everything excluded
+        self.assertStatus(Status.INVALID_ARGUMENT, m.recommend_batch, hists, 4, [[1]])
 
     def test_recommend_excluding(self):
         m = self.model
@@ -163,6 +172,15 @@ class FileTest(support.ErrorAssertions):
                 ranked = m.recommend(["item-0"], m.item_count)
                 self.assertEqual(m.recommend(["item-0"], 3, exclude=[ranked[1][0], "nope"]),
                                  [ranked[0]] + ranked[2:4])
+                # batch, batch with exclusions and candidates by string key (issue 20)
+                hists = [["item-0", "item-7"], [], ["nope", "item-3"]]
+                rows = m.recommend_batch(hists, 3)
+                self.assertEqual(rows, [m.recommend(h, 3) for h in hists])
+                rows = m.recommend_batch(hists, 3, exclude=[["item-0"], [], [ranked[0][0]]])
+                self.assertNotIn("item-0", [k for k, _ in rows[0]])
+                self.assertEqual(rows[1], m.recommend([], 3))
+                self.assertEqual(m.score(["item-0"], [k for k, _ in ranked]),
+                                 [s for _, s in ranked])
 
     def test_closed_model_raises(self):
         model = offlinerl.Model.from_bytes(support.world()[4].to_bytes())
