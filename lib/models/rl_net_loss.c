@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "core/error.h"
+#include "models/next_state.h"
 #include "models/ce_head.h"
 #include "models/q_head.h"
 #include "models/rl_net_internal.h"
@@ -61,10 +62,8 @@ static void double_q(orl_rl_net *net, const orl_params *main, const orl_params *
  * the window sliding): its encoding is then one GRU step from s_b's. */
 static int extends(const orl_rl_inputs *in, int b, int T)
 {
-    const int len = in->lens[b];
-    if (in->next_lens[b] != len + 1) return 0;
-    const int32_t *s = in->states + (size_t)b * T, *n = in->next_states + (size_t)b * T;
-    return memcmp(s, n, sizeof(int32_t) * (size_t)len) == 0 && n[len] == in->actions[b];
+    return orl_next_state_extends(in->states, in->lens, in->next_states, in->next_lens, in->actions,
+                                  b, T);
 }
 
 /* out[b] = network p's encoding of s'_b, given h_s [B x H] its encoding of

@@ -4,15 +4,15 @@
  * from scratch. Saves one of BCQ's three encodes for GRU4Rec. */
 #include <string.h>
 
+#include "models/next_state.h"
+
 #include "models/tq_net_internal.h"
 
 /* 1 when s'_b is s_b followed by the action. */
 static int extends(const orl_tq_inputs *in, int b, int T)
 {
-    const int len = in->lens[b];
-    if (in->next_lens[b] != len + 1) return 0;
-    const int32_t *s = in->states + (size_t)b * T, *n = in->next_states + (size_t)b * T;
-    return memcmp(s, n, sizeof(int32_t) * (size_t)len) == 0 && n[len] == in->actions[b];
+    return orl_next_state_extends(in->states, in->lens, in->next_states, in->next_lens, in->actions,
+                                  b, T);
 }
 
 void orl_tq_encode_next(orl_tq_net *net, const orl_params *p, const float *h_s,
