@@ -102,7 +102,14 @@ int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, f
         /* The active head's scores: the same orl_matvec as the fast top-K path. */
         const orl_params *p = orl_sl_net_params_const(m->net);
         orl_ce_head_scores(p, (int)I, (int)H, h, 1, scores);
-        if (m->head == ORL_HEAD_CONSTRAINED) {
+        if (m->head == ORL_HEAD_CONSTRAINED && m->g_net) {
+            /* The net is Q; G has its own encoder and head. */
+            s = orl_model_generative_scores(m, state, len, tmp);
+            if (s == ORL_OK) {
+                constrained(tmp, scores, I, m->bcq_threshold);
+                memcpy(scores, tmp, sizeof(float) * I);
+            }
+        } else if (m->head == ORL_HEAD_CONSTRAINED) {
             orl_matvec(tmp, m->other_head, h, m->other_head + I * H, I, H);
             constrained(scores, tmp, I, m->bcq_threshold);
         } else if (ens && (std || m->score_rule != ORL_SCORE_MEAN)) {
