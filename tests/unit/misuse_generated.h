@@ -3006,6 +3006,34 @@ static void misuse_orl_trainer_set_progress_callback(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_trainer_set_generative_model(misuse_fixture *F)
+{
+    {
+        int s_ = orl_trainer_set_generative_model(NULL, F->model);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "trainer = NULL");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model((orl_trainer *)(void *)F->ds_final, F->model);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "trainer of the wrong kind");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model((orl_trainer *)(void *)F->freed, F->model);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "trainer already freed");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model(F->trainer, NULL);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_trainer_set_generative_model", "model = NULL (allowed)");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model(F->trainer, (const orl_model *)(void *)F->ds_final);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "model of the wrong kind");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model(F->trainer, (const orl_model *)(void *)F->freed);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "model already freed");
+    }
+}
+
 static void misuse_orl_trainer_fit(misuse_fixture *F)
 {
     {
@@ -3246,6 +3274,7 @@ static const misuse_entry misuse_table[] = {
     {"orl_trainer_get_float", misuse_orl_trainer_get_float},
     {"orl_trainer_config_json", misuse_orl_trainer_config_json},
     {"orl_trainer_set_progress_callback", misuse_orl_trainer_set_progress_callback},
+    {"orl_trainer_set_generative_model", misuse_orl_trainer_set_generative_model},
     {"orl_trainer_fit", misuse_orl_trainer_fit},
     {"orl_trainer_interrupt", misuse_orl_trainer_interrupt},
     {"orl_trainer_history_json", misuse_orl_trainer_history_json},
