@@ -5,6 +5,7 @@ import offlinerl
 from offlinerl import Model
 
 from . import support
+from .test_cli import run
 
 
 def bcq_trainer():
@@ -65,6 +66,23 @@ class GenerativeModelTest(support.ErrorAssertions):
             data.close()
             t.set_generative_model(None)
             self.assertNotIn("generative", t.config)
+
+    def test_cli(self):
+        csv, g_path, out = (support.csv_path(), support.Tmp.file("cli_g.orl"),
+                            support.Tmp.file("cli_bcq_g.orl"))
+        common = ("--data", csv, "--epochs", "1", "--embed", "8", "--hidden", "8", "--threads",
+                  "1", "--quiet")
+        status, _, err = run("train", *common, "--out", g_path)
+        self.assertEqual(status, 0, err)
+        status, _, err = run("train", *common, "--algo", "bcq", "--generative-model", g_path,
+                             "--out", out)
+        self.assertEqual(status, 0, err)
+        with Model.load(out) as m:
+            self.assertEqual((m.head, m.head_count), (Model.CONSTRAINED, 2))
+        status, _, err = run("train", *common, "--algo", "sqn", "--generative-model", g_path,
+                             "--out", out)
+        self.assertNotEqual(status, 0)
+        self.assertIn("bcq", err)
 
 
 if __name__ == "__main__":
