@@ -30,7 +30,8 @@ struct orl_model {
     uint32_t head;
     float *other_head;
     size_t other_head_count;
-    /* ORL_HEAD_CONSTRAINED (BCQ): the net holds G, other_head holds Q. */
+    /* ORL_HEAD_CONSTRAINED (BCQ): the net holds G, other_head holds Q; with
+     * g_net (below) the net holds Q and G is g_net. */
     float bcq_threshold; /* G's ratio threshold in [0, 1); < 0 = not a BCQ model */
     /* An ensemble of Q heads (REM): K heads' weights [K*I x H] then biases
      * [K*I]; the Q head (active or other) is their mean. score_rule and kappa
@@ -58,7 +59,7 @@ int orl_model_scores_with_ensemble(const orl_model *m);
 int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, float *scores,
                         float *std);
 /* A copy of `model` scoring with `head`, `rule` and `kappa` (checked by the
- * caller); heads, ensemble and BCQ threshold travel with it. */
+ * caller); heads, ensemble, BCQ threshold and g_net travel with it. */
 int orl_model_derive(const orl_model *model, uint32_t head, uint32_t rule, float kappa,
                      orl_model **out);
 /* Floats of the ensemble (K heads' weights and biases). */
