@@ -46,7 +46,10 @@ struct orl_trainer {
     atomic_int interrupt;
     int fitting;
     orl_fit_state fit;     /* the policy, catalogue and history of the last fit */
-    orl_model *generative; /* BCQ's G given by the host (our copy), or NULL */
+    orl_model *generative; /* BCQ's G given by the host (our copy) for the next fit, or NULL */
+    /* The G the fit's instance reads (it must outlive it, and export pairs Q with it): the
+     * same as `generative` unless G changed since that fit. */
+    orl_model *fit_generative;
 };
 
 struct orl_params *orl_trainer_policy_params(orl_trainer *t)
@@ -166,6 +169,7 @@ ORL_API void orl_trainer_free(orl_trainer *t)
 {
     if (!t || t->tag.tag != ORL_TAG_TRAINER) return;
     orl_fit_state_free(&t->fit);
+    if (t->fit_generative != t->generative) orl_model_free(t->fit_generative);
     orl_model_free(t->generative);
     t->tag.tag = ORL_TAG_FREED;
     orl_free(t);
@@ -337,10 +341,10 @@ static int export_model(const orl_trainer *t, orl_model **out)
     orl_model *m = NULL, *q = NULL;
     int s =
         orl_model_build(&enc, t->fit.n_items, t->algo->name, config, &t->fit.items, p, NULL, 0, &m);
-    if (s == ORL_OK && t->generative) {
+    if (s == ORL_OK && t->fit_generative) {
         /* The policy is the Q network alone: G travels beside it. */
-        const orl_params *g = orl_sl_net_params_const(t->generative->net);
-        s = orl_model_set_generative(m, &t->generative->encoder, g->value, g->count);
+        const orl_params *g = orl_sl_net_params_const(t->fit_generative->net);
+        s = orl_model_set_generative(m, &t->fit_generative->encoder, g->value, g->count);
         if (s != ORL_OK) orl_model_free(m);
     }
     /* BCQ scores by its constrained rule, with the threshold it trained with. */
@@ -445,12 +449,17 @@ static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *vali
         .generative = t->generative ? orl_sl_net_params_const(t->generative->net) : NULL,
         .generative_encoder = t->generative ? &t->generative->encoder : NULL};
     fit_validation v = {t, valid};
+    /* orl_fit drops the old instance before anything else, so the G it read can go after. */
+    orl_model *prev = t->fit_generative;
+    t->fit_generative = t->generative;
     const orl_fit_hooks hooks = {.progress = t->progress ? report_progress : NULL,
                                  .progress_user = t,
                                  .validate = valid ? validate_epoch : NULL,
                                  .validate_user = &v,
                                  .interrupt = &t->interrupt};
-    return orl_fit(&t->fit, &cfg, train, &hooks);
+    int s = orl_fit(&t->fit, &cfg, train, &hooks);
+    if (prev != t->fit_generative && prev != t->generative) orl_model_free(prev);
+    return s;
 }
 
 ORL_API int orl_trainer_fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)
@@ -477,7 +486,8 @@ ORL_API int orl_trainer_set_generative_model(orl_trainer *t, const orl_model *mo
         return orl_fail(ORL_E_STATE, "orl_trainer_set_generative_model: a fit is running");
     orl_model *g = NULL;
     if (model) ORL_TRY(orl_trainer_generative_copy(t->algo->name, t->encoder.window, model, &g));
-    orl_model_free(t->generative);
+    /* The G of the last fit stays while its instance reads it (fit_generative). */
+    if (t->generative != t->fit_generative) orl_model_free(t->generative);
     t->generative = g;
     return ORL_OK;
 }

@@ -280,6 +280,24 @@ static void test_errors(void **state)
     assert_null(own->g_net);
     orl_model_free(own);
 
+    /* Export pairs the weights with the G they were trained with, whatever was set since. */
+    orl_model *after = NULL;
+    assert_orl_ok(orl_trainer_set_generative_model(t, g));
+    assert_orl_ok(orl_trainer_export_model(t, &after));
+    assert_null(after->g_net); /* fitted with its own G */
+    orl_model_free(after);
+    assert_orl_ok(orl_trainer_fit(t, ds, NULL));
+    assert_orl_ok(orl_trainer_set_generative_model(t, NULL));
+    assert_orl_ok(orl_trainer_set_generative_model(t, g));
+    assert_orl_ok(orl_trainer_set_generative_model(t, NULL));
+    assert_orl_ok(orl_trainer_export_model(t, &after));
+    assert_non_null(after->g_net); /* fitted with the host's G */
+    orl_model *sup = NULL;
+    assert_orl_ok(orl_model_with_head(after, ORL_HEAD_SUPERVISED, &sup));
+    assert_same_scores(sup, g);
+    orl_model_free(sup);
+    orl_model_free(after);
+
     assert_int_equal(orl_trainer_set_generative_model(NULL, g), ORL_E_INVALID_ARGUMENT);
     orl_trainer_free(t);
     orl_dataset_free(fewer);
