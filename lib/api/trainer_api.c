@@ -217,7 +217,8 @@ static void sb_printf(strbuf *sb, const char *fmt, ...)
     if (n > 0) sb->len += (size_t)n;
 }
 
-static void write_config(const orl_trainer *t, strbuf *sb)
+/* external_g: whether G is the host's (the next fit's, or for an export the last fit's). */
+static void write_config(const orl_trainer *t, int external_g, strbuf *sb)
 {
     /* The encoder as the next fit trains it: every setting of its architecture, with the
      * trainer's current "dropout" (fit() copies it into the spec). */
@@ -230,7 +231,7 @@ static void write_config(const orl_trainer *t, strbuf *sb)
     sb_printf(sb, "{\"algorithm\":\"%s\",\"encoder\":%s,\"genmodel\":{\"kind\":\"%s\"},",
               t->algo->name, enc_json, t->genmodel.kind);
     /* G trained by the host: it is kept fixed, not trained here. */
-    if (t->generative) sb_printf(sb, "\"generative\":\"external\",");
+    if (external_g) sb_printf(sb, "\"generative\":\"external\",");
     /* Each value as a person would write it: 0.1, not 0.10000000000000001; a setting given
      * as a float (learning_rate in orl_trainer_params) as the float's shortest text. */
     char num[ORL_NUMTEXT_MAX];
@@ -254,11 +255,11 @@ ORL_API int orl_trainer_config_json(const orl_trainer *t, char *buf, size_t buf_
     if (!buf && buf_len)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_trainer_config_json: buf is NULL");
     strbuf probe = {NULL, 0, 0};
-    write_config(t, &probe);
+    write_config(t, t->generative != NULL, &probe);
     *out_len = probe.len + 1;
     ORL_OUT_BUFFER(buf, buf_len, probe.len + 1);
     strbuf sb = {buf, buf_len, 0};
-    write_config(t, &sb);
+    write_config(t, t->generative != NULL, &sb);
     return ORL_OK;
 }
 
@@ -300,11 +301,11 @@ ORL_API int orl_trainer_history_json(const orl_trainer *t, char *buf, size_t buf
 static char *config_string(const orl_trainer *t)
 {
     strbuf probe = {NULL, 0, 0};
-    write_config(t, &probe);
+    write_config(t, t->fit_generative != NULL, &probe);
     char *s = orl_malloc(probe.len + 1);
     if (!s) return NULL;
     strbuf sb = {s, probe.len + 1, 0};
-    write_config(t, &sb);
+    write_config(t, t->fit_generative != NULL, &sb);
     return s;
 }
 

@@ -292,6 +292,7 @@ static void test_errors(void **state)
     assert_orl_ok(orl_trainer_set_generative_model(t, NULL));
     assert_orl_ok(orl_trainer_export_model(t, &after));
     assert_non_null(after->g_net); /* fitted with the host's G */
+    assert_non_null(strstr(after->config_json, "\"generative\":\"external\""));
     orl_model *sup = NULL;
     assert_orl_ok(orl_model_with_head(after, ORL_HEAD_SUPERVISED, &sup));
     assert_same_scores(sup, g);
