@@ -38,6 +38,9 @@ static void train_usage(FILE *f)
         "  --set KEY=VALUE   any trainer setting by name (repeatable), e.g. gamma=0.5;\n"
         "                    bcq threshold, target_update, tau, reg; cql and sqn_cql alpha;\n"
         "                    rem heads, target_update, tau; sqn_rem heads, vpq_c\n"
+        "  --generative-model G.orl    bcq: use this trained model's supervised head (e.g.\n"
+        "                    one trained with --algo sl on the same data) as G, kept fixed;\n"
+        "                    its encoder may differ, its catalogue and window must match\n"
         "  --json            print the result as one JSON object on stdout\n"
         "  --quiet           no progress bar\n\n%s",
         cli_data_options_help);
@@ -207,14 +210,39 @@ static int apply_settings(orl_trainer *t, int argc, char **argv)
     return 0;
 }
 
-static const cli_option train_options[] = {
-    {"--data", CLI_STRING},      {"--out", CLI_STRING},         {"--algo", CLI_STRING},
-    {"--test-data", CLI_STRING}, {"--holdout", CLI_FLOAT},      {"--valid-data", CLI_STRING},
-    {"--report", CLI_STRING},    {"--epochs", CLI_INT},         {"--batch", CLI_INT},
-    {"--lr", CLI_FLOAT},         {"--seed", CLI_INT},           {"--threads", CLI_INT},
-    {"--encoder", CLI_STRING},   {"--embed", CLI_INT},          {"--hidden", CLI_INT},
-    {"--dropout", CLI_FLOAT},    {"--encoder-set", CLI_STRING}, {"--set", CLI_STRING},
-    {"--json", CLI_FLAG},        {"--quiet", CLI_FLAG},         {NULL, 0}};
+/* bcq with a G the host trained before: the trainer copies it, so it is freed here. */
+static int set_generative(orl_trainer *t, const char *path)
+{
+    if (!path) return 0;
+    orl_model *g = NULL;
+    if (orl_model_load(path, &g) != ORL_OK) return cli_fail("--generative-model");
+    int s = orl_trainer_set_generative_model(t, g);
+    orl_model_free(g);
+    return s == ORL_OK ? 0 : cli_fail("--generative-model");
+}
+
+static const cli_option train_options[] = {{"--data", CLI_STRING},
+                                           {"--out", CLI_STRING},
+                                           {"--algo", CLI_STRING},
+                                           {"--test-data", CLI_STRING},
+                                           {"--holdout", CLI_FLOAT},
+                                           {"--valid-data", CLI_STRING},
+                                           {"--report", CLI_STRING},
+                                           {"--epochs", CLI_INT},
+                                           {"--batch", CLI_INT},
+                                           {"--lr", CLI_FLOAT},
+                                           {"--seed", CLI_INT},
+                                           {"--threads", CLI_INT},
+                                           {"--encoder", CLI_STRING},
+                                           {"--embed", CLI_INT},
+                                           {"--hidden", CLI_INT},
+                                           {"--dropout", CLI_FLOAT},
+                                           {"--encoder-set", CLI_STRING},
+                                           {"--set", CLI_STRING},
+                                           {"--json", CLI_FLAG},
+                                           {"--quiet", CLI_FLAG},
+                                           {"--generative-model", CLI_STRING},
+                                           {NULL, 0}};
 
 int cmd_train(int argc, char **argv)
 {
@@ -296,6 +324,7 @@ int cmd_train(int argc, char **argv)
         goto done;
     }
     if ((rc = apply_settings(tr, argc, argv))) goto done;
+    if ((rc = set_generative(tr, cli_opt(argc, argv, "--generative-model")))) goto done;
     orl_trainer_set_progress_callback(tr, on_progress, &ps);
     orl_dataset_stats st;
     memset(&st, 0, sizeof st);

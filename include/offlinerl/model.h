@@ -101,7 +101,10 @@ ORL_API int orl_model_head(const orl_model *model, uint32_t *out_head);
  * @brief A new model that scores with another head of the same network.
  *
  * Models stay immutable: this copies the model and swaps the head it scores with. Both
- * heads travel with the copy (and with a saved file).
+ * heads travel with the copy (and with a saved file). A `"bcq"` model whose G the host gave
+ * (orl_trainer_set_generative_model()) holds two networks: #ORL_HEAD_SUPERVISED gives G
+ * alone (a model of G's network only, scoring exactly as the host's model did), #ORL_HEAD_Q
+ * the Q network (G travels with it, so #ORL_HEAD_CONSTRAINED can come back).
  * @param model The model.
  * @param head One of ::orl_head.
  * @param[out] out The new model; release with orl_model_free(). Untouched on failure.

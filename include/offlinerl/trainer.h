@@ -152,6 +152,38 @@ ORL_API int orl_trainer_set_progress_callback(orl_trainer *trainer, orl_progress
                                               void *user_data);
 
 /**
+ * @brief Give a "bcq" trainer a generative model G the host trained before.
+ *
+ * Discrete BCQ learns Q over the items a generative model G of the logged actions allows. By
+ * default the trainer trains G itself, as a head on the Q network's encoder. With this call G
+ * is @p model's supervised head instead (a model trained with "sl", or any model with a
+ * supervised head), with its own encoder: G then only selects the allowed next items, is kept
+ * fixed (never trained, no cross-entropy term) and the trainer trains the Q network alone. The
+ * exported model scores with #ORL_HEAD_CONSTRAINED and holds both networks:
+ * orl_model_with_head(#ORL_HEAD_SUPERVISED) gives G (scoring exactly as @p model's supervised
+ * head) and #ORL_HEAD_Q the Q network. orl_trainer_config_json() then says
+ * `"generative":"external"`.
+ *
+ * G must know the catalogue the trainer will train on: orl_trainer_fit() checks that the
+ * training dataset has as many items as G and the same key for every dense id (a dataset built
+ * from the same events in the same order), and fails with #ORL_E_INVALID_ARGUMENT naming the
+ * first difference otherwise. G's encoder may differ from the trainer's (e.g. a SASRec G for a
+ * GRU4Rec Q) but must read the same window.
+ * @param trainer A trainer whose algorithm is "bcq".
+ * @param model The model whose supervised head becomes G, or NULL to clear it (the trainer
+ *        trains its own G again). Ownership: the trainer keeps its own copy of what it needs;
+ *        the host may free @p model right after the call.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (the trainer's algorithm is not "bcq", @p model
+ *         has no supervised head (e.g. one trained with "cql" or "rem"), its window is not the
+ *         trainer's encoder's, or a handle is invalid); #ORL_E_STATE (a fit is running);
+ *         #ORL_E_NOMEM (the trainer is unchanged).
+ * @par Thread-safety As the other setters: one thread at a time per trainer, not during
+ *      orl_trainer_fit(). @p model is only read, so other threads may score with it meanwhile.
+ * @since 0.2.0
+ */
+ORL_API int orl_trainer_set_generative_model(orl_trainer *trainer, const orl_model *model);
+
+/**
  * @brief Train on @p train for the configured number of epochs.
  *
  * Each call starts from fresh weights. After a successful fit (and after a cancelled one, from

@@ -2,8 +2,8 @@
  * tq_net: G and Q heads on one encoder, a target copy. The model ranks the
  * items G allows by Q (it reads "threshold"). With the context's fixed
  * generative model, G is that network and the policy store holds the Q
- * network alone (encoder + Q head): not exportable as a model yet, the model
- * side needs G's encoder beside it. */
+ * network alone (encoder + Q head); the trainer's export puts G's own network
+ * beside it (api/model_generative.c). */
 #include "algos/algo_tq.h"
 
 static const orl_setting_def bcq_settings[] = {

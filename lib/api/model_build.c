@@ -8,7 +8,7 @@
 #include "models/ce_head.h"
 #include "models/q_head.h"
 
-static orl_sl_net_config net_config(const orl_encoder_spec *enc, uint32_t n_items)
+orl_sl_net_config orl_model_net_config(const orl_encoder_spec *enc, uint32_t n_items)
 {
     orl_sl_net_config cfg = orl_sl_net_config_default((int)n_items);
     cfg.embed_dim = (int)enc->embed_dim;
@@ -149,6 +149,7 @@ static void model_destroy(orl_model *m)
     orl_free(m->other_head);
     orl_free(m->ensemble);
     orl_sl_net_free(m->net);
+    orl_sl_net_free(m->g_net);
     orl_keymap_free(&m->items);
     orl_free(m->item_text);
     orl_free(m->item_text_arena);
@@ -192,7 +193,7 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
     if (s == ORL_OK) s = copy_keymap(&m->items, items);
     if (s == ORL_OK) s = build_item_text(m);
     if (s == ORL_OK) {
-        orl_sl_net_config cfg = net_config(encoder, n_items);
+        orl_sl_net_config cfg = orl_model_net_config(encoder, n_items);
         s = orl_sl_net_create(&cfg, 0, 1, &m->net);
     }
     if (s == ORL_OK) {
@@ -237,7 +238,7 @@ ORL_API int orl_model_head_count(const orl_model *model, uint32_t *out_count)
 {
     ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
     ORL_CHECK_NOT_NULL(out_count);
-    *out_count = model->other_head ? 2 : 1;
+    *out_count = model->other_head || model->g_net ? 2 : 1;
     return ORL_OK;
 }
 
@@ -280,6 +281,7 @@ int orl_model_derive(const orl_model *model, uint32_t head, uint32_t rule, float
     size_t n = orl_model_head_floats(model);
     float *active = orl_malloc(sizeof(float) * n);
     if (!active) s = orl_fail(ORL_E_NOMEM, "deriving a model: out of memory");
+    if (s == ORL_OK) s = orl_model_copy_generative(m, model);
     if (s == ORL_OK && model->n_ensemble)
         s = orl_model_set_ensemble(m, model->n_ensemble, model->ensemble,
                                    orl_model_ensemble_floats(model, model->n_ensemble));
@@ -316,9 +318,13 @@ ORL_API int orl_model_with_head(const orl_model *model, uint32_t head, orl_model
     ORL_CHECK_NOT_NULL(out);
     if (head > ORL_HEAD_CONSTRAINED)
         return orl_fail(ORL_E_OUT_OF_RANGE, "orl_model_with_head: head %u is not a head", head);
-    if (head == ORL_HEAD_CONSTRAINED && !(model->bcq_threshold >= 0.0f && model->other_head))
+    if (head == ORL_HEAD_CONSTRAINED &&
+        !(model->bcq_threshold >= 0.0f && (model->other_head || model->g_net)))
         return orl_fail(ORL_E_NOT_FOUND,
                         "orl_model_with_head: the constrained rule needs a model trained with bcq");
+    /* BCQ with a host's G: the supervised head is G's own network. */
+    if (model->g_net && head == ORL_HEAD_SUPERVISED) return orl_model_generative_alone(model, out);
+    if (model->g_net) return orl_model_derive(model, head, model->score_rule, model->kappa, out);
     int is_q = model->head == ORL_HEAD_Q, want_q = head == ORL_HEAD_Q;
     if (is_q != want_q && !model->other_head)
         return orl_fail(ORL_E_NOT_FOUND, "orl_model_with_head: this model has no %s head",

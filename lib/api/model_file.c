@@ -60,6 +60,7 @@ static int make_writer(const orl_model *m, orl_container_writer **out)
         s = orl_container_add_blob_view(w, "other_head", ORL_DTYPE_F32, m->other_head,
                                         m->other_head_count);
     if (s == ORL_OK) s = orl_model_put_scoring(w, m);
+    if (s == ORL_OK) s = orl_model_put_generative(w, m);
     if (s != ORL_OK) {
         orl_container_writer_free(w);
         return s;
@@ -173,15 +174,20 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
     if (s == ORL_OK && orl_container_has(r, "head")) s = orl_container_get_u32(r, "head", &head);
     if (s == ORL_OK && head > ORL_HEAD_CONSTRAINED)
         s = orl_fail(ORL_E_FORMAT, "model file: bad head %u", head);
+    /* BCQ with the host's G: G's network beside the Q network. */
+    if (s == ORL_OK) s = orl_model_get_generative(r, m);
     orl_blob_view other;
     int has_other = s == ORL_OK && orl_container_get_blob(r, "other_head", &other) == ORL_OK;
-    if (has_other) {
+    if (s == ORL_OK && m->g_net && (has_other || head == ORL_HEAD_SUPERVISED))
+        s = orl_fail(ORL_E_FORMAT, "model file: a model with its own G has one head, Q or "
+                                   "constrained");
+    else if (has_other) {
         s = orl_container_get_blob_typed(r, "other_head", ORL_DTYPE_F32, UINT64_MAX, &other);
         if (s == ORL_OK) s = orl_container_check_finite(r, "other_head");
         if (s == ORL_OK) s = orl_model_set_other_head(m, head, other.data, (size_t)other.count);
     } else if (s == ORL_OK && head != ORL_HEAD_SUPERVISED) {
         /* One head that is a Q head (cql, rem: no supervised head). */
-        if (head == ORL_HEAD_Q)
+        if (head == ORL_HEAD_Q || m->g_net)
             m->head = head;
         else
             s = orl_fail(ORL_E_FORMAT, "model file: the constrained rule needs two heads");

@@ -30,7 +30,8 @@ struct orl_model {
     uint32_t head;
     float *other_head;
     size_t other_head_count;
-    /* ORL_HEAD_CONSTRAINED (BCQ): the net holds G, other_head holds Q. */
+    /* ORL_HEAD_CONSTRAINED (BCQ): the net holds G, other_head holds Q; with
+     * g_net (below) the net holds Q and G is g_net. */
     float bcq_threshold; /* G's ratio threshold in [0, 1); < 0 = not a BCQ model */
     /* An ensemble of Q heads (REM): K heads' weights [K*I x H] then biases
      * [K*I]; the Q head (active or other) is their mean. score_rule and kappa
@@ -39,6 +40,12 @@ struct orl_model {
     float *ensemble;
     uint32_t score_rule;
     float kappa;
+    /* BCQ with a G the host trained before (model_generative.c): G's own
+     * network (its encoder and CE head), or NULL. With it the net holds the Q
+     * network (its encoder, the Q head under the CE head names), other_head is
+     * NULL and head is ORL_HEAD_CONSTRAINED or ORL_HEAD_Q. */
+    orl_sl_net *g_net;
+    orl_encoder_spec g_encoder;
 };
 
 /* 1 when scoring is the net's own head alone (no BCQ rule, no std, no LCB/UCB). */
@@ -52,7 +59,7 @@ int orl_model_scores_with_ensemble(const orl_model *m);
 int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, float *scores,
                         float *std);
 /* A copy of `model` scoring with `head`, `rule` and `kappa` (checked by the
- * caller); heads, ensemble and BCQ threshold travel with it. */
+ * caller); heads, ensemble, BCQ threshold and g_net travel with it. */
 int orl_model_derive(const orl_model *model, uint32_t head, uint32_t rule, float kappa,
                      orl_model **out);
 /* The rule's scores (and std) of the items ids [n] of one state: per item for
@@ -96,6 +103,31 @@ int orl_model_put_scoring(orl_container_writer *w, const orl_model *m);
 int orl_model_get_scoring(const orl_container_reader *r, orl_model *m);
 /* Floats of the state vector the heads read (hidden_dim for GRU4Rec). */
 size_t orl_model_state_dim(const orl_model *model);
+
+/* The inference-only sl_net config of an encoder over n_items (model_build.c). */
+orl_sl_net_config orl_model_net_config(const orl_encoder_spec *enc, uint32_t n_items);
+
+/* Give a model G's network (model_generative.c): built from G's encoder spec
+ * and one blob in sl_net layout (copied). G's window must be the model's.
+ * ORL_E_FORMAT (shape), ORL_E_NOMEM; the model is unchanged on failure. */
+int orl_model_set_generative(orl_model *m, const orl_encoder_spec *g_encoder, const float *weights,
+                             size_t n_weights);
+/* Copy src's G (if any) into m. */
+int orl_model_copy_generative(orl_model *m, const orl_model *src);
+/* A model of G alone (its encoder and head, scoring with the supervised
+ * head), for orl_model_with_head(ORL_HEAD_SUPERVISED) of a model with g_net. */
+int orl_model_generative_alone(const orl_model *m, orl_model **out);
+/* z [I]: G's scores of one state (scratch sized by the caller's helper). */
+int orl_model_generative_scores(const orl_model *m, const int32_t *state, int32_t len, float *z);
+/* G's encoder and weights in model metadata (model_file_generative.c);
+ * nothing is written or read for models without a g_net. */
+int orl_model_put_generative(orl_container_writer *w, const orl_model *m);
+int orl_model_get_generative(const orl_container_reader *r, orl_model *m);
+/* The encoder's settings under a key prefix ("" for the model's own). */
+int orl_model_put_encoder_keys(orl_container_writer *w, const char *prefix,
+                               const orl_encoder_spec *encoder);
+int orl_model_get_encoder_keys(const orl_container_reader *r, const char *prefix,
+                               orl_encoder_spec *encoder);
 
 /* Give a freshly built model its second head (copied) and say which is active. */
 int orl_model_set_other_head(orl_model *m, uint32_t head, const float *other, size_t count);

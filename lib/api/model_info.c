@@ -28,10 +28,12 @@ ORL_API int orl_model_info_json(const orl_model *model, char *buf, size_t buf_le
     orl_float_text(num[1], sizeof num[1], model->kappa);
     snprintf(scoring, sizeof scoring,
              "\"head\":\"%s\",\"heads\":%d,\"bcq_threshold\":%s,\"ensemble_heads\":%u,"
-             "\"score_rule\":\"%s\",\"kappa\":%s",
-             heads[model->head <= 2 ? model->head : 0], model->other_head ? 2 : 1,
+             "\"score_rule\":\"%s\",\"kappa\":%s%s",
+             heads[model->head <= 2 ? model->head : 0], model->other_head || model->g_net ? 2 : 1,
              model->bcq_threshold >= 0.0f ? num[0] : "null", model->n_ensemble,
-             rules[model->score_rule <= 2 ? model->score_rule : 0], num[1]);
+             rules[model->score_rule <= 2 ? model->score_rule : 0], num[1],
+             /* BCQ with the host's G: G has its own encoder (its own architecture). */
+             model->g_net ? ",\"generative\":\"external\"" : "");
     const char *fmt = "{\"architecture\":\"%s\",\"embed_dim\":%u,\"hidden_dim\":%u,\"window\":%u,"
                       "\"n_items\":%u,\"algorithm\":\"%s\",\"parameters\":%zu,"
                       "\"string_keys\":%s,\"library_version\":\"%s\",\"encoder\":%s,"

@@ -76,13 +76,13 @@ static float rule_sign(const orl_model *m)
     return m->score_rule == ORL_SCORE_LCB ? -1.0f : m->score_rule == ORL_SCORE_UCB ? 1.0f : 0.0f;
 }
 
-/* z [I] = G's scores in, the constrained scores out. Q is computed for the
- * allowed items only (few pass a threshold): one catalogue pass in all.
- * q [I], ids [I]: scratch for the allowed items' values. */
-static void constrained(const orl_model *m, const float *h, float *z, float *q, int32_t *ids)
+/* z [I] = G's scores in, the constrained scores out. Q (head qw [I x H], qb
+ * [I] on state h) is computed for the allowed items only (few pass a
+ * threshold): one catalogue pass in all. q [I], ids [I]: scratch. */
+static void constrained(const orl_model *m, const float *qw, const float *qb, const float *h,
+                        float *z, float *q, int32_t *ids)
 {
     const size_t I = m->n_items, H = orl_model_state_dim(m);
-    const float *qw = m->other_head, *qb = m->other_head + I * H;
     float zmax = -INFINITY;
     for (size_t i = 0; i < I; i++) zmax = z[i] > zmax ? z[i] : zmax;
     /* Allowed: G(a)/max G > threshold, i.e. z_a - max z > log(threshold)
@@ -139,12 +139,23 @@ int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, f
         const orl_params *p = orl_sl_net_params_const(m->net);
         orl_ce_head_scores(p, (int)I, (int)H, h, 1, scores);
         if (m->head == ORL_HEAD_CONSTRAINED) {
+            /* G from the net (Q waits in other_head), or, with the host's G, G from its own
+             * network and Q from the net's head. */
             int32_t *ids = orl_malloc(sizeof(int32_t) * I);
-            if (ids)
-                constrained(m, h, scores, tmp, ids);
-            else
-                s = orl_fail(ORL_E_NOMEM, "scoring: out of memory");
+            float *q = orl_malloc(sizeof(float) * I);
+            if (!ids || !q) s = orl_fail(ORL_E_NOMEM, "scoring: out of memory");
+            if (s == ORL_OK && m->g_net) {
+                s = orl_model_generative_scores(m, state, len, tmp);
+                if (s == ORL_OK) {
+                    constrained(m, orl_params_at(p, p->value, ORL_CE_HEAD_W),
+                                orl_params_at(p, p->value, ORL_CE_HEAD_B), h, tmp, q, ids);
+                    memcpy(scores, tmp, sizeof(float) * I);
+                }
+            } else if (s == ORL_OK) {
+                constrained(m, m->other_head, m->other_head + I * H, h, scores, q, ids);
+            }
             orl_free(ids);
+            orl_free(q);
         } else if (ens && (std || m->score_rule != ORL_SCORE_MEAN)) {
             ensemble(m, h, scores, std, tmp);
         }

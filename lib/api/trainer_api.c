@@ -45,7 +45,11 @@ struct orl_trainer {
     void *progress_user_data;
     atomic_int interrupt;
     int fitting;
-    orl_fit_state fit; /* the policy, catalogue and history of the last fit */
+    orl_fit_state fit;     /* the policy, catalogue and history of the last fit */
+    orl_model *generative; /* BCQ's G given by the host (our copy) for the next fit, or NULL */
+    /* The G the fit's instance reads (it must outlive it, and export pairs Q with it): the
+     * same as `generative` unless G changed since that fit. */
+    orl_model *fit_generative;
 };
 
 struct orl_params *orl_trainer_policy_params(orl_trainer *t)
@@ -165,6 +169,8 @@ ORL_API void orl_trainer_free(orl_trainer *t)
 {
     if (!t || t->tag.tag != ORL_TAG_TRAINER) return;
     orl_fit_state_free(&t->fit);
+    if (t->fit_generative != t->generative) orl_model_free(t->fit_generative);
+    orl_model_free(t->generative);
     t->tag.tag = ORL_TAG_FREED;
     orl_free(t);
 }
@@ -211,7 +217,8 @@ static void sb_printf(strbuf *sb, const char *fmt, ...)
     if (n > 0) sb->len += (size_t)n;
 }
 
-static void write_config(const orl_trainer *t, strbuf *sb)
+/* external_g: whether G is the host's (the next fit's, or for an export the last fit's). */
+static void write_config(const orl_trainer *t, int external_g, strbuf *sb)
 {
     /* The encoder as the next fit trains it: every setting of its architecture, with the
      * trainer's current "dropout" (fit() copies it into the spec). */
@@ -221,12 +228,14 @@ static void write_config(const orl_trainer *t, strbuf *sb)
     size_t enc_len = 0;
     if (orl_encoder_spec_json(&enc, enc_json, sizeof enc_json, &enc_len) != ORL_OK)
         strcpy(enc_json, "null"); /* cannot happen: the JSON of a spec fits in 1 KiB */
-    sb_printf(sb,
-              "{\"algorithm\":\"%s\",\"encoder\":%s,\"genmodel\":{\"kind\":\"%s\"},\"settings\":{",
+    sb_printf(sb, "{\"algorithm\":\"%s\",\"encoder\":%s,\"genmodel\":{\"kind\":\"%s\"},",
               t->algo->name, enc_json, t->genmodel.kind);
+    /* G trained by the host: it is kept fixed, not trained here. */
+    if (external_g) sb_printf(sb, "\"generative\":\"external\",");
     /* Each value as a person would write it: 0.1, not 0.10000000000000001; a setting given
      * as a float (learning_rate in orl_trainer_params) as the float's shortest text. */
     char num[ORL_NUMTEXT_MAX];
+    sb_printf(sb, "\"settings\":{");
     for (int i = 0; i < N_COMMON; i++) {
         orl_setting_text(num, sizeof num, t->common[i]);
         sb_printf(sb, "%s\"%s\":%s", i ? "," : "", common_settings[i].key, num);
@@ -246,11 +255,11 @@ ORL_API int orl_trainer_config_json(const orl_trainer *t, char *buf, size_t buf_
     if (!buf && buf_len)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_trainer_config_json: buf is NULL");
     strbuf probe = {NULL, 0, 0};
-    write_config(t, &probe);
+    write_config(t, t->generative != NULL, &probe);
     *out_len = probe.len + 1;
     ORL_OUT_BUFFER(buf, buf_len, probe.len + 1);
     strbuf sb = {buf, buf_len, 0};
-    write_config(t, &sb);
+    write_config(t, t->generative != NULL, &sb);
     return ORL_OK;
 }
 
@@ -292,11 +301,11 @@ ORL_API int orl_trainer_history_json(const orl_trainer *t, char *buf, size_t buf
 static char *config_string(const orl_trainer *t)
 {
     strbuf probe = {NULL, 0, 0};
-    write_config(t, &probe);
+    write_config(t, t->fit_generative != NULL, &probe);
     char *s = orl_malloc(probe.len + 1);
     if (!s) return NULL;
     strbuf sb = {s, probe.len + 1, 0};
-    write_config(t, &sb);
+    write_config(t, t->fit_generative != NULL, &sb);
     return s;
 }
 
@@ -333,6 +342,12 @@ static int export_model(const orl_trainer *t, orl_model **out)
     orl_model *m = NULL, *q = NULL;
     int s =
         orl_model_build(&enc, t->fit.n_items, t->algo->name, config, &t->fit.items, p, NULL, 0, &m);
+    if (s == ORL_OK && t->fit_generative) {
+        /* The policy is the Q network alone: G travels beside it. */
+        const orl_params *g = orl_sl_net_params_const(t->fit_generative->net);
+        s = orl_model_set_generative(m, &t->fit_generative->encoder, g->value, g->count);
+        if (s != ORL_OK) orl_model_free(m);
+    }
     /* BCQ scores by its constrained rule, with the threshold it trained with. */
     double threshold = -1;
     if (strcmp(t->algo->name, "bcq") == 0) {
@@ -423,21 +438,29 @@ static int report_progress(const orl_fit_progress *p, void *user)
 static int fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)
 {
     t->encoder.dropout = (float)t->common[S_DROPOUT];
-    const orl_fit_config cfg = {.algo = t->algo,
-                                .encoder = &t->encoder,
-                                .algo_settings = t->algo_values,
-                                .epochs = (uint32_t)t->common[S_EPOCHS],
-                                .batch_size = (uint32_t)t->common[S_BATCH],
-                                .learning_rate = (float)t->common[S_LR],
-                                .seed = (uint64_t)t->common[S_SEED],
-                                .threads = (int)t->common[S_THREADS]};
+    const orl_fit_config cfg = {
+        .algo = t->algo,
+        .encoder = &t->encoder,
+        .algo_settings = t->algo_values,
+        .epochs = (uint32_t)t->common[S_EPOCHS],
+        .batch_size = (uint32_t)t->common[S_BATCH],
+        .learning_rate = (float)t->common[S_LR],
+        .seed = (uint64_t)t->common[S_SEED],
+        .threads = (int)t->common[S_THREADS],
+        .generative = t->generative ? orl_sl_net_params_const(t->generative->net) : NULL,
+        .generative_encoder = t->generative ? &t->generative->encoder : NULL};
     fit_validation v = {t, valid};
+    /* orl_fit drops the old instance before anything else, so the G it read can go after. */
+    orl_model *prev = t->fit_generative;
+    t->fit_generative = t->generative;
     const orl_fit_hooks hooks = {.progress = t->progress ? report_progress : NULL,
                                  .progress_user = t,
                                  .validate = valid ? validate_epoch : NULL,
                                  .validate_user = &v,
                                  .interrupt = &t->interrupt};
-    return orl_fit(&t->fit, &cfg, train, &hooks);
+    int s = orl_fit(&t->fit, &cfg, train, &hooks);
+    if (prev != t->fit_generative && prev != t->generative) orl_model_free(prev);
+    return s;
 }
 
 ORL_API int orl_trainer_fit(orl_trainer *t, const orl_dataset *train, const orl_dataset *valid)
@@ -448,9 +471,24 @@ ORL_API int orl_trainer_fit(orl_trainer *t, const orl_dataset *train, const orl_
     if (t->fitting) return orl_fail(ORL_E_STATE, "orl_trainer_fit: a fit is already running");
     ORL_TRY(check_dataset(train, "training", t->encoder.window));
     if (valid) ORL_TRY(check_dataset(valid, "validation", t->encoder.window));
+    if (t->generative) ORL_TRY(orl_trainer_generative_check(t->generative, train));
     t->fitting = 1;
     int s = fit(t, train, valid);
     t->fitting = 0;
     atomic_store(&t->interrupt, 0);
     return s;
+}
+
+ORL_API int orl_trainer_set_generative_model(orl_trainer *t, const orl_model *model)
+{
+    ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
+    if (model) ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
+    if (t->fitting)
+        return orl_fail(ORL_E_STATE, "orl_trainer_set_generative_model: a fit is running");
+    orl_model *g = NULL;
+    if (model) ORL_TRY(orl_trainer_generative_copy(t->algo->name, t->encoder.window, model, &g));
+    /* The G of the last fit stays while its instance reads it (fit_generative). */
+    if (t->generative != t->fit_generative) orl_model_free(t->generative);
+    t->generative = g;
+    return ORL_OK;
 }

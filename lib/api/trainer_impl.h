@@ -16,4 +16,14 @@ int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint
 struct orl_params;
 struct orl_params *orl_trainer_policy_params(orl_trainer *t);
 
+/* orl_trainer_set_generative_model (trainer_generative.c): the trainer's own
+ * copy of `model`'s supervised head as G, for a trainer of `algorithm` whose
+ * encoder reads `window` items. ORL_E_INVALID_ARGUMENT (not bcq, no
+ * supervised head, another window), ORL_E_NOMEM. */
+int orl_trainer_generative_copy(const char *algorithm, uint32_t window, const orl_model *model,
+                                orl_model **out);
+/* ORL_E_INVALID_ARGUMENT naming the first difference unless G's catalogue is
+ * the training dataset's: as many items, the same key for every dense id. */
+int orl_trainer_generative_check(const orl_model *g, const orl_dataset *train);
+
 #endif

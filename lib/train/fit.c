@@ -97,7 +97,9 @@ static int setup(fit_run *r)
                                   .threads = cfg->threads,
                                   .settings = cfg->algo_settings,
                                   .item_popularity = r->pop,
-                                  .total_steps = steps_per_epoch * cfg->epochs};
+                                  .total_steps = steps_per_epoch * cfg->epochs,
+                                  .generative = cfg->generative,
+                                  .generative_encoder = cfg->generative_encoder};
     if (s == ORL_OK) s = cfg->algo->create(&ctx, &st->instance);
     r->pr.epochs = cfg->epochs;
     r->pr.total_steps = steps_per_epoch * cfg->epochs;

@@ -26,6 +26,9 @@ typedef struct orl_fit_config {
     float learning_rate;
     uint64_t seed;
     int threads;
+    /* BCQ's fixed G the host trained before (sl_net layout) and its encoder, or NULL. */
+    const orl_params *generative;
+    const orl_encoder_spec *generative_encoder;
 } orl_fit_config;
 
 /* Where the loop is: reported after every step and at the end of every epoch. */

@@ -274,6 +274,42 @@ static void copy_file(const char *from, const char *target, const char *name)
     free(buf);
 }
 
+/* A tiny BCQ model whose G the host trained before (an "sl" model on a SASRec
+ * encoder, Q on GRU4Rec), so that the loaders' fuzzing starts from G's keys
+ * (generative.*) and its separate weight blob. */
+static void bcq_generative_seed(const orl_dataset *ds)
+{
+    orl_model *g = NULL, *m = NULL;
+    for (int i = 0; i < 2; i++) {
+        orl_encoder_params ep;
+        orl_encoder_params_init(&ep);
+        ep.architecture = i == 0 ? "sasrec" : "gru4rec";
+        ep.embed_dim = ep.hidden_dim = 2;
+        orl_encoder *enc = NULL;
+        CHECK(orl_encoder_create(&ep, &enc));
+        if (i == 0) CHECK(orl_encoder_set_int(enc, "num_heads", 1));
+        orl_trainer_params tp;
+        orl_trainer_params_init(&tp);
+        tp.algorithm = i == 0 ? "sl" : "bcq";
+        tp.epochs = 1;
+        tp.batch_size = 8;
+        tp.threads = 1;
+        orl_trainer *t = NULL;
+        CHECK(orl_trainer_create(&tp, enc, NULL, NULL, &t));
+        orl_encoder_free(enc);
+        if (i == 1) CHECK(orl_trainer_set_generative_model(t, g));
+        CHECK(orl_trainer_fit(t, ds, NULL));
+        CHECK(orl_trainer_export_model(t, i == 0 ? &g : &m));
+        orl_trainer_free(t);
+    }
+    char path[4096];
+    path_of(path, sizeof path, "model_path", "bcq_generative.orlm");
+    CHECK(orl_model_save(m, path));
+    copy_file(path, "model_buffer", "bcq_generative.orlm");
+    orl_model_free(m);
+    orl_model_free(g);
+}
+
 static void binary_seeds(void)
 {
     /* Integer keys from the simulator; string keys by hand. */
@@ -403,6 +439,7 @@ static void binary_seeds(void)
         orl_model_free(m);
         copy_file(path, "model_buffer", name);
     }
+    bcq_generative_seed(ds);
     orl_dataset_free(ds);
     orl_dataset_free(sds);
 }

@@ -3350,6 +3350,34 @@ static void misuse_orl_trainer_set_progress_callback(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_trainer_set_generative_model(misuse_fixture *F)
+{
+    {
+        int s_ = orl_trainer_set_generative_model(NULL, F->model);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "trainer = NULL");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model((orl_trainer *)(void *)F->ds_final, F->model);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "trainer of the wrong kind");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model((orl_trainer *)(void *)F->freed, F->model);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "trainer already freed");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model(F->trainer, NULL);
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_trainer_set_generative_model", "model = NULL (allowed)");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model(F->trainer, (const orl_model *)(void *)F->ds_final);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "model of the wrong kind");
+    }
+    {
+        int s_ = orl_trainer_set_generative_model(F->trainer, (const orl_model *)(void *)F->freed);
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_trainer_set_generative_model", "model already freed");
+    }
+}
+
 static void misuse_orl_trainer_fit(misuse_fixture *F)
 {
     {
@@ -3597,6 +3625,7 @@ static const misuse_entry misuse_table[] = {
     {"orl_trainer_get_float", misuse_orl_trainer_get_float, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_UNKNOWN_KEY) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_config_json", misuse_orl_trainer_config_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_set_progress_callback", misuse_orl_trainer_set_progress_callback, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_trainer_set_generative_model", misuse_orl_trainer_set_generative_model, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_fit", misuse_orl_trainer_fit, MISUSE_DOC(ORL_E_CANCELLED) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_E_THREAD) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_interrupt", misuse_orl_trainer_interrupt, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_history_json", misuse_orl_trainer_history_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},

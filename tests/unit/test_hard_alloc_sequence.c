@@ -16,7 +16,7 @@ typedef struct seq {
     orl_dataset *ds, *train, *test, *loaded_ds, *otto;
     orl_encoder *enc;
     orl_trainer *trainer, *rem_trainer, *bcq_trainer;
-    orl_model *model, *loaded, *from_buf, *rem, *lcb, *bcq;
+    orl_model *model, *loaded, *from_buf, *rem, *lcb, *bcq, *bcq_g, *bcq_g_loaded;
     void *buf;
     size_t buf_len;
 } seq;
@@ -257,6 +257,42 @@ static int step_constrained(seq *s)
     return st;
 }
 
+/* BCQ with the sl model as a fixed G: set, fit, export, files, G alone. */
+static int step_bcq_set_g(seq *s)
+{
+    return orl_trainer_set_generative_model(s->bcq_trainer, s->model);
+}
+
+static int step_bcq_g_export(seq *s)
+{
+    int st = orl_trainer_fit(s->bcq_trainer, s->train, NULL);
+    return st == ORL_OK ? orl_trainer_export_model(s->bcq_trainer, &s->bcq_g) : st;
+}
+
+static int step_bcq_g_files(seq *s)
+{
+    size_t len = 0;
+    int st = orl_model_save_buffer(s->bcq_g, NULL, 0, &len);
+    void *buf = st == ORL_OK ? malloc(len) : NULL;
+    if (st == ORL_OK && !buf) return ORL_E_NOMEM;
+    if (st == ORL_OK) st = orl_model_save_buffer(s->bcq_g, buf, len, &len);
+    if (st == ORL_OK) st = orl_model_load_buffer(buf, len, &s->bcq_g_loaded);
+    free(buf);
+    return st;
+}
+
+static int step_bcq_g_score(seq *s)
+{
+    int64_t hist[2] = {1, 2}, items[3];
+    float scores[3];
+    orl_model *g = NULL;
+    int st = orl_model_recommend(s->bcq_g_loaded, hist, 2, 3, items, scores, NULL);
+    if (st == ORL_OK) st = orl_model_with_head(s->bcq_g_loaded, ORL_HEAD_SUPERVISED, &g);
+    if (st == ORL_OK) st = orl_model_recommend(g, hist, 2, 3, items, scores, NULL);
+    orl_model_free(g);
+    return st;
+}
+
 typedef struct step {
     const char *name;
     int (*run)(seq *s);
@@ -265,6 +301,8 @@ typedef struct step {
 
 static void free_all(seq *s)
 {
+    orl_model_free(s->bcq_g_loaded);
+    orl_model_free(s->bcq_g);
     orl_model_free(s->bcq);
     orl_model_free(s->lcb);
     orl_model_free(s->rem);
@@ -290,7 +328,8 @@ static void *output_of(seq *s, int i)
                     NULL,           s->model,    NULL,   s->loaded, NULL,         NULL,
                     NULL,           s->from_buf, NULL,   NULL,      s->loaded_ds, NULL,
                     s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,         s->bcq_trainer,
-                    NULL,           s->bcq,      NULL,   NULL};
+                    NULL,           s->bcq,      NULL,   NULL,      s->bcq_g,     s->bcq_g_loaded,
+                    NULL,           NULL};
     return outs[i];
 }
 
@@ -322,6 +361,10 @@ static const step steps[] = {
     {"bcq_fit", step_bcq_fit, NULL},
     {"bcq_export", step_bcq_export, NULL},
     {"constrained", step_constrained, NULL},
+    {"bcq_set_g", step_bcq_set_g, NULL},
+    {"bcq_g_export", step_bcq_g_export, NULL},
+    {"bcq_g_files", step_bcq_g_files, NULL},
+    {"bcq_g_score", step_bcq_g_score, NULL},
     {"host_batch", step_host_batch, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };

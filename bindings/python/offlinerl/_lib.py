@@ -165,6 +165,7 @@ _SIGNATURES = {
     "orl_trainer_create": (c_int, [POINTER(S.TrainerParams), _P, _P, _P, _PP]),
     "orl_trainer_free": (None, [_P]),
     "orl_trainer_set_float": (c_int, [_P, c_char_p, c_double]),
+    "orl_trainer_set_generative_model": (c_int, [_P, _P]),
     "orl_trainer_get_float": (c_int, [_P, c_char_p, POINTER(c_double)]),
     "orl_trainer_config_json": (c_int, [_P, c_void_p, c_size_t, _SIZEP]),
     "orl_trainer_set_progress_callback": (c_int, [_P, c_void_p, c_void_p]),

@@ -282,6 +282,9 @@ def cmd_train(args: argparse.Namespace) -> int:
                           learning_rate=args.lr, seed=args.seed, threads=args.threads,
                           **_parse_set(args.set))
         opened.append(trainer)
+        if args.generative_model:
+            with Model.load(args.generative_model) as g:  # the trainer keeps its own copy
+                trainer.set_generative_model(g)
         bar = not args.quiet and not args.json and sys.stderr.isatty()
 
         def progress(p: Dict[str, Any]) -> bool:
@@ -473,6 +476,9 @@ def parser() -> argparse.ArgumentParser:
                         "kernel_size, independent_init, dilations=1,2,1,2,1,2 "
                         "(docs/guides/encoders.md)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--generative-model", metavar="G.orl",
+                   help="bcq: use this trained model's supervised head (e.g. one trained with "
+                        "--algo sl on the same data) as G, kept fixed")
     p.add_argument("--json", action="store_true")
     p.add_argument("--quiet", action="store_true")
     _data_options(p)

@@ -112,6 +112,26 @@ class Trainer(Handle):
                        "orl_trainer_get_float")
         return out.value
 
+    def set_generative_model(self, model: Optional[Model]) -> None:
+        """Use ``model``'s supervised head as BCQ's generative model G and keep it fixed
+        (``orl_trainer_set_generative_model``; the trainer's algorithm must be ``"bcq"``).
+
+        ``model`` is typically trained with ``"sl"`` on the same dataset: the fit checks that
+        its catalogue is the training set's (same items, same keys in the same order). G may
+        use another encoder than the trainer's, with the same window. The trainer keeps its
+        own copy, so ``model`` may be closed afterwards; ``None`` clears G (the trainer trains
+        its own again). The exported model then scores with the constrained head, and
+        ``with_head("supervised")`` gives G back.
+        """
+        with self._borrow() as p:
+            if model is None:
+                _lib.check(_lib.load().orl_trainer_set_generative_model(p, None),
+                           "orl_trainer_set_generative_model")
+                return
+            with model._borrow() as m:
+                _lib.check(_lib.load().orl_trainer_set_generative_model(p, m),
+                           "orl_trainer_set_generative_model")
+
     @property
     def config(self) -> Dict[str, Any]:
         """Algorithm, network and every setting (``orl_trainer_config_json``)."""
