@@ -36,12 +36,14 @@ static int topk_one(const orl_model *m, const int32_t *state, int32_t len, uint3
     return s;
 }
 
-static int check_k(const orl_model *m, uint32_t k)
+int orl_model_check_k(const orl_model *m, uint32_t k, const char *fn)
 {
+    const char *sep = fn ? ": " : "";
+    if (!fn) fn = "";
     if (k < 1 || k > m->n_items)
-        return orl_fail(ORL_E_OUT_OF_RANGE, "k = %u is outside [1, %u] (the catalogue size)", k,
-                        m->n_items);
-    if (k > 65536) return orl_fail(ORL_E_OUT_OF_RANGE, "k = %u is above 65536", k);
+        return orl_fail(ORL_E_OUT_OF_RANGE, "%s%sk = %u is outside [1, %u] (the catalogue size)",
+                        fn, sep, k, m->n_items);
+    if (k > 65536) return orl_fail(ORL_E_OUT_OF_RANGE, "%s%sk = %u is above 65536", fn, sep, k);
     return ORL_OK;
 }
 
@@ -51,7 +53,7 @@ static int recommend_common(const orl_model *model, const int64_t *history,
                             int64_t *out_items, const char **out_str_items, float *out_scores,
                             size_t *out_skipped)
 {
-    ORL_TRY(check_k(model, k));
+    ORL_TRY(orl_model_check_k(model, k, NULL));
     int32_t state[1024], len;
     size_t skipped = orl_model_history_state(model, history, str_history, history_len, state, &len);
     int32_t *ids = orl_malloc(sizeof(int32_t) * k);
@@ -169,7 +171,7 @@ ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories
     if (model->has_str_keys)
         return orl_fail(ORL_E_INVALID_ARGUMENT,
                         "orl_model_recommend_batch: the model's item keys are strings");
-    ORL_TRY(check_k(model, k));
+    ORL_TRY(orl_model_check_k(model, k, NULL));
     for (size_t i = 0; i < n_histories; i++)
         if (offsets[i + 1] < offsets[i])
             return orl_fail(ORL_E_INVALID_ARGUMENT,
@@ -228,7 +230,7 @@ ORL_API int orl_model_recommend_excluding(const orl_model *model, const int64_t 
         return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: exclude is NULL", __func__);
     if (model->has_str_keys)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: the model's item keys are strings", __func__);
-    ORL_TRY(check_k(model, k));
+    ORL_TRY(orl_model_check_k(model, k, NULL));
     int32_t state[1024], len;
     size_t skipped = orl_model_history_state(model, history, NULL, history_len, state, &len);
     /* One pass over the catalogue into a full score row; excluded items are

@@ -15,15 +15,6 @@
 /* Histories scored together: the most the net takes in one pass. */
 enum { BLOCK = 64 };
 
-static int check_k(const orl_model *m, uint32_t k, const char *fn)
-{
-    if (k < 1 || k > m->n_items)
-        return orl_fail(ORL_E_OUT_OF_RANGE, "%s: k = %u is outside [1, %u] (the catalogue size)",
-                        fn, k, m->n_items);
-    if (k > 65536) return orl_fail(ORL_E_OUT_OF_RANGE, "%s: k = %u is above 65536", fn, k);
-    return ORL_OK;
-}
-
 static int check_offsets(const size_t *offsets, size_t n, const void *keys, const char *what,
                          const char *fn)
 {
@@ -74,7 +65,7 @@ typedef struct batch_args {
 
 static int excluding_common(const orl_model *m, const batch_args *a, const char *fn)
 {
-    ORL_TRY(check_k(m, a->k, fn));
+    ORL_TRY(orl_model_check_k(m, a->k, fn));
     ORL_TRY(check_offsets(a->offsets, a->n, a->shist ? (const void *)a->shist : a->hist,
                           "histories", fn));
     if (a->excl_offsets)
@@ -180,7 +171,7 @@ ORL_API int orl_model_recommend_batch_str(const orl_model *model, size_t n_histo
     ORL_CHECK_NOT_NULL(offsets);
     if (n_histories == 0) return ORL_OK;
     ORL_CHECK_NOT_NULL(out_items);
-    ORL_TRY(check_k(model, k, __func__));
+    ORL_TRY(orl_model_check_k(model, k, __func__));
     ORL_TRY(check_offsets(offsets, n_histories, histories, "histories", __func__));
     /* As orl_model_recommend_batch: blocks of histories through the net's top-K. */
     const uint32_t T = model->encoder.window;

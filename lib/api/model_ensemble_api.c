@@ -53,9 +53,7 @@ ORL_API int orl_model_recommend_with_std(const orl_model *model, const int64_t *
         return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: history is NULL", __func__);
     if (model->has_str_keys)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: the model's item keys are strings", __func__);
-    if (k < 1 || k > model->n_items || k > 65536)
-        return orl_fail(ORL_E_OUT_OF_RANGE, "%s: k = %u is outside [1, %u]", __func__, k,
-                        model->n_items < 65536 ? model->n_items : 65536);
+    ORL_TRY(orl_model_check_k(model, k, __func__));
     if (!orl_model_scores_with_ensemble(model))
         return orl_fail(ORL_E_STATE, "%s: the model does not score with an ensemble of Q heads",
                         __func__);

@@ -6,6 +6,7 @@
 
 #include "api/model_impl.h"
 #include "core/error.h"
+#include "models/q_head.h"
 
 int orl_model_put_scoring(orl_container_writer *w, const orl_model *m)
 {
@@ -43,7 +44,7 @@ int orl_model_get_scoring(const orl_container_reader *r, orl_model *m)
     if (rule > ORL_SCORE_UCB) return orl_fail(ORL_E_FORMAT, "model file: bad score_rule %u", rule);
     if (!(kappa >= 0.0 && kappa <= 1e6))
         return orl_fail(ORL_E_FORMAT, "model file: kappa %g is outside [0, 1e6]", kappa);
-    if (heads < 2 || heads > 32)
+    if (heads < 2 || heads > ORL_Q_ENSEMBLE_MAX)
         return orl_fail(ORL_E_FORMAT, "model file: %u ensemble heads (2..32 expected)", heads);
     orl_blob_view blob;
     ORL_TRY(orl_container_get_blob_typed(r, "ensemble", ORL_DTYPE_F32,

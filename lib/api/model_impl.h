@@ -48,6 +48,9 @@ struct orl_model {
     orl_encoder_spec g_encoder;
 };
 
+/* ORL_E_OUT_OF_RANGE unless 1 <= k <= min(catalogue, 65536); the message
+ * starts with fn when it is not NULL. */
+int orl_model_check_k(const orl_model *m, uint32_t k, const char *fn);
 /* 1 when scoring is the net's own head alone (no BCQ rule, no std, no LCB/UCB). */
 int orl_model_scores_plainly(const orl_model *m);
 /* 1 when the model scores with its ensemble (head Q and heads kept). */

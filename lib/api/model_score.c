@@ -32,7 +32,7 @@ size_t orl_model_ensemble_floats(const orl_model *m, uint32_t n_heads)
 
 int orl_model_set_ensemble(orl_model *m, uint32_t n_heads, const float *heads, size_t count)
 {
-    if (n_heads < 2 || n_heads > 32)
+    if (n_heads < 2 || n_heads > ORL_Q_ENSEMBLE_MAX)
         return orl_fail(ORL_E_FORMAT, "model: an ensemble of %u heads (2..32 expected)", n_heads);
     if (count != orl_model_ensemble_floats(m, n_heads))
         return orl_fail(ORL_E_FORMAT, "model: the ensemble has %zu values, expected %zu", count,
@@ -118,6 +118,17 @@ static void ensemble(const orl_model *m, const float *h, float *scores, float *s
     }
 }
 
+/* h [H]: the encoded state of one history (the net's one-history path). */
+static int encode(const orl_model *m, const int32_t *state, int32_t len, float *h)
+{
+    size_t bytes = orl_sl_net_scratch_bytes(m->net, 1);
+    void *scratch = orl_aligned_alloc(bytes);
+    if (!scratch) return orl_fail(ORL_E_NOMEM, "scoring: out of memory");
+    int s = orl_sl_net_encode(m->net, state, &len, 1, scratch, bytes, h);
+    orl_aligned_free(scratch);
+    return s;
+}
+
 int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, float *scores,
                         float *std)
 {
@@ -127,53 +138,34 @@ int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, f
                                      "(train with rem or sqn_rem; orl_model_with_score_rule)");
     const size_t I = m->n_items, H = orl_model_state_dim(m);
     size_t tmp_floats = ens ? (size_t)m->n_ensemble * I : (m->head == ORL_HEAD_CONSTRAINED ? I : 0);
-    size_t bytes = orl_sl_net_scratch_bytes(m->net, 1);
-    void *scratch = orl_aligned_alloc(bytes);
     float *h = orl_malloc(sizeof(float) * H);
     float *tmp = orl_malloc(sizeof(float) * (tmp_floats ? tmp_floats : 1));
-    int s = ORL_OK;
-    if (!scratch || !h || !tmp) s = orl_fail(ORL_E_NOMEM, "scoring: out of memory");
-    if (s == ORL_OK) s = orl_sl_net_encode(m->net, state, &len, 1, scratch, bytes, h);
-    if (s == ORL_OK) {
+    int s = h && tmp ? encode(m, state, len, h) : orl_fail(ORL_E_NOMEM, "scoring: out of memory");
+    const orl_params *p = orl_sl_net_params_const(m->net);
+    if (s == ORL_OK && m->head == ORL_HEAD_CONSTRAINED && m->g_net) {
+        /* The host's G has its own network (z into scores); Q is the net's head, computed
+         * for the allowed items only. */
+        s = orl_model_generative_scores(m, state, len, scores);
+    } else if (s == ORL_OK) {
         /* The active head's scores: the same orl_matvec as the fast top-K path. */
-        const orl_params *p = orl_sl_net_params_const(m->net);
         orl_ce_head_scores(p, (int)I, (int)H, h, 1, scores);
-        if (m->head == ORL_HEAD_CONSTRAINED) {
-            /* G from the net (Q waits in other_head), or, with the host's G, G from its own
-             * network and Q from the net's head. */
-            int32_t *ids = orl_malloc(sizeof(int32_t) * I);
-            float *q = orl_malloc(sizeof(float) * I);
-            if (!ids || !q) s = orl_fail(ORL_E_NOMEM, "scoring: out of memory");
-            if (s == ORL_OK && m->g_net) {
-                s = orl_model_generative_scores(m, state, len, tmp);
-                if (s == ORL_OK) {
-                    constrained(m, orl_params_at(p, p->value, ORL_CE_HEAD_W),
-                                orl_params_at(p, p->value, ORL_CE_HEAD_B), h, tmp, q, ids);
-                    memcpy(scores, tmp, sizeof(float) * I);
-                }
-            } else if (s == ORL_OK) {
-                constrained(m, m->other_head, m->other_head + I * H, h, scores, q, ids);
-            }
-            orl_free(ids);
-            orl_free(q);
-        } else if (ens && (std || m->score_rule != ORL_SCORE_MEAN)) {
-            ensemble(m, h, scores, std, tmp);
-        }
     }
-    orl_aligned_free(scratch);
+    if (s == ORL_OK && m->head == ORL_HEAD_CONSTRAINED) {
+        /* G in scores; Q in other_head, or with the host's G in the net's head. */
+        int32_t *ids = orl_malloc(sizeof(int32_t) * I);
+        if (!ids)
+            s = orl_fail(ORL_E_NOMEM, "scoring: out of memory");
+        else if (m->g_net)
+            constrained(m, orl_params_at(p, p->value, ORL_CE_HEAD_W),
+                        orl_params_at(p, p->value, ORL_CE_HEAD_B), h, scores, tmp, ids);
+        else
+            constrained(m, m->other_head, m->other_head + I * H, h, scores, tmp, ids);
+        orl_free(ids);
+    } else if (s == ORL_OK && ens && (std || m->score_rule != ORL_SCORE_MEAN)) {
+        ensemble(m, h, scores, std, tmp);
+    }
     orl_free(h);
     orl_free(tmp);
-    return s;
-}
-
-/* h [H]: the encoded state of one history (the net's one-history path). */
-static int encode(const orl_model *m, const int32_t *state, int32_t len, float *h)
-{
-    size_t bytes = orl_sl_net_scratch_bytes(m->net, 1);
-    void *scratch = orl_aligned_alloc(bytes);
-    if (!scratch) return orl_fail(ORL_E_NOMEM, "scoring: out of memory");
-    int s = orl_sl_net_encode(m->net, state, &len, 1, scratch, bytes, h);
-    orl_aligned_free(scratch);
     return s;
 }
 
