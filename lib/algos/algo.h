@@ -65,6 +65,10 @@ typedef struct orl_algo_class {
 /* The algorithm trains no supervised head (cql, rem): its model keeps the Q
  * head only, and scores with it. */
 #define ORL_ALGO_Q_ONLY 1u
+/* The algorithm trains a generative head G beside Q (bcq): its model scores by
+ * the constrained rule with the class's "threshold" setting, and G may be a
+ * model the host trained before (orl_algo_context.generative). */
+#define ORL_ALGO_CONSTRAINED 2u
 
 /* The class called `name`, or NULL. */
 const orl_algo_class *orl_algo_find(const char *name);

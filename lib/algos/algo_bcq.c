@@ -31,4 +31,5 @@ const orl_algo_class orl_algo_bcq = {
     .destroy = orl_algo_tq_destroy,
     .step = orl_algo_tq_step,
     .policy_params = orl_algo_tq_policy,
+    .flags = ORL_ALGO_CONSTRAINED,
 };

@@ -350,7 +350,7 @@ static int export_model(const orl_trainer *t, orl_model **out)
     }
     /* BCQ scores by its constrained rule, with the threshold it trained with. */
     double threshold = -1;
-    if (strcmp(t->algo->name, "bcq") == 0) {
+    if (t->algo->flags & ORL_ALGO_CONSTRAINED) {
         orl_trainer_get_float(t, "threshold", &threshold);
         orl_clear_error();
     }
@@ -486,7 +486,7 @@ ORL_API int orl_trainer_set_generative_model(orl_trainer *t, const orl_model *mo
     if (t->fitting)
         return orl_fail(ORL_E_STATE, "orl_trainer_set_generative_model: a fit is running");
     orl_model *g = NULL;
-    if (model) ORL_TRY(orl_trainer_generative_copy(t->algo->name, t->encoder.window, model, &g));
+    if (model) ORL_TRY(orl_trainer_generative_copy(t->algo, t->encoder.window, model, &g));
     /* The G of the last fit stays while its instance reads it (fit_generative). */
     if (t->generative != t->fit_generative) orl_model_free(t->generative);
     t->generative = g;

@@ -8,15 +8,15 @@
 #include "core/error.h"
 #include "data/dataset.h"
 
-int orl_trainer_generative_copy(const char *algorithm, uint32_t window, const orl_model *model,
+int orl_trainer_generative_copy(const orl_algo_class *algo, uint32_t window, const orl_model *model,
                                 orl_model **out)
 {
     static const char fn[] = "orl_trainer_set_generative_model";
-    if (strcmp(algorithm, "bcq") != 0)
+    if (!(algo->flags & ORL_ALGO_CONSTRAINED))
         return orl_fail(ORL_E_INVALID_ARGUMENT,
                         "%s: the trainer's algorithm is '%s'; only \"bcq\" takes a generative "
                         "model",
-                        fn, algorithm);
+                        fn, algo->name);
     /* G is the model's supervised head (its own encoder and CE head). */
     orl_model *g = NULL;
     int s = orl_model_with_head(model, ORL_HEAD_SUPERVISED, &g);

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include "algos/algo.h"
 #include "offlinerl/model.h"
 #include "offlinerl/trainer.h"
 #include "train/history.h"
@@ -17,10 +18,11 @@ struct orl_params;
 struct orl_params *orl_trainer_policy_params(orl_trainer *t);
 
 /* orl_trainer_set_generative_model (trainer_generative.c): the trainer's own
- * copy of `model`'s supervised head as G, for a trainer of `algorithm` whose
- * encoder reads `window` items. ORL_E_INVALID_ARGUMENT (not bcq, no
- * supervised head, another window), ORL_E_NOMEM. */
-int orl_trainer_generative_copy(const char *algorithm, uint32_t window, const orl_model *model,
+ * copy of `model`'s supervised head as G, for a trainer of `algo` whose
+ * encoder reads `window` items. ORL_E_INVALID_ARGUMENT (an algo without
+ * ORL_ALGO_CONSTRAINED, i.e. not bcq; no supervised head; another window),
+ * ORL_E_NOMEM. */
+int orl_trainer_generative_copy(const orl_algo_class *algo, uint32_t window, const orl_model *model,
                                 orl_model **out);
 /* ORL_E_INVALID_ARGUMENT naming the first difference unless G's catalogue is
  * the training dataset's: as many items, the same key for every dense id. */
