@@ -101,7 +101,7 @@ void orl_ope_diag_switch(const orl_ope_steps *d, const orl_ope_config *c, orl_op
 /* Unweighted (the model-only estimators): ESS = steps or sessions. */
 void orl_ope_diag_none_steps(const orl_ope_steps *d, const orl_ope_config *c, orl_ope_diag *out);
 void orl_ope_diag_none_sessions(const orl_ope_steps *d, const orl_ope_config *c, orl_ope_diag *out);
-/* Sequential: the sessions' final cumulative weights. */
+/* Sequential: the cumulative weights rho_t of every step. */
 void orl_ope_diag_sessions(const orl_ope_steps *d, const orl_ope_config *c, orl_ope_diag *out);
 
 /* ---- the registry (ope_registry.c) ---- */

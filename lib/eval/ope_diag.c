@@ -65,15 +65,19 @@ void orl_ope_diag_none_sessions(const orl_ope_steps *d, const orl_ope_config *c,
     out->clipped_share = 0.0;
 }
 
+/* Every step's cumulative weight rho_t (the weights PDIS puts on rewards):
+ * a session's final weight alone says 0 whenever the target leaves the log
+ * once, though its earlier steps still count. */
 void orl_ope_diag_sessions(const orl_ope_steps *d, const orl_ope_config *c, orl_ope_diag *out)
 {
     double s1 = 0.0, s2 = 0.0;
     for (uint64_t i = 0; i < d->n_sessions; i++) {
         double rho = 1.0;
-        for (uint64_t t = d->sess_off[i]; t < d->sess_off[i + 1]; t++)
+        for (uint64_t t = d->sess_off[i]; t < d->sess_off[i + 1]; t++) {
             rho *= orl_ope_step_weight(d, c, t);
-        s1 += rho;
-        s2 += rho * rho;
+            s1 += rho;
+            s2 += rho * rho;
+        }
     }
     out->ess = ess(s1, s2);
     out->clipped_share = 0.0;

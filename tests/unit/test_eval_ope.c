@@ -123,8 +123,8 @@ static void test_diagnostics_by_hand(void **state)
     orl_ope_diag_switch(&d, &CFG, &g); /* step 4 switched: 6.5^2 / 10.25 */
     assert_near(g.ess, 42.25 / 10.25, 1e-12);
     assert_near(g.clipped_share, 1.0 / 6.0, 1e-12);
-    orl_ope_diag_sessions(&d, &CFG, &g); /* final weights 4, 4, 0.5 */
-    assert_near(g.ess, 8.5 * 8.5 / 32.25, 1e-12);
+    orl_ope_diag_sessions(&d, &CFG, &g); /* cumulative weights 2, 4, 1, 1, 4, 0.5 */
+    assert_near(g.ess, 12.5 * 12.5 / 38.25, 1e-12);
 }
 
 static void test_normal_interval_by_hand(void **state)

@@ -1,0 +1,87 @@
+/* orl_model_estimate_value's parts: the result handle (ope_result.c), the
+ * params (ope_params.c) and the per-step inputs the estimators read, gathered
+ * from a model and a dataset by batch scoring (ope_collect.c). */
+#ifndef ORL_API_OPE_IMPL_H
+#define ORL_API_OPE_IMPL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "api/handle.h"
+#include "api/ope_policy_tmp.h"
+#include "eval/ope.h"
+#include "offlinerl/dataset.h"
+#include "offlinerl/model.h"
+#include "offlinerl/ope.h"
+
+enum { ORL_TAG_OPE_RESULT = 0x4f524c56u }; /* "ORLV" */
+
+/* Seconds per phase (wall time of the calling thread's share). */
+typedef struct ope_timing {
+    double scoring, policy, reward_model, behaviour, fqe_fit, estimators, intervals, total;
+} ope_timing;
+
+struct orl_ope_result {
+    orl_handle_tag tag;
+    orl_ope_estimate *est;
+    size_t n_est, cap_est;
+    char **warnings;
+    size_t n_warnings;
+    char policy[64];
+    int32_t interval;
+    uint32_t samples;
+    double confidence;
+    char behaviour[16];
+    char reward_model[16];
+    uint64_t n_steps, n_sessions;
+    ope_timing timing;
+};
+
+int ope_result_new(orl_ope_result **out);
+/* Append a copy; ORL_E_NOMEM. */
+int ope_result_add(orl_ope_result *r, const orl_ope_estimate *e);
+int ope_result_warn(orl_ope_result *r, const char *fmt, ...) ORL_PRINTF(2, 3);
+
+/* params checked field by field (ORL_E_INVALID_ARGUMENT / ORL_E_OUT_OF_RANGE
+ * naming the field); rule receives the policy (greedy when NULL). */
+int ope_params_check(const orl_ope_params *p, orl_policy_rule *rule, const char *fn);
+/* want[i] = 1 for estimator i of the registry that the list names (NULL
+ * list: all, explicit 0). ORL_E_INVALID_ARGUMENT for an unknown name. */
+int ope_params_select(const char *list, uint8_t *want, int *explicit_list, const char *fn);
+/* "greedy", "softmax:T", "epsilon:E" or "epsilon:E:K". */
+void ope_policy_text(const orl_policy_rule *r, char *buf, size_t len);
+
+/* What ope_collect computes per logged step (arrays of the dataset's event count). */
+typedef struct ope_arrays {
+    uint64_t n;
+    double *reward, *beta, *pi, *q, *v, *q_seq, *v_seq;
+} ope_arrays;
+
+/* A reward model row: q [rows x model items] for the states of a batch of
+ * transitions (ids), in the target model's item order. */
+typedef int (*ope_q_rows_fn)(void *ctx, const uint64_t *ids, size_t rows, float *out_q);
+
+typedef struct ope_collect_spec {
+    const orl_model *model;
+    const int32_t *to_model; /* dataset id -> model id (every logged item is known) */
+    orl_policy_rule rule;
+    const orl_model *behaviour; /* scores with its supervised head; NULL: logged beta */
+    const int32_t *to_behaviour;
+    const float *item_q;  /* [model items] a context-free reward model, or NULL */
+    ope_q_rows_fn q_rows; /* a reward model by state (FQE, gamma 0), or NULL */
+    void *q_ctx;
+    ope_q_rows_fn qs_rows; /* FQE under gamma (sequential), or NULL */
+    void *qs_ctx;
+    int threads;
+} ope_collect_spec;
+
+/* Fill out (allocated here; ope_arrays_free) from ds and spec. ORL_E_NOMEM,
+ * or a scoring failure. */
+int ope_collect(const orl_dataset *ds, const ope_collect_spec *spec, ope_arrays *out,
+                ope_timing *timing);
+void ope_arrays_free(ope_arrays *a);
+
+/* Monotonic seconds. */
+double ope_now(void);
+
+#endif
