@@ -130,7 +130,7 @@ ORL_API void orl_ope_params_init(orl_ope_params *params);
  *
  * @param model The target policy's model (not modified).
  * @param ds A finalized dataset: the logs.
- * @param params Settings (NULL = the defaults).
+ * @param params Settings, or NULL for the defaults.
  * @param out Receives a new result; free it with orl_ope_result_free(). Untouched on failure.
  * @return ORL_OK;
  *   ORL_E_INVALID_ARGUMENT (NULL argument, a wrong handle, an unknown estimator name, no
@@ -149,7 +149,7 @@ ORL_API int orl_model_estimate_value(const orl_model *model, const orl_dataset *
 
 /**
  * @brief Number of estimates in @p result.
- * @return ORL_OK; ORL_E_INVALID_ARGUMENT for a NULL argument.
+ * @return ORL_OK; ORL_E_INVALID_ARGUMENT for a NULL argument or a wrong handle.
  * @since 0.2.0
  */
 ORL_API int orl_ope_result_count(const orl_ope_result *result, size_t *out_count);
@@ -165,6 +165,7 @@ ORL_API int orl_ope_result_get(const orl_ope_result *result, size_t index, orl_o
 /**
  * @brief Number of warnings in @p result (a fitted behaviour model, an estimator left out,
  *   weights that overflowed, ...).
+ * @return ORL_OK; ORL_E_INVALID_ARGUMENT for a NULL argument or a wrong handle.
  * @since 0.2.0
  */
 ORL_API int orl_ope_result_warning_count(const orl_ope_result *result, size_t *out_count);

@@ -17,6 +17,8 @@ const char *orl_handle_kind(uint32_t tag)
         return "orl_model";
     case ORL_TAG_SIM:
         return "orl_sim";
+    case ORL_TAG_OPE_RESULT:
+        return "orl_ope_result";
     default:
         return "unknown";
     }

@@ -8,13 +8,14 @@
 #include "core/error.h"
 
 enum {
-    ORL_TAG_DATASET = 0x4f524c44u,  /* "ORLD" */
-    ORL_TAG_ENCODER = 0x4f524c45u,  /* "ORLE" */
-    ORL_TAG_QNET = 0x4f524c51u,     /* "ORLQ" */
-    ORL_TAG_GENMODEL = 0x4f524c47u, /* "ORLG" */
-    ORL_TAG_TRAINER = 0x4f524c54u,  /* "ORLT" */
-    ORL_TAG_MODEL = 0x4f524c4du,    /* "ORLM" */
-    ORL_TAG_SIM = 0x4f524c53u,      /* "ORLS" */
+    ORL_TAG_DATASET = 0x4f524c44u,    /* "ORLD" */
+    ORL_TAG_ENCODER = 0x4f524c45u,    /* "ORLE" */
+    ORL_TAG_QNET = 0x4f524c51u,       /* "ORLQ" */
+    ORL_TAG_GENMODEL = 0x4f524c47u,   /* "ORLG" */
+    ORL_TAG_TRAINER = 0x4f524c54u,    /* "ORLT" */
+    ORL_TAG_MODEL = 0x4f524c4du,      /* "ORLM" */
+    ORL_TAG_SIM = 0x4f524c53u,        /* "ORLS" */
+    ORL_TAG_OPE_RESULT = 0x4f524c56u, /* "ORLV" */
     ORL_TAG_FREED = 0xdeadf7eeu
 };
 

@@ -14,8 +14,6 @@
 #include "offlinerl/model.h"
 #include "offlinerl/ope.h"
 
-enum { ORL_TAG_OPE_RESULT = 0x4f524c56u }; /* "ORLV" */
-
 /* Seconds per phase (wall time of the calling thread's share). */
 typedef struct ope_timing {
     double scoring, policy, reward_model, behaviour, fqe_fit, estimators, intervals, total;

@@ -2595,6 +2595,297 @@ static void misuse_orl_model_score_candidates_str(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_ope_params_init(misuse_fixture *F)
+{
+    {
+        orl_ope_params l_params;
+        orl_ope_params_init(NULL);
+        int s_ = ORL_OK;
+        (void)l_params;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_params_init", "params = NULL (allowed)");
+    }
+}
+
+static void misuse_orl_model_estimate_value(misuse_fixture *F)
+{
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value(NULL, F->ds_final, &F->ope_params, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "model = NULL");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value((const orl_model *)(void *)F->ds_final, F->ds_final, &F->ope_params, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "model of the wrong kind");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value((const orl_model *)(void *)F->freed, F->ds_final, &F->ope_params, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "model already freed");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value(F->model, NULL, &F->ope_params, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "ds = NULL");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value(F->model, (const orl_dataset *)(void *)F->sim, &F->ope_params, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "ds of the wrong kind");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value(F->model, (const orl_dataset *)(void *)F->freed, &F->ope_params, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "ds already freed");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value(F->model, F->ds_final, NULL, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "params = NULL (allowed)");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value(F->model, F->ds_final, misuse_small_ope_params(F), &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "params->struct_size too small");
+        orl_ope_result_free(o_out);
+    }
+    {
+        orl_ope_result *o_out = NULL;
+        int s_ = orl_model_estimate_value(F->model, F->ds_final, &F->ope_params, NULL);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_estimate_value", "out = NULL");
+        orl_ope_result_free(o_out);
+    }
+}
+
+static void misuse_orl_ope_result_count(misuse_fixture *F)
+{
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_count(NULL, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_count", "result = NULL");
+    }
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_count((const orl_ope_result *)(void *)F->ds_final, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_count", "result of the wrong kind");
+    }
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_count((const orl_ope_result *)(void *)F->freed, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_count", "result already freed");
+    }
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_count(F->ope_result, NULL);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_count", "out_count = NULL");
+    }
+}
+
+static void misuse_orl_ope_result_get(misuse_fixture *F)
+{
+    {
+        orl_ope_estimate l_out; memset(&l_out, 0, sizeof l_out); l_out.struct_size = sizeof l_out;
+        int s_ = orl_ope_result_get(NULL, 0, &l_out);
+        (void)l_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_get", "result = NULL");
+    }
+    {
+        orl_ope_estimate l_out; memset(&l_out, 0, sizeof l_out); l_out.struct_size = sizeof l_out;
+        int s_ = orl_ope_result_get((const orl_ope_result *)(void *)F->ds_final, 0, &l_out);
+        (void)l_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_get", "result of the wrong kind");
+    }
+    {
+        orl_ope_estimate l_out; memset(&l_out, 0, sizeof l_out); l_out.struct_size = sizeof l_out;
+        int s_ = orl_ope_result_get((const orl_ope_result *)(void *)F->freed, 0, &l_out);
+        (void)l_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_get", "result already freed");
+    }
+    {
+        orl_ope_estimate l_out; memset(&l_out, 0, sizeof l_out); l_out.struct_size = sizeof l_out;
+        int s_ = orl_ope_result_get(F->ope_result, (size_t)0, &l_out);
+        (void)l_out;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_get", "index = 0");
+    }
+    {
+        orl_ope_estimate l_out; memset(&l_out, 0, sizeof l_out); l_out.struct_size = sizeof l_out;
+        int s_ = orl_ope_result_get(F->ope_result, (size_t)SIZE_MAX, &l_out);
+        (void)l_out;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_get", "index = SIZE_MAX");
+    }
+    {
+        orl_ope_estimate l_out; memset(&l_out, 0, sizeof l_out); l_out.struct_size = sizeof l_out;
+        int s_ = orl_ope_result_get(F->ope_result, 0, NULL);
+        (void)l_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_get", "out = NULL");
+    }
+    {
+        orl_ope_estimate l_out; memset(&l_out, 0, sizeof l_out); l_out.struct_size = sizeof l_out;
+        int s_ = orl_ope_result_get(F->ope_result, 0, misuse_small_ope_estimate(F));
+        (void)l_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_get", "out->struct_size too small");
+    }
+}
+
+static void misuse_orl_ope_result_warning_count(misuse_fixture *F)
+{
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_warning_count(NULL, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning_count", "result = NULL");
+    }
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_warning_count((const orl_ope_result *)(void *)F->ds_final, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning_count", "result of the wrong kind");
+    }
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_warning_count((const orl_ope_result *)(void *)F->freed, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning_count", "result already freed");
+    }
+    {
+        size_t l_out_count = 0;
+        int s_ = orl_ope_result_warning_count(F->ope_result, NULL);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning_count", "out_count = NULL");
+    }
+}
+
+static void misuse_orl_ope_result_warning(misuse_fixture *F)
+{
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning(NULL, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning", "result = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning((const orl_ope_result *)(void *)F->ds_final, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning", "result of the wrong kind");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning((const orl_ope_result *)(void *)F->freed, 0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning", "result already freed");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning(F->ope_result, (size_t)0, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_warning", "index = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning(F->ope_result, (size_t)SIZE_MAX, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_warning", "index = SIZE_MAX");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning(F->ope_result, 0, NULL, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning", "buf = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning(F->ope_result, 0, F->text, (size_t)0, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_warning", "buf_len = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_warning(F->ope_result, 0, F->text, sizeof F->text, NULL);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_warning", "out_len = NULL");
+    }
+}
+
+static void misuse_orl_ope_result_json(misuse_fixture *F)
+{
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_json(NULL, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_json", "result = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_json((const orl_ope_result *)(void *)F->ds_final, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_json", "result of the wrong kind");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_json((const orl_ope_result *)(void *)F->freed, F->text, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_json", "result already freed");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_json(F->ope_result, NULL, sizeof F->text, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_json", "buf = NULL");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_json(F->ope_result, F->text, (size_t)0, &l_out_len);
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_json", "buf_len = 0");
+    }
+    {
+        size_t l_out_len = 0;
+        int s_ = orl_ope_result_json(F->ope_result, F->text, sizeof F->text, NULL);
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_ope_result_json", "out_len = NULL");
+    }
+}
+
+static void misuse_orl_ope_result_free(misuse_fixture *F)
+{
+    {
+        orl_ope_result_free(NULL);
+        int s_ = ORL_OK;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_free", "result = NULL (allowed)");
+    }
+    {
+        orl_ope_result_free((orl_ope_result *)(void *)F->ds_final);
+        int s_ = ORL_OK;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_free", "result of the wrong kind");
+    }
+    {
+        orl_ope_result_free((orl_ope_result *)(void *)F->freed);
+        int s_ = ORL_OK;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_ope_result_free", "result already freed");
+    }
+}
+
 static void misuse_orl_sim_params_init(misuse_fixture *F)
 {
     {
@@ -3606,6 +3897,14 @@ static const misuse_entry misuse_table[] = {
     {"orl_model_recommend_batch_excluding_str", misuse_orl_model_recommend_batch_excluding_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_model_recommend_batch_str", misuse_orl_model_recommend_batch_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_model_score_candidates_str", misuse_orl_model_score_candidates_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_ope_params_init", misuse_orl_ope_params_init, 0},
+    {"orl_model_estimate_value", misuse_orl_model_estimate_value, 0},
+    {"orl_ope_result_count", misuse_orl_ope_result_count, 0},
+    {"orl_ope_result_get", misuse_orl_ope_result_get, 0},
+    {"orl_ope_result_warning_count", misuse_orl_ope_result_warning_count, 0},
+    {"orl_ope_result_warning", misuse_orl_ope_result_warning, 0},
+    {"orl_ope_result_json", misuse_orl_ope_result_json, 0},
+    {"orl_ope_result_free", misuse_orl_ope_result_free, 0},
     {"orl_sim_params_init", misuse_orl_sim_params_init, 0},
     {"orl_sim_create", misuse_orl_sim_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_sim_free", misuse_orl_sim_free, 0},

@@ -25,6 +25,7 @@ typedef struct misuse_fixture {
     orl_trainer *trainer;
     orl_model *model;
     orl_sim *sim;
+    orl_ope_result *ope_result;
     orl_dataset_params dataset_params;
     orl_csv_params csv_params;
     orl_split_params split_params;
@@ -33,6 +34,7 @@ typedef struct misuse_fixture {
     orl_genmodel_params genmodel_params;
     orl_qnet_params qnet_params;
     orl_trainer_params trainer_params;
+    orl_ope_params ope_params;
     orl_eval_result eval;
     char csv_path[512], jsonl_path[512], model_path[512], ds_path[512], scratch_path[512];
     void *model_buf;
@@ -132,6 +134,7 @@ SMALL_PARAMS(encoder_params)
 SMALL_PARAMS(genmodel_params)
 SMALL_PARAMS(qnet_params)
 SMALL_PARAMS(trainer_params)
+SMALL_PARAMS(ope_params)
 
 /* An output struct whose struct_size is too small. */
 #define SMALL_RESULT(T)                                                                            \
@@ -147,6 +150,7 @@ SMALL_RESULT(load_report)
 SMALL_RESULT(dataset_stats)
 SMALL_RESULT(eval_result)
 SMALL_RESULT(sim_rollout_result)
+SMALL_RESULT(ope_estimate)
 
 #undef dataset
 #include "misuse_generated.h"
@@ -315,10 +319,16 @@ static void fixture_init(misuse_fixture *F)
     F->model_buf_len = need;
     assert_orl_ok(orl_model_save_buffer(F->model, F->model_buf, need, &need));
     assert_orl_ok(orl_model_evaluate(F->model, F->ds_final, 1, &F->eval));
+    orl_ope_params_init(&F->ope_params);
+    F->ope_params.reward_model = ORL_OPE_REWARD_ITEM_MEAN;
+    F->ope_params.interval = ORL_OPE_INTERVAL_NORMAL;
+    F->ope_params.threads = 1;
+    assert_orl_ok(orl_model_estimate_value(F->model, F->ds_final, &F->ope_params, &F->ope_result));
 }
 
 static void fixture_free(misuse_fixture *F)
 {
+    orl_ope_result_free(F->ope_result);
     orl_model_free(F->model);
     orl_trainer_free(F->trainer);
     orl_qnet_free(F->qnet);
@@ -338,8 +348,8 @@ static void fixture_free(misuse_fixture *F)
 /* Names of the ORL_API functions declared in include/offlinerl/<header>. */
 static size_t header_functions(char names[][64], size_t cap)
 {
-    static const char *const headers[] = {"common.h",  "dataset.h", "sim.h",
-                                          "encoder.h", "trainer.h", "model.h"};
+    static const char *const headers[] = {"common.h",  "dataset.h", "sim.h", "encoder.h",
+                                          "trainer.h", "model.h",   "ope.h"};
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", __FILE__);
     char *cut = strstr(dir, "/tests/unit/");
