@@ -18,5 +18,6 @@
 #include "model.h"
 #include "trainer.h"
 #include "sim.h"
+#include "policy.h"
 
 #endif /* OFFLINERL_OFFLINERL_H */
