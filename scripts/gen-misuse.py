@@ -103,6 +103,9 @@ def valid_arg(fname, ptype, pname, locals_):
     if m and m.group(1) in HANDLES:
         locals_.append(("orl_%s *o_%s = NULL;" % (m.group(1), pname), "orl_%s_free(o_%s);" % (m.group(1), pname)))
         return "&o_" + pname
+    if ptype in ("const orl_policy_rule *", "orl_policy_rule *"):
+        locals_.append(("orl_policy_rule l_%s; orl_policy_rule_init(&l_%s);" % (pname, pname), None))
+        return "&l_" + pname
     m = re.match(r"(const )?orl_(\w+_params) \*$", ptype)
     if m:
         if m.group(1):

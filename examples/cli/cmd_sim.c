@@ -11,14 +11,17 @@ static void sim_usage(FILE *f)
 {
     fprintf(f, "usage: orl sim generate --sessions N --out FILE [options]\n"
                "       orl sim baselines [--sessions N] [options]\n"
-               "       orl sim value --model MODEL.orl [--sessions N] [options]\n\n"
+               "       orl sim value --model MODEL.orl [--policy RULE] [--sessions N] [options]\n\n"
                "generate   log N sessions under the logging policy as canonical CSV\n"
                "           (session_id,timestamp,item_id,event,reward,propensity), or as a\n"
                "           binary dataset file when FILE ends in .orld\n"
                "baselines  print the true value of the logging, popularity and random\n"
                "           policies as JSON lines\n"
                "value      the true value of a model trained on this world's logs (each head)\n"
-               "           as JSON lines; give the same world options as to generate\n\n"
+               "           as JSON lines; give the same world options as to generate. With\n"
+               "           --policy, each shown item is drawn from the rule's probabilities of\n"
+               "           the model's scores (repeats allowed: the policy an off-policy\n"
+               "           estimate of the same rule evaluates)\n\n"
                "options:\n"
                "  --sessions N   sessions to log or roll out (default 10000 / 2000)\n"
                "  --items M      items (default 1000)\n"
@@ -28,6 +31,7 @@ static void sim_usage(FILE *f)
                "  --epsilon E    logging: probability of a uniform item (default 0.1)\n"
                "  --temperature T  logging: softmax temperature (default 1)\n"
                "  --log-skips    also log skipped items as event \"skip\"\n");
+    fputs(cli_policy_option_help, f);
 }
 
 /* The world options every sim subcommand takes, and each one's own. */
@@ -36,7 +40,8 @@ static const cli_option world_options[] = {
     {"--seed", CLI_INT},       {"--epsilon", CLI_FLOAT}, {"--temperature", CLI_FLOAT},
     {"--log-skips", CLI_FLAG}, {"--sessions", CLI_INT},  {NULL, 0}};
 static const cli_option generate_options[] = {{"--out", CLI_STRING}, {NULL, 0}};
-static const cli_option value_options[] = {{"--model", CLI_STRING}, {NULL, 0}};
+static const cli_option value_options[] = {
+    {"--model", CLI_STRING}, {"--policy", CLI_STRING}, {NULL, 0}};
 
 static int make_sim(int argc, char **argv, orl_sim **out)
 {
@@ -144,6 +149,12 @@ static int value(int argc, char **argv)
         fprintf(stderr, "orl sim value: --model MODEL.orl is required; --sessions >= 2\n");
         return 2;
     }
+    orl_policy_rule rule;
+    int has_rule = 0;
+    if ((rc = cli_policy_rule(argc, argv, &rule, &has_rule)) != 0) return rc;
+    char rule_text[96] = "";
+    size_t rule_len = 0;
+    if (has_rule) orl_policy_rule_format(&rule, rule_text, sizeof rule_text, &rule_len);
     orl_model *m = NULL;
     if (orl_model_load(model_path, &m) != ORL_OK) return cli_fail(model_path);
     orl_sim *sim = NULL;
@@ -159,14 +170,18 @@ static int value(int argc, char **argv)
         orl_sim_rollout_result r;
         memset(&r, 0, sizeof r);
         r.struct_size = sizeof r;
-        if (orl_model_with_head(m, h, &mh) != ORL_OK ||
-            orl_sim_rollout_model(sim, mh, (uint64_t)sessions, 1, &r) != ORL_OK) {
+        int s = orl_model_with_head(m, h, &mh);
+        if (s == ORL_OK)
+            s = has_rule ? orl_sim_rollout_model_policy(sim, mh, &rule, (uint64_t)sessions, 1, &r)
+                         : orl_sim_rollout_model(sim, mh, (uint64_t)sessions, 1, &r);
+        if (s != ORL_OK) {
             rc = cli_fail("rollout");
         } else {
-            printf("{\"policy\":\"%s\",\"head\":\"%s\",\"default_head\":%s,\"sessions\":%llu,"
+            printf("{\"policy\":\"%s\",\"head\":\"%s\",\"default_head\":%s,%s%s%s\"sessions\":%llu,"
                    "\"mean_return\":%.4f,\"std_error\":%.4f,\"ci95\":[%.4f,%.4f],"
                    "\"clicks\":%.3f,\"purchases\":%.3f,\"length\":%.3f}\n",
                    model_path, h ? "q" : "supervised", h == active ? "true" : "false",
+                   has_rule ? "\"rule\":\"" : "", rule_text, has_rule ? "\"," : "",
                    (unsigned long long)r.n_sessions, r.mean_return, r.std_error, r.ci_low,
                    r.ci_high, r.mean_clicks, r.mean_purchases, r.mean_length);
         }

@@ -82,4 +82,9 @@ int cli_scoring_variants(const orl_model *m, float kappa, cli_scoring_variant *o
 /* A copy of m scoring as v. ORL_OK or the library's status. */
 int cli_scoring_derive(const orl_model *m, const cli_scoring_variant *v, orl_model **out);
 
+/* The --policy option (cli_policy.c): *out is the rule given (greedy when absent, *given 0);
+ * 0, or 2 after printing why the text is not a rule. */
+extern const char *const cli_policy_option_help;
+int cli_policy_rule(int argc, char **argv, orl_policy_rule *out, int *given);
+
 #endif

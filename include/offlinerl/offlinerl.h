@@ -19,5 +19,6 @@
 #include "trainer.h"
 #include "sim.h"
 #include "ope.h"
+#include "policy.h"
 
 #endif /* OFFLINERL_OFFLINERL_H */

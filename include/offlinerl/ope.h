@@ -6,6 +6,7 @@
 #define OFFLINERL_OPE_H
 
 #include "common.h"
+#include "policy.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -31,8 +32,6 @@ extern "C" {
  * behaviour model are NOT refit per resample: the interval leaves their own error out.
  * @{
  */
-
-struct orl_policy_rule;
 
 /** How the interval of an estimate is formed. */
 typedef enum orl_ope_interval_kind {
@@ -66,7 +65,7 @@ typedef struct orl_ope_params {
      *  ones need a reward model / FQE, the sequential ones more than one step per session). */
     const char *estimators;
     /** The target policy's rule (copied during the call); NULL = greedy. */
-    const struct orl_policy_rule *policy;
+    const orl_policy_rule *policy;
     int32_t interval;           /**< orl_ope_interval_kind; default BOOTSTRAP. */
     uint32_t bootstrap_samples; /**< Resamples, 2 .. 100000; default 200. */
     double confidence;          /**< Interval level in (0, 1); default 0.95. */

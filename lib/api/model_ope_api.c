@@ -347,6 +347,8 @@ ORL_API int orl_model_estimate_value(const orl_model *model, const orl_dataset *
     ORL_TRY(ope_params_check(p, &rule, FN));
     if (!ds->finalized) return orl_fail(ORL_E_STATE, "%s: the dataset is not finalized", FN);
     if (ds->n == 0) return orl_fail(ORL_E_STATE, "%s: the dataset has no events", FN);
+    if (orl_policy_rule_check_items(&rule, model->n_items) != ORL_OK)
+        return orl_fail_context("%s: params->policy", FN);
     orl_ope_result *r = NULL;
     ORL_TRY(ope_result_new(&r));
     int s = run(model, ds, p, &rule, r);

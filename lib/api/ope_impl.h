@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 #include "api/handle.h"
-#include "api/ope_policy_tmp.h"
 #include "eval/ope.h"
+#include "models/policy_rule.h"
 #include "offlinerl/dataset.h"
 #include "offlinerl/model.h"
 #include "offlinerl/ope.h"

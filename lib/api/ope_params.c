@@ -77,13 +77,10 @@ int ope_params_check(const orl_ope_params *p, orl_policy_rule *rule, const char 
                         (int)p->threads);
     orl_policy_rule_init(rule);
     if (p->policy) {
-        if (p->policy->struct_size != sizeof *rule)
-            return orl_fail(ORL_E_INVALID_ARGUMENT,
-                            "%s: params->policy->struct_size is %zu, expected %zu", fn,
-                            p->policy->struct_size, sizeof *rule);
+        if (orl_policy_rule_check(p->policy) != ORL_OK)
+            return orl_fail_context("%s: params->policy", fn);
         *rule = *p->policy;
-        int s = orl_policy_rule_check(rule);
-        if (s != ORL_OK) return orl_fail_context("%s: params->policy", fn);
+        rule->struct_size = sizeof *rule;
     }
     uint8_t want[64];
     int explicit_list;
@@ -131,17 +128,6 @@ int ope_params_select(const char *list, uint8_t *want, int *explicit_list, const
 
 void ope_policy_text(const orl_policy_rule *r, char *buf, size_t len)
 {
-    char a[ORL_NUMTEXT_MAX];
-    if (r->kind == ORL_POLICY_SOFTMAX) {
-        orl_double_text(a, sizeof a, r->temperature);
-        snprintf(buf, len, "softmax:%s", a);
-    } else if (r->kind == ORL_POLICY_EPSILON) {
-        orl_double_text(a, sizeof a, r->epsilon);
-        if (r->top_k)
-            snprintf(buf, len, "epsilon:%s:%u", a, (unsigned)r->top_k);
-        else
-            snprintf(buf, len, "epsilon:%s", a);
-    } else {
-        snprintf(buf, len, "greedy");
-    }
+    size_t out = 0;
+    if (orl_policy_rule_format(r, buf, len, &out) != ORL_OK) snprintf(buf, len, "?");
 }

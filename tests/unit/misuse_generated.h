@@ -2886,6 +2886,223 @@ static void misuse_orl_ope_result_free(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_policy_rule_init(misuse_fixture *F)
+{
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_policy_rule_init(NULL);
+        int s_ = ORL_OK;
+        (void)l_rule;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_policy_rule_init", "rule = NULL (allowed)");
+    }
+}
+
+static void misuse_orl_policy_rule_parse(misuse_fixture *F)
+{
+    {
+        orl_policy_rule l_out; orl_policy_rule_init(&l_out);
+        int s_ = orl_policy_rule_parse(NULL, &l_out);
+        (void)l_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_policy_rule_parse", "text = NULL");
+    }
+    {
+        orl_policy_rule l_out; orl_policy_rule_init(&l_out);
+        int s_ = orl_policy_rule_parse("click", NULL);
+        (void)l_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_policy_rule_parse", "out = NULL");
+    }
+}
+
+static void misuse_orl_policy_rule_format(misuse_fixture *F)
+{
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        size_t l_out_len = 0;
+        int s_ = orl_policy_rule_format(NULL, F->text, sizeof F->text, &l_out_len);
+        (void)l_rule;
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_policy_rule_format", "rule = NULL");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        size_t l_out_len = 0;
+        int s_ = orl_policy_rule_format(&l_rule, NULL, sizeof F->text, &l_out_len);
+        (void)l_rule;
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_policy_rule_format", "buf = NULL (allowed)");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        size_t l_out_len = 0;
+        int s_ = orl_policy_rule_format(&l_rule, F->text, (size_t)0, &l_out_len);
+        (void)l_rule;
+        (void)l_out_len;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_policy_rule_format", "buf_len = 0");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        size_t l_out_len = 0;
+        int s_ = orl_policy_rule_format(&l_rule, F->text, sizeof F->text, NULL);
+        (void)l_rule;
+        (void)l_out_len;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_policy_rule_format", "out_len = NULL");
+    }
+}
+
+static void misuse_orl_model_policy_probs(misuse_fixture *F)
+{
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        int s_ = orl_model_policy_probs(NULL, &l_rule, F->i64s, 2, F->f32_out, MISUSE_ARRAY);
+        (void)l_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_policy_probs", "model = NULL");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        int s_ = orl_model_policy_probs((const orl_model *)(void *)F->ds_final, &l_rule, F->i64s, 2, F->f32_out, MISUSE_ARRAY);
+        (void)l_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_policy_probs", "model of the wrong kind");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        int s_ = orl_model_policy_probs((const orl_model *)(void *)F->freed, &l_rule, F->i64s, 2, F->f32_out, MISUSE_ARRAY);
+        (void)l_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_policy_probs", "model already freed");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        int s_ = orl_model_policy_probs(F->model, NULL, F->i64s, 2, F->f32_out, MISUSE_ARRAY);
+        (void)l_rule;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_policy_probs", "rule = NULL (allowed)");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        int s_ = orl_model_policy_probs(F->model, &l_rule, NULL, 2, F->f32_out, MISUSE_ARRAY);
+        (void)l_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_policy_probs", "history_item_keys = NULL");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        int s_ = orl_model_policy_probs(F->model, &l_rule, F->i64s, 2, NULL, MISUSE_ARRAY);
+        (void)l_rule;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_model_policy_probs", "out_probs = NULL");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        int s_ = orl_model_policy_probs(F->model, &l_rule, F->i64s, 2, F->f32_out, (size_t)0);
+        (void)l_rule;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_model_policy_probs", "n_items = 0");
+    }
+}
+
+static void misuse_orl_sim_rollout_model_policy(misuse_fixture *F)
+{
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(NULL, F->model, &l_rule, 2, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "sim = NULL");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy((const orl_sim *)(void *)F->ds_final, F->model, &l_rule, 2, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "sim of the wrong kind");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy((const orl_sim *)(void *)F->freed, F->model, &l_rule, 2, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "sim already freed");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, NULL, &l_rule, 2, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "model = NULL");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, (const orl_model *)(void *)F->ds_final, &l_rule, 2, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "model of the wrong kind");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, (const orl_model *)(void *)F->freed, &l_rule, 2, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "model already freed");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, F->model, NULL, 2, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_rollout_model_policy", "rule = NULL (allowed)");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, F->model, &l_rule, (uint64_t)0, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_rollout_model_policy", "n_sessions = 0");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, F->model, &l_rule, (uint64_t)UINT64_MAX, 1, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_rollout_model_policy", "n_sessions = UINT64_MAX");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, F->model, &l_rule, 2, (uint64_t)0, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_rollout_model_policy", "seed = 0");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, F->model, &l_rule, 2, (uint64_t)UINT64_MAX, &l_out_result);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_rollout_model_policy", "seed = UINT64_MAX");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, F->model, &l_rule, 2, 1, NULL);
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "out_result = NULL");
+    }
+    {
+        orl_policy_rule l_rule; orl_policy_rule_init(&l_rule);
+        orl_sim_rollout_result l_out_result; memset(&l_out_result, 0, sizeof l_out_result); l_out_result.struct_size = sizeof l_out_result;
+        int s_ = orl_sim_rollout_model_policy(F->sim, F->model, &l_rule, 2, 1, misuse_small_sim_rollout_result(F));
+        (void)l_rule;
+        (void)l_out_result;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_rollout_model_policy", "out_result->struct_size too small");
+    }
+}
+
 static void misuse_orl_sim_params_init(misuse_fixture *F)
 {
     {
@@ -3905,6 +4122,11 @@ static const misuse_entry misuse_table[] = {
     {"orl_ope_result_warning", misuse_orl_ope_result_warning, 0},
     {"orl_ope_result_json", misuse_orl_ope_result_json, 0},
     {"orl_ope_result_free", misuse_orl_ope_result_free, 0},
+    {"orl_policy_rule_init", misuse_orl_policy_rule_init, 0},
+    {"orl_policy_rule_parse", misuse_orl_policy_rule_parse, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_PARSE) | MISUSE_DOC(ORL_OK)},
+    {"orl_policy_rule_format", misuse_orl_policy_rule_format, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_policy_probs", misuse_orl_model_policy_probs, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_rollout_model_policy", misuse_orl_sim_rollout_model_policy, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_sim_params_init", misuse_orl_sim_params_init, 0},
     {"orl_sim_create", misuse_orl_sim_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_sim_free", misuse_orl_sim_free, 0},

@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/ope_policy_tmp.h" /* TEMPORARY: offlinerl/policy.h once it lands */
 #include "test_support.h"
 
 #define assert_near(a, b, eps)                                                                     \

@@ -104,6 +104,32 @@ static int step_score(seq *s)
     return st;
 }
 
+/* A target policy's probabilities and its rollout (issue 15). */
+static int step_policy(seq *s)
+{
+    orl_policy_rule r;
+    orl_policy_rule_init(&r);
+    int st = orl_policy_rule_parse("epsilon:0.2:3", &r);
+    uint64_t n = 0;
+    if (st == ORL_OK) st = orl_model_item_count(s->loaded, &n);
+    float probs[64];
+    int64_t hist[2] = {1, 2};
+    if (st == ORL_OK) st = orl_model_policy_probs(s->loaded, &r, hist, 2, probs, n);
+    orl_sim_params sp;
+    orl_sim_params_init(&sp);
+    sp.n_items = 15;
+    sp.n_users = 30;
+    sp.n_clusters = 3;
+    sp.max_steps = 8;
+    orl_sim *sim = NULL;
+    if (st == ORL_OK) st = orl_sim_create(&sp, &sim);
+    orl_sim_rollout_result res = {.struct_size = sizeof res};
+    if (st == ORL_OK) st = orl_policy_rule_parse("softmax:0.5", &r);
+    if (st == ORL_OK) st = orl_sim_rollout_model_policy(sim, s->loaded, &r, 3, 1, &res);
+    orl_sim_free(sim);
+    return st;
+}
+
 /* The batch and string forms of the host API, and a dataset read back (issue 20). */
 static int step_host_batch(seq *s)
 {
@@ -329,7 +355,7 @@ static void *output_of(seq *s, int i)
                     NULL,           s->from_buf, NULL,   NULL,      s->loaded_ds, NULL,
                     s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,         s->bcq_trainer,
                     NULL,           s->bcq,      NULL,   NULL,      s->bcq_g,     s->bcq_g_loaded,
-                    NULL,           NULL};
+                    NULL,           NULL,        NULL};
     return outs[i];
 }
 
@@ -366,6 +392,7 @@ static const step steps[] = {
     {"bcq_g_files", step_bcq_g_files, NULL},
     {"bcq_g_score", step_bcq_g_score, NULL},
     {"host_batch", step_host_batch, NULL},
+    {"policy", step_policy, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 

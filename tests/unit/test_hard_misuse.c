@@ -348,8 +348,8 @@ static void fixture_free(misuse_fixture *F)
 /* Names of the ORL_API functions declared in include/offlinerl/<header>. */
 static size_t header_functions(char names[][64], size_t cap)
 {
-    static const char *const headers[] = {"common.h",  "dataset.h", "sim.h", "encoder.h",
-                                          "trainer.h", "model.h",   "ope.h"};
+    static const char *const headers[] = {"common.h",  "dataset.h", "sim.h",    "encoder.h",
+                                          "trainer.h", "model.h",   "policy.h", "ope.h"};
     char dir[1024];
     snprintf(dir, sizeof dir, "%s", __FILE__);
     char *cut = strstr(dir, "/tests/unit/");

@@ -164,6 +164,18 @@ class RolloutResult(ctypes.Structure):
         ("mean_length", c_double),
     ]
 
+class PolicyRule(ctypes.Structure):
+    """``orl_policy_rule``."""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("kind", c_int32),
+        ("top_k", c_uint32),
+        ("temperature", c_double),
+        ("epsilon", c_double),
+    ]
+
+
 
 class EncoderParams(ctypes.Structure):
     """``orl_encoder_params``."""

@@ -158,6 +158,8 @@ def cmd_sim(args: argparse.Namespace) -> int:
                 return 2
             sim.write_csv(args.sessions or 10000, args.out)
             return 0
+        if args.action == "value":
+            return _sim_value(sim, args)
         for name, r in sim.baselines(args.sessions or 2000, 1).items():
             print(json.dumps({"policy": name, "sessions": r["n_sessions"],
                               "mean_return": round(r["mean_return"], 4),
@@ -166,6 +168,34 @@ def cmd_sim(args: argparse.Namespace) -> int:
                               "clicks": round(r["mean_clicks"], 3),
                               "purchases": round(r["mean_purchases"], 3),
                               "length": round(r["mean_length"], 3)}))
+    return 0
+
+
+def _sim_value(sim: Simulator, args: argparse.Namespace) -> int:
+    """The true value of a saved model, each head (``orl sim value``)."""
+    from .model import Model, policy_rule, policy_text
+
+    if not args.model:
+        print("orl sim value: --model MODEL.orl is required", file=sys.stderr)
+        return 2
+    rule = policy_text(policy_rule(args.policy)) if args.policy is not None else None
+    sessions = args.sessions or 2000
+    with Model.load(args.model) as m:
+        active = m.head
+        for h in range(m.head_count):
+            with m.with_head(h) as mh:
+                r = sim.rollout_model(mh, sessions, 1, policy=rule)
+            row = {"policy": args.model, "head": "q" if h else "supervised",
+                   "default_head": h == active}
+            if rule is not None:
+                row["rule"] = rule
+            row.update({"sessions": r["n_sessions"], "mean_return": round(r["mean_return"], 4),
+                        "std_error": round(r["std_error"], 4),
+                        "ci95": [round(r["ci_low"], 4), round(r["ci_high"], 4)],
+                        "clicks": round(r["mean_clicks"], 3),
+                        "purchases": round(r["mean_purchases"], 3),
+                        "length": round(r["mean_length"], 3)})
+            print(json.dumps(row))
     return 0
 
 
@@ -430,8 +460,11 @@ def parser() -> argparse.ArgumentParser:
 
     sub.add_parser("version", help="print the library version and build information")
 
-    p = sub.add_parser("sim", help="simulator logs; true values of baselines")
-    p.add_argument("action", choices=("generate", "baselines"))
+    p = sub.add_parser("sim", help="simulator logs; true values of baselines and models")
+    p.add_argument("action", choices=("generate", "baselines", "value"))
+    p.add_argument("--model", help="MODEL.orl whose true value to measure (value)")
+    p.add_argument("--policy", help="value: the target policy rule: greedy, softmax:T, "
+                                    "epsilon:E or epsilon:E:K")
     p.add_argument("--sessions", type=int, default=0,
                    help="sessions to log or roll out (default 10000 / 2000)")
     p.add_argument("--out", help="CSV file to write (generate)")

@@ -18,6 +18,32 @@ from ._handle import Handle
 Key = Union[int, str]
 
 
+def policy_rule(policy: Optional[str] = None) -> S.PolicyRule:
+    """``orl_policy_rule`` from its text (``orl_policy_rule_parse``): ``"greedy"``,
+    ``"softmax:T"``, ``"epsilon:E"`` or ``"epsilon:E:K"``; ``None`` is greedy."""
+    r = S.new(S.PolicyRule)
+    lib = _lib.load()
+    lib.orl_policy_rule_init(byref(r))
+    if policy is not None:
+        if not isinstance(policy, str):
+            raise TypeError(f"policy must be a string such as 'softmax:0.5', not {type(policy).__name__}")
+        _lib.check(lib.orl_policy_rule_parse(policy.encode("utf-8"), byref(r)),
+                   "orl_policy_rule_parse")
+    return r
+
+
+def policy_text(rule: S.PolicyRule) -> str:
+    """The text of a rule (``orl_policy_rule_format``), which parses back to it."""
+    lib = _lib.load()
+    need = c_size_t()
+    _lib.check(lib.orl_policy_rule_format(byref(rule), None, 0, byref(need)),
+               "orl_policy_rule_format")
+    buf = ctypes.create_string_buffer(need.value)
+    _lib.check(lib.orl_policy_rule_format(byref(rule), buf, need.value, byref(need)),
+               "orl_policy_rule_format")
+    return buf.value.decode("utf-8")
+
+
 class Model(Handle):
     """A trained policy over the training data's item keys.
 
@@ -303,6 +329,30 @@ class Model(Handle):
             pairs = [(items[i].decode("utf-8"), scores[i]) for i in range(m)]
         del keep
         return (pairs, skipped.value) if with_skipped else pairs
+
+    def policy_probs(self, history: Sequence[int] = (), policy: Optional[str] = None) -> Any:
+        """The target policy's probabilities of every item after ``history``
+        (``orl_model_policy_probs``), in the model's item order (:meth:`items`).
+
+        ``policy`` is ``"greedy"`` (default), ``"softmax:T"``, ``"epsilon:E"`` or
+        ``"epsilon:E:K"``. No item is excluded; they sum to 1. A float32 numpy array when
+        numpy is installed, else a list.
+        """
+        rule = policy_rule(policy)
+        n = self._n_items()
+        hp, hn, k1 = A.as_array(history, c_int64, "history")
+        np = A.numpy_module()
+        if np is not None:
+            result = np.empty(n, dtype=np.float32)
+            out = result.ctypes.data_as(ctypes.POINTER(c_float))
+        else:
+            result = (c_float * max(n, 1))()
+            out = result
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_model_policy_probs(p, byref(rule), hp, hn, out, n),
+                       "orl_model_policy_probs")
+        del k1
+        return result if np is not None else list(result)[:n]
 
     def score(self, history: Sequence[Key], candidates: Sequence[Key],
               with_counts: bool = False) -> Any:

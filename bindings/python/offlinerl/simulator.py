@@ -89,6 +89,27 @@ class Simulator(Handle):
             _lib.check(_lib.load().orl_sim_write_csv(p, int(n_sessions), _path(path)),
                        "orl_sim_write_csv")
 
+    def rollout_model(self, model: Any, n_sessions: int = 1000, seed: int = 0,
+                      policy: Optional[str] = None) -> Dict[str, Any]:
+        """True value of a model's target policy (``orl_sim_rollout_model_policy``).
+
+        ``policy`` is ``"greedy"``, ``"softmax:T"``, ``"epsilon:E"`` or ``"epsilon:E:K"``;
+        each shown item is drawn from :meth:`Model.policy_probs` of the click history
+        (repeats allowed, so that it is the policy an off-policy estimate of the same
+        rule evaluates). ``None`` keeps :meth:`rollout`'s greedy scoring without repeats.
+        """
+        from .model import policy_rule
+
+        if policy is None:
+            return self.rollout(model, n_sessions, seed)
+        rule = policy_rule(policy)
+        r = S.new(S.RolloutResult)
+        with self._borrow() as p, model._borrow() as m:
+            _lib.check(_lib.load().orl_sim_rollout_model_policy(p, m, byref(rule), int(n_sessions),
+                                                                 int(seed), byref(r)),
+                       "orl_sim_rollout_model_policy")
+        return _result(r)
+
     def rollout(self, policy: Union[Policy, Any], n_sessions: int = 1000,
                 seed: int = 0) -> Dict[str, Any]:
         """True value of a policy: mean return per session with its 95% CI.

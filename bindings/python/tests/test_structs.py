@@ -35,6 +35,7 @@ class ParamsSizeTest(unittest.TestCase):
             ("orl_genmodel_params_init", S.GenmodelParams),
             ("orl_qnet_params_init", S.QnetParams),
             ("orl_trainer_params_init", S.TrainerParams),
+            ("orl_policy_rule_init", S.PolicyRule),
         ):
             with self.subTest(cls=cls.__name__):
                 self.assertEqual(_init_size(init), ctypes.sizeof(cls))
