@@ -47,6 +47,7 @@ int cmd_sim(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_recommend(int argc, char **argv);
+int cmd_ope(int argc, char **argv);
 
 /* Shared by the commands that read data (cli_data.c). */
 #include <stdio.h>

@@ -23,6 +23,7 @@ static const cli_command commands[] = {
     {"data", "inspect event logs: counts, event types, session lengths", cmd_data},
     {"train", "train a policy on logged sessions, evaluate it, save it", cmd_train},
     {"eval", "evaluate a saved model on logged sessions (HR/NDCG@5/10/20)", cmd_eval},
+    {"ope", "estimate a saved model's value from logged sessions (off-policy)", cmd_ope},
     {"recommend", "top-K items, or ranked host candidates, for a history", cmd_recommend},
 };
 

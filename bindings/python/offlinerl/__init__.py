@@ -34,6 +34,7 @@ from ._version import __binding_version__
 from .dataset import Dataset
 from .encoder import Encoder, GenModel, QNet
 from .model import Model, eval_result_json
+from .ope import OpeResult
 from .simulator import Simulator
 from .trainer import Trainer
 
@@ -43,6 +44,7 @@ __all__ = [
     "Encoder",
     "GenModel",
     "Model",
+    "OpeResult",
     "OfflineRLError",
     "QNet",
     "Simulator",

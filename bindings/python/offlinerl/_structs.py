@@ -249,10 +249,56 @@ class Progress(ctypes.Structure):
     ]
 
 
+class OpeParams(ctypes.Structure):
+    """``orl_ope_params``."""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("estimators", c_char_p),
+        ("policy", ctypes.POINTER(PolicyRule)),
+        ("interval", c_int32),
+        ("bootstrap_samples", c_uint32),
+        ("confidence", c_double),
+        ("clip", c_double),
+        ("switch_threshold", c_double),
+        ("gamma", c_double),
+        ("behaviour", c_int32),
+        ("behaviour_model", c_void_p),
+        ("reward_model", c_int32),
+        ("fqe_epochs", c_uint32),
+        ("fqe_batch", c_uint32),
+        ("fqe_learning_rate", c_float),
+        ("fqe_encoder", c_void_p),
+        ("seed", c_uint64),
+        ("threads", c_int32),
+    ]
+
+
+class OpeEstimate(ctypes.Structure):
+    """``orl_ope_estimate``."""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("estimator", c_char * 32),
+        ("value", c_double),
+        ("ci_low", c_double),
+        ("ci_high", c_double),
+        ("std_error", c_double),
+        ("ess", c_double),
+        ("clipped_share", c_double),
+        ("per_session", c_int32),
+        ("n_steps", c_uint64),
+        ("n_sessions", c_uint64),
+        ("session_value", c_double),
+        ("session_ci_low", c_double),
+        ("session_ci_high", c_double),
+    ]
+
+
 #: Every mirror, for the size test.
 ALL = (DatasetParams, CsvParams, LoadReport, DatasetStats, SplitParams, SimParams,
        RolloutResult, EncoderParams, GenmodelParams, QnetParams, TrainerParams, EvalResult,
-       Progress)
+       Progress, PolicyRule, OpeParams, OpeEstimate)
 
 T = TypeVar("T", bound=ctypes.Structure)
 

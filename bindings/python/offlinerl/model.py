@@ -500,6 +500,24 @@ class Model(Handle):
                        "orl_model_evaluate")
         return S.eval_to_dict(r)
 
+    def estimate_value(self, dataset: Any, estimators: Any = None, policy: Optional[str] = None,
+                       **settings: Any) -> Any:
+        """The value of this model's policy estimated from the logged sessions of ``dataset``
+        (``orl_model_estimate_value``): an :class:`offlinerl.ope.OpeResult` whose
+        ``estimates`` are dicts (estimator, unit, value, ci_low, ci_high, std_error, ess,
+        clipped_share, session_value, ...).
+
+        ``estimators``: names or a comma list (``"ips,snips,dr"``; None = all that apply);
+        ``policy``: ``"greedy"`` (default), ``"softmax:T"``, ``"epsilon:E[:K]"``; settings:
+        ``interval`` ("bootstrap" | "normal"), ``bootstrap_samples``, ``confidence``, ``clip``,
+        ``switch_threshold``, ``gamma``, ``behaviour`` ("logged", "fit" or a :class:`Model`),
+        ``reward_model`` ("fqe" | "item_mean"), ``fqe_epochs``, ``seed``, ``threads``.
+        The intervals resample sessions; the reward model and FQE are not refit per resample.
+        """
+        from .ope import estimate_value
+
+        return estimate_value(self, dataset, estimators=estimators, policy=policy, **settings)
+
     def _check_k(self, k: int) -> int:
         """Rejects k < 1 here; a k above the catalogue is left to the library's own error
         (callers allocate ``min(k, item_count)`` entries, which the library never exceeds

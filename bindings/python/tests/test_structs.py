@@ -36,6 +36,7 @@ class ParamsSizeTest(unittest.TestCase):
             ("orl_qnet_params_init", S.QnetParams),
             ("orl_trainer_params_init", S.TrainerParams),
             ("orl_policy_rule_init", S.PolicyRule),
+            ("orl_ope_params_init", S.OpeParams),
         ):
             with self.subTest(cls=cls.__name__):
                 self.assertEqual(_init_size(init), ctypes.sizeof(cls))
