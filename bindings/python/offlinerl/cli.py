@@ -10,6 +10,7 @@ import argparse
 import json
 import math
 import sys
+from contextlib import ExitStack
 from typing import Any, Dict, List, Optional, Tuple
 
 from ._errors import OfflineRLError
@@ -390,6 +391,37 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_ope(args: argparse.Namespace) -> int:
+    """Off-policy estimates of a saved model's value (``orl ope``)."""
+    behaviour: Any = args.behaviour
+    with ExitStack() as stack:
+        model = stack.enter_context(Model.load(args.model))
+        ds = stack.enter_context(load_data(args, [args.data]))
+        if behaviour not in ("logged", "fit"):
+            behaviour = stack.enter_context(Model.load(behaviour))
+        r = model.estimate_value(ds, estimators=args.estimators, policy=args.policy,
+                                 interval=args.interval, bootstrap_samples=args.samples,
+                                 confidence=args.confidence, clip=args.clip,
+                                 switch_threshold=args.switch_threshold, gamma=args.gamma,
+                                 behaviour=behaviour, reward_model=args.reward_model,
+                                 fqe_epochs=args.fqe_epochs, seed=args.seed,
+                                 threads=args.threads)
+    if args.json:
+        print(json.dumps(r.as_dict()))
+        return 0
+    print(f"policy {r.as_dict()['policy']}")
+    print(f"{'estimator':12} {'unit':8} {'value':>12} {'interval':>25} {'std_error':>10} "
+          f"{'ess':>10} {'clipped':>8} {'per session':>14}")
+    for e in r:
+        ci = f"[{e['ci_low']:.5g}, {e['ci_high']:.5g}]"
+        print(f"{e['estimator']:12} {e['unit']:8} {e['value']:12.6g} {ci:>25} "
+              f"{e['std_error']:10.4g} {e['ess']:10.1f} {100 * e['clipped_share']:7.1f}% "
+              f"{e['session_value']:14.6g}")
+    for w in r.warnings:
+        print(f"warning: {w}")
+    return 0
+
+
 def _keys(text: Optional[str], option: str = "") -> List[int]:
     try:
         return [int(x) for x in text.split(",") if x != ""] if text else []
@@ -525,6 +557,29 @@ def parser() -> argparse.ArgumentParser:
                    help="ensembles: the multiple of the heads' std in lcb and ucb (default 1)")
     _data_options(p)
 
+    p = sub.add_parser("ope", help="estimate a saved model's value from logged sessions "
+                                   "(off-policy)")
+    p.add_argument("--model", required=True)
+    p.add_argument("--data", required=True)
+    p.add_argument("--estimators", help="comma list: ips, clipped_ips, snips, dm, dr, sndr, "
+                                        "switch_dr, pdis, wpdis, seq_dr, fqe (default: all that "
+                                        "apply)")
+    p.add_argument("--policy", help="the target policy rule: greedy, softmax:T, epsilon:E or "
+                                    "epsilon:E:K")
+    p.add_argument("--interval", choices=("bootstrap", "normal"), default="bootstrap")
+    p.add_argument("--samples", type=int, default=200, help="bootstrap resamples (default 200)")
+    p.add_argument("--confidence", type=number, default=0.95)
+    p.add_argument("--clip", type=number, default=10.0)
+    p.add_argument("--switch-threshold", type=number, default=10.0)
+    p.add_argument("--gamma", type=number, default=1.0)
+    p.add_argument("--behaviour", default="logged", metavar="logged|fit|MODEL.orl")
+    p.add_argument("--reward-model", choices=("fqe", "item_mean"), default="fqe")
+    p.add_argument("--fqe-epochs", type=int, default=3)
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--threads", type=int, default=0)
+    p.add_argument("--json", action="store_true")
+    _data_options(p)
+
     p = sub.add_parser("recommend", help="top-K items, or ranked host candidates, for a history")
     p.add_argument("--model", required=True)
     p.add_argument("--history", default="")
@@ -542,7 +597,7 @@ def parser() -> argparse.ArgumentParser:
 
 
 _COMMANDS = {"version": cmd_version, "sim": cmd_sim, "data": cmd_data, "train": cmd_train,
-             "eval": cmd_eval, "recommend": cmd_recommend}
+             "eval": cmd_eval, "ope": cmd_ope, "recommend": cmd_recommend}
 
 
 def main(argv: Optional[List[str]] = None) -> int:

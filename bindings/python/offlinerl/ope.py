@@ -28,12 +28,15 @@ class OpeResult:
         self._doc = doc
 
     def __iter__(self) -> Iterator[Dict[str, Any]]:
+        """The estimates, in the library's order."""
         return iter(self.estimates)
 
     def __len__(self) -> int:
+        """The number of estimates."""
         return len(self.estimates)
 
     def __getitem__(self, key: Union[int, str]) -> Dict[str, Any]:
+        """An estimate by position or by estimator name."""
         if isinstance(key, int):
             return self.estimates[key]
         for e in self.estimates:
@@ -46,6 +49,7 @@ class OpeResult:
         return self._doc
 
     def to_json(self) -> str:
+        """:meth:`as_dict` as JSON text."""
         return json.dumps(self._doc)
 
     def __repr__(self) -> str:
