@@ -26,7 +26,7 @@ static void step_name(const orl_dataset *ds, uint64_t e, char *buf, size_t len)
 }
 
 /* map[dataset id] = m's id of the same key, or -1. */
-static int item_map(const orl_model *m, const orl_dataset *ds, int32_t **out)
+int ope_item_map(const orl_model *m, const orl_dataset *ds, int32_t **out)
 {
     uint32_t n = orl_dataset_item_count(ds);
     int32_t *map = orl_malloc(sizeof(int32_t) * (n ? n : 1));
@@ -224,7 +224,7 @@ static int prepare_behaviour(const orl_model *model, const orl_dataset *ds, cons
         }
     }
     (void)model;
-    ORL_TRY(item_map(pl->behaviour, ds, &pl->to_behaviour));
+    ORL_TRY(ope_item_map(pl->behaviour, ds, &pl->to_behaviour));
     return check_catalogue(ds, pl->to_behaviour, "the behaviour model");
 }
 
@@ -272,7 +272,7 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     plan pl;
     memset(&pl, 0, sizeof pl);
     int s = choose(p, ds, &pl, r);
-    if (s == ORL_OK) s = item_map(model, ds, &pl.to_model);
+    if (s == ORL_OK) s = ope_item_map(model, ds, &pl.to_model);
     if (s == ORL_OK) s = check_catalogue(ds, pl.to_model, "the model");
     double t0 = ope_now();
     if (s == ORL_OK) s = prepare_behaviour(model, ds, p, &pl, r);
@@ -281,9 +281,9 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     ope_arrays a;
     memset(&a, 0, sizeof a);
     if (s == ORL_OK) {
-        ope_collect_spec spec = {model,     pl.to_model, *rule, pl.behaviour, pl.to_behaviour,
-                                 pl.item_q, NULL,        NULL,  NULL,         NULL,
-                                 p->threads};
+        ope_collect_spec spec = {
+            model, pl.to_model, *rule, pl.behaviour, pl.to_behaviour, pl.item_q,
+            NULL,  NULL,        NULL,  NULL,         p->threads,      0};
         s = ope_collect(ds, &spec, &a, &r->timing);
     }
     if (s == ORL_OK && pl.behaviour)

@@ -71,6 +71,7 @@ typedef struct ope_collect_spec {
     ope_q_rows_fn qs_rows; /* FQE under gamma (sequential), or NULL */
     void *qs_ctx;
     int threads;
+    int full_rows; /* 1: score every item even for greedy / epsilon rules (tests) */
 } ope_collect_spec;
 
 /* Fill out (allocated here; ope_arrays_free) from ds and spec. ORL_E_NOMEM,
@@ -78,6 +79,9 @@ typedef struct ope_collect_spec {
 int ope_collect(const orl_dataset *ds, const ope_collect_spec *spec, ope_arrays *out,
                 ope_timing *timing);
 void ope_arrays_free(ope_arrays *a);
+
+/* map[dataset id] = the model's id of the same key, or -1 (allocated; orl_free). */
+int ope_item_map(const orl_model *m, const orl_dataset *ds, int32_t **out);
 
 /* Monotonic seconds. */
 double ope_now(void);
