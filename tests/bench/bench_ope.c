@@ -42,9 +42,11 @@ static int die(const char *what)
     return 1;
 }
 
-/* The logged steps: `steps` events in sessions as described above. */
-static orl_dataset *make_logs(uint64_t steps, uint32_t items)
+/* The logged steps: `steps` events in sessions as described above, the last
+ * `items` of them one session per item (so the catalogue is the model's). */
+static orl_dataset *make_logs(uint64_t total, uint32_t items)
 {
+    uint64_t steps = total > items ? total - items : 1;
     int64_t *sk = malloc(sizeof(int64_t) * steps * 3);
     int64_t *ik = sk + steps, *ts = ik + steps;
     int32_t *codes = malloc(sizeof(int32_t) * steps);
