@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/alloc.h"
 #include "test_support.h"
 
 #define assert_near(a, b, eps)                                                                     \
@@ -325,6 +326,55 @@ static void test_fitted_behaviour_warns(void **state)
     orl_ope_result_free(r);
 }
 
+/* Every allocation of an estimate failing in turn: ORL_E_NOMEM, *out untouched,
+ * nothing leaked; then the call succeeds. One thread, so the order is fixed. */
+static void test_allocation_failures(void **state)
+{
+    fixture *f = *state;
+    orl_ope_params p = quick();
+    p.threads = 1;
+    p.interval = ORL_OPE_INTERVAL_BOOTSTRAP;
+    p.bootstrap_samples = 4;
+    p.estimators = "ips,snips,sndr,wpdis,pdis";
+    const int n_cases = 3;
+    for (int c = 0; c < n_cases; c++) {
+        if (c == 1) p.behaviour = ORL_OPE_BEHAVIOUR_MODEL, p.behaviour_model = f->model;
+        if (c == 2) p.interval = ORL_OPE_INTERVAL_NORMAL;
+        int64_t live = orl_alloc_live_blocks();
+        uint64_t failures = 0;
+        for (int64_t k = 0;; k++) {
+            orl_ope_result *r = (orl_ope_result *)(void *)&failures; /* must stay as it is */
+            orl_ope_result *const sentinel = r;
+            orl_alloc_fail_after(k);
+            int s = orl_model_estimate_value(f->model, f->ds, &p, &r);
+            orl_alloc_fail_after(-1);
+            if (s == ORL_OK) {
+                /* The result's own allocations: JSON and a warning-free accessor. */
+                char *json = NULL;
+                size_t len = 0;
+                assert_orl_ok(orl_ope_result_json(r, NULL, 0, &len));
+                json = malloc(len);
+                orl_alloc_fail_after(0);
+                int js = orl_ope_result_json(r, json, len, &len);
+                orl_alloc_fail_after(-1);
+                assert_int_equal(js, ORL_E_NOMEM);
+                assert_orl_ok(orl_ope_result_json(r, json, len, &len));
+                free(json);
+                orl_ope_result_free(r);
+                break;
+            }
+            if (s != ORL_E_NOMEM) fail_msg("k=%lld: %d %s", (long long)k, s, orl_last_error());
+            assert_ptr_equal(r, sentinel);
+            assert_int_equal(orl_alloc_live_blocks(), live);
+            failures++;
+        }
+        assert_int_equal(orl_alloc_live_blocks(), live);
+        print_message("case %d: survived %llu allocation failures\n", c,
+                      (unsigned long long)failures);
+        assert_true(failures > 10);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -333,6 +383,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap_is_reproducible),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_fitted_behaviour_warns),
+        cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
