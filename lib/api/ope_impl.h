@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "api/handle.h"
+#include "data/transitions.h"
 #include "eval/ope.h"
 #include "models/policy_rule.h"
 #include "offlinerl/dataset.h"
@@ -55,9 +56,44 @@ typedef struct ope_arrays {
     double *reward, *beta, *pi, *q, *v, *q_seq, *v_seq;
 } ope_arrays;
 
-/* A reward model row: q [rows x model items] for the states of a batch of
- * transitions (ids), in the target model's item order. */
-typedef int (*ope_q_rows_fn)(void *ctx, const uint64_t *ids, size_t rows, float *out_q);
+/* A reward model by state: q [b->size x model items], the target model's item
+ * order, for the states of a batch of transitions. */
+typedef int (*ope_q_rows_fn)(void *ctx, const orl_batch *b, float *out_q);
+
+/* Rows scored together (the most the net takes in one pass). */
+enum { OPE_BLOCK = 64 };
+
+/* pi(.|s) of a model under a rule for up to OPE_BLOCK rows (ope_target.c). */
+typedef struct ope_scorer {
+    const orl_model *m;
+    const int32_t *to_model; /* dataset id -> the model's id, or -1 */
+    uint32_t ds_items;
+    orl_policy_rule rule;
+    uint32_t top; /* > 0: greedy / epsilon from the model's top items alone */
+    int32_t *states, *lens;
+    float *scores, *probs; /* full rows (top 0) */
+    int32_t *top_ids;      /* [OPE_BLOCK x top] */
+    float *top_scores;
+    void *scratch;
+    size_t scratch_bytes;
+} ope_scorer;
+
+/* The top items a greedy / epsilon rule needs (0: full rows, for softmax). */
+uint32_t ope_sparse_top(const orl_policy_rule *r, uint32_t n_items);
+int ope_scorer_init(ope_scorer *s, const orl_model *m, const int32_t *to_model, uint32_t ds_items,
+                    const orl_policy_rule *rule, uint32_t top);
+void ope_scorer_free(ope_scorer *s);
+/* Score rows [r0, r0 + nb) of b (nb <= OPE_BLOCK; next states with use_next);
+ * adds seconds to *t_scoring and *t_policy. */
+int ope_scorer_run(ope_scorer *s, const orl_batch *b, size_t r0, size_t nb, int use_next,
+                   double *t_scoring, double *t_policy);
+/* pi(a | row r) (a the model's id, -1: 0). */
+double ope_scorer_pi(const ope_scorer *s, size_t r, int32_t a);
+/* sum_a pi(a | row r) q[a] over the model's items; mean_q the mean of q (NaN:
+ * computed when needed). */
+double ope_scorer_value(const ope_scorer *s, size_t r, const float *q, double mean_q);
+/* sum_i p[i] q[i], vectorised. */
+double ope_dot(const float *p, const float *q, size_t n);
 
 typedef struct ope_collect_spec {
     const orl_model *model;
