@@ -28,6 +28,7 @@ typedef struct worker {
     uint64_t ids[OPE_BLOCK];
     ope_scorer target, behaviour;
     float *qrow; /* [OPE_BLOCK x model items] from a reward model by state */
+    float *qds;  /* [OPE_BLOCK x dataset items]: its scratch */
     ope_timing t;
     int status;
     char message[512];
@@ -45,7 +46,7 @@ typedef struct job {
 static int model_by_state(job *j, worker *w, ope_q_rows_fn fn, void *ctx, uint64_t b0, size_t nb,
                           double *q, double *v)
 {
-    ORL_TRY(fn(ctx, &w->batch, w->qrow));
+    ORL_TRY(fn(ctx, &w->batch, w->qds, w->qrow));
     const size_t I = j->s->model->n_items;
     for (size_t r = 0; r < nb; r++) {
         int32_t a = j->s->to_model[w->batch.actions[r]];
@@ -111,6 +112,7 @@ static void free_worker(worker *w)
     ope_scorer_free(&w->target);
     ope_scorer_free(&w->behaviour);
     orl_free(w->qrow);
+    orl_free(w->qds);
 }
 
 static int init_worker(worker *w, const orl_dataset *ds, const ope_collect_spec *s)
@@ -129,7 +131,8 @@ static int init_worker(worker *w, const orl_dataset *ds, const ope_collect_spec 
     }
     if (s->q_rows || s->qs_rows) {
         w->qrow = orl_malloc(sizeof(float) * OPE_BLOCK * s->model->n_items);
-        if (!w->qrow) return orl_fail(ORL_E_NOMEM, "estimate value: out of memory");
+        w->qds = orl_malloc(sizeof(float) * OPE_BLOCK * (ds_items ? ds_items : 1));
+        if (!w->qrow || !w->qds) return orl_fail(ORL_E_NOMEM, "estimate value: out of memory");
     }
     return ORL_OK;
 }

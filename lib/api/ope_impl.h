@@ -57,8 +57,9 @@ typedef struct ope_arrays {
 } ope_arrays;
 
 /* A reward model by state: q [b->size x model items], the target model's item
- * order, for the states of a batch of transitions. */
-typedef int (*ope_q_rows_fn)(void *ctx, const orl_batch *b, float *out_q);
+ * order, for the states of a batch of transitions; ds_scratch holds
+ * [b->size x dataset items] floats. Called from several threads at once. */
+typedef int (*ope_q_rows_fn)(void *ctx, const orl_batch *b, float *ds_scratch, float *out_q);
 
 /* Rows scored together (the most the net takes in one pass). */
 enum { OPE_BLOCK = 64 };
@@ -118,6 +119,18 @@ void ope_arrays_free(ope_arrays *a);
 
 /* map[dataset id] = the model's id of the same key, or -1 (allocated; orl_free). */
 int ope_item_map(const orl_model *m, const orl_dataset *ds, int32_t **out);
+
+/* FQE of the target policy (ope_fqe.c). */
+typedef struct ope_fqe ope_fqe;
+/* Fit with p's FQE settings and gamma (0: a reward model, no policy needed);
+ * to_ds maps the model's ids to the dataset's (-1: not in it). *lost_share:
+ * the share of policy rows with probability on items the dataset lacks. */
+int ope_fqe_fit(const orl_dataset *ds, const orl_ope_params *p, double gamma,
+                const ope_collect_spec *spec, const int32_t *to_ds, ope_fqe **out,
+                double *lost_share);
+void ope_fqe_free(ope_fqe *f);
+/* An ope_q_rows_fn over an ope_fqe. */
+int ope_fqe_q_rows(void *ctx, const orl_batch *b, float *ds_scratch, float *out_q);
 
 /* Monotonic seconds. */
 double ope_now(void);
