@@ -25,7 +25,8 @@ extern "C" {
  * - per logged step (a value per step; also scaled to a session by the logged steps per
  *   session): `ips`, `clipped_ips`, `snips`, `dm`, `dr`, `sndr`, `switch_dr`;
  * - sequential (a value per session, the discounted return under orl_ope_params::gamma):
- *   `pdis`, `wpdis`, `seq_dr`, `fqe`.
+ *   `pdis`, `wpdis`, `seq_dr`, `fqe`;
+ * - slates (a display table with several items per display): `iips`, `pseudo_inverse`.
  *
  * Intervals resample SESSIONS (a percentile bootstrap, or the normal interval from the
  * delta-method standard error clustered by session). The reward model, FQE and a fitted

@@ -176,6 +176,16 @@ static int choose(const orl_ope_params *p, const orl_dataset *ds, plan *pl, orl_
     for (size_t i = 0; i < orl_ope_estimator_count(); i++) {
         const orl_ope_estimator *e = orl_ope_estimator_at(i);
         if (!pl->want[i]) continue;
+        if (e->needs & ORL_OPE_SLATE) {
+            /* Slates need a display table with several items per display. */
+            if (pl->explicit_list)
+                return orl_fail(ORL_E_STATE,
+                                "%s: estimator '%s' needs slates (a display table with several "
+                                "items shown per step); the dataset has none",
+                                FN, e->name);
+            pl->want[i] = 0;
+            continue;
+        }
         int fqe_missing = (e->needs & ORL_OPE_NEEDS_QSEQ) ||
                           ((e->needs & ORL_OPE_NEEDS_Q) && p->reward_model == ORL_OPE_REWARD_FQE);
         if (fqe_missing) {

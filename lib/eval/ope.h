@@ -64,9 +64,9 @@ typedef void (*orl_ope_diag_fn)(const orl_ope_steps *d, const orl_ope_config *c,
 
 typedef struct orl_ope_estimator {
     const char *name;
-    int per_session; /* 1: a value per session; 0: per logged step */
-    int needs;       /* ORL_OPE_NEEDS_* */
-    orl_ope_value_fn value;
+    int per_session;        /* 1: a value per session; 0: per logged step */
+    int needs;              /* ORL_OPE_NEEDS_* */
+    orl_ope_value_fn value; /* NULL for the slate estimators (ORL_OPE_SLATE) */
     orl_ope_diag_fn diag;
 } orl_ope_estimator;
 
@@ -186,6 +186,8 @@ int orl_ope_slate_iips(const orl_ope_slates *d, const double *sw, double *out, d
  * are drawn independently: per slate (sum_l pi_l / beta_l - (L - 1)) r with
  * r = sum_l r_l; value per display step. */
 int orl_ope_slate_pi(const orl_ope_slates *d, const double *sw, double *out, double *pseudo);
+/* Weights pi_pos / beta_pos of every position: their ESS. */
+double orl_ope_slate_ess(const orl_ope_slates *d);
 /* The two as orl_ope_sessions_fn (ctx = the orl_ope_slates). */
 int orl_ope_slate_iips_fn(const void *ctx, const double *sw, double *out, double *pseudo);
 int orl_ope_slate_pi_fn(const void *ctx, const double *sw, double *out, double *pseudo);

@@ -15,6 +15,9 @@ static const orl_ope_estimator ESTIMATORS[] = {
     {"wpdis", 1, 0, orl_ope_wpdis, orl_ope_diag_sessions},
     {"seq_dr", 1, ORL_OPE_NEEDS_QSEQ, orl_ope_seq_dr, orl_ope_diag_sessions},
     {"fqe", 1, ORL_OPE_NEEDS_QSEQ, orl_ope_fqe, orl_ope_diag_none_sessions},
+    /* Slates (display logs with several items shown): on orl_ope_slates, not steps. */
+    {"iips", 0, ORL_OPE_SLATE, NULL, NULL},
+    {"pseudo_inverse", 0, ORL_OPE_SLATE, NULL, NULL},
 };
 
 size_t orl_ope_estimator_count(void)

@@ -71,3 +71,15 @@ int orl_ope_slate_pi_fn(const void *ctx, const double *sw, double *out, double *
 {
     return slate_estimate(ctx, 1, sw, out, pseudo);
 }
+
+double orl_ope_slate_ess(const orl_ope_slates *d)
+{
+    double s1 = 0.0, s2 = 0.0;
+    uint64_t slates = d->sess_off[d->n_sessions];
+    for (uint64_t l = d->slot_off[d->sess_off[0]]; l < d->slot_off[slates]; l++) {
+        double w = d->pi_pos[l] / d->beta_pos[l];
+        s1 += w;
+        s2 += w * w;
+    }
+    return s2 > 0.0 ? s1 * s1 / s2 : 0.0;
+}

@@ -156,6 +156,7 @@ static void test_bootstrap_is_seeded_and_thread_independent(void **state)
     orl_ope_steps d = tiny();
     for (size_t k = 0; k < orl_ope_estimator_count(); k++) {
         const orl_ope_estimator *e = orl_ope_estimator_at(k);
+        if (!e->value) continue; /* slates */
         orl_ope_bound b = {&d, &CFG, e->value};
         orl_ope_interval one, two, other;
         assert_int_equal(orl_ope_interval_bootstrap(orl_ope_on_steps, &b, 3, 200, 0.95, 7, 1, &one),
@@ -175,10 +176,11 @@ static void test_bootstrap_is_seeded_and_thread_independent(void **state)
 static void test_registry_names(void **state)
 {
     (void)state;
-    const char *names[] = {"ips",       "clipped_ips", "snips", "dm",     "dr", "sndr",
-                           "switch_dr", "pdis",        "wpdis", "seq_dr", "fqe"};
-    assert_int_equal(orl_ope_estimator_count(), 11);
-    for (size_t i = 0; i < 11; i++) {
+    const char *names[] = {"ips",  "clipped_ips", "snips",         "dm",    "dr",
+                           "sndr", "switch_dr",   "pdis",          "wpdis", "seq_dr",
+                           "fqe",  "iips",        "pseudo_inverse"};
+    assert_int_equal(orl_ope_estimator_count(), 13);
+    for (size_t i = 0; i < 13; i++) {
         const orl_ope_estimator *e = orl_ope_estimator_find(names[i], strlen(names[i]));
         assert_non_null(e);
         assert_string_equal(e->name, names[i]);
@@ -212,6 +214,8 @@ static void test_slates_by_hand(void **state)
     assert_int_equal(orl_ope_interval_normal(orl_ope_slate_pi_fn, &s, 2, 0.95, &iv), ORL_OK);
     assert_near(iv.value, 6.5 / 3.0, 1e-12);
     assert_true(iv.std_error > 0);
+    /* weights 2, 0.5, 0.5, 1, 2, 2, 0.5: sum 8.5, squares 13.75 */
+    assert_near(orl_ope_slate_ess(&s), 8.5 * 8.5 / 13.75, 1e-12);
 }
 
 int main(void)
