@@ -54,7 +54,8 @@ static int read_number(const char *s, const char *end, const char *what, double 
 static int read_top_k(const char *s, const char *end, uint32_t *out)
 {
     size_t len = (size_t)(end - s);
-    if (len == 0) return orl_fail(ORL_E_PARSE, "policy rule: top_k after the second ':' is missing");
+    if (len == 0)
+        return orl_fail(ORL_E_PARSE, "policy rule: top_k after the second ':' is missing");
     uint64_t v = 0;
     for (const char *p = s; p < end; p++) {
         if (*p < '0' || *p > '9')
@@ -188,9 +189,9 @@ ORL_API int orl_model_policy_probs(const orl_model *model, const orl_policy_rule
     ORL_TRY(orl_policy_rule_check_items(&r, n_items));
     float *scores = orl_malloc(sizeof(float) * n_items);
     float *probs = orl_malloc(sizeof(float) * n_items);
-    int s = scores && probs ? orl_model_policy_row(model, &r, history_item_keys, history_len,
-                                                   scores, probs)
-                            : orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
+    int s = scores && probs
+                ? orl_model_policy_row(model, &r, history_item_keys, history_len, scores, probs)
+                : orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
     if (s == ORL_OK) memcpy(out_probs, probs, sizeof(float) * n_items);
     orl_free(scores);
     orl_free(probs);

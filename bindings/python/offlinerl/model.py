@@ -65,6 +65,25 @@ class Model(Handle):
 
     # ---- files ----------------------------------------------------------------------------
 
+    #: Baselines of :meth:`baseline` (``orl_baseline_kind``).
+    BASELINES = {"pop": 0, "popularity": 0, "repeat": 1}
+
+    @classmethod
+    def baseline(cls, dataset: Any, kind: str = "pop") -> "Model":
+        """A baseline model of a finalized training dataset (``orl_model_create_baseline``).
+
+        ``"pop"`` (or ``"popularity"``) scores each item by log(its event count in
+        ``dataset``); ``"repeat"`` puts the items of the history (most recent first) above
+        all others, then popularity. Every method of :class:`Model` works with it.
+        """
+        if kind not in cls.BASELINES:
+            raise ValueError(f"baseline must be one of 'pop', 'repeat', not {kind!r}")
+        out = c_void_p()
+        with dataset._borrow() as d:
+            _lib.check(_lib.load().orl_model_create_baseline(d, cls.BASELINES[kind], byref(out)),
+                       "orl_model_create_baseline")
+        return cls._wrap(out)
+
     @classmethod
     def load(cls, path: Any) -> "Model":
         """Load and verify a model file (``orl_model_load``)."""
