@@ -9,7 +9,8 @@ session, split seed 0); each baseline is built from the training part
 the whole catalogue). The CE rows are the cached runs of results_table.py
 (docs/results-runs/ours_<set>_CE_s<seed>_e<epochs>.json, seeds 0-2) after checking that their
 split has the same counts. Each baseline's result is written to
-docs/results-runs/ours_<set>_<POP|REPEAT>.json and the markdown table is printed.
+docs/results-runs/ours_<set>_<POP|REPEAT>.json and the markdown tables are printed, then the
+section `python3 scripts/results_table.py --report-only` writes into docs/results.md.
 
     python3 scripts/baselines_table.py [--threads 2] [--datasets kuairand_user,rees46]
 """
@@ -106,6 +107,8 @@ def main(argv=None):
     for name in args.datasets.split(","):
         info, rows = run_set(name, args.threads)
         print(table(name, info, rows) + "\n")
+    # The section docs/results.md shows (results_table.py --report-only writes it there).
+    print(rt.baselines_section(RUNS, rt.load_cache(argparse.Namespace(cache=RUNS))))
 
 
 if __name__ == "__main__":

@@ -150,7 +150,8 @@ _SIGNATURES = {
     # policy.h
     "orl_policy_rule_init": (None, [POINTER(S.PolicyRule)]),
     "orl_policy_rule_parse": (c_int, [c_char_p, POINTER(S.PolicyRule)]),
-    "orl_policy_rule_format": (c_int, [POINTER(S.PolicyRule), c_char_p, c_size_t, POINTER(c_size_t)]),
+    "orl_policy_rule_format": (
+        c_int, [POINTER(S.PolicyRule), c_char_p, c_size_t, POINTER(c_size_t)]),
     "orl_model_policy_probs": (
         c_int,
         [_P, POINTER(S.PolicyRule), POINTER(c_int64), c_size_t, POINTER(c_float), c_size_t],

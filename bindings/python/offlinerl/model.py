@@ -26,7 +26,8 @@ def policy_rule(policy: Optional[str] = None) -> S.PolicyRule:
     lib.orl_policy_rule_init(byref(r))
     if policy is not None:
         if not isinstance(policy, str):
-            raise TypeError(f"policy must be a string such as 'softmax:0.5', not {type(policy).__name__}")
+            raise TypeError("policy must be a string such as 'softmax:0.5', not "
+                            f"{type(policy).__name__}")
         _lib.check(lib.orl_policy_rule_parse(policy.encode("utf-8"), byref(r)),
                    "orl_policy_rule_parse")
     return r
