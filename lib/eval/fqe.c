@@ -16,7 +16,8 @@ struct orl_fqe {
     uint32_t n_items, window;
     int64_t steps;
     double last_loss;
-    pthread_mutex_t lock; /* q_values: one call at a time on the net's pool */
+    void *q_scratch;      /* q_values' workspace, sized once */
+    pthread_mutex_t lock; /* q_values: one call at a time on the pool and the workspace */
 };
 
 void orl_fqe_settings_init(orl_fqe_settings *s)
@@ -66,6 +67,26 @@ static int encoder_for(const orl_fqe_settings *s, uint32_t window, orl_encoder_s
     return ORL_OK;
 }
 
+/* Sum of a row and whether every entry lies in [0, 1] (NaN does not): eight
+ * partial sums and a flag, so the compiler vectorises it without fast-math. */
+static float row_sum(const float *p, size_t n, int *bad)
+{
+    float acc[8] = {0};
+    int out = 0;
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) {
+            acc[j] += p[i + (size_t)j];
+            out |= !(p[i + (size_t)j] >= 0.0f && p[i + (size_t)j] <= 1.0f);
+        }
+    for (; i < n; i++) {
+        acc[0] += p[i];
+        out |= !(p[i] >= 0.0f && p[i] <= 1.0f);
+    }
+    *bad = out;
+    return ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+}
+
 /* Rows of pi(. | s') that the step reads (transitions not done) must be
  * distributions. */
 static int check_probs(const orl_batch *b, const float *probs, size_t I)
@@ -73,17 +94,16 @@ static int check_probs(const orl_batch *b, const float *probs, size_t I)
     for (size_t r = 0; r < b->size; r++) {
         if (b->done[r]) continue;
         const float *p = probs + r * I;
-        double sum = 0.0;
-        for (size_t i = 0; i < I; i++) {
-            if (!(p[i] >= 0.0f) || !isfinite(p[i]))
+        int bad;
+        const float sum = row_sum(p, I, &bad);
+        for (size_t i = 0; bad && i < I; i++)
+            if (!(p[i] >= 0.0f && p[i] <= 1.0f))
                 return orl_fail(ORL_E_OUT_OF_RANGE,
                                 "fqe: the target policy gave probability %g to item %zu in row %zu",
                                 (double)p[i], i, r);
-            sum += p[i];
-        }
-        if (fabs(sum - 1.0) > 1e-3)
+        if (!(fabsf(sum - 1.0f) <= 1e-3f))
             return orl_fail(ORL_E_OUT_OF_RANGE,
-                            "fqe: the target policy's row %zu sums to %.6g, not 1", r, sum);
+                            "fqe: the target policy's row %zu sums to %.6g, not 1", r, (double)sum);
     }
     return ORL_OK;
 }
@@ -167,6 +187,8 @@ int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy
     memset(&bf, 0, sizeof bf);
     int st = orl_fqe_net_create(&nc, s->seed, s->threads, &f->net);
     if (st == ORL_OK) st = orl_batch_init(&bf.batch, (size_t)nc.max_batch, window);
+    if (st == ORL_OK && !(f->q_scratch = orl_aligned_alloc(orl_fqe_net_q_scratch_bytes(f->net))))
+        st = orl_fail(ORL_E_NOMEM, "orl_fqe_fit: out of memory for the scoring workspace");
     if (st == ORL_OK) {
         bf.order = orl_malloc(sizeof(uint64_t) * n);
         if (s->gamma > 0.0) bf.probs = orl_malloc(sizeof(float) * (size_t)nc.max_batch * I);
@@ -180,6 +202,7 @@ int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy
     if (st == ORL_OK && pthread_mutex_init(&f->lock, NULL) != 0)
         st = orl_fail(ORL_E_THREAD, "orl_fqe_fit: cannot create a mutex");
     if (st != ORL_OK) {
+        orl_aligned_free(f->q_scratch);
         orl_fqe_net_free(f->net);
         orl_free(f);
         return st;
@@ -199,15 +222,11 @@ int orl_fqe_q_values(const orl_fqe *f, const orl_batch *b, float *out_q)
     if (b->size == 0) return ORL_OK;
     if (!b->states || !b->state_len)
         return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_fqe_q_values: the batch has no states");
-    const size_t bytes = orl_fqe_net_q_scratch_bytes(f->net);
-    void *scratch = orl_aligned_alloc(bytes);
-    if (!scratch) return orl_fail(ORL_E_NOMEM, "orl_fqe_q_values: out of memory");
-    orl_fqe *mut = (orl_fqe *)f; /* the lock and the pool, never the weights */
+    orl_fqe *mut = (orl_fqe *)f; /* the lock, the pool and the workspace, never the weights */
     pthread_mutex_lock(&mut->lock);
     int st = orl_fqe_net_q_values(f->net, orl_fqe_net_pool(mut->net), b->states, b->state_len,
-                                  b->size, scratch, out_q);
+                                  b->size, mut->q_scratch, out_q);
     pthread_mutex_unlock(&mut->lock);
-    orl_aligned_free(scratch);
     return st;
 }
 
@@ -230,6 +249,7 @@ void orl_fqe_free(orl_fqe *f)
 {
     if (!f) return;
     pthread_mutex_destroy(&f->lock);
+    orl_aligned_free(f->q_scratch);
     orl_fqe_net_free(f->net);
     orl_free(f);
 }

@@ -58,9 +58,9 @@ int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy
 
 /* Q(s, .) for the states of b (b->size rows x n_items, the dataset's dense
  * item order): the encoder in inference mode over the batch, then one GEMM.
- * Safe to call from several threads at once (calls take turns on the fit's
- * pool). ORL_OK; ORL_E_INVALID_ARGUMENT (NULL, a batch of another window);
- * ORL_E_OUT_OF_RANGE (an id or length); ORL_E_NOMEM. */
+ * No allocation. Safe to call from several threads at once (calls take turns
+ * on the fit's pool and workspace). ORL_OK; ORL_E_INVALID_ARGUMENT (NULL, a
+ * batch of another window); ORL_E_OUT_OF_RANGE (an id or length). */
 int orl_fqe_q_values(const orl_fqe *f, const orl_batch *b, float *out_q);
 
 /* The catalogue size (columns of orl_fqe_q_values), steps taken, and the

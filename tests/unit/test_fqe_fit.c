@@ -266,6 +266,32 @@ static void test_gamma0_is_the_mean_reward(void **state)
     orl_dataset_free(m.ds);
 }
 
+/* Minibatches (the defaults' batch, learning rate and target period): the
+ * step noise stays within the same bound. */
+static void test_minibatch_reaches_policy_evaluation(void **state)
+{
+    (void)state;
+    tiny_mdp m;
+    make_mdp(&m, 9);
+    orl_fqe_settings s;
+    settings(&s, GAMMA, 9);
+    s.batch = 256;
+    s.learning_rate = 1e-3f;
+    s.target_update = 100;
+    s.epochs = 300;
+    orl_fqe *f = NULL;
+    assert_orl_ok(orl_fqe_fit(m.ds, &s, table_policy, &m, &f));
+    double Q[NS][NA];
+    read_q(f, Q);
+    const double err = max_abs(Q, m.q_pi);
+    print_message("minibatch 256, lr 1e-3, target every 100 steps, %lld steps: max |Q_fqe - "
+                  "Q^pi| = %.2e\n",
+                  (long long)orl_fqe_steps(f), err);
+    assert_true(err <= 0.05);
+    orl_fqe_free(f);
+    orl_dataset_free(m.ds);
+}
+
 static orl_fqe *small_fit(tiny_mdp *m, uint64_t seed, int threads)
 {
     orl_fqe_settings s;
@@ -435,21 +461,25 @@ static void test_allocation_failures(void **state)
         int st = orl_fqe_fit(m.ds, &s, table_policy, &m, &f);
         int injected = orl_alloc_injected_failures() > injected0;
         if (st == ORL_OK && f) {
-            /* q_values allocates its scratch */
+            /* q_values allocates nothing: it succeeds with every allocation refused */
             double Q[NS][NA];
-            orl_batch b;
             orl_alloc_fail_after(-1);
-            assert_orl_ok(orl_batch_init(&b, NS, 1));
-            b.size = NS;
-            for (int k = 0; k < NS; k++) {
-                b.states[k] = k;
-                b.state_len[k] = 1;
-            }
-            float q[NS * NA];
             orl_alloc_fail_after(0);
-            assert_int_equal(orl_fqe_q_values(f, &b, q), ORL_E_NOMEM);
+            const uint64_t before = orl_alloc_injected_failures();
+            orl_batch b = {0};
+            int32_t st_ids[NS], st_lens[NS];
+            for (int k = 0; k < NS; k++) {
+                st_ids[k] = k;
+                st_lens[k] = 1;
+            }
+            b.capacity = b.size = NS;
+            b.window = 1;
+            b.states = st_ids;
+            b.state_len = st_lens;
+            float q[NS * NA];
+            assert_orl_ok(orl_fqe_q_values(f, &b, q));
+            assert_int_equal(orl_alloc_injected_failures(), before);
             orl_alloc_fail_after(-1);
-            orl_batch_free(&b);
             read_q(f, Q);
             orl_fqe_free(f);
             if (!injected) break;
@@ -474,6 +504,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_reaches_policy_evaluation),
         cmocka_unit_test(test_gamma0_is_the_mean_reward),
+        cmocka_unit_test(test_minibatch_reaches_policy_evaluation),
         cmocka_unit_test(test_deterministic_per_seed),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_callback_failures),
