@@ -168,7 +168,7 @@ static void settings(orl_fqe_settings *s, double gamma, uint64_t seed)
     enc.window = 1;
     s->encoder = &enc;
     s->gamma = gamma;
-    s->epochs = 1500;
+    s->epochs = 800;
     s->batch = 4096; /* the whole log: each step the exact empirical gradient */
     s->learning_rate = 0.01f;
     s->target_update = 10;
@@ -253,7 +253,7 @@ static void test_gamma0_is_the_mean_reward(void **state)
     assert_true(max_abs(m.r_hat, m.q_pi) >= 0.2);
     orl_fqe_settings s;
     settings(&s, 0.0, 3);
-    s.epochs = 600;
+    s.epochs = 400;
     orl_fqe *f = NULL;
     assert_orl_ok(orl_fqe_fit(m.ds, &s, NULL, NULL, &f)); /* no policy needed */
     double Q[NS][NA];
