@@ -10,6 +10,11 @@
  * FQE here, so the ratio printed is the fit's own time against the policy
  * callback's, from the same run.
  *
+ * The logs are synthetic (make_logs): every item of the catalogue occurs, so
+ * the Q head and the policy rows span exactly `items` items. The machine is
+ * shared: the process CPU seconds of each phase are printed beside the wall
+ * times.
+ *
  * usage: bench_fqe [--items 2000,25000] [--sessions N] [--threads N] [--epochs N]
  * Prints one JSON line per catalogue size. */
 #include <math.h>
@@ -86,19 +91,54 @@ static int softmax_probs(void *ctx, const orl_batch *b, int use_next, float *out
     return p->status;
 }
 
+/* Sessions of 1..20 events over exactly `items` items: item i is the i-th
+ * event's (so every item appears), later ones Zipf-like (u^3 of the
+ * catalogue), each a click (reward 0.2) or, one in ten, a purchase (1.0). */
+static orl_dataset *make_logs(uint32_t items, uint64_t sessions)
+{
+    const size_t cap = (size_t)sessions * 20;
+    int64_t *sess = malloc(sizeof(int64_t) * cap), *item = malloc(sizeof(int64_t) * cap),
+            *ts = malloc(sizeof(int64_t) * cap);
+    int32_t *code = malloc(sizeof(int32_t) * cap);
+    if (!sess || !item || !ts || !code) check(ORL_E_NOMEM, "logs");
+    orl_dataset *ds = NULL;
+    check(orl_dataset_create(NULL, &ds), "dataset");
+    int32_t click, buy;
+    check(orl_dataset_event_type(ds, "click", &click), "click");
+    check(orl_dataset_event_type(ds, "purchase", &buy), "purchase");
+    uint64_t x = 88172645463325252ull;
+    size_t e = 0;
+    for (uint64_t k = 0; k < sessions; k++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        const int len = 1 + (int)(x % 20);
+        for (int t = 0; t < len; t++, e++) {
+            x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+            const double u = (double)(x >> 11) / 9007199254740992.0;
+            sess[e] = (int64_t)k;
+            item[e] = e < items ? (int64_t)e : (int64_t)(u * u * u * items);
+            ts[e] = t;
+            code[e] = (x >> 3) % 10 == 0 ? buy : click;
+        }
+    }
+    check(orl_dataset_add_events_i64(ds, e, sess, item, ts, code, NULL, NULL), "add");
+    check(orl_dataset_finalize(ds), "finalize");
+    free(sess);
+    free(item);
+    free(ts);
+    free(code);
+    return ds;
+}
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
 {
-    orl_sim_params sp;
-    orl_sim_params_init(&sp);
-    sp.n_items = items;
-    sp.n_clusters = items / 50;
-    sp.seed = 1;
-    orl_sim *sim = NULL;
-    orl_dataset *ds = NULL;
-    check(orl_sim_create(&sp, &sim), "sim");
-    check(orl_dataset_create(NULL, &ds), "dataset");
-    check(orl_sim_generate(sim, sessions, ds), "generate");
-    check(orl_dataset_finalize(ds), "finalize");
+    orl_dataset *ds = make_logs(items, sessions);
     const uint64_t n = orl_dataset_transition_count(ds);
     const uint32_t I = orl_dataset_item_count(ds);
 
@@ -120,17 +160,18 @@ static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
     s.threads = threads;
     s.seed = 3;
     orl_fqe *f = NULL;
-    double t0 = now_s();
+    double t0 = now_s(), c0 = cpu_s();
     check(orl_fqe_fit(ds, &s, softmax_probs, &pol, &f), "fqe fit");
-    const double fit_s = now_s() - t0, own_s = fit_s - pol.seconds;
+    const double fit_s = now_s() - t0, own_s = fit_s - pol.seconds, fit_cpu = cpu_s() - c0;
     const double trans = (double)n * epochs;
 
     orl_fqe_settings s0 = s;
     s0.gamma = 0.0;
     orl_fqe *f0 = NULL;
     t0 = now_s();
+    c0 = cpu_s();
     check(orl_fqe_fit(ds, &s0, NULL, NULL, &f0), "fqe fit gamma 0");
-    const double fit0_s = now_s() - t0;
+    const double fit0_s = now_s() - t0, fit0_cpu = cpu_s() - c0;
 
     /* Q rows: every transition's state, 256 per call, up to 50,000 rows */
     orl_batch b;
@@ -140,14 +181,16 @@ static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
     if (!q || !ids) check(ORL_E_NOMEM, "q");
     const uint64_t rows_max = n < 50000 ? n : 50000;
     uint64_t rows = 0;
-    double q_s = 0.0;
+    double q_s = 0.0, q_cpu = 0.0;
     for (uint64_t off = 0; off < rows_max; off += 256) {
         const size_t nb = (size_t)(rows_max - off < 256 ? rows_max - off : 256);
         for (size_t i = 0; i < nb; i++) ids[i] = off + i;
         check(orl_dataset_fill_batch(ds, ids, nb, &b), "fill");
         t0 = now_s();
+        c0 = cpu_s();
         check(orl_fqe_q_values(f, &b, q), "q_values");
         q_s += now_s() - t0;
+        q_cpu += cpu_s() - c0;
         rows += nb;
     }
     printf("{\"items\": %u, \"transitions\": %llu, \"epochs\": %u, \"threads\": %d, "
@@ -155,11 +198,12 @@ static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
            "\"policy_rows_per_s\": %.0f, \"fqe_own_s\": %.3f, \"fqe_own_transitions_per_s\": %.0f, "
            "\"fqe_own_over_callback\": %.3f, \"gamma0_fit_s\": %.3f, "
            "\"gamma0_transitions_per_s\": %.0f, \"q_rows\": %llu, \"q_rows_per_s\": %.0f, "
-           "\"last_loss\": %.5g}\n",
+           "\"last_loss\": %.5g, \"cpu_s\": {\"fit\": %.3f, \"gamma0_fit\": %.3f, "
+           "\"q_values\": %.3f}}\n",
            I, (unsigned long long)n, epochs, threads, fit_s, trans / fit_s, pol.seconds,
            (double)pol.rows / pol.seconds, own_s, trans / own_s, own_s / pol.seconds, fit0_s,
-           trans / fit0_s, (unsigned long long)rows, (double)rows / q_s,
-           orl_fqe_last_epoch_loss(f));
+           trans / fit0_s, (unsigned long long)rows, (double)rows / q_s, orl_fqe_last_epoch_loss(f),
+           fit_cpu, fit0_cpu, q_cpu);
     fflush(stdout);
     free(q);
     free(ids);
@@ -170,13 +214,12 @@ static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
     orl_pool_free(pol.pool);
     orl_sl_net_free(pol.net);
     orl_dataset_free(ds);
-    orl_sim_free(sim);
 }
 
 int main(int argc, char **argv)
 {
     const char *items = "2000,25000";
-    uint64_t sessions = 10000;
+    uint64_t sessions = 12000;
     int threads = 2;
     uint32_t epochs = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
