@@ -46,7 +46,7 @@ typedef struct softmax_policy {
     size_t scratch_bytes;
     size_t n_items;
     float inv_temp;
-    double seconds;
+    double seconds, cpu_seconds;
     uint64_t rows;
     /* one call's arguments */
     const orl_batch *b;
@@ -76,10 +76,12 @@ static void policy_rows(void *ctx, size_t begin, size_t end, int thread)
     }
 }
 
+static double cpu_s(void);
+
 static int softmax_probs(void *ctx, const orl_batch *b, int use_next, float *out_probs)
 {
     softmax_policy *p = ctx;
-    const double t0 = now_s();
+    const double t0 = now_s(), c0 = cpu_s();
     p->b = b;
     p->states = use_next ? b->next_states : b->states;
     p->lens = use_next ? b->next_len : b->state_len;
@@ -87,6 +89,7 @@ static int softmax_probs(void *ctx, const orl_batch *b, int use_next, float *out
     p->status = ORL_OK;
     orl_pool_parallel_for(p->pool, b->size, policy_rows, p);
     p->seconds += now_s() - t0;
+    p->cpu_seconds += cpu_s() - c0;
     p->rows += b->size;
     return p->status;
 }
@@ -198,8 +201,8 @@ static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
            "\"policy_rows_per_s\": %.0f, \"fqe_own_s\": %.3f, \"fqe_own_transitions_per_s\": %.0f, "
            "\"fqe_own_over_callback\": %.3f, \"gamma0_fit_s\": %.3f, "
            "\"gamma0_transitions_per_s\": %.0f, \"q_rows\": %llu, \"q_rows_per_s\": %.0f, "
-           "\"last_loss\": %.5g, \"cpu_s\": {\"fit\": %.3f, \"gamma0_fit\": %.3f, "
-           "\"q_values\": %.3f}}\n",
+           "\"last_loss\": %.5g, \"cpu_s\": {\"fit\": %.3f, \"policy_callback\": %.3f, "
+           "\"fqe_own\": %.3f, \"gamma0_fit\": %.3f, \"q_values\": %.3f}}\n",
            I, (unsigned long long)n, epochs, threads, fit_s, trans / fit_s, pol.seconds,
            (double)pol.rows / pol.seconds, own_s, trans / own_s, own_s / pol.seconds, fit0_s,
            trans / fit0_s, (unsigned long long)rows, (double)rows / q_s, orl_fqe_last_epoch_loss(f),
