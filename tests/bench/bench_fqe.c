@@ -206,7 +206,7 @@ static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
            I, (unsigned long long)n, epochs, threads, fit_s, trans / fit_s, pol.seconds,
            (double)pol.rows / pol.seconds, own_s, trans / own_s, own_s / pol.seconds, fit0_s,
            trans / fit0_s, (unsigned long long)rows, (double)rows / q_s, orl_fqe_last_epoch_loss(f),
-           fit_cpu, fit0_cpu, q_cpu);
+           fit_cpu, pol.cpu_seconds, fit_cpu - pol.cpu_seconds, fit0_cpu, q_cpu);
     fflush(stdout);
     free(q);
     free(ids);
