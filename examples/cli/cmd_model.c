@@ -13,27 +13,39 @@ int cmd_eval(int argc, char **argv)
     static const cli_option own[] = {{"--model", CLI_STRING}, {"--data", CLI_STRING},
                                      {"--threads", CLI_INT},  {"--json", CLI_FLAG},
                                      {"--kappa", CLI_FLOAT},  {NULL, 0}};
-    static const cli_option *const tables[] = {own, cli_data_options, NULL};
+    static const cli_option *const tables[] = {own, cli_baseline_options, cli_data_options, NULL};
     int check = cli_check_options("eval", argc, argv, tables, NULL, 0, NULL);
     if (check) return check;
     const char *model_path = cli_opt(argc, argv, "--model"), *data = cli_opt(argc, argv, "--data");
-    if (cli_flag(argc, argv, "--help") || !model_path || !data) {
+    const char *baseline = cli_opt(argc, argv, "--baseline");
+    if (cli_flag(argc, argv, "--help") || !(model_path || baseline) || !data) {
         fprintf(cli_flag(argc, argv, "--help") ? stdout : stderr,
                 "usage: orl eval --model MODEL.orl --data FILE [--threads N] [--json] "
-                "[--kappa K] [data options]\n\n"
+                "[--kappa K] [data options]\n"
+                "       orl eval --baseline pop|repeat [--train FILE] --data FILE [options]\n\n"
                 "  Evaluates every head and scoring rule the model has (ensembles: mean, and\n"
-                "  mean -/+ K std over the heads, K = --kappa, default 1).\n\n%s",
-                cli_data_options_help);
+                "  mean -/+ K std over the heads, K = --kappa, default 1).\n\n%s%s",
+                cli_baseline_options_help, cli_data_options_help);
         return cli_flag(argc, argv, "--help") ? 0 : 2;
     }
+    if (model_path && baseline) {
+        fprintf(stderr, "orl eval: give --model or --baseline, not both\n");
+        return 2;
+    }
+    int32_t kind = 0;
+    if (baseline && cli_baseline_kind(baseline, &kind)) return 2;
     long threads;
     int rc = cli_opt_long(argc, argv, "--threads", 0, &threads);
     if (rc) return rc;
     orl_model *m = NULL;
     orl_dataset *ds = NULL;
-    if (orl_model_load(model_path, &m) != ORL_OK) return cli_fail(model_path);
+    if (model_path && orl_model_load(model_path, &m) != ORL_OK) return cli_fail(model_path);
     if ((rc = cli_load_dataset(argc, argv, data, &ds))) {
         orl_model_free(m);
+        return rc;
+    }
+    if (baseline && (rc = cli_baseline_model(argc, argv, ds, &m)) != 0) {
+        orl_dataset_free(ds);
         return rc;
     }
     /* Every head and rule the model has: RL models carry a supervised and a Q head, BCQ
@@ -76,10 +88,14 @@ int cmd_eval(int argc, char **argv)
             if (var->rule != ORL_SCORE_MEAN)
                 snprintf(rule, sizeof rule, " (mean %s %g std)",
                          var->rule == ORL_SCORE_LCB ? "-" : "+", (double)var->kappa);
-            snprintf(title, sizeof title,
-                     "%s%s%s (every step ranks the whole catalogue):", var->name,
-                     var->head == ORL_HEAD_CONSTRAINED || var->rule ? "" : " head",
-                     var->is_default ? (rule[0] ? rule : ", the model's default") : rule);
+            if (baseline)
+                snprintf(title, sizeof title, "%s baseline (every step ranks the whole catalogue):",
+                         kind == ORL_BASELINE_REPEAT ? "repeat" : "popularity");
+            else
+                snprintf(title, sizeof title,
+                         "%s%s%s (every step ranks the whole catalogue):", var->name,
+                         var->head == ORL_HEAD_CONSTRAINED || var->rule ? "" : " head",
+                         var->is_default ? (rule[0] ? rule : ", the model's default") : rule);
             cli_print_eval(stdout, title, &r);
             if (r.unknown_targets)
                 printf("  %llu steps had an item the model does not know (counted as misses)\n",

@@ -88,4 +88,13 @@ int cli_scoring_derive(const orl_model *m, const cli_scoring_variant *v, orl_mod
 extern const char *const cli_policy_option_help;
 int cli_policy_rule(int argc, char **argv, orl_policy_rule *out, int *given);
 
+/* --baseline pop|repeat [--train FILE] (cli_baseline.c), for orl eval and orl ope. */
+extern const cli_option cli_baseline_options[];
+extern const char *const cli_baseline_options_help;
+/* ORL_BASELINE_* of "pop" (or "popularity") and "repeat"; 0, or 2 after a message. */
+int cli_baseline_kind(const char *name, int32_t *out);
+/* The baseline --baseline names, counted on --train (loaded with the data options) or, without
+ * it, on `fallback` (with a warning). 0, or an exit code after printing why. */
+int cli_baseline_model(int argc, char **argv, const orl_dataset *fallback, orl_model **out);
+
 #endif

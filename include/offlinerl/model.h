@@ -453,6 +453,36 @@ ORL_API int orl_model_load(const char *path, orl_model **out);
  */
 ORL_API int orl_model_load_buffer(const void *buf, size_t len, orl_model **out);
 
+/** The baselines orl_model_create_baseline() builds. */
+typedef enum orl_baseline_kind {
+    ORL_BASELINE_POPULARITY = 0, /**< score = log(training count of the item) */
+    ORL_BASELINE_REPEAT = 1      /**< the history's items first (most recent first), then
+                                      popularity */
+} orl_baseline_kind;
+
+/**
+ * @brief A baseline model users compare against: popularity, or "repeat" (the items of the
+ *        current history, most recent first, then popularity).
+ *
+ * An ordinary model handle: every call that takes a model accepts it (recommend, scores, the
+ * batch and string forms, orl_model_evaluate(), rollouts, orl_model_policy_probs(), files).
+ * Its catalogue is the dataset's items in the dataset's order; its counts are the number of
+ * events of each item in @p ds (every event type). Scores: popularity gives log(count)
+ * (-inf for an item without events); repeat gives the items of the history's last `window`
+ * known items (the dataset's window) 10000 + their position (the most recent highest) and every
+ * other item its popularity score. It has one head (supervised) and no network; saved files
+ * keep the counts (a model file of architecture "baseline", refused by releases before 0.2.0).
+ * @param ds Finalised training data (read only; not kept).
+ * @param kind One of ::orl_baseline_kind.
+ * @param[out] out The model; release with orl_model_free(). Untouched on failure.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL, a handle of another kind);
+ *         #ORL_E_OUT_OF_RANGE (@p kind; an empty dataset); #ORL_E_STATE (not finalised);
+ *         #ORL_E_NOMEM.
+ * @par Thread-safety Safe concurrently with other reads of @p ds.
+ * @since 0.2.0
+ */
+ORL_API int orl_model_create_baseline(const orl_dataset *ds, int32_t kind, orl_model **out);
+
 /**
  * @brief Describe the model as JSON: architecture, sizes, catalogue size, algorithm, training
  *        configuration, library version that trained it.

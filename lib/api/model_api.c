@@ -28,7 +28,7 @@ static int topk_one(const orl_model *m, const int32_t *state, int32_t len, uint3
                     float *scores)
 {
     if (!orl_model_scores_plainly(m)) return topk_by_rule(m, state, len, k, ids, scores);
-    size_t bytes = orl_sl_net_scratch_bytes(m->net, 1);
+    size_t bytes = orl_model_scratch_bytes(m, 1);
     void *scratch = orl_aligned_alloc(bytes);
     if (!scratch) return orl_fail(ORL_E_NOMEM, "orl_model_recommend: out of memory");
     int s = orl_sl_net_topk(m->net, state, &len, 1, (int)k, scratch, bytes, ids, scores);
@@ -121,7 +121,7 @@ ORL_API int orl_model_score_candidates(const orl_model *model, const int64_t *hi
         return orl_fail(ORL_E_OUT_OF_RANGE, "orl_model_score_candidates: too many candidates");
     int32_t state[1024], len;
     size_t skipped = orl_model_history_state(model, history, NULL, history_len, state, &len);
-    size_t bytes = orl_sl_net_scratch_bytes(model->net, 1);
+    size_t bytes = orl_model_scratch_bytes(model, 1);
     int32_t *ids = orl_malloc(sizeof(int32_t) * (n_candidates ? n_candidates : 1));
     float *scores = orl_malloc(sizeof(float) * (n_candidates ? n_candidates : 1));
     void *scratch = orl_aligned_alloc(bytes);
@@ -182,7 +182,7 @@ ORL_API int orl_model_recommend_batch(const orl_model *model, size_t n_histories
      * most the net scans in one pass of the catalogue (ORL_KSCAN_MAX_N). */
     enum { BLOCK = 64 };
     const uint32_t T = model->encoder.window;
-    size_t bytes = orl_sl_net_scratch_bytes(model->net, BLOCK);
+    size_t bytes = orl_model_scratch_bytes(model, BLOCK);
     void *scratch = orl_aligned_alloc(bytes);
     int32_t *states = orl_malloc(sizeof(int32_t) * BLOCK * T);
     int32_t *lens = orl_malloc(sizeof(int32_t) * BLOCK);
@@ -236,7 +236,7 @@ ORL_API int orl_model_recommend_excluding(const orl_model *model, const int64_t 
     /* One pass over the catalogue into a full score row; excluded items are
      * masked (-inf, and skipped so that they never fill a slot), then top-k. */
     const uint32_t I = model->n_items;
-    size_t bytes = orl_sl_net_scratch_bytes(model->net, 1);
+    size_t bytes = orl_model_scratch_bytes(model, 1);
     void *scratch = orl_aligned_alloc(bytes);
     float *all = orl_malloc(sizeof(float) * I);
     uint8_t *masked = orl_calloc(I, 1);

@@ -73,7 +73,7 @@ static int excluding_common(const orl_model *m, const batch_args *a, const char 
                               "exclude", fn));
     const size_t T = m->encoder.window, I = m->n_items, K = a->k;
     const size_t blk = a->n < BLOCK ? a->n : BLOCK;
-    size_t bytes = orl_sl_net_scratch_bytes(m->net, (int)blk);
+    size_t bytes = orl_model_scratch_bytes(m, (int)blk);
     void *scratch = orl_aligned_alloc(bytes);
     int32_t *states = orl_malloc(sizeof(int32_t) * blk * T);
     int32_t *lens = orl_malloc(sizeof(int32_t) * blk);
@@ -176,7 +176,7 @@ ORL_API int orl_model_recommend_batch_str(const orl_model *model, size_t n_histo
     /* As orl_model_recommend_batch: blocks of histories through the net's top-K. */
     const uint32_t T = model->encoder.window;
     const size_t blk = n_histories < BLOCK ? n_histories : BLOCK;
-    size_t bytes = orl_sl_net_scratch_bytes(model->net, (int)blk);
+    size_t bytes = orl_model_scratch_bytes(model, (int)blk);
     void *scratch = orl_aligned_alloc(bytes);
     int32_t *states = orl_malloc(sizeof(int32_t) * blk * T);
     int32_t *lens = orl_malloc(sizeof(int32_t) * blk);
@@ -240,7 +240,7 @@ ORL_API int orl_model_score_candidates_str(const orl_model *model, const char *c
     int32_t state[1024], len;
     size_t skipped =
         orl_model_history_state(model, NULL, history ? history : empty, history_len, state, &len);
-    size_t bytes = orl_sl_net_scratch_bytes(model->net, 1);
+    size_t bytes = orl_model_scratch_bytes(model, 1);
     size_t nc = n_candidates ? n_candidates : 1;
     int32_t *ids = orl_malloc(sizeof(int32_t) * nc);
     float *scores = orl_malloc(sizeof(float) * nc);

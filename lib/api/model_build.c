@@ -1,4 +1,5 @@
 /* Constructing and releasing orl_model. */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -48,7 +49,13 @@ static int copy_keymap(orl_keymap *dst, const orl_keymap *src)
 
 size_t orl_model_weight_count(const orl_model *model)
 {
+    if (model->baseline) return model->n_items; /* one count per item */
     return orl_sl_net_params_const(model->net)->count;
+}
+
+size_t orl_model_scratch_bytes(const orl_model *m, int rows)
+{
+    return m->net ? orl_sl_net_scratch_bytes(m->net, rows) : 64;
 }
 
 size_t orl_model_state_dim(const orl_model *m)
@@ -148,6 +155,8 @@ static void model_destroy(orl_model *m)
 {
     orl_free(m->other_head);
     orl_free(m->ensemble);
+    orl_free(m->baseline_counts);
+    orl_free(m->baseline_pop);
     orl_sl_net_free(m->net);
     orl_sl_net_free(m->g_net);
     orl_keymap_free(&m->items);
@@ -226,6 +235,53 @@ int orl_model_build(const orl_encoder_spec *encoder, uint32_t n_items, const cha
     return ORL_OK;
 }
 
+int orl_model_build_baseline(uint32_t kind, uint32_t window, const orl_keymap *items,
+                             const int64_t *counts, const char *config_json, orl_model **out)
+{
+    static const char *const names[] = {"popularity", "repeat"};
+    if (kind > ORL_BASELINE_REPEAT)
+        return orl_fail(ORL_E_FORMAT, "model: baseline kind %u is not a baseline", kind);
+    if (window < 1 || window > 1024)
+        return orl_fail(ORL_E_FORMAT, "model: a baseline's window %u is outside [1, 1024]", window);
+    const uint32_t n = items->count;
+    for (uint32_t i = 0; i < n; i++)
+        if (counts[i] < 0) return orl_fail(ORL_E_FORMAT, "model: item %u has a negative count", i);
+    orl_model *m = orl_calloc(1, sizeof *m);
+    if (!m) return orl_fail(ORL_E_NOMEM, "model: out of memory");
+    m->tag.tag = ORL_TAG_MODEL;
+    m->bcq_threshold = -1.0f;
+    orl_encoder_spec_default(&m->encoder);
+    snprintf(m->encoder.architecture, sizeof m->encoder.architecture, "baseline");
+    m->encoder.embed_dim = m->encoder.hidden_dim = 0;
+    m->encoder.window = window;
+    m->n_items = n;
+    m->baseline = kind + 1;
+    snprintf(m->algorithm, sizeof m->algorithm, "%s", names[kind]);
+    orl_keymap_init(&m->items);
+    int s = ORL_OK;
+    if (config_json && !(m->config_json = orl_strdup(config_json)))
+        s = orl_fail(ORL_E_NOMEM, "model: out of memory");
+    if (s == ORL_OK) s = copy_keymap(&m->items, items);
+    if (s == ORL_OK) s = build_item_text(m);
+    if (s == ORL_OK) {
+        m->baseline_counts = orl_malloc(sizeof(int64_t) * (n ? n : 1));
+        m->baseline_pop = orl_malloc(sizeof(float) * (n ? n : 1));
+        if (!m->baseline_counts || !m->baseline_pop)
+            s = orl_fail(ORL_E_NOMEM, "model: out of memory");
+    }
+    if (s != ORL_OK) {
+        if (s == ORL_E_NOMEM || orl_last_status() == ORL_E_NOMEM) s = ORL_E_NOMEM;
+        model_destroy(m);
+        return s;
+    }
+    for (uint32_t i = 0; i < n; i++) {
+        m->baseline_counts[i] = counts[i];
+        m->baseline_pop[i] = counts[i] > 0 ? (float)log((double)counts[i]) : -INFINITY;
+    }
+    *out = m;
+    return ORL_OK;
+}
+
 /* The active head's weights and bias, as one block, out of the net. */
 static void active_head_out(const orl_model *m, float *dst)
 {
@@ -270,6 +326,9 @@ static void head_blocks(const orl_model *m, const float *active, const float **s
 int orl_model_derive(const orl_model *model, uint32_t head, uint32_t rule, float kappa,
                      orl_model **out)
 {
+    if (model->baseline) /* one head, no rule: a copy */
+        return orl_model_build_baseline(model->baseline - 1, model->encoder.window, &model->items,
+                                        model->baseline_counts, model->config_json, out);
     const orl_params *p = orl_sl_net_params_const(model->net);
     orl_model *m = NULL;
     ORL_TRY(orl_model_build(&model->encoder, model->n_items, model->algorithm, model->config_json,

@@ -33,7 +33,7 @@ static int score_block(void *vctx, const int32_t *states, const int32_t *lens, s
     const eval_ctx *c = vctx;
     const orl_model *m = c->model;
     const uint32_t T = m->encoder.window, I = m->n_items;
-    size_t bytes = orl_sl_net_scratch_bytes(m->net, (int)batch);
+    size_t bytes = orl_model_scratch_bytes(m, (int)batch);
     void *scratch = orl_aligned_alloc(bytes);
     int32_t *st = orl_malloc(sizeof(int32_t) * batch * T + sizeof(int32_t) * batch);
     float *sc = c->to_model ? orl_malloc(sizeof(float) * batch * I) : NULL;

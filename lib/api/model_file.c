@@ -12,7 +12,7 @@
 #define MODEL_KIND "ORLM"
 enum { MODEL_FORMAT_VERSION = 1 };
 
-static int write_catalogue(orl_container_writer *w, const orl_model *m)
+int orl_model_write_catalogue(orl_container_writer *w, const orl_model *m)
 {
     /* Keys as one NUL-separated text blob plus a per-item string flag; integer keys are
      * stored as their canonical decimal text and come back as integers. */
@@ -28,10 +28,34 @@ static int write_catalogue(orl_container_writer *w, const orl_model *m)
     return s;
 }
 
+/* A baseline: its kind, window, catalogue and counts (no weights). */
+static int baseline_writer(const orl_model *m, orl_container_writer *w)
+{
+    int s = orl_container_put_string(w, "architecture", m->encoder.architecture);
+    if (s == ORL_OK) s = orl_container_put_u32(w, "window", m->encoder.window);
+    if (s == ORL_OK) s = orl_container_put_u32(w, "n_items", m->n_items);
+    if (s == ORL_OK) s = orl_container_put_string(w, "algorithm", m->algorithm);
+    if (s == ORL_OK) s = orl_container_put_string(w, "library_version", orl_version_string());
+    if (s == ORL_OK && m->config_json)
+        s = orl_container_put_string(w, "training_config", m->config_json);
+    if (s == ORL_OK) s = orl_model_write_catalogue(w, m);
+    if (s == ORL_OK) s = orl_model_put_baseline(w, m);
+    return s;
+}
+
 static int make_writer(const orl_model *m, orl_container_writer **out)
 {
     orl_container_writer *w = NULL;
     ORL_TRY(orl_container_writer_create(MODEL_KIND, MODEL_FORMAT_VERSION, &w));
+    if (m->baseline) {
+        int s = baseline_writer(m, w);
+        if (s != ORL_OK) {
+            orl_container_writer_free(w);
+            return s;
+        }
+        *out = w;
+        return ORL_OK;
+    }
     const orl_params *p = orl_sl_net_params_const(m->net);
     size_t bad = orl_params_first_nonfinite(p);
     if (bad != p->count) {
@@ -51,7 +75,7 @@ static int make_writer(const orl_model *m, orl_container_writer **out)
     if (s == ORL_OK) s = orl_container_put_string(w, "library_version", orl_version_string());
     if (s == ORL_OK && m->config_json)
         s = orl_container_put_string(w, "training_config", m->config_json);
-    if (s == ORL_OK) s = write_catalogue(w, m);
+    if (s == ORL_OK) s = orl_model_write_catalogue(w, m);
     if (s == ORL_OK)
         s = orl_container_add_blob_view(w, "weights", ORL_DTYPE_F32, p->value, p->count);
     /* Models trained with a Q head keep both heads; "head" says which one scores. */
@@ -104,7 +128,7 @@ ORL_API int orl_model_save_buffer(const orl_model *model, void *buf, size_t buf_
 }
 
 /* Rebuild the catalogue from the two blobs, checking every byte. */
-static int read_catalogue(const orl_container_reader *r, uint32_t n_items, orl_keymap *items)
+int orl_model_read_catalogue(const orl_container_reader *r, uint32_t n_items, orl_keymap *items)
 {
     orl_blob_view flags, text;
     ORL_TRY(orl_container_get_blob_typed(r, "items.is_str", ORL_DTYPE_U8, n_items, &flags));
@@ -137,6 +161,7 @@ static int read_catalogue(const orl_container_reader *r, uint32_t n_items, orl_k
 
 static int model_from_reader(const orl_container_reader *r, orl_model **out)
 {
+    if (orl_container_has(r, "baseline")) return orl_model_load_baseline(r, out);
     orl_encoder_spec enc;
     orl_encoder_spec_default(&enc);
     const char *arch = NULL, *algo = NULL, *config = NULL;
@@ -163,7 +188,7 @@ static int model_from_reader(const orl_container_reader *r, orl_model **out)
     ORL_TRY(orl_container_check_finite(r, "weights"));
     orl_keymap items;
     orl_keymap_init(&items);
-    s = read_catalogue(r, n_items, &items);
+    s = orl_model_read_catalogue(r, n_items, &items);
     orl_model *m = NULL;
     if (s == ORL_OK)
         s = orl_model_build(&enc, n_items, algo, config, &items, NULL, weights.data,

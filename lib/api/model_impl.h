@@ -46,7 +46,30 @@ struct orl_model {
      * NULL and head is ORL_HEAD_CONSTRAINED or ORL_HEAD_Q. */
     orl_sl_net *g_net;
     orl_encoder_spec g_encoder;
+    /* A baseline (model_baseline.c): no network (net is NULL); it scores with
+     * its training counts. baseline = 1 + ORL_BASELINE_*, 0 for a network. */
+    uint32_t baseline;
+    int64_t *baseline_counts; /* [I] training events per item */
+    float *baseline_pop;      /* [I] log(count), -inf for 0 */
 };
+
+/* Scratch bytes of the net's scoring of `rows` states (a small block for a
+ * baseline, which has no net). */
+size_t orl_model_scratch_bytes(const orl_model *m, int rows);
+
+/* Baselines (model_baseline.c). A model of `kind` (ORL_BASELINE_*) over a
+ * catalogue (copied) with per-item training counts (copied), reading the last
+ * `window` items of a history. ORL_E_FORMAT (a negative count), ORL_E_NOMEM. */
+int orl_model_build_baseline(uint32_t kind, uint32_t window, const orl_keymap *items,
+                             const int64_t *counts, const char *config_json, orl_model **out);
+/* A baseline's scores of one state (as orl_model_score_row). */
+void orl_model_baseline_row(const orl_model *m, const int32_t *state, int32_t len, float *scores);
+/* A baseline's kind and counts in a model file, and back. */
+int orl_model_put_baseline(orl_container_writer *w, const orl_model *m);
+int orl_model_load_baseline(const orl_container_reader *r, orl_model **out);
+/* The catalogue in a model file (model_file.c): keys and string flags. */
+int orl_model_write_catalogue(orl_container_writer *w, const orl_model *m);
+int orl_model_read_catalogue(const orl_container_reader *r, uint32_t n_items, orl_keymap *items);
 
 /* ORL_E_OUT_OF_RANGE unless 1 <= k <= min(catalogue, 65536); the message
  * starts with fn when it is not NULL. */

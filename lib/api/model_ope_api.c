@@ -149,11 +149,16 @@ typedef struct plan {
     orl_model *owned_behaviour; /* fitted or re-headed: ours to free */
     const orl_model *behaviour;
     int32_t *to_model, *to_behaviour;
+    int32_t *to_ds; /* the model's id -> dataset id, or -1 (for FQE) */
     float *item_q;
+    ope_fqe *fqe_reward, *fqe_seq; /* gamma 0 and gamma (the same one when gamma is 0) */
 } plan;
 
 static void plan_free(plan *p)
 {
+    if (p->fqe_seq != p->fqe_reward) ope_fqe_free(p->fqe_seq);
+    ope_fqe_free(p->fqe_reward);
+    orl_free(p->to_ds);
     orl_model_free(p->owned_behaviour);
     orl_free(p->to_model);
     orl_free(p->to_behaviour);
@@ -184,20 +189,6 @@ static int choose(const orl_ope_params *p, const orl_dataset *ds, plan *pl, orl_
                                 "items shown per step); the dataset has none",
                                 FN, e->name);
             pl->want[i] = 0;
-            continue;
-        }
-        int fqe_missing = (e->needs & ORL_OPE_NEEDS_QSEQ) ||
-                          ((e->needs & ORL_OPE_NEEDS_Q) && p->reward_model == ORL_OPE_REWARD_FQE);
-        if (fqe_missing) {
-            /* FQE lands with its own change; until then these need another model. */
-            if (pl->explicit_list)
-                return orl_fail(ORL_E_UNSUPPORTED,
-                                "%s: estimator '%s' needs FQE, which this build does not have yet "
-                                "(set params->reward_model to ORL_OPE_REWARD_ITEM_MEAN for the "
-                                "per-step ones)",
-                                FN, e->name);
-            pl->want[i] = 0;
-            ORL_TRY(ope_result_warn(r, "%s left out: it needs FQE, not in this build", e->name));
             continue;
         }
         if (e->per_session && !multi && !pl->explicit_list) {
@@ -275,6 +266,34 @@ static int estimate(const orl_ope_estimator *est, const orl_ope_steps *d, const 
     return ORL_OK;
 }
 
+/* FQE with gamma 0 (the per-step forms' reward model) and with params->gamma
+ * (the sequential forms'): one fit when they are the same. */
+static int fit_fqe(const orl_dataset *ds, const orl_ope_params *p, const ope_collect_spec *spec,
+                   plan *pl, orl_ope_result *r)
+{
+    const orl_model *m = spec->model;
+    pl->to_ds = orl_malloc(sizeof(int32_t) * m->n_items);
+    if (!pl->to_ds) return orl_fail(ORL_E_NOMEM, "%s: out of memory", FN);
+    for (uint32_t i = 0; i < m->n_items; i++) pl->to_ds[i] = -1;
+    for (uint32_t d = 0; d < orl_dataset_item_count(ds); d++)
+        if (pl->to_model[d] >= 0) pl->to_ds[pl->to_model[d]] = (int32_t)d;
+    int reward = pl->need_q && p->reward_model == ORL_OPE_REWARD_FQE;
+    double lost = 0.0;
+    if (reward) ORL_TRY(ope_fqe_fit(ds, p, 0.0, spec, pl->to_ds, &pl->fqe_reward, &lost));
+    if (pl->need_qseq && reward && p->gamma == 0.0) {
+        pl->fqe_seq = pl->fqe_reward;
+    } else if (pl->need_qseq) {
+        ORL_TRY(ope_fqe_fit(ds, p, p->gamma, spec, pl->to_ds, &pl->fqe_seq, &lost));
+        if (lost > 0.0)
+            ORL_TRY(ope_result_warn(r,
+                                    "FQE: on %.1f%% of the states the target puts probability on "
+                                    "items these logs never show; FQE spreads it over the logged "
+                                    "items",
+                                    100.0 * lost));
+    }
+    return ORL_OK;
+}
+
 static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_params *p,
                const orl_policy_rule *rule, orl_ope_result *r)
 {
@@ -287,15 +306,19 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     double t0 = ope_now();
     if (s == ORL_OK) s = prepare_behaviour(model, ds, p, &pl, r);
     r->timing.behaviour += ope_now() - t0;
-    if (s == ORL_OK && pl.need_q) s = item_means(model, ds, pl.to_model, &pl.item_q);
+    int item_mean = p->reward_model == ORL_OPE_REWARD_ITEM_MEAN;
+    if (s == ORL_OK && pl.need_q && item_mean) s = item_means(model, ds, pl.to_model, &pl.item_q);
+    ope_collect_spec spec = {model, pl.to_model, *rule, pl.behaviour, pl.to_behaviour, pl.item_q,
+                             NULL,  NULL,        NULL,  NULL,         p->threads,      0};
+    t0 = ope_now();
+    if (s == ORL_OK && (pl.need_qseq || (pl.need_q && !item_mean)))
+        s = fit_fqe(ds, p, &spec, &pl, r);
+    r->timing.fqe_fit += ope_now() - t0;
+    if (pl.need_q && !item_mean) spec.q_rows = ope_fqe_q_rows, spec.q_ctx = pl.fqe_reward;
+    if (pl.need_qseq) spec.qs_rows = ope_fqe_q_rows, spec.qs_ctx = pl.fqe_seq;
     ope_arrays a;
     memset(&a, 0, sizeof a);
-    if (s == ORL_OK) {
-        ope_collect_spec spec = {
-            model, pl.to_model, *rule, pl.behaviour, pl.to_behaviour, pl.item_q,
-            NULL,  NULL,        NULL,  NULL,         p->threads,      0};
-        s = ope_collect(ds, &spec, &a, &r->timing);
-    }
+    if (s == ORL_OK) s = ope_collect(ds, &spec, &a, &r->timing);
     if (s == ORL_OK && pl.behaviour)
         s = check_beta(ds, a.beta,
                        p->behaviour == ORL_OPE_BEHAVIOUR_FIT ? "the fitted behaviour model"
@@ -316,6 +339,12 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
         orl_ope_estimate e;
         s = estimate(est, &d, &c, p, p->threads ? p->threads : orl_cpu_count(), &e, &r->timing);
         if (s == ORL_OK) s = ope_result_add(r, &e);
+        if (s == ORL_OK && isfinite(e.value) && e.ci_low == e.ci_high &&
+            (est->value == orl_ope_dm || est->value == orl_ope_fqe))
+            s = ope_result_warn(r,
+                                "%s's interval has no width: its model gives every session the "
+                                "same value (the interval leaves the model's own error out)",
+                                est->name);
         if (s == ORL_OK && !isfinite(e.value))
             s = ope_result_warn(r,
                                 "%s is not finite: the weights overflowed or are all zero (the "

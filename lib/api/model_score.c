@@ -21,6 +21,7 @@ int orl_model_scores_with_ensemble(const orl_model *m)
 
 int orl_model_scores_plainly(const orl_model *m)
 {
+    if (m->baseline) return 0; /* no net: orl_model_score_row */
     if (m->head == ORL_HEAD_CONSTRAINED) return 0;
     return !(orl_model_scores_with_ensemble(m) && m->score_rule != ORL_SCORE_MEAN);
 }
@@ -136,6 +137,10 @@ int orl_model_score_row(const orl_model *m, const int32_t *state, int32_t len, f
     if (std && !ens)
         return orl_fail(ORL_E_STATE, "the model does not score with an ensemble of Q heads "
                                      "(train with rem or sqn_rem; orl_model_with_score_rule)");
+    if (m->baseline) {
+        orl_model_baseline_row(m, state, len, scores);
+        return ORL_OK;
+    }
     const size_t I = m->n_items, H = orl_model_state_dim(m);
     size_t tmp_floats = ens ? (size_t)m->n_ensemble * I : (m->head == ORL_HEAD_CONSTRAINED ? I : 0);
     float *h = orl_malloc(sizeof(float) * H);
@@ -270,8 +275,21 @@ int orl_model_rule_topk(const orl_model *m, const int32_t *state, int32_t len, u
     const int ens = orl_model_scores_with_ensemble(m);
     if (std && !ens)
         return orl_fail(ORL_E_STATE, "the model does not score with an ensemble of Q heads");
-    const size_t I = m->n_items, H = orl_model_state_dim(m);
+    const size_t I = m->n_items, H = m->baseline ? 1 : orl_model_state_dim(m);
     float *h = orl_malloc(sizeof(float) * H), *all = orl_malloc(sizeof(float) * I);
+    if (m->baseline) { /* no state to encode: the full row */
+        int s = h && all ? ORL_OK : orl_fail(ORL_E_NOMEM, "scoring: out of memory");
+        if (s == ORL_OK) {
+            orl_model_baseline_row(m, state, len, all);
+            orl_topk_heap heap;
+            orl_topk_init(&heap, k, scores, ids);
+            for (size_t i = 0; i < I; i++) orl_topk_push(&heap, all[i], (int32_t)i);
+            orl_topk_finish(&heap);
+        }
+        orl_free(h);
+        orl_free(all);
+        return s;
+    }
     int s = h && all ? encode(m, state, len, h) : orl_fail(ORL_E_NOMEM, "scoring: out of memory");
     int full = 1;
     if (s == ORL_OK && ens && m->score_rule != ORL_SCORE_UCB) {

@@ -17,6 +17,10 @@ int orl_trainer_generative_copy(const orl_algo_class *algo, uint32_t window, con
                         "%s: the trainer's algorithm is '%s'; only \"bcq\" takes a generative "
                         "model",
                         fn, algo->name);
+    if (model->baseline)
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "%s: the model is a %s baseline, with no network to serve as G", fn,
+                        model->algorithm);
     /* G is the model's supervised head (its own encoder and CE head). */
     orl_model *g = NULL;
     int s = orl_model_with_head(model, ORL_HEAD_SUPERVISED, &g);

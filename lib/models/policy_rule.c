@@ -53,8 +53,7 @@ static int argmax(const float *s, size_t n, size_t *out)
 {
     size_t best = 0;
     for (size_t i = 0; i < n; i++) {
-        if (isnan(s[i]))
-            return orl_fail(ORL_E_NUMERIC, "policy rule: item %zu has a NaN score", i);
+        if (isnan(s[i])) return orl_fail(ORL_E_NUMERIC, "policy rule: item %zu has a NaN score", i);
         if (s[i] > s[best]) best = i;
     }
     *out = best;
@@ -153,7 +152,8 @@ int orl_policy_probs_from_scores(const orl_policy_rule *r, const float *scores, 
 {
     ORL_TRY(orl_policy_rule_check_items(r, n));
     if (!scores || !out_probs)
-        return orl_fail(ORL_E_INVALID_ARGUMENT, "policy rule: scores and out_probs must not be NULL");
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "policy rule: scores and out_probs must not be NULL");
     return probs_row(r, scores, n, out_probs);
 }
 
@@ -188,7 +188,8 @@ int orl_policy_probs_rows_pool(const orl_policy_rule *r, const float *scores, si
     ORL_TRY(orl_policy_rule_check_items(r, n));
     if (rows == 0) return ORL_OK;
     if (!scores || !out_probs)
-        return orl_fail(ORL_E_INVALID_ARGUMENT, "policy rule: scores and out_probs must not be NULL");
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "policy rule: scores and out_probs must not be NULL");
     if (rows > SIZE_MAX / n)
         return orl_fail(ORL_E_OUT_OF_RANGE, "policy rule: %zu rows of %zu items overflow", rows, n);
     if (!pool) {

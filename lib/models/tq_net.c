@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "models/ce_head.h"
+#include "models/sparse_adam.h"
 #include "models/tq_net_internal.h"
 #include "nn/adam.h"
 #include "nn/linear_argmax.h"
@@ -336,17 +337,10 @@ static void adam(orl_tq_net *net, const orl_tq_inputs *in, float lr)
     memset(net->touched_q, 0, (size_t)K * I);
     for (int b = 0; b < in->batch; b++)
         for (int h = 0; h < K; h++) net->touched_q[(size_t)h * I + (size_t)in->actions[b]] = 1;
-    for (int i = 0; i < p->n_views; i++) {
-        const orl_param_view *v = &p->views[i];
-        if (!strcmp(v->name, ORL_ENC_EMB))
-            orl_adam_update_rows(net->pool, p, &k, v->offset, v->rows, v->cols, net->touched_emb);
-        else if (!strcmp(v->name, rw))
-            orl_adam_update_rows(net->pool, p, &k, v->offset, v->rows, v->cols, net->touched_q);
-        else if (!strcmp(v->name, rb)) /* one float per row */
-            orl_adam_update_rows(net->pool, p, &k, v->offset, v->rows * v->cols, 1, net->touched_q);
-        else
-            orl_adam_update_range(net->pool, p, &k, v->offset, v->offset + v->rows * v->cols, 1);
-    }
+    const orl_sparse_rows sparse[] = {{ORL_ENC_EMB, 0, net->touched_emb},
+                                      {rw, 0, net->touched_q},
+                                      {rb, 1, net->touched_q}}; /* one float per row */
+    orl_adam_step_sparse(net->pool, p, &k, sparse, 3);
 }
 
 int orl_tq_net_train_step(orl_tq_net *net, const int32_t *states, const int32_t *lens,

@@ -18,6 +18,14 @@ void orl_fuzz_use_model(orl_model *m)
         float cs[3];
         size_t unknown = 0;
         orl_model_score_candidates(m, hist, 2, hist, 3, cs, &skipped, &unknown);
+        /* The target policy's probabilities over the whole catalogue (issue 15). */
+        float *probs = n <= (1u << 20) ? malloc(sizeof(float) * n) : NULL;
+        orl_policy_rule rule;
+        orl_policy_rule_init(&rule);
+        rule.kind = ORL_POLICY_EPSILON;
+        rule.top_k = k;
+        if (probs) orl_model_policy_probs(m, &rule, hist, 3, probs, n);
+        free(probs);
         /* The scoring rules a loaded file may carry or allow: BCQ's constrained head, an
          * ensemble's bounds with the heads' std. */
         orl_model *d = NULL;

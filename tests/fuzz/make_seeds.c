@@ -335,6 +335,17 @@ static void binary_seeds(void)
     path_of(path, sizeof path, "dsfile", "strings.orld");
     CHECK(orl_dataset_save(sds, path));
 
+    /* The baselines (issue 15): their kind and counts instead of weights. */
+    const char *baseline_names[2] = {"baseline_pop.orlm", "baseline_repeat_strings.orlm"};
+    for (int i = 0; i < 2; i++) {
+        orl_model *b = NULL;
+        CHECK(orl_model_create_baseline(i ? sds : ds, i, &b));
+        path_of(path, sizeof path, "model_path", baseline_names[i]);
+        CHECK(orl_model_save(b, path));
+        orl_model_free(b);
+        copy_file(path, "model_buffer", baseline_names[i]);
+    }
+
     /* Tiny models on both. */
     orl_dataset *sets[2] = {ds, sds};
     const char *names[2] = {"sim.orlm", "strings.orlm"};

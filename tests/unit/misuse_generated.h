@@ -2343,6 +2343,59 @@ static void misuse_orl_model_load_buffer(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_model_create_baseline(misuse_fixture *F)
+{
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_create_baseline(NULL, 0, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_create_baseline", "ds = NULL");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_create_baseline((const orl_dataset *)(void *)F->sim, 0, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_create_baseline", "ds of the wrong kind");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_create_baseline((const orl_dataset *)(void *)F->freed, 0, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_create_baseline", "ds already freed");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_create_baseline(F->ds_final, (int32_t)INT32_MIN, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_create_baseline", "kind = INT32_MIN");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_create_baseline(F->ds_final, (int32_t)-1, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_create_baseline", "kind = -1");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_create_baseline(F->ds_final, (int32_t)INT32_MAX, &o_out);
+        (void)o_out;
+        misuse_check(F, s_, MISUSE_ANY, (o_out != NULL && s_ != ORL_OK), "orl_model_create_baseline", "kind = INT32_MAX");
+        orl_model_free(o_out);
+    }
+    {
+        orl_model *o_out = NULL;
+        int s_ = orl_model_create_baseline(F->ds_final, 0, NULL);
+        (void)o_out;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, (o_out != NULL && s_ != ORL_OK), "orl_model_create_baseline", "out = NULL");
+        orl_model_free(o_out);
+    }
+}
+
 static void misuse_orl_model_info_json(misuse_fixture *F)
 {
     {
@@ -4109,6 +4162,7 @@ static const misuse_entry misuse_table[] = {
     {"orl_model_save_buffer", misuse_orl_model_save_buffer, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_OK)},
     {"orl_model_load", misuse_orl_model_load, MISUSE_DOC(ORL_E_CHECKSUM) | MISUSE_DOC(ORL_E_FORMAT) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NOT_FOUND) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_TRUNCATED) | MISUSE_DOC(ORL_E_VERSION) | MISUSE_DOC(ORL_OK)},
     {"orl_model_load_buffer", misuse_orl_model_load_buffer, MISUSE_DOC(ORL_E_CHECKSUM) | MISUSE_DOC(ORL_E_FORMAT) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_TRUNCATED) | MISUSE_DOC(ORL_E_VERSION) | MISUSE_DOC(ORL_OK)},
+    {"orl_model_create_baseline", misuse_orl_model_create_baseline, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
     {"orl_model_info_json", misuse_orl_model_info_json, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_OK)},
     {"orl_model_recommend_batch_excluding", misuse_orl_model_recommend_batch_excluding, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_model_recommend_batch_excluding_str", misuse_orl_model_recommend_batch_excluding_str, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},

@@ -326,6 +326,43 @@ static void test_fitted_behaviour_warns(void **state)
     orl_ope_result_free(r);
 }
 
+/* The model-based estimators with FQE (gamma 0 for the per-step ones, 0.9 for
+ * the sequential ones): they run, their values are finite, and DM is the mean
+ * of V over the steps while DR adds the weighted residuals. */
+static void test_fqe_reward_model(void **state)
+{
+    fixture *f = *state;
+    orl_ope_params p = quick();
+    p.reward_model = ORL_OPE_REWARD_FQE;
+    p.fqe_epochs = 1;
+    p.gamma = 0.9;
+    orl_policy_rule rule;
+    orl_policy_rule_init(&rule);
+    assert_orl_ok(orl_policy_rule_parse("softmax:0.5", &rule));
+    p.policy = &rule;
+    p.estimators = "dm,dr,seq_dr,fqe";
+    orl_ope_result *r = NULL;
+    assert_orl_ok(orl_model_estimate_value(f->model, f->ds, &p, &r));
+    size_t n = 0;
+    assert_orl_ok(orl_ope_result_count(r, &n));
+    assert_int_equal(n, 4);
+    for (size_t i = 0; i < n; i++) {
+        orl_ope_estimate e = {.struct_size = sizeof e};
+        assert_orl_ok(orl_ope_result_get(r, i, &e));
+        if (!isfinite(e.value) || e.ci_low > e.value || e.value > e.ci_high)
+            fail_msg("%s: %g [%g, %g]", e.estimator, e.value, e.ci_low, e.ci_high);
+    }
+    char *json = json_of(r);
+    assert_non_null(strstr(json, "\"reward_model\":\"fqe\""));
+    double fit = 0;
+    const char *t = strstr(json, "\"fqe_fit\":");
+    assert_non_null(t);
+    fit = strtod(t + 10, NULL);
+    assert_true(fit > 0);
+    free(json);
+    orl_ope_result_free(r);
+}
+
 /* Every allocation of an estimate failing in turn: ORL_E_NOMEM, *out untouched,
  * nothing leaked; then the call succeeds. One thread, so the order is fixed. */
 static void test_allocation_failures(void **state)
@@ -383,6 +420,7 @@ int main(void)
         cmocka_unit_test(test_bootstrap_is_reproducible),
         cmocka_unit_test(test_bad_inputs),
         cmocka_unit_test(test_fitted_behaviour_warns),
+        cmocka_unit_test(test_fqe_reward_model),
         cmocka_unit_test(test_allocation_failures),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

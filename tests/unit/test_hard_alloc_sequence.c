@@ -130,6 +130,27 @@ static int step_policy(seq *s)
     return st;
 }
 
+/* A baseline: built, scored, evaluated, saved and loaded back (issue 15). */
+static int step_baseline(seq *s)
+{
+    orl_model *b = NULL, *back = NULL;
+    int st = orl_model_create_baseline(s->train, ORL_BASELINE_REPEAT, &b);
+    int64_t hist[3] = {1, 2, 3}, items[3];
+    if (st == ORL_OK) st = orl_model_recommend(b, hist, 3, 3, items, NULL, NULL);
+    orl_eval_result r = {.struct_size = sizeof r};
+    if (st == ORL_OK) st = orl_model_evaluate(b, s->test, 2, &r);
+    size_t len = 0;
+    void *buf = NULL;
+    if (st == ORL_OK) st = orl_model_save_buffer(b, NULL, 0, &len);
+    if (st == ORL_OK && !(buf = malloc(len))) st = ORL_E_NOMEM;
+    if (st == ORL_OK) st = orl_model_save_buffer(b, buf, len, &len);
+    if (st == ORL_OK) st = orl_model_load_buffer(buf, len, &back);
+    free(buf);
+    orl_model_free(back);
+    orl_model_free(b);
+    return st;
+}
+
 /* The batch and string forms of the host API, and a dataset read back (issue 20). */
 static int step_host_batch(seq *s)
 {
@@ -355,7 +376,7 @@ static void *output_of(seq *s, int i)
                     NULL,           s->from_buf, NULL,   NULL,      s->loaded_ds, NULL,
                     s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,         s->bcq_trainer,
                     NULL,           s->bcq,      NULL,   NULL,      s->bcq_g,     s->bcq_g_loaded,
-                    NULL,           NULL,        NULL};
+                    NULL,           NULL,        NULL,   NULL};
     return outs[i];
 }
 
@@ -393,6 +414,7 @@ static const step steps[] = {
     {"bcq_g_score", step_bcq_g_score, NULL},
     {"host_batch", step_host_batch, NULL},
     {"policy", step_policy, NULL},
+    {"baseline", step_baseline, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 

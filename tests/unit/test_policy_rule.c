@@ -109,8 +109,8 @@ static void test_epsilon_mass_and_ties(void **state)
             for (size_t i = 1; i < N; i++)
                 if (s[i] > s[top]) top = i;
             for (size_t i = 0; i < N; i++) {
-                double want = (in_top_k(s, N, i, k) ? eps[b] / (double)k : 0) +
-                              (i == top ? 1 - eps[b] : 0);
+                double want =
+                    (in_top_k(s, N, i, k) ? eps[b] / (double)k : 0) + (i == top ? 1 - eps[b] : 0);
                 if (fabs(p[i] - want) > 1e-7)
                     fail_msg("k=%zu eps=%g item %zu: %g, want %g", k, eps[b], i, p[i], want);
             }
@@ -123,11 +123,16 @@ static void test_bad_rules_and_scores(void **state)
     (void)state;
     float s[3] = {1, 2, 3}, p[3] = {7, 7, 7};
     const orl_policy_rule bad[] = {
-        rule_of(ORL_POLICY_SOFTMAX, 0, 0, 0),        rule_of(ORL_POLICY_SOFTMAX, -1, 0, 0),
-        rule_of(ORL_POLICY_SOFTMAX, INFINITY, 0, 0), rule_of(ORL_POLICY_SOFTMAX, NAN, 0, 0),
-        rule_of(ORL_POLICY_EPSILON, 1, -0.01, 0),    rule_of(ORL_POLICY_EPSILON, 1, 1.01, 0),
-        rule_of(ORL_POLICY_EPSILON, 1, NAN, 0),      rule_of(ORL_POLICY_EPSILON, 1, 0.1, 4),
-        rule_of(3, 1, 0.1, 0),                       rule_of(-1, 1, 0.1, 0),
+        rule_of(ORL_POLICY_SOFTMAX, 0, 0, 0),
+        rule_of(ORL_POLICY_SOFTMAX, -1, 0, 0),
+        rule_of(ORL_POLICY_SOFTMAX, INFINITY, 0, 0),
+        rule_of(ORL_POLICY_SOFTMAX, NAN, 0, 0),
+        rule_of(ORL_POLICY_EPSILON, 1, -0.01, 0),
+        rule_of(ORL_POLICY_EPSILON, 1, 1.01, 0),
+        rule_of(ORL_POLICY_EPSILON, 1, NAN, 0),
+        rule_of(ORL_POLICY_EPSILON, 1, 0.1, 4),
+        rule_of(3, 1, 0.1, 0),
+        rule_of(-1, 1, 0.1, 0),
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         assert_int_equal(orl_policy_probs_from_scores(&bad[i], s, 3, p), ORL_E_OUT_OF_RANGE);
@@ -206,8 +211,8 @@ static void round_trip(const char *text)
 static void test_text_round_trip(void **state)
 {
     (void)state;
-    const char *ok[] = {"greedy",      "softmax:0.5",   "softmax:1",   "softmax:2.5e-05",
-                        "softmax:0.1", "softmax:1e+20", "epsilon:0.1", "epsilon:0",
+    const char *ok[] = {"greedy",      "softmax:0.5",    "softmax:1",      "softmax:2.5e-05",
+                        "softmax:0.1", "softmax:1e+20",  "epsilon:0.1",    "epsilon:0",
                         "epsilon:1",   "epsilon:0.1:10", "epsilon:0.333:1"};
     for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++) round_trip(ok[i]);
     orl_policy_rule r;
@@ -316,11 +321,10 @@ static void test_model_probs_against_scores(void **state)
     const int64_t hist[3] = {keys[4], 999999, keys[2]};
     float scores[64], probs[64], direct[64];
     assert_orl_ok(orl_model_score_candidates(m, hist, 3, keys, n, scores, NULL, NULL));
-    const orl_policy_rule rules[] = {rule_of(ORL_POLICY_GREEDY, 1, 0, 0),
-                                     rule_of(ORL_POLICY_SOFTMAX, 0.5, 0, 0),
-                                     rule_of(ORL_POLICY_SOFTMAX, 4, 0, 0),
-                                     rule_of(ORL_POLICY_EPSILON, 1, 0.3, 0),
-                                     rule_of(ORL_POLICY_EPSILON, 1, 0.3, 5)};
+    const orl_policy_rule rules[] = {
+        rule_of(ORL_POLICY_GREEDY, 1, 0, 0), rule_of(ORL_POLICY_SOFTMAX, 0.5, 0, 0),
+        rule_of(ORL_POLICY_SOFTMAX, 4, 0, 0), rule_of(ORL_POLICY_EPSILON, 1, 0.3, 0),
+        rule_of(ORL_POLICY_EPSILON, 1, 0.3, 5)};
     for (size_t k = 0; k < sizeof rules / sizeof rules[0]; k++) {
         assert_orl_ok(orl_model_policy_probs(m, &rules[k], hist, 3, probs, n));
         assert_orl_ok(orl_policy_probs_from_scores(&rules[k], scores, n, direct));
@@ -340,8 +344,7 @@ static void test_model_probs_against_scores(void **state)
                      ORL_E_INVALID_ARGUMENT);
     assert_int_equal(orl_model_policy_probs(m, NULL, NULL, 3, probs, n), ORL_E_INVALID_ARGUMENT);
     assert_int_equal(orl_model_policy_probs(m, NULL, hist, 3, NULL, n), ORL_E_INVALID_ARGUMENT);
-    assert_int_equal(orl_model_policy_probs(NULL, NULL, hist, 3, probs, n),
-                     ORL_E_INVALID_ARGUMENT);
+    assert_int_equal(orl_model_policy_probs(NULL, NULL, hist, 3, probs, n), ORL_E_INVALID_ARGUMENT);
     r = rule_of(ORL_POLICY_SOFTMAX, 0, 0, 0);
     assert_int_equal(orl_model_policy_probs(m, &r, hist, 3, probs, n), ORL_E_OUT_OF_RANGE);
     assert_memory_equal(keep, probs, sizeof keep);

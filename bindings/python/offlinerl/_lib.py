@@ -146,10 +146,12 @@ _SIGNATURES = {
     "orl_sim_rollout_popularity": (c_int, [_P, c_uint64, c_uint64, POINTER(S.RolloutResult)]),
     "orl_sim_logging_probs": (c_int, [_P, c_uint32, _I64P, c_size_t, _F32P, c_size_t]),
     "orl_sim_rollout_model": (c_int, [_P, _P, c_uint64, c_uint64, POINTER(S.RolloutResult)]),
+    "orl_model_create_baseline": (c_int, [_P, c_int32, _PP]),
     # policy.h
     "orl_policy_rule_init": (None, [POINTER(S.PolicyRule)]),
     "orl_policy_rule_parse": (c_int, [c_char_p, POINTER(S.PolicyRule)]),
-    "orl_policy_rule_format": (c_int, [POINTER(S.PolicyRule), c_char_p, c_size_t, POINTER(c_size_t)]),
+    "orl_policy_rule_format": (
+        c_int, [POINTER(S.PolicyRule), c_char_p, c_size_t, POINTER(c_size_t)]),
     "orl_model_policy_probs": (
         c_int,
         [_P, POINTER(S.PolicyRule), POINTER(c_int64), c_size_t, POINTER(c_float), c_size_t],

@@ -368,8 +368,24 @@ def _scorings(model: Model, kappa: float) -> List[Tuple[str, Model]]:
     return out
 
 
+def _eval_model(args: argparse.Namespace, ds: Any) -> Model:
+    """The model of ``--model``, or the baseline of ``--baseline`` counted on ``--train``
+    (or, with a warning, on the evaluated data)."""
+    if (args.model is None) == (args.baseline is None):
+        raise SystemExit("orl eval: give --model or --baseline (pop or repeat), one of them")
+    if args.model is not None:
+        return Model.load(args.model)
+    if args.train is None:
+        kind = "repeat" if args.baseline == "repeat" else "popularity"
+        print(f"orl: warning: the {kind} baseline counts the evaluated data itself; give "
+              "--train FILE for counts from the training data", file=sys.stderr)
+        return Model.baseline(ds, args.baseline)
+    with load_data(args, [args.train]) as train:
+        return Model.baseline(train, args.baseline)
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
-    with Model.load(args.model) as model, load_data(args, [args.data]) as ds:
+    with load_data(args, [args.data]) as ds, _eval_model(args, ds) as model:
         results = {}
         own = {Model.SUPERVISED: "supervised", Model.Q: "q", Model.CONSTRAINED: "constrained"}
         default = own.get(model.head, "supervised")
@@ -384,7 +400,9 @@ def cmd_eval(args: argparse.Namespace) -> int:
             for name, m in results.items():
                 rule = f" (mean {'-' if name == 'lcb' else '+'} {args.kappa:g} std)" \
                     if name in ("lcb", "ucb") else ""
-                print_metrics(f"{name}{rule} (every step ranks the whole catalogue):", m)
+                title = (f"{model.info()['algorithm']} baseline" if args.baseline
+                         else f"{name}{rule}")
+                print_metrics(f"{title} (every step ranks the whole catalogue):", m)
                 if m["unknown_targets"]:
                     print(f"  {m['unknown_targets']} steps had an item the model does not know "
                           "(counted as misses)")
@@ -548,8 +566,11 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--quiet", action="store_true")
     _data_options(p)
 
-    p = sub.add_parser("eval", help="evaluate a saved model (HR/NDCG@5/10/20)")
-    p.add_argument("--model", required=True)
+    p = sub.add_parser("eval", help="evaluate a saved model or a baseline (HR/NDCG@5/10/20)")
+    p.add_argument("--model")
+    p.add_argument("--baseline", choices=("pop", "popularity", "repeat"),
+                   help="evaluate a baseline in place of --model")
+    p.add_argument("--train", help="--baseline: the training data it counts (default: --data)")
     p.add_argument("--data", required=True)
     p.add_argument("--threads", type=int, default=0)
     p.add_argument("--json", action="store_true")

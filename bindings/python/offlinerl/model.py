@@ -26,7 +26,8 @@ def policy_rule(policy: Optional[str] = None) -> S.PolicyRule:
     lib.orl_policy_rule_init(byref(r))
     if policy is not None:
         if not isinstance(policy, str):
-            raise TypeError(f"policy must be a string such as 'softmax:0.5', not {type(policy).__name__}")
+            raise TypeError("policy must be a string such as 'softmax:0.5', not "
+                            f"{type(policy).__name__}")
         _lib.check(lib.orl_policy_rule_parse(policy.encode("utf-8"), byref(r)),
                    "orl_policy_rule_parse")
     return r
@@ -64,6 +65,25 @@ class Model(Handle):
         return self
 
     # ---- files ----------------------------------------------------------------------------
+
+    #: Baselines of :meth:`baseline` (``orl_baseline_kind``).
+    BASELINES = {"pop": 0, "popularity": 0, "repeat": 1}
+
+    @classmethod
+    def baseline(cls, dataset: Any, kind: str = "pop") -> "Model":
+        """A baseline model of a finalized training dataset (``orl_model_create_baseline``).
+
+        ``"pop"`` (or ``"popularity"``) scores each item by log(its event count in
+        ``dataset``); ``"repeat"`` puts the items of the history (most recent first) above
+        all others, then popularity. Every method of :class:`Model` works with it.
+        """
+        if kind not in cls.BASELINES:
+            raise ValueError(f"baseline must be one of 'pop', 'repeat', not {kind!r}")
+        out = c_void_p()
+        with dataset._borrow() as d:
+            _lib.check(_lib.load().orl_model_create_baseline(d, cls.BASELINES[kind], byref(out)),
+                       "orl_model_create_baseline")
+        return cls._wrap(out)
 
     @classmethod
     def load(cls, path: Any) -> "Model":

@@ -134,6 +134,9 @@ class ResultsTableEncodersTest(unittest.TestCase):
         for path in glob.glob(os.path.join(CACHE, "*.json")):
             with open(path) as f:
                 r = json.load(f)
+            if "baseline" in r:  # scripts/baselines_table.py: no seed, no epochs
+                self.assertEqual(os.path.basename(path), f"ours_{r['set']}_{r['algorithm']}.json")
+                continue
             enc = r.get("encoder", "gru4rec")
             if "encoder" not in r:
                 no_field.add(os.path.basename(path))
@@ -146,6 +149,19 @@ class ResultsTableEncodersTest(unittest.TestCase):
                                       r["epochs"], r["encoder"])
                   for r in recs if "source" not in r and r["encoder"] == "gru4rec"}
         self.assertTrue(no_field <= loaded)
+
+    @unittest.skipUnless(glob.glob(os.path.join(CACHE, "ours_*_POP.json")), "no baseline runs")
+    def test_baselines_section_from_the_cache(self):
+        # scripts/baselines_table.py's records stay out of the runs and make their own section,
+        # CE (GRU4Rec) beside them.
+        recs = self.mod.load_cache(argparse.Namespace(cache=CACHE))
+        self.assertFalse(any("baseline" in r for r in recs))
+        text = self.mod.baselines_section(CACHE, recs)
+        self.assertIn("## Baselines: popularity and repeat beside CE", text)
+        for row in ("| popularity | 1 |", "| repeat | 1 |", "| CE (GRU4Rec) | 3 |"):
+            self.assertIn(row, text)
+        with tempfile.TemporaryDirectory() as empty:
+            self.assertEqual(self.mod.baselines_section(empty, recs), "")
 
     def test_load_cache_backward_compatible(self):
         with tempfile.TemporaryDirectory() as tmp:
