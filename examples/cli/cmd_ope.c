@@ -7,7 +7,8 @@
 #include "commands.h"
 
 static const char *const usage_text =
-    "usage: orl ope --model MODEL.orl --data LOGS [--estimators ips,snips,dr,...]\n"
+    "usage: orl ope --model MODEL.orl | --baseline pop|repeat [--train FILE]\n"
+    "               --data LOGS [--estimators ips,snips,dr,...]\n"
     "               [--policy RULE] [--interval bootstrap|normal] [--samples N]\n"
     "               [--confidence C] [--clip W] [--switch-threshold W] [--gamma G]\n"
     "               [--behaviour logged|fit|MODEL.orl] [--reward-model fqe|item_mean]\n"
@@ -20,8 +21,8 @@ static const char *const usage_text =
 
 static int usage(int argc, char **argv, int help)
 {
-    fprintf(help ? stdout : stderr, "%s%s\n%s", usage_text, cli_policy_option_help,
-            cli_data_options_help);
+    fprintf(help ? stdout : stderr, "%s%s%s\n%s", usage_text, cli_policy_option_help,
+            cli_baseline_options_help, cli_data_options_help);
     (void)argc, (void)argv;
     return help ? 0 : 2;
 }
@@ -117,12 +118,19 @@ int cmd_ope(int argc, char **argv)
                                      {"--threads", CLI_INT},
                                      {"--json", CLI_FLAG},
                                      {NULL, 0}};
-    static const cli_option *const tables[] = {own, cli_data_options, NULL};
+    static const cli_option *const tables[] = {own, cli_baseline_options, cli_data_options, NULL};
     int rc = cli_check_options("ope", argc, argv, tables, NULL, 0, NULL);
     if (rc) return rc;
     const char *model_path = cli_opt(argc, argv, "--model"), *data = cli_opt(argc, argv, "--data");
-    if (cli_flag(argc, argv, "--help") || !model_path || !data)
+    const char *baseline = cli_opt(argc, argv, "--baseline");
+    if (cli_flag(argc, argv, "--help") || !(model_path || baseline) || !data)
         return usage(argc, argv, cli_flag(argc, argv, "--help"));
+    if (model_path && baseline) {
+        fprintf(stderr, "orl ope: give --model or --baseline, not both\n");
+        return 2;
+    }
+    int32_t kind;
+    if (baseline && cli_baseline_kind(baseline, &kind)) return 2;
     orl_ope_params p;
     orl_ope_params_init(&p);
     orl_policy_rule rule;
@@ -133,7 +141,7 @@ int cmd_ope(int argc, char **argv)
     const char *beh = cli_opt(argc, argv, "--behaviour");
     orl_model *m = NULL, *bm = NULL;
     orl_dataset *ds = NULL;
-    if (orl_model_load(model_path, &m) != ORL_OK) return cli_fail(model_path);
+    if (model_path && orl_model_load(model_path, &m) != ORL_OK) return cli_fail(model_path);
     if (beh && strcmp(beh, "fit") == 0) {
         p.behaviour = ORL_OPE_BEHAVIOUR_FIT;
     } else if (beh && strcmp(beh, "logged") != 0) {
@@ -145,7 +153,9 @@ int cmd_ope(int argc, char **argv)
         p.behaviour_model = bm;
     }
     orl_ope_result *r = NULL;
-    if ((rc = cli_load_dataset(argc, argv, data, &ds)) == 0) {
+    if ((rc = cli_load_dataset(argc, argv, data, &ds)) == 0 && baseline)
+        rc = cli_baseline_model(argc, argv, ds, &m);
+    if (rc == 0) {
         if (orl_model_estimate_value(m, ds, &p, &r) != ORL_OK) {
             rc = cli_fail("ope");
         } else if (cli_flag(argc, argv, "--json")) {
