@@ -308,12 +308,14 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     r->timing.behaviour += ope_now() - t0;
     int item_mean = p->reward_model == ORL_OPE_REWARD_ITEM_MEAN;
     if (s == ORL_OK && pl.need_q && item_mean) s = item_means(model, ds, pl.to_model, &pl.item_q);
-    ope_collect_spec spec = {model, pl.to_model, *rule, pl.behaviour, pl.to_behaviour, pl.item_q,
-                             NULL,  NULL,        NULL,  NULL,         p->threads,      0};
+    ope_collect_spec spec = {model,      pl.to_model, *rule, pl.behaviour, pl.to_behaviour,
+                             pl.item_q,  NULL,        NULL,  NULL,         NULL,
+                             p->threads, 0,           NULL};
     t0 = ope_now();
     if (s == ORL_OK && (pl.need_qseq || (pl.need_q && !item_mean)))
         s = fit_fqe(ds, p, &spec, &pl, r);
     r->timing.fqe_fit += ope_now() - t0;
+    spec.to_ds = pl.to_ds;
     if (pl.need_q && !item_mean) spec.q_rows = ope_fqe_q_rows, spec.q_ctx = pl.fqe_reward;
     if (pl.need_qseq) spec.qs_rows = ope_fqe_q_rows, spec.qs_ctx = pl.fqe_seq;
     ope_arrays a;

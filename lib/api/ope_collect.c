@@ -42,16 +42,49 @@ typedef struct job {
     worker *w;
 } job;
 
+/* q of model item m from a dataset-order row (items the dataset lacks: its mean). */
+static double q_of(const ope_collect_spec *s, const float *qds, uint32_t D, int32_t m, double *mean)
+{
+    if (s->to_ds[m] >= 0) return qds[s->to_ds[m]];
+    if (isnan(*mean)) {
+        double sum = 0.0;
+        for (uint32_t d = 0; d < D; d++) sum += qds[d];
+        *mean = D ? sum / D : 0.0;
+    }
+    return *mean;
+}
+
+/* V of row r from a dataset-order Q row, for the rules that read the top items. */
+static double sparse_value(const ope_collect_spec *s, const ope_scorer *t, size_t r,
+                           const float *qds, uint32_t D)
+{
+    const int32_t *top = t->top_ids + r * t->top;
+    double mean = NAN, eps = s->rule.kind == ORL_POLICY_EPSILON ? s->rule.epsilon : 0.0;
+    double v = (1.0 - eps) * q_of(s, qds, D, top[0], &mean);
+    if (eps > 0 && s->rule.top_k == 0) {
+        double sum = 0.0;
+        for (uint32_t m = 0; m < s->model->n_items; m++) sum += q_of(s, qds, D, (int32_t)m, &mean);
+        return v + eps * sum / s->model->n_items;
+    }
+    for (uint32_t i = 0; eps > 0 && i < t->top; i++)
+        v += eps / (double)t->top * q_of(s, qds, D, top[i], &mean);
+    return v;
+}
+
 /* q and V of the rows from a reward model by state (FQE) into q[], v[]. */
 static int model_by_state(job *j, worker *w, ope_q_rows_fn fn, void *ctx, uint64_t b0, size_t nb,
                           double *q, double *v)
 {
-    ORL_TRY(fn(ctx, &w->batch, w->qds, w->qrow));
-    const size_t I = j->s->model->n_items;
+    const ope_collect_spec *s = j->s;
+    const size_t I = s->model->n_items;
+    const uint32_t D = orl_dataset_item_count(j->ds);
+    int sparse = w->target.top > 0;
+    ORL_TRY(fn(ctx, &w->batch, w->qds, sparse ? NULL : w->qrow));
     for (size_t r = 0; r < nb; r++) {
-        int32_t a = j->s->to_model[w->batch.actions[r]];
-        v[b0 + r] = ope_scorer_value(&w->target, r, w->qrow + r * I, NAN);
-        q[b0 + r] = a >= 0 ? w->qrow[r * I + (size_t)a] : 0.0;
+        const float *row = w->qds + r * D;
+        q[b0 + r] = row[w->batch.actions[r]]; /* the logged item, a dataset id */
+        v[b0 + r] = sparse ? sparse_value(s, &w->target, r, row, D)
+                           : ope_scorer_value(&w->target, r, w->qrow + r * I, NAN);
     }
     return ORL_OK;
 }
@@ -130,7 +163,7 @@ static int init_worker(worker *w, const orl_dataset *ds, const ope_collect_spec 
         ORL_TRY(ope_scorer_init(&w->behaviour, s->behaviour, s->to_behaviour, ds_items, &soft, 0));
     }
     if (s->q_rows || s->qs_rows) {
-        w->qrow = orl_malloc(sizeof(float) * OPE_BLOCK * s->model->n_items);
+        w->qrow = orl_malloc(sizeof(float) * OPE_BLOCK * s->model->n_items); /* full rows only */
         w->qds = orl_malloc(sizeof(float) * OPE_BLOCK * (ds_items ? ds_items : 1));
         if (!w->qrow || !w->qds) return orl_fail(ORL_E_NOMEM, "estimate value: out of memory");
     }

@@ -119,6 +119,7 @@ int ope_fqe_q_rows(void *ctx, const orl_batch *b, float *qds, float *out_q)
     const ope_fqe *f = ctx;
     const uint32_t n_model = f->n_model;
     ORL_TRY(orl_fqe_q_values(f->fqe, b, qds));
+    if (!out_q) return ORL_OK; /* the dataset's order is enough */
     /* Into the model's order; the model's items the dataset lacks get the row's mean. */
     for (size_t r = 0; r < b->size; r++) {
         const float *src = qds + r * f->ds_items;

@@ -56,9 +56,11 @@ typedef struct ope_arrays {
     double *reward, *beta, *pi, *q, *v, *q_seq, *v_seq;
 } ope_arrays;
 
-/* A reward model by state: q [b->size x model items], the target model's item
- * order, for the states of a batch of transitions; ds_scratch holds
- * [b->size x dataset items] floats. Called from several threads at once. */
+/* A reward model by state for the states of a batch of transitions: q in the
+ * dataset's item order into ds_scratch [b->size x dataset items], and, when
+ * out_q is not NULL, in the target model's order into out_q [b->size x model
+ * items] (items the dataset lacks: the row's mean). Called from several
+ * threads at once. */
 typedef int (*ope_q_rows_fn)(void *ctx, const orl_batch *b, float *ds_scratch, float *out_q);
 
 /* Rows scored together (the most the net takes in one pass). */
@@ -108,7 +110,8 @@ typedef struct ope_collect_spec {
     ope_q_rows_fn qs_rows; /* FQE under gamma (sequential), or NULL */
     void *qs_ctx;
     int threads;
-    int full_rows; /* 1: score every item even for greedy / epsilon rules (tests) */
+    int full_rows;        /* 1: score every item even for greedy / epsilon rules (tests) */
+    const int32_t *to_ds; /* the model's id -> dataset id or -1 (with q_rows / qs_rows) */
 } ope_collect_spec;
 
 /* Fill out (allocated here; ope_arrays_free) from ds and spec. ORL_E_NOMEM,

@@ -40,7 +40,8 @@ int ope_scorer_init(ope_scorer *s, const orl_model *m, const int32_t *to_model, 
     /* A baseline has no network (it scores row by row, no scratch). */
     s->scratch_bytes = m->net ? orl_sl_net_scratch_bytes(m->net, OPE_BLOCK) : 0;
     s->scratch = m->net ? orl_aligned_alloc(s->scratch_bytes) : NULL;
-    int ok = s->states && (s->scratch || !m->net) && (top ? s->top_ids && s->top_scores : s->scores && s->probs);
+    int ok = s->states && (s->scratch || !m->net) &&
+             (top ? s->top_ids && s->top_scores : s->scores && s->probs);
     if (ok) return ORL_OK;
     ope_scorer_free(s);
     return orl_fail(ORL_E_NOMEM, "estimate value: out of memory for scoring scratch");

@@ -30,6 +30,31 @@ static orl_dataset *logs(void)
     return ds;
 }
 
+/* A reward model by state standing in for FQE: q(s, d) = 0.01 (len(s) + d % 7). */
+typedef struct fake_q {
+    uint32_t ds_items, n_model;
+    const int32_t *to_ds;
+} fake_q;
+
+static int fake_rows(void *ctx, const orl_batch *b, float *qds, float *out_q)
+{
+    const fake_q *f = ctx;
+    for (size_t r = 0; r < b->size; r++) {
+        double mean = 0;
+        for (uint32_t d = 0; d < f->ds_items; d++) {
+            qds[r * f->ds_items + d] = 0.01f * (float)(b->state_len[r] + (int)(d % 7));
+            mean += qds[r * f->ds_items + d];
+        }
+        mean /= f->ds_items;
+        for (uint32_t m = 0; out_q && m < f->n_model; m++)
+            out_q[r * f->n_model + m] =
+                f->to_ds[m] >= 0 ? qds[r * f->ds_items + (uint32_t)f->to_ds[m]] : (float)mean;
+    }
+    return ORL_OK;
+}
+
+static fake_q *g_fake;
+
 static void collect(const orl_model *m, const orl_dataset *ds, const int32_t *map,
                     const float *item_q, const char *rule, int full, int threads, ope_arrays *out)
 {
@@ -42,6 +67,9 @@ static void collect(const orl_model *m, const orl_dataset *ds, const int32_t *ma
     s.item_q = item_q;
     s.threads = threads;
     s.full_rows = full;
+    s.qs_rows = fake_rows;
+    s.qs_ctx = g_fake;
+    s.to_ds = g_fake->to_ds;
     ope_timing t = {0};
     assert_orl_ok(ope_collect(ds, &s, out, &t));
 }
@@ -61,6 +89,16 @@ static void test_top_items_and_full_rows_agree(void **state)
     assert_orl_ok(ope_item_map(m, ds, &map));
     uint64_t n_items = 0;
     assert_orl_ok(orl_model_item_count(m, &n_items));
+    int32_t *to_ds = malloc(sizeof(int32_t) * n_items);
+    for (uint64_t i = 0; i < n_items; i++) to_ds[i] = -1;
+    uint64_t ds_items = 0;
+    assert_orl_ok(
+        orl_dataset_get_stats(ds, &(orl_dataset_stats){.struct_size = sizeof(orl_dataset_stats)}));
+    ds_items = orl_dataset_item_count(ds);
+    for (uint64_t d = 0; d < ds_items; d++)
+        if (map[d] >= 0) to_ds[map[d]] = (int32_t)d;
+    fake_q fq = {(uint32_t)ds_items, (uint32_t)n_items, to_ds};
+    g_fake = &fq;
     float *q = malloc(sizeof(float) * n_items);
     for (uint64_t i = 0; i < n_items; i++) q[i] = (float)(0.01 * (double)((i * 37) % 101));
     const char *rules[] = {"greedy", "epsilon:0.2:3", "epsilon:0.1", "epsilon:0:5"};
@@ -71,6 +109,9 @@ static void test_top_items_and_full_rows_agree(void **state)
         assert_int_equal(full.n, top.n);
         size_t hits = 0;
         for (uint64_t e = 0; e < full.n; e++) {
+            if (fabs(full.v_seq[e] - top.v_seq[e]) > 1e-5 || full.q_seq[e] != top.q_seq[e])
+                fail_msg("%s step %llu: Q-model V %.9g vs %.9g", rules[k], (unsigned long long)e,
+                         full.v_seq[e], top.v_seq[e]);
             if (fabs(full.pi[e] - top.pi[e]) > 1e-6 || fabs(full.v[e] - top.v[e]) > 1e-5)
                 fail_msg("%s step %llu: pi %.9g vs %.9g, V %.9g vs %.9g", rules[k],
                          (unsigned long long)e, full.pi[e], top.pi[e], full.v[e], top.v[e]);
@@ -83,6 +124,7 @@ static void test_top_items_and_full_rows_agree(void **state)
         ope_arrays_free(&top);
     }
     free(q);
+    free(to_ds);
     orl_free(map);
     orl_model_free(m);
     orl_dataset_free(ds);
