@@ -91,10 +91,7 @@ static void test_top_items_and_full_rows_agree(void **state)
     assert_orl_ok(orl_model_item_count(m, &n_items));
     int32_t *to_ds = malloc(sizeof(int32_t) * n_items);
     for (uint64_t i = 0; i < n_items; i++) to_ds[i] = -1;
-    uint64_t ds_items = 0;
-    assert_orl_ok(
-        orl_dataset_get_stats(ds, &(orl_dataset_stats){.struct_size = sizeof(orl_dataset_stats)}));
-    ds_items = orl_dataset_item_count(ds);
+    uint64_t ds_items = orl_dataset_item_count(ds);
     for (uint64_t d = 0; d < ds_items; d++)
         if (map[d] >= 0) to_ds[map[d]] = (int32_t)d;
     fake_q fq = {(uint32_t)ds_items, (uint32_t)n_items, to_ds};
