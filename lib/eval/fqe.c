@@ -44,8 +44,11 @@ int orl_fqe_settings_check(const orl_fqe_settings *s)
     if (s->threads < 0 || s->threads > 256) BAD("threads %d is outside [0, 256]", s->threads);
 #undef BAD
     if (s->encoder) {
-        int st = orl_encoder_spec_validate(s->encoder);
-        if (st != ORL_OK) return orl_fail_context("fqe settings: encoder");
+        /* window 0 takes the dataset's at fit (checked there again with it) */
+        orl_encoder_spec e = *s->encoder;
+        if (e.window == 0) e.window = 10;
+        if (orl_encoder_spec_validate(&e) != ORL_OK)
+            return orl_fail_context("fqe settings: encoder");
     }
     return ORL_OK;
 }
@@ -60,6 +63,8 @@ static int encoder_for(const orl_fqe_settings *s, uint32_t window, orl_encoder_s
             return orl_fail(ORL_E_OUT_OF_RANGE,
                             "fqe settings: encoder.window %u differs from the dataset's window %u",
                             out->window, window);
+        if (orl_encoder_spec_validate(out) != ORL_OK)
+            return orl_fail_context("fqe settings: encoder");
     } else {
         orl_encoder_spec_default(out);
         out->window = window;

@@ -20,14 +20,16 @@
 #include "models/spec.h"
 
 typedef struct orl_fqe_settings {
-    const orl_encoder_spec *encoder; /* NULL = GRU4Rec defaults (window: the dataset's) */
-    double gamma;                    /* discount, [0, 1]; 0 = a reward model r(s, a) */
-    uint32_t epochs;                 /* passes over the data, [1, 10000]; default 3 */
-    uint32_t batch;                  /* [1, 65536]; default 256 */
-    float learning_rate;             /* Adam's, (0, 1]; default 1e-3 */
-    uint32_t target_update;          /* steps between target copies, >= 1; default 1000 */
-    uint64_t seed;                   /* default 0 */
-    int threads;                     /* [0, 256], 0 = all cores; default 0 */
+    /* NULL = GRU4Rec defaults with the dataset's window; in a spec, window 0
+     * takes the dataset's and any other must equal it (encoder.window) */
+    const orl_encoder_spec *encoder;
+    double gamma;           /* discount, [0, 1]; 0 = a reward model r(s, a) */
+    uint32_t epochs;        /* passes over the data, [1, 10000]; default 3 */
+    uint32_t batch;         /* [1, 65536]; default 256 */
+    float learning_rate;    /* Adam's, (0, 1]; default 1e-3 */
+    uint32_t target_update; /* steps between target copies, >= 1; default 1000 */
+    uint64_t seed;          /* default 0 */
+    int threads;            /* [0, 256], 0 = all cores; default 0 */
 } orl_fqe_settings;
 
 void orl_fqe_settings_init(orl_fqe_settings *s);

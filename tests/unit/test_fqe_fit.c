@@ -326,6 +326,60 @@ static void test_deterministic_per_seed(void **state)
     orl_dataset_free(m.ds);
 }
 
+static int uniform_policy(void *ctx, const orl_batch *b, int use_next, float *out)
+{
+    const size_t I = *(const uint32_t *)ctx;
+    (void)use_next;
+    for (size_t i = 0; i < b->size * I; i++) out[i] = 1.0f / (float)I;
+    return ORL_OK;
+}
+
+/* Every encoder kind trains and scores (window 10, its own defaults but
+ * small sizes), deterministically. */
+static void test_every_encoder(void **state)
+{
+    (void)state;
+    orl_dataset *ds = orl_test_chain_dataset(30, 40, 12, 7, 3);
+    uint32_t I = orl_dataset_item_count(ds);
+    static const char *kinds[] = {"gru4rec", "sasrec", "caser", "nextitnet"};
+    for (int k = 0; k < 4; k++) {
+        orl_encoder_spec enc;
+        memset(&enc, 0, sizeof enc);
+        strcpy(enc.architecture, kinds[k]);
+        enc.embed_dim = enc.hidden_dim = 16;
+        enc.dropout = -1.0f; /* the kind's default */
+        orl_fqe_settings s;
+        orl_fqe_settings_init(&s);
+        s.encoder = &enc;
+        s.gamma = 0.5;
+        s.epochs = 2;
+        s.batch = 64;
+        s.threads = 2;
+        s.seed = 11;
+        orl_fqe *f[2] = {NULL, NULL};
+        for (int r = 0; r < 2; r++) assert_orl_ok(orl_fqe_fit(ds, &s, uniform_policy, &I, &f[r]));
+        orl_batch b;
+        assert_orl_ok(orl_batch_init(&b, 32, orl_dataset_window(ds)));
+        uint64_t ids[32];
+        for (int i = 0; i < 32; i++) ids[i] = (uint64_t)i * 13;
+        assert_orl_ok(orl_dataset_fill_batch(ds, ids, 32, &b));
+        float *q0 = malloc(sizeof(float) * 32 * I), *q1 = malloc(sizeof(float) * 32 * I);
+        assert_true(q0 && q1);
+        assert_orl_ok(orl_fqe_q_values(f[0], &b, q0));
+        assert_orl_ok(orl_fqe_q_values(f[1], &b, q1));
+        for (size_t i = 0; i < 32 * (size_t)I; i++) assert_true(isfinite(q0[i]));
+        assert_memory_equal(q0, q1, sizeof(float) * 32 * I);
+        print_message("%s: %lld steps, last loss %.4f\n", kinds[k], (long long)orl_fqe_steps(f[0]),
+                      orl_fqe_last_epoch_loss(f[0]));
+        free(q0);
+        free(q1);
+        orl_batch_free(&b);
+        orl_fqe_free(f[0]);
+        orl_fqe_free(f[1]);
+    }
+    orl_dataset_free(ds);
+}
+
 static void expect_bad(const orl_dataset *ds, const orl_fqe_settings *s, const char *name,
                        int status)
 {
@@ -506,6 +560,7 @@ int main(void)
         cmocka_unit_test(test_gamma0_is_the_mean_reward),
         cmocka_unit_test(test_minibatch_reaches_policy_evaluation),
         cmocka_unit_test(test_deterministic_per_seed),
+        cmocka_unit_test(test_every_encoder),
         cmocka_unit_test(test_bad_settings),
         cmocka_unit_test(test_callback_failures),
         cmocka_unit_test(test_allocation_failures),
