@@ -20,20 +20,24 @@
 #include "core/rng.h"
 #include "offlinerl/offlinerl.h"
 
+/* "model name (family F)": family 26 is AMD Zen 5. */
 static void cpu_name(char *buf, size_t len)
 {
     snprintf(buf, len, "unknown");
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (!f) return;
-    char line[512];
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, "model name", 10) == 0) {
-            char *c = strchr(line, ':');
-            if (c) snprintf(buf, len, "%s", c + 2);
-            buf[strcspn(buf, "\n")] = '\0';
-            break;
-        }
+    char line[512], name[256] = "?", family[32] = "?";
+    while (fgets(line, sizeof line, f)) {
+        char *c = strchr(line, ':');
+        if (!c) continue;
+        c[strcspn(c, "\n")] = '\0';
+        if (strncmp(line, "model name", 10) == 0 && name[0] == '?')
+            snprintf(name, sizeof name, "%s", c + 2);
+        if (strncmp(line, "cpu family", 10) == 0 && family[0] == '?')
+            snprintf(family, sizeof family, "%s", c + 2);
+    }
     fclose(f);
+    snprintf(buf, len, "%s (family %s)", name, family);
 }
 
 static int die(const char *what)
