@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/model_impl.h"
 #include "api/ope_impl.h"
 #include "core/alloc.h"
 #include "data/transitions.h"
@@ -127,10 +128,55 @@ static void test_top_items_and_full_rows_agree(void **state)
     orl_dataset_free(ds);
 }
 
+/* The softmax rows of the scorer (vectorised exp) against the rule's own
+ * double-precision probabilities of the same scores. */
+static void test_fast_softmax_matches_the_rule(void **state)
+{
+    (void)state;
+    orl_dataset *ds = logs();
+    orl_trainer_params tp;
+    orl_trainer_params_init(&tp);
+    tp.algorithm = "sl";
+    tp.epochs = 1;
+    tp.threads = 1;
+    orl_model *m = orl_test_fit_model(&tp, 8, ds);
+    int32_t *map = NULL;
+    assert_orl_ok(ope_item_map(m, ds, &map));
+    orl_batch b;
+    assert_orl_ok(orl_batch_init(&b, OPE_BLOCK, orl_dataset_window(ds)));
+    uint64_t ids[OPE_BLOCK];
+    for (size_t i = 0; i < OPE_BLOCK; i++) ids[i] = i * 3;
+    assert_orl_ok(orl_dataset_fill_batch(ds, ids, OPE_BLOCK, &b));
+    const double temps[3] = {0.05, 1.0, 20.0};
+    for (int k = 0; k < 3; k++) {
+        orl_policy_rule rule;
+        orl_policy_rule_init(&rule);
+        rule.kind = ORL_POLICY_SOFTMAX;
+        rule.temperature = temps[k];
+        ope_scorer sc;
+        assert_orl_ok(ope_scorer_init(&sc, m, map, orl_dataset_item_count(ds), &rule, 0));
+        double t1 = 0, t2 = 0;
+        assert_orl_ok(ope_scorer_run(&sc, &b, 0, OPE_BLOCK, 0, &t1, &t2));
+        const size_t I = m->n_items;
+        float *want = malloc(sizeof(float) * OPE_BLOCK * I);
+        assert_orl_ok(orl_policy_probs_rows(&rule, sc.scores, OPE_BLOCK, I, want));
+        for (size_t i = 0; i < OPE_BLOCK * I; i++)
+            if (fabs(sc.probs[i] - want[i]) > 2e-5 * want[i] + 1e-12)
+                fail_msg("T %g: p %.9g vs %.9g", temps[k], sc.probs[i], want[i]);
+        free(want);
+        ope_scorer_free(&sc);
+    }
+    orl_batch_free(&b);
+    orl_free(map);
+    orl_model_free(m);
+    orl_dataset_free(ds);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_top_items_and_full_rows_agree),
+        cmocka_unit_test(test_fast_softmax_matches_the_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
