@@ -283,10 +283,19 @@ ORL_API int orl_trainer_history_json(const orl_trainer *t, char *buf, size_t buf
                 char v[1024];
                 size_t vlen;
                 orl_eval_result_json(&r->validation, v, sizeof v, &vlen);
-                sb_printf(&sb, "%s}", v);
+                sb_printf(&sb, "%s", v);
             } else {
-                sb_printf(&sb, "null}");
+                sb_printf(&sb, "null");
             }
+            /* The algorithm's own figures (reinforce: its importance weights). */
+            if (r->algo_stats.n) {
+                sb_printf(&sb, ",\"algorithm_stats\":{");
+                for (int k = 0; k < r->algo_stats.n; k++)
+                    sb_printf(&sb, "%s\"%s\":%.6g", k ? "," : "", r->algo_stats.keys[k],
+                              isfinite(r->algo_stats.values[k]) ? r->algo_stats.values[k] : 0.0);
+                sb_printf(&sb, "}");
+            }
+            sb_printf(&sb, "}");
         }
         sb_printf(&sb, "]");
         if (pass == 0) {
