@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "algos/algo.h"
+#include "algos/algo_reinforce.h"
 #include "core/alloc.h"
 #include "core/error.h"
 #include "data/dataset.h"
@@ -156,6 +157,18 @@ static void reinforce_epoch_stats(void *self, orl_algo_stats *out)
     }
     r->ess_sum = r->ess_share_sum = r->w_sum = r->lambda_sum = 0.0;
     r->batches = r->rows = r->clipped = 0;
+}
+
+const orl_pg_net *orl_algo_reinforce_net(const void *instance)
+{
+    return ((const reinforce *)instance)->net;
+}
+
+const float *orl_algo_reinforce_returns(const void *instance, uint64_t *out_count)
+{
+    const reinforce *r = instance;
+    *out_count = r->n_returns;
+    return r->returns;
 }
 
 static const orl_params *reinforce_policy(const void *self)

@@ -58,6 +58,12 @@ struct orl_params *orl_trainer_policy_params(orl_trainer *t)
     return (orl_params *)orl_fit_policy(&t->fit);
 }
 
+void *orl_trainer_algo_instance(orl_trainer *t)
+{
+    if (!t || t->tag.tag != ORL_TAG_TRAINER) return NULL;
+    return t->fit.instance;
+}
+
 int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint32_t *out_len)
 {
     ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
