@@ -379,7 +379,9 @@ int orl_pg_net_train_step(orl_pg_net *net, const orl_pg_inputs *in, float lr, or
         out->loss -= net->cfg.entropy * out->entropy;
         if (!isfinite(out->loss)) return not_finite(out);
         pc = head_adam_of(&sl->params, &ac, H);
-        head_adam(&pc, 0, (size_t)net->cfg.base.n_items);
+        const size_t I = (size_t)net->cfg.base.n_items;
+        orl_adam_update_range(sl->pool, &sl->params, &pc.k, pc.w, pc.w + I * (size_t)H, 0);
+        orl_adam_update_range(sl->pool, &sl->params, &pc.k, pc.b, pc.b + I, 0);
     }
     if (net->has_beta) {
         bc = head_adam_of(&net->beta, &ac, H);
