@@ -121,7 +121,9 @@ PEER_RUN = {"CE": ("sqn_torch.py", ["--mode", "ce"]),
             "CQL": ("offrl_torch.py", ["--algo", "cql"]),
             "SQN-CQL": ("offrl_torch.py", ["--algo", "sqn_cql"]),
             "REM": ("offrl_torch.py", ["--algo", "rem"]),
-            "SQN-REM": ("offrl_torch.py", ["--algo", "sqn_rem"])}
+            "SQN-REM": ("offrl_torch.py", ["--algo", "sqn_rem"]),
+            # learned behaviour head, clip 10, K 1: the defaults of both sides.
+            "REINFORCE": ("offrl_torch.py", ["--algo", "reinforce"])}
 METRICS = [f"{m}@{k}" for k in (5, 10, 20) for m in ("hr", "ndcg")]
 #: The papers' rows are always listed (a gap shows as "not run"); the later methods' rows
 #: (BCQ, CQL, ...) only on the sets where they ran.

@@ -17,7 +17,8 @@ static void train_usage(FILE *f)
         "usage: orl train --data FILE --out MODEL.orl [options]\n\n"
         "  --algo NAME       training algorithm (default sl): sl, sqn, sac, snqn, sa2c; the\n"
         "                    constrained / pessimistic value methods bcq, cql, sqn_cql, rem,\n"
-        "                    sqn_rem (docs/guides/algorithms.md)\n"
+        "                    sqn_rem; the off-policy policy gradient reinforce\n"
+        "                    (docs/guides/algorithms.md)\n"
         "  --test-data FILE  evaluate on this file after training\n"
         "  --holdout F       or hold out a fraction F of the sessions as test data\n"
         "  --valid-data FILE evaluate on this file after every epoch\n"
@@ -37,7 +38,10 @@ static void train_usage(FILE *f)
         "                    (docs/guides/encoders.md lists ranges and defaults)\n"
         "  --set KEY=VALUE   any trainer setting by name (repeatable), e.g. gamma=0.5;\n"
         "                    bcq threshold, target_update, tau, reg; cql and sqn_cql alpha;\n"
-        "                    rem heads, target_update, tau; sqn_rem heads, vpq_c\n"
+        "                    rem heads, target_update, tau; sqn_rem heads, vpq_c; reinforce\n"
+        "                    gamma, clip, smooth, normalize, topk, entropy, beta (0 learned\n"
+        "                    head, 1 logged propensities)\n"
+        "  --topk K --clip C reinforce: the same as --set topk=K --set clip=C\n"
         "  --generative-model G.orl    bcq: use this trained model's supervised head (e.g.\n"
         "                    one trained with --algo sl on the same data) as G, kept fixed;\n"
         "                    its encoder may differ, its catalogue and window must match\n"
@@ -186,8 +190,24 @@ static char *encoder_json(const orl_encoder *enc)
     return s;
 }
 
+/* --topk K and --clip C: aliases of reinforce's settings. */
+static int apply_aliases(orl_trainer *t, int argc, char **argv)
+{
+    static const char *const aliases[][2] = {{"--topk", "topk"}, {"--clip", "clip"}};
+    for (size_t k = 0; k < sizeof aliases / sizeof aliases[0]; k++) {
+        if (!cli_opt(argc, argv, aliases[k][0])) continue;
+        double v;
+        int rc = cli_opt_double(argc, argv, aliases[k][0], 0.0, &v);
+        if (rc) return rc;
+        if (orl_trainer_set_float(t, aliases[k][1], v) != ORL_OK) return cli_fail(aliases[k][0]);
+    }
+    return 0;
+}
+
 static int apply_settings(orl_trainer *t, int argc, char **argv)
 {
+    int rc = apply_aliases(t, argc, argv);
+    if (rc) return rc;
     for (int i = 1; i + 1 < argc; i++) {
         if (strcmp(argv[i], "--set") != 0) continue;
         const char *kv = argv[i + 1];
@@ -239,6 +259,8 @@ static const cli_option train_options[] = {{"--data", CLI_STRING},
                                            {"--dropout", CLI_FLOAT},
                                            {"--encoder-set", CLI_STRING},
                                            {"--set", CLI_STRING},
+                                           {"--topk", CLI_INT},
+                                           {"--clip", CLI_FLOAT},
                                            {"--json", CLI_FLAG},
                                            {"--quiet", CLI_FLAG},
                                            {"--generative-model", CLI_STRING},
@@ -355,8 +377,18 @@ int cmd_train(int argc, char **argv)
         char buf[2048] = "null";
         size_t len;
         if (test) orl_eval_result_json(&res, buf, sizeof buf, &len);
-        printf("{\"model\":\"%s\",\"algorithm\":\"%s\",\"encoder\":%s,\"test\":%s}\n", out,
-               tp.algorithm, enc_json ? enc_json : "null", buf);
+        /* The per-epoch history (reinforce: its importance weights' figures). */
+        size_t hlen = 0;
+        char *hist = NULL;
+        if (orl_trainer_history_json(tr, NULL, 0, &hlen) == ORL_OK && (hist = malloc(hlen)) &&
+            orl_trainer_history_json(tr, hist, hlen, &hlen) != ORL_OK) {
+            free(hist);
+            hist = NULL;
+        }
+        printf("{\"model\":\"%s\",\"algorithm\":\"%s\",\"encoder\":%s,\"test\":%s,"
+               "\"history\":%s}\n",
+               out, tp.algorithm, enc_json ? enc_json : "null", buf, hist ? hist : "null");
+        free(hist);
     } else {
         printf("saved %s\n", out);
         if (report) printf("report %s\n", report);

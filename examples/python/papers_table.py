@@ -33,7 +33,7 @@ import offlinerl  # noqa: E402
 #: pessimistic value methods of the talk (BCQ, CQL, REM and their SQN combinations).
 ALGORITHMS = [("CE", "sl"), ("SQN", "sqn"), ("SAC", "sac"), ("SNQN", "snqn"), ("SA2C", "sa2c"),
               ("BCQ", "bcq"), ("CQL", "cql"), ("SQN-CQL", "sqn_cql"), ("REM", "rem"),
-              ("SQN-REM", "sqn_rem")]
+              ("SQN-REM", "sqn_rem"), ("REINFORCE", "reinforce")]
 COLUMNS = [("HR@5", "hr@5"), ("NDCG@5", "ndcg@5"), ("HR@10", "hr@10"), ("NDCG@10", "ndcg@10"),
            ("HR@20", "hr@20"), ("NDCG@20", "ndcg@20")]
 

@@ -219,7 +219,9 @@ ORL_API int orl_trainer_interrupt(orl_trainer *trainer);
  *
  * One object per completed epoch: `epoch`, `loss` (mean over the epoch), `transitions_per_s`,
  * `elapsed_s`, and `validation` (the orl_eval_result_json() object, or null without a
- * validation set). An empty array before the first fit.
+ * validation set); for algorithms with figures of their own also `algorithm_stats`, an object
+ * of numbers ("reinforce", since 0.2.0: `ess`, `ess_share`, `clipped_share`, `mean_weight`,
+ * `mean_lambda_k`, see the algorithms guide). An empty array before the first fit.
  * @param trainer The trainer.
  * @param buf Caller buffer; may be NULL when @p buf_len is 0 (to ask for the size).
  * @param buf_len Its size.

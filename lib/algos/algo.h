@@ -37,6 +37,16 @@ typedef struct orl_algo_context {
     const orl_encoder_spec *generative_encoder;
 } orl_algo_context;
 
+/* Figures an algorithm reports per epoch beside its loss (reinforce: the
+ * importance weights' effective sample size, the share clipped, ...): what a
+ * user tunes. Keys are static strings. */
+enum { ORL_ALGO_STATS_MAX = 8 };
+typedef struct orl_algo_stats {
+    int n;
+    const char *keys[ORL_ALGO_STATS_MAX];
+    double values[ORL_ALGO_STATS_MAX];
+} orl_algo_stats;
+
 /* Losses of one step (NaN where an algorithm has no such term). */
 typedef struct orl_step_losses {
     float loss;    /* what the algorithm minimised */
@@ -60,6 +70,14 @@ typedef struct orl_algo_class {
     const orl_params *(*policy_params)(const void *self);
     /* ORL_ALGO_* flags (0 for most). */
     unsigned flags;
+    /* Optional (NULL for most): called once by the trainer after create and
+     * before the first step, with the training dataset the batches come
+     * from (their transition_ids index it): per-dataset work such as the
+     * returns to the end of each session. */
+    int (*prepare)(void *self, const orl_dataset *train);
+    /* Optional: the figures accumulated since the last call (then reset);
+     * the trainer calls it at the end of every epoch. */
+    void (*epoch_stats)(void *self, orl_algo_stats *out);
 } orl_algo_class;
 
 /* The algorithm trains no supervised head (cql, rem): its model keeps the Q

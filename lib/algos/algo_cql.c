@@ -43,7 +43,9 @@ const orl_algo_class orl_algo_cql = {
     orl_algo_rl_destroy,
     orl_algo_rl_step,
     orl_algo_rl_policy,
-    ORL_ALGO_Q_ONLY};
+    ORL_ALGO_Q_ONLY,
+    NULL,
+    NULL};
 const orl_algo_class orl_algo_sqn_cql = {"sqn_cql",
                                          "SQN with the CQL term on its Q head",
                                          sqn_cql_settings,
@@ -52,7 +54,9 @@ const orl_algo_class orl_algo_sqn_cql = {"sqn_cql",
                                          orl_algo_rl_destroy,
                                          orl_algo_rl_step,
                                          orl_algo_rl_policy,
-                                         0};
+                                         0,
+                                         NULL,
+                                         NULL};
 const orl_algo_class orl_algo_sqn_rem = {
     "sqn_rem",
     "SQN whose Q head is a REM ensemble (Agarwal 2020), VPQ optional (Gao 2022)",
@@ -62,7 +66,9 @@ const orl_algo_class orl_algo_sqn_rem = {
     orl_algo_rl_destroy,
     orl_algo_rl_step,
     orl_algo_rl_policy,
-    0};
+    0,
+    NULL,
+    NULL};
 
 static int cql_create(const orl_algo_context *ctx, void **out)
 {

@@ -137,7 +137,9 @@ const orl_params *orl_algo_rl_policy(const void *self)
                                             orl_algo_rl_destroy,                                   \
                                             orl_algo_rl_step,                                      \
                                             orl_algo_rl_policy,                                    \
-                                            0};                                                    \
+                                            0,                                                     \
+                                            NULL,                                                  \
+                                            NULL};                                                 \
     static int NAME##_create(const orl_algo_context *ctx, void **out)                              \
     {                                                                                              \
         return orl_algo_rl_create(&orl_algo_##NAME, ALGO, ctx, out);                               \

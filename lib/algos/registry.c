@@ -5,11 +5,12 @@
 
 extern const orl_algo_class orl_algo_sl, orl_algo_sqn, orl_algo_sac, orl_algo_snqn, orl_algo_sa2c;
 extern const orl_algo_class orl_algo_bcq, orl_algo_cql, orl_algo_sqn_cql, orl_algo_rem,
-    orl_algo_sqn_rem;
+    orl_algo_sqn_rem, orl_algo_reinforce;
 
 static const orl_algo_class *const classes[] = {
-    &orl_algo_sl,  &orl_algo_sqn, &orl_algo_sac,     &orl_algo_snqn, &orl_algo_sa2c,
-    &orl_algo_bcq, &orl_algo_cql, &orl_algo_sqn_cql, &orl_algo_rem,  &orl_algo_sqn_rem};
+    &orl_algo_sl,   &orl_algo_sqn,     &orl_algo_sac,      &orl_algo_snqn,
+    &orl_algo_sa2c, &orl_algo_bcq,     &orl_algo_cql,      &orl_algo_sqn_cql,
+    &orl_algo_rem,  &orl_algo_sqn_rem, &orl_algo_reinforce};
 
 const orl_algo_class *orl_algo_find(const char *name)
 {
@@ -20,5 +21,5 @@ const orl_algo_class *orl_algo_find(const char *name)
 
 const char *orl_algo_names(void)
 {
-    return "sl, sqn, sac, snqn, sa2c, bcq, cql, sqn_cql, rem, sqn_rem";
+    return "sl, sqn, sac, snqn, sa2c, bcq, cql, sqn_cql, rem, sqn_rem, reinforce";
 }

@@ -288,10 +288,17 @@ static void curves(orl_html *h, const orl_report_input *in, double *scratch)
 
 static void epoch_table(orl_html *h, const orl_report_input *in)
 {
+    /* The algorithm's own figures (reinforce's weights) as columns, named by the first epoch. */
+    const orl_algo_stats *names = &in->epochs[0].algo_stats;
     orl_html_raw(h, "<h2>Epochs</h2>\n<table id=\"epochs\"><tr><th>epoch</th><th>loss</th>"
                     "<th>transitions/s</th><th>elapsed s</th><th>HR@10 clicks</th>"
-                    "<th>HR@10 purchases</th><th>NDCG@10 clicks</th><th>NDCG@10 purchases</th>"
-                    "</tr>\n");
+                    "<th>HR@10 purchases</th><th>NDCG@10 clicks</th><th>NDCG@10 purchases</th>");
+    for (int k = 0; k < names->n; k++) {
+        orl_html_raw(h, "<th>");
+        orl_html_cstr(h, names->keys[k]);
+        orl_html_raw(h, "</th>");
+    }
+    orl_html_raw(h, "</tr>\n");
     for (uint32_t i = 0; i < in->n_epochs; i++) {
         const orl_epoch_record *r = &in->epochs[i];
         orl_html_printf(h, "<tr><td class=\"num\">%u</td><td class=\"num\">", (unsigned)r->epoch);
@@ -306,6 +313,13 @@ static void epoch_table(orl_html *h, const orl_report_input *in)
             orl_html_raw(h, "</td><td class=\"num\">");
             if (r->has_validation)
                 orl_html_fixed(h, vals[k], 4);
+            else
+                orl_html_raw(h, "&#8211;");
+        }
+        for (int k = 0; k < names->n; k++) {
+            orl_html_raw(h, "</td><td class=\"num\">");
+            if (k < r->algo_stats.n)
+                orl_html_fixed(h, r->algo_stats.values[k], 4);
             else
                 orl_html_raw(h, "&#8211;");
         }

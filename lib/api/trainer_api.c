@@ -58,6 +58,12 @@ struct orl_params *orl_trainer_policy_params(orl_trainer *t)
     return (orl_params *)orl_fit_policy(&t->fit);
 }
 
+void *orl_trainer_algo_instance(orl_trainer *t)
+{
+    if (!t || t->tag.tag != ORL_TAG_TRAINER) return NULL;
+    return t->fit.instance;
+}
+
 int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint32_t *out_len)
 {
     ORL_CHECK_HANDLE(t, ORL_TAG_TRAINER);
@@ -283,10 +289,19 @@ ORL_API int orl_trainer_history_json(const orl_trainer *t, char *buf, size_t buf
                 char v[1024];
                 size_t vlen;
                 orl_eval_result_json(&r->validation, v, sizeof v, &vlen);
-                sb_printf(&sb, "%s}", v);
+                sb_printf(&sb, "%s", v);
             } else {
-                sb_printf(&sb, "null}");
+                sb_printf(&sb, "null");
             }
+            /* The algorithm's own figures (reinforce: its importance weights). */
+            if (r->algo_stats.n) {
+                sb_printf(&sb, ",\"algorithm_stats\":{");
+                for (int k = 0; k < r->algo_stats.n; k++)
+                    sb_printf(&sb, "%s\"%s\":%.6g", k ? "," : "", r->algo_stats.keys[k],
+                              isfinite(r->algo_stats.values[k]) ? r->algo_stats.values[k] : 0.0);
+                sb_printf(&sb, "}");
+            }
+            sb_printf(&sb, "}");
         }
         sb_printf(&sb, "]");
         if (pass == 0) {

@@ -16,6 +16,9 @@ int orl_trainer_history(const orl_trainer *t, const orl_epoch_record **out, uint
  * numerics tests, which poison them to simulate a divergence. */
 struct orl_params;
 struct orl_params *orl_trainer_policy_params(orl_trainer *t);
+/* The algorithm instance of the current or last fit (NULL before one): for
+ * tests that read what the policy store does not hold (reinforce's beta head). */
+void *orl_trainer_algo_instance(orl_trainer *t);
 
 /* orl_trainer_set_generative_model (trainer_generative.c): the trainer's own
  * copy of `model`'s supervised head as G, for a trainer of `algo` whose

@@ -27,6 +27,7 @@ void orl_batch_free(orl_batch *b)
     orl_free(b->is_purchase);
     orl_free(b->event_codes);
     orl_free(b->propensities);
+    orl_free(b->transition_ids);
     memset(b, 0, sizeof *b);
 }
 
@@ -52,8 +53,9 @@ int orl_batch_init(orl_batch *b, size_t capacity, uint32_t window)
     t.is_purchase = orl_malloc(capacity);
     t.event_codes = orl_malloc(capacity * sizeof(int32_t));
     t.propensities = orl_malloc(capacity * sizeof(float));
+    t.transition_ids = orl_malloc(capacity * sizeof(uint64_t));
     if (!t.states || !t.next_states || !t.state_len || !t.next_len || !t.actions || !t.rewards ||
-        !t.done || !t.is_purchase || !t.event_codes || !t.propensities) {
+        !t.done || !t.is_purchase || !t.event_codes || !t.propensities || !t.transition_ids) {
         orl_batch_free(&t);
         return orl_fail(ORL_E_NOMEM, "out of memory allocating a batch of %zu", capacity);
     }
@@ -121,6 +123,7 @@ int orl_dataset_fill_batch(const orl_dataset *ds, const uint64_t *ids, size_t n,
         out->is_purchase[b] = (uint8_t)orl_dataset_event_is_purchase(ds, t);
         out->event_codes[b] = ds->ev_code[t];
         out->propensities[b] = orl_dataset_event_propensity(ds, t);
+        out->transition_ids[b] = t;
     }
     out->size = n;
     return ORL_OK;

@@ -26,7 +26,8 @@ typedef struct orl_batch {
     uint8_t *done;        /* 1 when p is the session's last step */
     uint8_t *is_purchase; /* event type counts as purchase for evaluation */
     int32_t *event_codes;
-    float *propensities; /* logging propensity or NaN when unknown */
+    float *propensities;      /* logging propensity or NaN when unknown */
+    uint64_t *transition_ids; /* the dataset's transition id of each row */
 } orl_batch;
 
 /* Allocates every array once for `capacity` transitions of length `window`. */

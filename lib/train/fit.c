@@ -101,6 +101,7 @@ static int setup(fit_run *r)
                                   .generative = cfg->generative,
                                   .generative_encoder = cfg->generative_encoder};
     if (s == ORL_OK) s = cfg->algo->create(&ctx, &st->instance);
+    if (s == ORL_OK && cfg->algo->prepare) s = cfg->algo->prepare(st->instance, r->train);
     r->pr.epochs = cfg->epochs;
     r->pr.total_steps = steps_per_epoch * cfg->epochs;
     return s;
@@ -188,6 +189,7 @@ static int close_epoch(fit_run *r, uint32_t epoch)
     rec->elapsed_s = pr->elapsed_s;
     rec->has_validation = h->validate != NULL;
     if (h->validate) rec->validation = vres;
+    if (r->st->algo->epoch_stats) r->st->algo->epoch_stats(r->st->instance, &rec->algo_stats);
     orl_log(ORL_LOG_INFO, "epoch %u/%u: loss %.4f, %.0f transitions/s", epoch + 1, pr->epochs,
             (double)pr->epoch_loss, pr->transitions_per_s);
     int s = ORL_OK;

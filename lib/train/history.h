@@ -7,6 +7,7 @@
 
 /* orl_eval_result: the validation hook hands back what api/ evaluates, and the
  * history keeps it as is so the host reads it without a conversion. */
+#include "algos/algo.h"
 #include "offlinerl/model.h"
 
 /* One completed epoch of the last fit. */
@@ -17,6 +18,7 @@ typedef struct orl_epoch_record {
     double elapsed_s;         /* since the fit started */
     int has_validation;
     orl_eval_result validation; /* when a validation set was given */
+    orl_algo_stats algo_stats;  /* the algorithm's own figures (n = 0 for most) */
 } orl_epoch_record;
 
 typedef struct orl_fit_history {

@@ -27,6 +27,9 @@
  *       --algo ce runs the supervised network (sl_net) on the same batches;
  *       --algo bcq / rem the target-network algorithms (tq_net) at their
  *       defaults (threshold 0.3, reg 0.01, 4 heads);
+ *       --algo reinforce the policy gradient (pg_net) at its defaults (learned
+ *       beta head, clip 10, K 1), each row's reward as its return (the
+ *       trainer computes the returns once per dataset: no cost per step);
  *       --encoder picks the encoder at its reference settings (dropout on).
  * The reference's README figures are printed alongside the synthetic runs. */
 #include <math.h>
@@ -41,6 +44,7 @@
 #include "core/pool.h"
 #include "core/rng.h"
 #include "data/transitions.h"
+#include "models/pg_net.h"
 #include "models/rl_net.h"
 #include "models/sl_net.h"
 #include "models/tq_net.h"
@@ -50,7 +54,7 @@
 #include "bench_util.h"
 #include "bench_gemm_rate.h"
 
-enum { B = 256, T = 10, NB = 16, ALG_CE = 100, ALG_BCQ = 101, ALG_REM = 102 };
+enum { B = 256, T = 10, NB = 16, ALG_CE = 100, ALG_BCQ = 101, ALG_REM = 102, ALG_REINFORCE = 103 };
 
 typedef struct batches {
     int32_t s[NB][B * T], ls[NB][B], a[NB][B], ns[NB][B * T], lns[NB][B];
@@ -220,9 +224,63 @@ static int run_tq(source *src, int I, int alg, int threads, int steps)
     return 0;
 }
 
+/* reinforce's model FLOPs per transition: pi's fused CE (logits 2 H I, its two
+ * backward products 4 H I), beta's (logits 2 H I, dW 2 H I: no gradient into
+ * the state) and the GRU's products on s (forward L steps, backward 2L). */
+static double reinforce_flops(int I, double mean_len)
+{
+    const double H = 64.0, E = 64.0;
+    return 10.0 * H * I + 2.0 * 3.0 * H * (E + H) * 3.0 * mean_len;
+}
+
+/* "reinforce": pg_net at its defaults on the same batches. */
+static int run_pg(source *src, int I, int threads, int steps)
+{
+    orl_pg_config c = orl_pg_config_default(I);
+    c.base.encoder = g_encoder;
+    c.base.dropout = g_encoder.dropout;
+    orl_pg_net *net = NULL;
+    if (orl_pg_net_create(&c, 1, threads, &net) != 0) return 1;
+    const int warm = 3;
+    double total = 0.0;
+    orl_pg_step st;
+    for (int k = 0; k < warm + steps; k++) {
+        double t0 = now_s();
+        step_in x = {0};
+        int s = next_batch(src, k, &x);
+        const orl_pg_inputs in = {x.s, x.ls, x.a, x.r, NULL, B};
+        if (s != 0 || orl_pg_net_train_step(net, &in, 0.01f, &st) != 0) {
+            fprintf(stderr, "step failed: %s\n", orl_last_error());
+            orl_pg_net_free(net);
+            return 1;
+        }
+        if (k >= warm) total += now_s() - t0;
+    }
+    const double rate = (double)B * steps / total;
+    printf("{\"bench\":\"rl_train\",\"algo\":\"reinforce\",\"encoder\":\"%s\",\"data\":\"%s\","
+           "\"n_items\":%d,\"threads\":%d,\"batch\":%d,\"steps\":%d,\"mean_state_len\":%.2f,"
+           "\"transitions_per_s\":%.0f,\"ms_per_step\":%.2f",
+           g_encoder.architecture, src->x ? "synthetic" : "file", I, threads, B, steps,
+           src->mean_len, rate, 1e3 * total / steps);
+    if (!strcmp(g_encoder.architecture, "gru4rec")) {
+        double gb = output_layer_gflops(I, threads, 5, 0),
+               gk = output_layer_gflops(I, threads, 5, 1);
+        double best = gb > gk ? gb : gk, flops = reinforce_flops(I, src->mean_len);
+        double bound = best * 1e9 / flops;
+        printf(",\"openblas_gflops\":%.1f,\"kgemm_gflops\":%.1f,\"flops_per_transition\":%.0f,"
+               "\"blas_bound_transitions_per_s\":%.0f,\"pct_of_blas_bound\":%.1f",
+               gb, gk, flops, bound, 100.0 * rate / bound);
+    }
+    printf(",\"final_loss\":%.4f}\n", (double)st.loss);
+    fflush(stdout);
+    orl_pg_net_free(net);
+    return 0;
+}
+
 static int run(source *src, int I, int alg, int threads, int steps)
 {
     if (alg == ALG_CE) return run_ce(src, I, threads, steps);
+    if (alg == ALG_REINFORCE) return run_pg(src, I, threads, steps);
     if (alg == ALG_BCQ || alg == ALG_REM) return run_tq(src, I, alg, threads, steps);
     orl_rl_net_config c = orl_rl_net_config_default(I, alg);
     c.encoder = g_encoder;
@@ -364,6 +422,8 @@ int main(int argc, char **argv)
                 only = ALG_BCQ;
             else if (!strcmp(argv[i], "rem"))
                 only = ALG_REM;
+            else if (!strcmp(argv[i], "reinforce"))
+                only = ALG_REINFORCE;
             else if (orl_rl_algo_from_name(argv[i], &only) != 0)
                 return 2;
         } else if (!strcmp(argv[i], "--encoder") && i + 1 < argc) {

@@ -2,7 +2,7 @@
 """Training speed side by side with the PyTorch reference, interleaved.
 
     /usr/bin/python3 tests/bench/compare_peer.py BUILD_DIR [--reps 3]
-        [--items 2000 25000] [--algos ce sqn sac snqn sa2c bcq cql sqn_cql rem sqn_rem]
+        [--items 2000 25000] [--algos ce sqn sac snqn sa2c bcq cql sqn_cql rem sqn_rem reinforce]
         [--peer-coretype debian SkylakeX] [--peer-sac PATH]
         [--encoders gru4rec sasrec caser nextitnet]
 
@@ -27,9 +27,11 @@ their weighted phase after half the steps, as the peer's default warm-up
 min(15000, steps // 2)); ce: bench_train N (synthetic batches of the peer's
 shape, its "transitions_per_s_2t").
 
-bcq, cql, sqn_cql, rem, sqn_rem: the peer is shared/peer/offrl_torch.py --algo A (its
-defaults: bcq threshold 0.3 and target copy every 8,000 steps, cql alpha 1, rem 4 heads),
-ours bench_rl --data TRAIN.csv --algo A at the same defaults.
+bcq, cql, sqn_cql, rem, sqn_rem, reinforce: the peer is shared/peer/offrl_torch.py --algo A
+(its defaults: bcq threshold 0.3 and target copy every 8,000 steps, cql alpha 1, rem 4 heads,
+reinforce a learned beta head, cap 10, K 1), ours bench_rl --data TRAIN.csv --algo A at the
+same defaults. For sqn and reinforce the line also gives our share of the compute bound (the
+step's model FLOPs at the output layer's measured GEMM rate, bench_rl's pct_of_blas_bound).
 
 Encoders (--encoders): gru4rec is the rows above. For sasrec, caser and
 nextitnet the peer is shared/peer/seqrec_torch.py --encoder E --mode MODE (ce,
@@ -54,7 +56,7 @@ PEER = os.path.normpath(os.path.join(HERE, "..", "..", "..", "shared", "peer"))
 SETS = {2000: ("/tmp/orl_peer_small", 20000, 1, 150), 25000: ("/tmp/orl_peer_big25", 30000, 7, 30)}
 ALGOS = ("ce", "sqn", "sac", "snqn", "sa2c")
 #: The constrained and pessimistic value methods: their peer is offrl_torch.py --algo A.
-OFFRL_ALGOS = ("bcq", "cql", "sqn_cql", "rem", "sqn_rem")
+OFFRL_ALGOS = ("bcq", "cql", "sqn_cql", "rem", "sqn_rem", "reinforce")
 
 
 def ensure_set(items):
@@ -166,7 +168,7 @@ def compare(a, algo, items, peer_sac, encoder="gru4rec"):
         r = line["peer_skylakex"]["ratio"]
         line["ratio_fair"] = r
         line["meets_4x"] = r is not None and r >= 4.0
-    if algo == "sqn" and encoder == "gru4rec":
+    if algo in ("sqn", "reinforce") and encoder == "gru4rec":
         pct = statistics.median(j["pct_of_blas_bound"] for j in extra)
         line["pct_of_blas_bound"] = pct
         line["blas_bound_transitions_per_s"] = statistics.median(

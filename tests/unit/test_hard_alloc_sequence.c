@@ -15,8 +15,8 @@ typedef struct seq {
     char csv[512], jsonl[512], model_path[512], ds_path[512];
     orl_dataset *ds, *train, *test, *loaded_ds, *otto;
     orl_encoder *enc;
-    orl_trainer *trainer, *rem_trainer, *bcq_trainer;
-    orl_model *model, *loaded, *from_buf, *rem, *lcb, *bcq, *bcq_g, *bcq_g_loaded;
+    orl_trainer *trainer, *rem_trainer, *bcq_trainer, *pg_trainer;
+    orl_model *model, *loaded, *from_buf, *rem, *lcb, *bcq, *bcq_g, *bcq_g_loaded, *pg;
     void *buf;
     size_t buf_len;
 } seq;
@@ -252,6 +252,25 @@ static int step_rem_trainer(seq *s)
     return offrl_trainer(s, "rem", &s->rem_trainer);
 }
 
+/* reinforce with the entropy bonus and the top-K correction: every buffer it has. */
+static int step_pg_trainer(seq *s)
+{
+    int st = offrl_trainer(s, "reinforce", &s->pg_trainer);
+    if (st == ORL_OK) st = orl_trainer_set_float(s->pg_trainer, "entropy", 0.01);
+    if (st == ORL_OK) st = orl_trainer_set_float(s->pg_trainer, "topk", 3);
+    return st;
+}
+
+static int step_pg_fit(seq *s)
+{
+    return orl_trainer_fit(s->pg_trainer, s->train, NULL);
+}
+
+static int step_pg_export(seq *s)
+{
+    return orl_trainer_export_model(s->pg_trainer, &s->pg);
+}
+
 static int step_rem_fit(seq *s)
 {
     return orl_trainer_fit(s->rem_trainer, s->train, NULL);
@@ -348,6 +367,8 @@ typedef struct step {
 
 static void free_all(seq *s)
 {
+    orl_model_free(s->pg);
+    orl_trainer_free(s->pg_trainer);
     orl_model_free(s->bcq_g_loaded);
     orl_model_free(s->bcq_g);
     orl_model_free(s->bcq);
@@ -371,12 +392,13 @@ static void free_all(seq *s)
 /* The handle a step creates, to check it stays NULL when the step fails. */
 static void *output_of(seq *s, int i)
 {
-    void *outs[] = {s->ds,          NULL,        NULL,   s->train,  s->enc,       s->trainer,
-                    NULL,           s->model,    NULL,   s->loaded, NULL,         NULL,
-                    NULL,           s->from_buf, NULL,   NULL,      s->loaded_ds, NULL,
-                    s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,         s->bcq_trainer,
-                    NULL,           s->bcq,      NULL,   NULL,      s->bcq_g,     s->bcq_g_loaded,
-                    NULL,           NULL,        NULL,   NULL};
+    void *outs[] = {s->ds,          NULL,        NULL,   s->train,  s->enc,        s->trainer,
+                    NULL,           s->model,    NULL,   s->loaded, NULL,          NULL,
+                    NULL,           s->from_buf, NULL,   NULL,      s->loaded_ds,  NULL,
+                    s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,          s->bcq_trainer,
+                    NULL,           s->bcq,      NULL,   NULL,      s->bcq_g,      s->bcq_g_loaded,
+                    NULL,           NULL,        NULL,   NULL,      s->pg_trainer, NULL,
+                    s->pg};
     return outs[i];
 }
 
@@ -415,6 +437,9 @@ static const step steps[] = {
     {"host_batch", step_host_batch, NULL},
     {"policy", step_policy, NULL},
     {"baseline", step_baseline, NULL},
+    {"reinforce_trainer", step_pg_trainer, NULL},
+    {"reinforce_fit", step_pg_fit, NULL},
+    {"reinforce_export", step_pg_export, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 

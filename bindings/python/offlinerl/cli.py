@@ -309,9 +309,14 @@ def cmd_train(args: argparse.Namespace) -> int:
         valid = load_data(args, [args.valid_data]) if args.valid_data else None
         if valid is not None:
             opened.append(valid)
+        settings = _parse_set(args.set)
+        # --topk and --clip: aliases of reinforce's settings (the C CLI's too).
+        for key in ("topk", "clip"):
+            if getattr(args, key) is not None:
+                settings[key] = getattr(args, key)
         trainer = Trainer(args.algo, encoder=encoder, epochs=args.epochs, batch_size=args.batch,
                           learning_rate=args.lr, seed=args.seed, threads=args.threads,
-                          **_parse_set(args.set))
+                          **settings)
         opened.append(trainer)
         if args.generative_model:
             with Model.load(args.generative_model) as g:  # the trainer keeps its own copy
@@ -341,7 +346,8 @@ def cmd_train(args: argparse.Namespace) -> int:
         metrics = model.evaluate(test, args.threads) if test is not None else None
         if args.json:
             print(json.dumps({"model": args.out, "algorithm": args.algo,
-                              "encoder": encoder_config, "test": metrics}))
+                              "encoder": encoder_config, "test": metrics,
+                              "history": trainer.history}))
         else:
             print(f"saved {args.out}")
             if metrics:
@@ -559,6 +565,10 @@ def parser() -> argparse.ArgumentParser:
                         "kernel_size, independent_init, dilations=1,2,1,2,1,2 "
                         "(docs/guides/encoders.md)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    p.add_argument("--topk", type=int, metavar="K",
+                   help="reinforce: K of the top-K correction (= --set topk=K)")
+    p.add_argument("--clip", type=number, metavar="C",
+                   help="reinforce: importance weights clipped at C (= --set clip=C)")
     p.add_argument("--generative-model", metavar="G.orl",
                    help="bcq: use this trained model's supervised head (e.g. one trained with "
                         "--algo sl on the same data) as G, kept fixed")
