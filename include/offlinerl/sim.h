@@ -113,6 +113,15 @@ typedef struct orl_sim_params {
     int32_t rollout_repeat;      /**< Rollouts of scoring policies: 0 never shows an item twice
                                       in a session, 1 allows it. Default 0. */
     int64_t start_timestamp;     /**< Timestamp (seconds) of session 0. Default 1600000000. */
+    /** Items shown per step (a slate), 1 .. 100 and at most n_items. Default 1: one item per
+     *  step, exactly the worlds of 0.1.0. @since 0.2.0 */
+    uint32_t slate_size;
+    /** Slates: logit removed per unit of ln(position) in the user's choice (position 1 has
+     *  none), 0 .. 100. Default 0.3. @since 0.2.0 */
+    float position_bias;
+    /** 1: log one row per shown slate (a display), clicked or not, with the shown items and
+     *  their propensities (always so when slate_size > 1). Default 0. @since 0.2.0 */
+    int32_t log_impressions;
 } orl_sim_params;
 
 /** What a rollout measured. Set `struct_size` before passing it to a rollout. */
