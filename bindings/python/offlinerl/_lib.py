@@ -123,6 +123,8 @@ _SIGNATURES = {
     "orl_dataset_item_id_str": (c_int, [_P, c_char_p, POINTER(c_int32)]),
     "orl_dataset_item_key": (c_int, [_P, c_int32, c_void_p, c_size_t, _SIZEP]),
     "orl_dataset_session_count": (c_int, [_P, POINTER(c_uint64)]),
+    "orl_dataset_display_count": (c_int, [_P, POINTER(c_uint64)]),
+    "orl_dataset_display_get": (c_int, [_P, c_uint64, POINTER(S.DisplayView)]),
     "orl_dataset_session_events": (
         c_int,
         [_P, c_uint64, POINTER(c_int32), _I64P, _I64P, POINTER(c_int32), _F32P, c_size_t, _SIZEP],
