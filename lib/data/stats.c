@@ -191,8 +191,7 @@ int orl_dataset_stats_json_impl(const orl_dataset *ds, char **out_json, size_t *
                   (double)ds->types.types[c].reward, ds->types.types[c].is_purchase,
                   (unsigned long long)counts[c]);
     }
-    sb_printf(&b, "],\"displays\":%llu,\"shown_items\":%llu", (unsigned long long)ds->disp.n,
-              (unsigned long long)ds->disp.n_shown);
+    sb_printf(&b, "]");
     if (ds->finalized) {
         orl_dataset_histogram_impl(ds, hist, 33);
         sb_printf(&b, ",\"session_len_histogram\":{");
@@ -206,7 +205,8 @@ int orl_dataset_stats_json_impl(const orl_dataset *ds, char **out_json, size_t *
         sb_printf(&b, "}");
     }
     reward_json(ds, &b);
-    sb_printf(&b, "}");
+    sb_printf(&b, ",\"displays\":%llu,\"shown_items\":%llu}", (unsigned long long)ds->disp.n,
+              (unsigned long long)ds->disp.n_shown);
     orl_free(counts);
     if (b.failed) {
         orl_free(b.p);
