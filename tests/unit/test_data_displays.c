@@ -383,6 +383,28 @@ static void test_trivago_style_file(void **state)
     view(ds, 2, &v);
     assert_int_equal(v.session, -1); /* b: no event */
     orl_dataset_free(ds);
+    /* Only steps without a click: no event, no session, the displays kept. */
+    f = fopen(path, "w");
+    assert_non_null(f);
+    fputs("session_id,timestamp,item_id,event,impressions\n"
+          "a,1,,none,7|8\n"
+          "a,2,,none,8|9\n",
+          f);
+    fclose(f);
+    ds = NULL;
+    assert_orl_ok(orl_dataset_create(NULL, &ds));
+    assert_orl_ok(orl_dataset_load_csv(ds, path, NULL, NULL));
+    int fs = orl_dataset_finalize(ds);
+    if (fs == ORL_OK) {
+        assert_orl_ok(orl_dataset_display_count(ds, &n));
+        assert_int_equal(n, 2);
+        view(ds, 1, &v);
+        assert_int_equal(v.session, -1);
+        assert_int_equal(v.item_ids[0], -1);
+    } else {
+        print_message("  a log of no-click steps only: finalize says %s\n", orl_last_error());
+    }
+    orl_dataset_free(ds);
     /* Malformed lists are rejected with the column named. */
     const char *bad[] = {"a,1,7,click,0.2,0.5,7|8,0.5,0.75|0.5,0.25\n",
                          "a,1,7,click,0.2,0.5,7||8,,,\n", "a,1,7,click,0.2,0.5,7|8,0.5|2,,\n",

@@ -473,6 +473,29 @@ static void test_k1_impressions_keep_events(void **state)
     orl_sim_free(b);
 }
 
+/* A trained model rolled out with slates: its top-K per step, a value. */
+static void test_model_rollout_with_slates(void **state)
+{
+    (void)state;
+    orl_sim *sim = slate_sim(40, 4, 12);
+    orl_dataset *ds = NULL;
+    assert_orl_ok(orl_dataset_create(NULL, &ds));
+    assert_orl_ok(orl_sim_generate(sim, 300, ds));
+    assert_orl_ok(orl_dataset_finalize(ds));
+    orl_encoder *enc = orl_test_encoder(NULL, 16);
+    orl_model *m = orl_test_train(enc, "sl", 2, 1, ds);
+    orl_encoder_free(enc);
+    orl_sim_rollout_result r = {.struct_size = sizeof r}, rnd = {.struct_size = sizeof rnd};
+    assert_orl_ok(orl_sim_rollout_model(sim, m, 300, 2, &r));
+    assert_orl_ok(orl_sim_rollout_random(sim, 300, 2, &rnd));
+    print_message("  K = 4 rollouts: model %.3f +- %.3f, random %.3f +- %.3f\n", r.mean_return,
+                  r.std_error, rnd.mean_return, rnd.std_error);
+    assert_true(isfinite(r.mean_return) && r.mean_length >= 2);
+    orl_model_free(m);
+    orl_dataset_free(ds);
+    orl_sim_free(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -486,6 +509,7 @@ int main(void)
         cmocka_unit_test(test_scores_top_k),
         cmocka_unit_test(test_bad_slate_params),
         cmocka_unit_test(test_k1_impressions_keep_events),
+        cmocka_unit_test(test_model_rollout_with_slates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
