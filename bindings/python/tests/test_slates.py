@@ -77,6 +77,21 @@ class SlateTest(support.ErrorAssertions):
             self.assertStatus(Status.OUT_OF_RANGE, offlinerl.Simulator, n_items=30,
                               n_clusters=3, **bad)
 
+    def test_cli_slates(self):
+        from .test_cli import run
+
+        with tempfile.TemporaryDirectory() as tmp:
+            path = os.path.join(tmp, "cli_slates.csv")
+            status, _, err = run("sim", "generate", "--sessions", "40", "--items", "30",
+                                 "--clusters", "3", "--slate-size", "3", "--out", path)
+            self.assertEqual(status, 0, err)
+            status, out, err = run("data", "inspect", path)
+            self.assertEqual(status, 0, err)
+            self.assertIn("displays", out)
+            status, _, err = run("sim", "generate", "--sessions", "5", "--slate-size", "0",
+                                 "--out", path)
+            self.assertNotEqual(status, 0)
+
     def test_display_index_out_of_range(self):
         with offlinerl.Simulator(n_items=30, n_clusters=3, seed=4, slate_size=2) as sim:
             with sim.generate(5) as ds:
