@@ -61,14 +61,15 @@ double orl_sim_pl_slate_prob(const double *beta, uint32_t K)
     return prob > 1 ? 1 : prob;
 }
 
-/* e^x for x <= 0, to about 1 ulp, in plain arithmetic that a compiler can
- * vectorise over an array (libm's exp is a call per element, and was half
- * the time of a slate step). 0 below -708. */
+/* e^x for x <= 0, to about 1 ulp, in plain arithmetic without branches that
+ * a compiler can vectorise over an array (libm's exp is a call per element,
+ * and was half the time of a slate step). Below -708 it gives e^-708
+ * (3e-308): 1 - that is 1, which is all the polynomial needs. */
 static inline double exp_nonpos(double x)
 {
     const double shift = 0x1.8p52, inv_ln2 = 0x1.71547652b82fep0;
     const double ln2_hi = 0x1.62e42fefa39efp-1, ln2_lo = 0x1.abc9e3b39803fp-56;
-    double xc = x < -708.0 ? -708.0 : x;
+    double xc = x > -708.0 ? x : -708.0;
     double kd = xc * inv_ln2 + shift; /* round to nearest integer in the low bits */
     uint64_t kbits;
     memcpy(&kbits, &kd, sizeof kbits);
@@ -93,24 +94,41 @@ static inline double exp_nonpos(double x)
     uint64_t scale_bits = (uint64_t)(k + 1023) << 52;
     double scale;
     memcpy(&scale, &scale_bits, sizeof scale);
-    double v = p * scale;
-    return x < -708.0 ? 0.0 : v;
+    return p * scale;
 }
 
-/* c <- c * prod_j (1 - q_j + q_j z) for K <= SMALL_K, at a fixed length the
+/* c <- c * prod_j (1 - q_j + q_j z) at a fixed length N >= K that the
  * compiler keeps in registers (the coefficients above K - 1 are computed
  * too, exactly, and never read). q_j = 0 leaves c as it is. */
 #define SMALL_K 16
-static void poly_mul_small(double *c, const double *q, uint32_t len)
-{
-    double a[SMALL_K];
-    memcpy(a, c, sizeof a);
-    for (uint32_t j = 0; j < len; j++) {
-        const double x = q[j];
-        for (int k = SMALL_K - 1; k > 0; k--) a[k] += x * (a[k - 1] - a[k]);
-        a[0] -= x * a[0];
+#define POLY_MUL_FIXED(N)                                                                          \
+    static void poly_mul_##N(double *c, const double *q, uint32_t len)                             \
+    {                                                                                              \
+        double a[N];                                                                               \
+        memcpy(a, c, sizeof a);                                                                    \
+        for (uint32_t j = 0; j < len; j++) {                                                       \
+            const double x = q[j];                                                                 \
+            for (int k = N - 1; k > 0; k--) a[k] += x * (a[k - 1] - a[k]);                         \
+            a[0] -= x * a[0];                                                                      \
+        }                                                                                          \
+        memcpy(c, a, sizeof a);                                                                    \
     }
-    memcpy(c, a, sizeof a);
+POLY_MUL_FIXED(4)
+POLY_MUL_FIXED(8)
+POLY_MUL_FIXED(12)
+POLY_MUL_FIXED(16)
+#undef POLY_MUL_FIXED
+
+static void poly_mul_small(double *c, uint32_t K, const double *q, uint32_t len)
+{
+    if (K <= 4)
+        poly_mul_4(c, q, len);
+    else if (K <= 8)
+        poly_mul_8(c, q, len);
+    else if (K <= 12)
+        poly_mul_12(c, q, len);
+    else
+        poly_mul_16(c, q, len);
 }
 
 /* c <- c * (1 - q + q z), truncated to degree < K. */
@@ -163,20 +181,25 @@ void orl_sim_pl_inclusion_step(const double *p, uint32_t n, uint32_t K, const ui
         for (uint32_t j0 = 0; j0 < n; j0 += CHUNK) {
             const uint32_t len = n - j0 < CHUNK ? n - j0 : CHUNK;
             double q[CHUNK];
-            for (uint32_t j = 0; j < len; j++)
-                q[j] = mark[j0 + j] ? 0.0 : 1.0 - exp_nonpos(-p[j0 + j] * t);
+            for (uint32_t j = 0; j < len; j++) q[j] = 1.0 - exp_nonpos(-p[j0 + j] * t);
+            for (uint32_t a = 0; a < m; a++) /* listed items: multiplied in below */
+                if (items[a] >= j0 && items[a] - j0 < len) q[items[a] - j0] = 0.0;
             if (K <= SMALL_K)
-                poly_mul_small(base, q, len);
+                poly_mul_small(base, K, q, len);
             else
                 for (uint32_t j = 0; j < len; j++) poly_mul(base, K, q[j]);
         }
+        const int few = m <= ORL_SIM_MAX_SLATE; /* the listed items' e^{-p t} once */
+        double el[ORL_SIM_MAX_SLATE];
+        if (few)
+            for (uint32_t a = 0; a < m; a++) el[a] = exp(-p[items[a]] * t);
         for (uint32_t a = 0; a < m; a++) {
             memcpy(c, base, K * sizeof *c);
             for (uint32_t b = 0; b < m; b++)
-                if (b != a) poly_mul(c, K, 1.0 - exp(-p[items[b]] * t));
+                if (b != a) poly_mul(c, K, 1.0 - (few ? el[b] : exp(-p[items[b]] * t)));
             double F = 0;
             for (uint32_t k = 0; k < K; k++) F += c[k];
-            const double pi = p[items[a]], e = exp(-pi * t);
+            const double pi = p[items[a]], e = few ? el[a] : exp(-pi * t);
             out[a] += h * t * pi * e * F;
             if (F * e * (1 + pi * t * h) >= TAIL_TOL) all_done = 0;
         }
