@@ -318,7 +318,8 @@ ORL_API void orl_csv_params_init(orl_csv_params *params);
  * `diginetica-purchases` (`;`, eventdate + timeframe; load the purchases second,
  * they join the views' sessions); `kuairand` (user_id sessions, clicked rows
  * only, is_like -> purchase); `trivago` (interaction item * -> click, clickout
- * item -> purchase, integer references only, lenient); `movietweetings`
+ * item -> purchase, integer references only, lenient; a clickout's `impressions`
+ * list becomes a display, orl_dataset_display_get()); `movietweetings`
  * (ratings.dat, `::`-separated: users are sessions, the rating is the reward).
  * @param params Struct to fill (all fields are reset first).
  * @param name Preset name.
