@@ -50,6 +50,39 @@ void orl_sim_pl_sample(const double *p, uint32_t n, uint32_t K, orl_rng *rng, ui
     }
 }
 
+void orl_sim_pl_sample_weights(const float *w, size_t n, uint32_t K, orl_rng *rng, size_t *out)
+{
+    double left = 0;
+    for (size_t i = 0; i < n; i++) left += w[i] > 0 ? (double)w[i] : 0.0;
+    for (uint32_t k = 0; k < K; k++) {
+        double u = orl_rng_uniform_double(rng) * left;
+        size_t pick = SIZE_MAX, last = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            int placed = 0;
+            for (uint32_t j = 0; j < k && !placed; j++) placed = out[j] == i;
+            if (placed || !(w[i] > 0)) continue;
+            last = i;
+            if (u < (double)w[i]) {
+                pick = i;
+                break;
+            }
+            u -= (double)w[i];
+        }
+        if (pick == SIZE_MAX) pick = last; /* rounding ran past the end */
+        if (pick == SIZE_MAX) {            /* no positive weight left: lowest unused */
+            for (size_t i = 0; i < n && pick == SIZE_MAX; i++) {
+                int placed = 0;
+                for (uint32_t j = 0; j < k && !placed; j++) placed = out[j] == i;
+                if (!placed) pick = i;
+            }
+        } else {
+            left -= (double)w[pick];
+            if (left < 0) left = 0;
+        }
+        out[k] = pick;
+    }
+}
+
 double orl_sim_pl_slate_prob(const double *beta, uint32_t K)
 {
     double prob = 1, taken = 0;

@@ -33,6 +33,12 @@ void orl_sim_log_probs_all(const orl_sim_world *w, const orl_sim_logctx *ctx, do
 void orl_sim_pl_sample(const double *p, uint32_t n, uint32_t K, orl_rng *rng, uint32_t *items,
                        double *beta);
 
+/* The same draw from float weights w[0 .. n) >= 0 that need not sum to 1 (a
+ * host rule's probabilities): K <= n distinct indices in position order, one
+ * uniform per position; once the positive weights run out, the lowest unused
+ * indices. For pickers of rules over a model's items (K > 1). */
+void orl_sim_pl_sample_weights(const float *w, size_t n, uint32_t K, orl_rng *rng, size_t *out);
+
 /* Probability of the ordered slate: prod_k p_{i_k} / (1 - sum_{j<k} p_{i_j}). */
 double orl_sim_pl_slate_prob(const double *beta, uint32_t K);
 

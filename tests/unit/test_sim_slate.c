@@ -192,6 +192,47 @@ static void test_sampled_frequencies_match_inclusion(void **state)
     assert_true(zmax < 4.5);
 }
 
+/* Float weights (a rule's probabilities): distinct draws whose inclusion
+ * frequencies match the integral on the normalised weights; zero weights come
+ * last, in index order. */
+static void test_pl_sample_weights(void **state)
+{
+    (void)state;
+    const size_t n = 12;
+    const uint32_t K = 4, N = 100000;
+    float w[12];
+    double p[12], incl[12];
+    uint32_t items[12];
+    uint8_t mark[12] = {0};
+    size_t out[12], count[12] = {0};
+    for (size_t i = 0; i < n; i++) w[i] = (float)(1.0 + (double)(i * 7 % 5));
+    double z = 0;
+    for (size_t i = 0; i < n; i++) z += w[i];
+    for (size_t i = 0; i < n; i++) {
+        p[i] = w[i] / z;
+        items[i] = (uint32_t)i;
+    }
+    orl_sim_pl_inclusion(p, (uint32_t)n, K, items, (uint32_t)n, mark, incl);
+    orl_rng rng;
+    orl_rng_init(&rng, 3, 3);
+    for (uint32_t t = 0; t < N; t++) {
+        orl_sim_pl_sample_weights(w, n, K, &rng, out);
+        for (uint32_t k = 0; k < K; k++) {
+            count[out[k]]++;
+            for (uint32_t j = 0; j < k; j++) assert_true(out[j] != out[k]);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        double f = (double)count[i] / N, se = sqrt(incl[i] * (1 - incl[i]) / N);
+        assert_true(fabs(f - incl[i]) < 4.5 * se);
+    }
+    float sparse[6] = {0, 0.5f, 0, 0.5f, 0, 0};
+    orl_sim_pl_sample_weights(sparse, 6, 4, &rng, out);
+    assert_true((out[0] == 1 && out[1] == 3) || (out[0] == 3 && out[1] == 1));
+    assert_int_equal(out[2], 0);
+    assert_int_equal(out[3], 2);
+}
+
 static orl_sim *slate_sim(uint32_t n_items, uint32_t K, uint64_t seed)
 {
     orl_sim_params sp;
@@ -503,6 +544,7 @@ int main(void)
         cmocka_unit_test(test_slate_probs_sum_to_one),
         cmocka_unit_test(test_inclusion_converged_at_1000_items),
         cmocka_unit_test(test_sampled_frequencies_match_inclusion),
+        cmocka_unit_test(test_pl_sample_weights),
         cmocka_unit_test(test_logged_inclusion_horvitz_thompson),
         cmocka_unit_test(test_choice_model),
         cmocka_unit_test(test_slate_rollouts),
