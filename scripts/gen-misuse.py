@@ -187,7 +187,8 @@ def valid_arg(fname, ptype, pname, locals_):
         return "1.0f"
     if pname in ("k", "threads", "strict", "is_purchase", "key", "seed"):
         return "1"
-    if pname in ("item_id", "user_id", "status", "head", "index", "rule", "session"):
+    if pname in ("item_id", "user_id", "status", "head", "index", "rule", "session",
+                 "session_key"):
         return "0"
     if pname in LENGTHS or pname == "n_sessions":
         return "2"

@@ -355,6 +355,23 @@ ORL_API int orl_sim_logging_probs(const orl_sim *sim, uint32_t user_id,
                                   const int64_t *history_item_keys, size_t history_len,
                                   float *out_probs, size_t n_items);
 
+/**
+ * @brief The user of logged session @p session_key (the `session_id` of orl_sim_write_csv(), the
+ *        session key of orl_sim_generate()).
+ *
+ * With it and the session's clicks before a step, orl_sim_logging_probs() gives the logging
+ * policy's whole distribution at that step: what an off-policy estimator needs beyond the
+ * logged propensities of the shown items (for example the probability of every item at every
+ * position of a slate).
+ * @param sim The simulator (the same params as the one that logged).
+ * @param session_key A logged session key, 0 .. 2^63-1.
+ * @param out_user Receives the user, 0 .. n_users-1.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_OUT_OF_RANGE (a negative key).
+ * @par Thread-safety Safe concurrently with other read-only calls.
+ * @since 0.2.0
+ */
+ORL_API int orl_sim_session_user(const orl_sim *sim, int64_t session_key, uint32_t *out_user);
+
 /** @} */
 
 #ifdef __cplusplus

@@ -195,6 +195,17 @@ ORL_API int orl_sim_logging_probs(const orl_sim *sim, uint32_t user_id,
     return ORL_OK;
 }
 
+ORL_API int orl_sim_session_user(const orl_sim *sim, int64_t session_key, uint32_t *out_user)
+{
+    ORL_CHECK_HANDLE(sim, ORL_TAG_SIM);
+    ORL_CHECK_NOT_NULL(out_user);
+    if (session_key < 0)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "%s: session_key = %lld is negative", __func__,
+                        (long long)session_key);
+    *out_user = orl_sim_log_session_user(sim->world, (uint64_t)session_key);
+    return ORL_OK;
+}
+
 int orl_sim_check_log_args(const orl_sim *sim, uint64_t n_sessions, const char *func)
 {
     ORL_CHECK_HANDLE(sim, ORL_TAG_SIM);

@@ -83,6 +83,13 @@ static int reserve(orl_sim_events *e, size_t need)
     return ORL_OK;
 }
 
+uint32_t orl_sim_log_session_user(const orl_sim_world *w, uint64_t k)
+{
+    orl_rng rng;
+    orl_rng_init(&rng, w->p.seed ^ LOG_DOMAIN, k);
+    return orl_rng_below(&rng, w->n_users);
+}
+
 const char *orl_sim_event_name(int kind)
 {
     return kind == ORL_SIM_PURCHASE ? "purchase" : kind == ORL_SIM_CLICK ? "click" : "skip";

@@ -44,4 +44,7 @@ int orl_sim_log_sessions(const orl_sim_world *w, uint64_t first, uint64_t n, orl
 
 const char *orl_sim_event_name(int kind);
 
+/* The user of logged session k (its stream's first draw). */
+uint32_t orl_sim_log_session_user(const orl_sim_world *w, uint64_t k);
+
 #endif

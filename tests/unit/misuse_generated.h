@@ -3172,6 +3172,52 @@ static void misuse_orl_sim_logging_probs(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_sim_session_user(misuse_fixture *F)
+{
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(NULL, 0, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "sim = NULL");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user((const orl_sim *)(void *)F->ds_final, 0, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "sim of the wrong kind");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user((const orl_sim *)(void *)F->freed, 0, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "sim already freed");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, (int64_t)INT64_MIN, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_session_user", "session_key = INT64_MIN");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, (int64_t)-1, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_session_user", "session_key = -1");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, (int64_t)INT64_MAX, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_session_user", "session_key = INT64_MAX");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, 0, NULL);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "out_user = NULL");
+    }
+}
+
 static void misuse_orl_trainer_params_init(misuse_fixture *F)
 {
     {
@@ -3694,6 +3740,7 @@ static const misuse_entry misuse_table[] = {
     {"orl_sim_rollout_random", misuse_orl_sim_rollout_random, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_sim_rollout_popularity", misuse_orl_sim_rollout_popularity, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_sim_logging_probs", misuse_orl_sim_logging_probs, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_session_user", misuse_orl_sim_session_user, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_params_init", misuse_orl_trainer_params_init, 0},
     {"orl_trainer_create", misuse_orl_trainer_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_UNSUPPORTED) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_free", misuse_orl_trainer_free, 0},

@@ -158,6 +158,49 @@ static void test_generate_gives_consistent_displays(void **state)
     orl_dataset_free(ds);
 }
 
+/* The logging distribution rebuilt from the session's user and the display's
+ * state (orl_sim_session_user + orl_sim_logging_probs) gives every shown
+ * item's logged propensity back: the state is the right click history. */
+static void test_logging_distribution_from_state(void **state)
+{
+    (void)state;
+    orl_sim *sim = slate_sim(4, 0);
+    orl_dataset *ds = generated(4, 0, 200, NULL);
+    uint64_t n, checked = 0;
+    assert_orl_ok(orl_dataset_display_count(ds, &n));
+    float probs[40];
+    for (uint64_t i = 0; i < n; i++) {
+        orl_display_view v;
+        view(ds, i, &v);
+        if (v.session < 0) continue;
+        char key[32];
+        size_t kl;
+        assert_orl_ok(orl_dataset_session_key(ds, (uint64_t)v.session, key, sizeof key, &kl));
+        uint32_t user;
+        assert_orl_ok(orl_sim_session_user(sim, strtoll(key, NULL, 10), &user));
+        size_t len;
+        int32_t ids[512];
+        int64_t hist[512];
+        assert_orl_ok(orl_dataset_session_events(ds, (uint64_t)v.session, ids, hist, NULL, NULL,
+                                                 NULL, 512, &len));
+        assert_orl_ok(orl_sim_logging_probs(sim, user, hist, v.events_before, probs, 40));
+        for (size_t a = 0; a < v.n_shown; a++) {
+            if (v.item_ids[a] < 0) continue;
+            char ik[32];
+            assert_orl_ok(orl_dataset_item_key(ds, v.item_ids[a], ik, sizeof ik, &kl));
+            float want = probs[strtol(ik, NULL, 10)];
+            assert_true(fabsf(want - v.propensities[a]) <= 1e-6f * want);
+            checked++;
+        }
+    }
+    assert_true(checked > 1000);
+    int64_t bad = -1;
+    uint32_t user;
+    assert_int_equal(orl_sim_session_user(sim, bad, &user), ORL_E_OUT_OF_RANGE);
+    orl_dataset_free(ds);
+    orl_sim_free(sim);
+}
+
 static orl_dataset *from_csv(const char *path, const char *preset, const orl_dataset_params *dp)
 {
     orl_dataset *ds = NULL;
@@ -516,6 +559,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generate_gives_consistent_displays),
         cmocka_unit_test(test_csv_round_trip),
+        cmocka_unit_test(test_logging_distribution_from_state),
         cmocka_unit_test(test_file_round_trip),
         cmocka_unit_test(test_split_keeps_displays),
         cmocka_unit_test(test_filters),

@@ -139,6 +139,7 @@ _SIGNATURES = {
     "orl_sim_create": (c_int, [POINTER(S.SimParams), _PP]),
     "orl_sim_free": (None, [_P]),
     "orl_sim_num_items": (c_int, [_P, _SIZEP]),
+    "orl_sim_session_user": (c_int, [_P, c_int64, POINTER(c_uint32)]),
     "orl_sim_generate": (c_int, [_P, c_uint64, _P]),
     "orl_sim_write_csv": (c_int, [_P, c_uint64, c_char_p]),
     "orl_sim_rollout": (c_int, [_P, POLICY_FN, c_void_p, c_uint64, c_uint64,

@@ -37,6 +37,17 @@ class SlateTest(support.ErrorAssertions):
                     else:
                         self.assertEqual(d["reward"], 0)
 
+    def test_logging_distribution_of_a_display(self):
+        with offlinerl.Simulator(n_items=30, n_clusters=3, seed=4, slate_size=3) as sim:
+            with sim.generate(30) as ds:
+                d = next(x for x in ds.displays() if x["session"] >= 0 and x["events_before"])
+                user = sim.session_user(int(ds.session_key(d["session"])))
+                hist = [e["item"] for e in ds.session_events(d["session"])][:d["events_before"]]
+                probs = sim.logging_probs(user, hist)
+                for item, beta in zip(d["items"], d["propensities"]):
+                    if item is not None:
+                        self.assertAlmostEqual(probs[item], beta, delta=1e-6 * beta)
+
     def test_csv_display_rows(self):
         with tempfile.TemporaryDirectory() as tmp:
             path = os.path.join(tmp, "slates.csv")
