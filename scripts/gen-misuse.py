@@ -112,7 +112,7 @@ def valid_arg(fname, ptype, pname, locals_):
             return "&F->%s" % m.group(2)
         locals_.append(("orl_%s l_%s;" % (m.group(2), pname), None))
         return "&l_" + pname
-    m = re.match(r"orl_(load_report|dataset_stats|eval_result|sim_rollout_result|ope_estimate) \*$", ptype)
+    m = re.match(r"orl_(load_report|dataset_stats|eval_result|sim_rollout_result|ope_estimate|display_view) \*$", ptype)
     if m:
         locals_.append(("orl_%s l_%s; memset(&l_%s, 0, sizeof l_%s); l_%s.struct_size = sizeof l_%s;"
                         % ((m.group(1),) + (pname,) * 5), None))
@@ -190,7 +190,8 @@ def valid_arg(fname, ptype, pname, locals_):
         return "1.0f"
     if pname in ("k", "threads", "strict", "is_purchase", "key", "seed"):
         return "1"
-    if pname in ("item_id", "user_id", "status", "head", "index", "rule", "session", "kind"):
+    if pname in ("item_id", "user_id", "status", "head", "index", "rule", "session", "kind",
+                 "session_key"):
         return "0"
     if pname in LENGTHS or pname == "n_sessions":
         return "2"
@@ -263,7 +264,7 @@ def main():
             if m and ret != "void":
                 emit_call(out, fname, ret, plist, {i: "misuse_small_%s(F)" % m.group(1)},
                           "ORL_E_INVALID_ARGUMENT", "%s->struct_size too small" % pn)
-            m = re.match(r"orl_(load_report|dataset_stats|eval_result|sim_rollout_result|ope_estimate) \*$", pt)
+            m = re.match(r"orl_(load_report|dataset_stats|eval_result|sim_rollout_result|ope_estimate|display_view) \*$", pt)
             if m:
                 emit_call(out, fname, ret, plist, {i: "misuse_small_%s(F)" % m.group(1)},
                           "MISUSE_ANY" if nullable(fname, pn, pdoc) else "ORL_E_INVALID_ARGUMENT",

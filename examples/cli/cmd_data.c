@@ -104,6 +104,9 @@ static int inspect(int argc, char **argv)
                    types + 14);
         if (hist) printf("lengths      %.*s\n", (int)strcspn(hist + 24, "}") + 1, hist + 24);
         print_rewards(text);
+        uint64_t displays = 0;
+        if (orl_dataset_display_count(ds, &displays) == ORL_OK && displays > 0)
+            printf("displays   %llu (shown lists, clicked or not)\n", (unsigned long long)displays);
     }
     free(text);
     const char *save = cli_opt(argc, argv, "--save");

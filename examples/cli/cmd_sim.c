@@ -30,15 +30,29 @@ static void sim_usage(FILE *f)
                "  --seed S       seed of the world and the logs (default 1)\n"
                "  --epsilon E    logging: probability of a uniform item (default 0.1)\n"
                "  --temperature T  logging: softmax temperature (default 1)\n"
-               "  --log-skips    also log skipped items as event \"skip\"\n");
+               "  --log-skips    also log skipped items as event \"skip\"\n"
+               "  --slate-size K   items shown per step, 1 .. 100 (default 1); K > 1 logs one\n"
+               "                 row per step with the columns impressions,\n"
+               "                 impression_propensities, impression_inclusion, slate_propensity\n"
+               "                 (a step without a click: empty item, event none)\n"
+               "  --position-bias B  slates: click logit lost per ln(position) (default 0.3)\n"
+               "  --log-impressions  K = 1: log those display rows as well\n");
     fputs(cli_policy_option_help, f);
 }
 
 /* The world options every sim subcommand takes, and each one's own. */
-static const cli_option world_options[] = {
-    {"--items", CLI_INT},      {"--users", CLI_INT},     {"--clusters", CLI_INT},
-    {"--seed", CLI_INT},       {"--epsilon", CLI_FLOAT}, {"--temperature", CLI_FLOAT},
-    {"--log-skips", CLI_FLAG}, {"--sessions", CLI_INT},  {NULL, 0}};
+static const cli_option world_options[] = {{"--items", CLI_INT},
+                                           {"--users", CLI_INT},
+                                           {"--clusters", CLI_INT},
+                                           {"--seed", CLI_INT},
+                                           {"--epsilon", CLI_FLOAT},
+                                           {"--temperature", CLI_FLOAT},
+                                           {"--log-skips", CLI_FLAG},
+                                           {"--sessions", CLI_INT},
+                                           {"--slate-size", CLI_INT},
+                                           {"--position-bias", CLI_FLOAT},
+                                           {"--log-impressions", CLI_FLAG},
+                                           {NULL, 0}};
 static const cli_option generate_options[] = {{"--out", CLI_STRING}, {NULL, 0}};
 static const cli_option value_options[] = {
     {"--model", CLI_STRING}, {"--policy", CLI_STRING}, {NULL, 0}};
@@ -47,15 +61,21 @@ static int make_sim(int argc, char **argv, orl_sim **out)
 {
     orl_sim_params p;
     orl_sim_params_init(&p);
-    long items, users, clusters, seed;
-    double eps, temp;
+    long items, users, clusters, seed, slate;
+    double eps, temp, bias;
     int rc = cli_opt_long(argc, argv, "--items", (long)p.n_items, &items);
     if (!rc) rc = cli_opt_long(argc, argv, "--users", (long)p.n_users, &users);
     if (!rc) rc = cli_opt_long(argc, argv, "--clusters", (long)p.n_clusters, &clusters);
     if (!rc) rc = cli_opt_long(argc, argv, "--seed", (long)p.seed, &seed);
     if (!rc) rc = cli_opt_double(argc, argv, "--epsilon", p.log_epsilon, &eps);
     if (!rc) rc = cli_opt_double(argc, argv, "--temperature", p.log_temperature, &temp);
+    if (!rc) rc = cli_opt_long(argc, argv, "--slate-size", (long)p.slate_size, &slate);
+    if (!rc) rc = cli_opt_double(argc, argv, "--position-bias", p.position_bias, &bias);
     if (rc) return rc;
+    if (slate < 1 || slate > 100) {
+        fprintf(stderr, "orl sim: --slate-size must be in 1 .. 100\n");
+        return 2;
+    }
     if (items < 0 || users < 0 || clusters < 0 || seed < 0 || items > UINT32_MAX ||
         users > UINT32_MAX || clusters > UINT32_MAX) {
         fprintf(stderr, "orl sim: --items, --users, --clusters and --seed must be >= 0\n");
@@ -69,6 +89,9 @@ static int make_sim(int argc, char **argv, orl_sim **out)
     p.log_epsilon = (float)eps;
     p.log_temperature = (float)temp;
     p.log_skips = cli_flag(argc, argv, "--log-skips");
+    p.slate_size = (uint32_t)slate;
+    p.position_bias = (float)bias;
+    p.log_impressions = cli_flag(argc, argv, "--log-impressions");
     if (orl_sim_create(&p, out) != ORL_OK) return cli_fail("creating the simulator");
     return 0;
 }

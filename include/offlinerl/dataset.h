@@ -268,6 +268,21 @@ typedef struct orl_csv_params {
     int32_t integer_items;
     /** Longest accepted field in bytes (keys, names); default 4096. */
     uint32_t max_field_len;
+    /** Shown-items column: the item keys shown at that step, separated by `|` (trivago's
+     *  `impressions`). A row with a non-empty one is also a display (orl_dataset_display_get());
+     *  its item is the clicked one (its slot = its place in the list, -1 when absent); a row with
+     *  an empty item field is a display without a click (no event; its event column is
+     *  ignored, e.g. "none"). Default "impressions?". @since 0.2.0 */
+    const char *impressions_col;
+    /** Single-draw logging probability per shown item, `|`-separated (empty: unknown).
+     *  Default "impression_propensities?". @since 0.2.0 */
+    const char *impression_propensities_col;
+    /** Inclusion probability per shown item, `|`-separated (empty: unknown). Default
+     *  "impression_inclusion?". @since 0.2.0 */
+    const char *impression_inclusion_col;
+    /** Probability of the shown list (empty: unknown). Default "slate_propensity?".
+     *  @since 0.2.0 */
+    const char *slate_propensity_col;
 } orl_csv_params;
 
 /** Counts of a load; give one to the loaders to receive them. */
@@ -303,7 +318,8 @@ ORL_API void orl_csv_params_init(orl_csv_params *params);
  * `diginetica-purchases` (`;`, eventdate + timeframe; load the purchases second,
  * they join the views' sessions); `kuairand` (user_id sessions, clicked rows
  * only, is_like -> purchase); `trivago` (interaction item * -> click, clickout
- * item -> purchase, integer references only, lenient); `movietweetings`
+ * item -> purchase, integer references only, lenient; a clickout's `impressions`
+ * list becomes a display, orl_dataset_display_get()); `movietweetings`
  * (ratings.dat, `::`-separated: users are sessions, the rating is the reward).
  * @param params Struct to fill (all fields are reset first).
  * @param name Preset name.
@@ -525,6 +541,71 @@ ORL_API int orl_dataset_session_key(const orl_dataset *ds, uint64_t session, cha
  */
 ORL_API int orl_dataset_item_key(const orl_dataset *ds, int32_t item_id, char *buf, size_t buf_len,
                                  size_t *out_len);
+
+/**
+ * @brief One display of a finalized dataset: what was shown at one logged step, clicked or not.
+ *
+ * Datasets keep a display table beside the events when the logs list what was shown
+ * (orl_sim_generate() with `slate_size` > 1 or `log_impressions` = 1; a CSV with an
+ * `impressions` column, the canonical one or trivago's). Events stay the clicks and purchases
+ * the algorithms train on; displays add the steps without a click and the items shown next
+ * to the clicked one, for off-policy evaluation. Fill `struct_size` before the call.
+ */
+typedef struct orl_display_view {
+    size_t struct_size; /**< Set by the caller to sizeof(orl_display_view). */
+    /** Session index (orl_dataset_session_events()), or -1 when the logged session has no
+     *  event in the dataset (the user clicked nothing). */
+    int64_t session;
+    /** Groups the displays of one logged session: displays are ordered by it, then by time;
+     *  every session with events comes first, in session order. */
+    uint64_t display_session;
+    /** Events of the session before this display: its state is their items (the same window
+     *  rule as the transitions). */
+    uint64_t events_before;
+    /** The event the click became, as an index into the session's events
+     *  (= events_before), or -1 (no click, or its event was filtered out). */
+    int64_t event_in_session;
+    int64_t timestamp;       /**< Time of the display. */
+    int32_t clicked_slot;    /**< Position clicked (0 = first shown), or -1 for none. */
+    float reward;            /**< Reward of the step: its event's reward, 0 without a click. */
+    double slate_propensity; /**< Probability of the shown list under the logging policy,
+                                  NaN when the logs did not give it. */
+    size_t n_shown;          /**< Items shown. */
+    /** [n_shown] dense item ids in position order (orl_dataset_item_key() gives the keys), -1
+     *  for an item outside the dataset's catalogue (never clicked, or dropped by
+     *  `min_item_count`). Points into the dataset: valid until it is freed. */
+    const int32_t *item_ids;
+    /** [n_shown] single-draw logging probability of each shown item (what the importance
+     *  ratio of REINFORCE uses), NaN when unknown. Points into the dataset. */
+    const float *propensities;
+    /** [n_shown] marginal probability that the item is in the shown list, NaN when unknown.
+     *  Points into the dataset. */
+    const float *inclusion;
+} orl_display_view;
+
+/**
+ * @brief Number of displays of a finalized dataset (0 when the logs had none).
+ * @param ds Finalized dataset.
+ * @param[out] out_count Receives the count.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_STATE (not finalized).
+ * @par Thread-safety Concurrent reads of a finalized dataset are safe.
+ * @since 0.2.0
+ */
+ORL_API int orl_dataset_display_count(const orl_dataset *ds, uint64_t *out_count);
+
+/**
+ * @brief Read display @p index (see ::orl_display_view).
+ * @param ds Finalized dataset.
+ * @param index Display index, below orl_dataset_display_count().
+ * @param[out] out_view Its `struct_size` must be set; receives the display (the array fields
+ *        point into @p ds and live as long as it).
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT (NULL, `struct_size` too small); #ORL_E_STATE (not
+ *         finalized); #ORL_E_OUT_OF_RANGE (@p index).
+ * @par Thread-safety Concurrent reads of a finalized dataset are safe.
+ * @since 0.2.0
+ */
+ORL_API int orl_dataset_display_get(const orl_dataset *ds, uint64_t index,
+                                    orl_display_view *out_view);
 
 /** How orl_dataset_split() assigns sessions. */
 typedef enum orl_split_method {

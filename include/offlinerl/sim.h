@@ -24,8 +24,8 @@ extern "C" {
  * Each item has three successor items in its own cluster (browsing paths).
  *
  * A session belongs to one of `n_users` users with a latent taste vector. At
- * every step the system shows ONE item and the user skips it, clicks it or
- * purchases it (a purchase is a click that converts), then may leave:
+ * every step the system shows ONE item (K items with slates, below) and the user skips it, clicks
+ * it or purchases it (a purchase is a click that converts), then may leave:
  * - click logit = `click_bias + click_relevance * (interest . item)
  *   + click_appeal * appeal + click_successor * [successor of the last clicked
  *   item] + click_satisfaction * satisfaction`;
@@ -60,6 +60,25 @@ extern "C" {
  * not logged unless `log_skips` is 1, when they appear as event "skip" with
  * reward 0. Item keys are 0 .. n_items-1; session keys count up from 0 across
  * all logging calls on one simulator; timestamps are seconds.
+ *
+ * ## Slates (slate_size K > 1)
+ * Every step shows a list of K distinct items. The logging policy's list is a
+ * Plackett-Luce draw without replacement from its single-draw distribution p
+ * above (position k shows item i with probability p_i / (1 - the p of the
+ * items above it)). The user clicks at most one: a multinomial logit over the
+ * shown items, logit = the item's click logit above - `position_bias` *
+ * ln(position), against a no-click option of logit 0 (K = 1: exactly the
+ * sigmoid click). A click converts to a purchase as above. Satisfaction,
+ * variety and leaving use the clicked item, or the first shown item when
+ * nothing was clicked. Each logged step is a row (a display) with the shown
+ * items, each one's single-draw propensity p_i and its exact probability of
+ * being in the list (an integral computed to better than 1e-6; see
+ * docs/guides/simulator.md), and the list's probability; a step without a
+ * click is kept (event "none", reward 0, no item). Rollouts show each
+ * policy's K best allowed items in order (the logging policy its PL list,
+ * random K distinct items, popularity its top K). K = 1 gives the worlds,
+ * logs and rollouts of 0.1.0 bit for bit; `log_impressions` = 1 logs the
+ * display rows at K = 1 too.
  *
  * ## Rollouts
  * A rollout runs fresh sessions where a policy chooses each shown item and
@@ -113,6 +132,15 @@ typedef struct orl_sim_params {
     int32_t rollout_repeat;      /**< Rollouts of scoring policies: 0 never shows an item twice
                                       in a session, 1 allows it. Default 0. */
     int64_t start_timestamp;     /**< Timestamp (seconds) of session 0. Default 1600000000. */
+    /** Items shown per step (a slate), 1 .. 100 and at most n_items. Default 1: one item per
+     *  step, exactly the worlds of 0.1.0. @since 0.2.0 */
+    uint32_t slate_size;
+    /** Slates: logit removed per unit of ln(position) in the user's choice (position 1 has
+     *  none), 0 .. 100. Default 0.3. @since 0.2.0 */
+    float position_bias;
+    /** 1: log one row per shown slate (a display), clicked or not, with the shown items and
+     *  their propensities (always so when slate_size > 1). Default 0. @since 0.2.0 */
+    int32_t log_impressions;
 } orl_sim_params;
 
 /** What a rollout measured. Set `struct_size` before passing it to a rollout. */
@@ -186,10 +214,11 @@ ORL_API int orl_sim_num_items(const orl_sim *sim, size_t *out_n_items);
  *
  * Adds the events with event types "click" and "purchase" (and "skip" when
  * `log_skips` is 1), the simulator's rewards and the exact logging propensity
- * of every event's item. Sessions continue the simulator's count: two calls
- * give different sessions, and the same seed and calls give the same events.
- * Sessions in which the user responded to nothing add no event. The dataset
- * is not finalized: call orl_dataset_finalize() when done adding.
+ * of every event's item. With `slate_size` > 1 or `log_impressions` = 1 it also
+ * adds a display per step, clicked or not (orl_dataset_display_get()). Sessions continue the
+ * simulator's count: two calls give different sessions, and the same seed and calls give the same
+ * events. Sessions in which the user responded to nothing add no event. The dataset is not
+ * finalized: call orl_dataset_finalize() when done adding.
  * @param sim The simulator.
  * @param n_sessions Sessions to log, 1 .. 2^32.
  * @param ds A dataset that still accepts events.
@@ -206,7 +235,12 @@ ORL_API int orl_sim_generate(orl_sim *sim, uint64_t n_sessions, orl_dataset *ds)
  * @brief Log @p n_sessions sessions as canonical CSV.
  *
  * Header `session_id,timestamp,item_id,event,reward,propensity`, one row per
- * logged event, sessions in order. Streams: memory does not grow with
+ * logged event, sessions in order. With `slate_size` > 1 or `log_impressions`
+ * = 1, one row per display step with four more columns: `impressions` (the
+ * shown item keys, `|`-separated, in position order),
+ * `impression_propensities`, `impression_inclusion` and `slate_propensity`;
+ * a step without a click has an empty item, event `none` and reward 0. Streams: memory does not
+ * grow with
  * @p n_sessions. The file is written beside @p path and renamed into place,
  * so a failure never leaves a partial file. Same session numbering as
  * orl_sim_generate().
@@ -320,6 +354,23 @@ ORL_API int orl_sim_rollout_popularity(const orl_sim *sim, uint64_t n_sessions, 
 ORL_API int orl_sim_logging_probs(const orl_sim *sim, uint32_t user_id,
                                   const int64_t *history_item_keys, size_t history_len,
                                   float *out_probs, size_t n_items);
+
+/**
+ * @brief The user of logged session @p session_key (the `session_id` of orl_sim_write_csv(), the
+ *        session key of orl_sim_generate()).
+ *
+ * With it and the session's clicks before a step, orl_sim_logging_probs() gives the logging
+ * policy's whole distribution at that step: what an off-policy estimator needs beyond the
+ * logged propensities of the shown items (for example the probability of every item at every
+ * position of a slate).
+ * @param sim The simulator (the same params as the one that logged).
+ * @param session_key A logged session key, 0 .. 2^63-1.
+ * @param out_user Receives the user, 0 .. n_users-1.
+ * @return #ORL_OK; #ORL_E_INVALID_ARGUMENT; #ORL_E_OUT_OF_RANGE (a negative key).
+ * @par Thread-safety Safe concurrently with other read-only calls.
+ * @since 0.2.0
+ */
+ORL_API int orl_sim_session_user(const orl_sim *sim, int64_t session_key, uint32_t *out_user);
 
 /** @} */
 

@@ -24,11 +24,12 @@ typedef struct orl_sim_policy_picker {
     orl_policy_rule rule;
     uint32_t *sim_item;    /* model index -> simulator item */
     float *scores, *probs; /* [model items] */
+    size_t *slate;         /* [slate_size]: model indices of the shown slate */
 } orl_sim_policy_picker;
 int orl_sim_policy_picker_init(orl_sim_policy_picker *pp, const orl_sim *sim,
                                const orl_model *model, const orl_policy_rule *rule);
 void orl_sim_policy_picker_free(orl_sim_policy_picker *pp);
 int orl_sim_pick_policy(void *ctx, const orl_sim_world *w, const orl_sim_pick_state *st,
-                        orl_rng *rng, uint32_t *out_item);
+                        orl_rng *rng, uint32_t *out_items);
 
 #endif

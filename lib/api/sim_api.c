@@ -52,6 +52,9 @@ ORL_API void orl_sim_params_init(orl_sim_params *p)
     p->log_skips = 0;
     p->rollout_repeat = 0;
     p->start_timestamp = 1600000000;
+    p->slate_size = 1;
+    p->position_bias = 0.3f;
+    p->log_impressions = 0;
 }
 
 ORL_API int orl_sim_create(const orl_sim_params *params, orl_sim **out)
@@ -192,6 +195,17 @@ ORL_API int orl_sim_logging_probs(const orl_sim *sim, uint32_t user_id,
     return ORL_OK;
 }
 
+ORL_API int orl_sim_session_user(const orl_sim *sim, int64_t session_key, uint32_t *out_user)
+{
+    ORL_CHECK_HANDLE(sim, ORL_TAG_SIM);
+    ORL_CHECK_NOT_NULL(out_user);
+    if (session_key < 0)
+        return orl_fail(ORL_E_OUT_OF_RANGE, "%s: session_key = %lld is negative", __func__,
+                        (long long)session_key);
+    *out_user = orl_sim_log_session_user(sim->world, (uint64_t)session_key);
+    return ORL_OK;
+}
+
 int orl_sim_check_log_args(const orl_sim *sim, uint64_t n_sessions, const char *func)
 {
     ORL_CHECK_HANDLE(sim, ORL_TAG_SIM);
@@ -217,6 +231,38 @@ static int write_csv_rows(FILE *f, const orl_sim_events *e)
     return 0;
 }
 
+/* Display rows: one per display step; a click names its item, event and the
+ * clicked item's single-draw propensity; a step with no click has an empty
+ * item, event "none" and reward 0. */
+static int write_csv_display_rows(FILE *f, const orl_sim_events *e)
+{
+    const orl_sim_displays *d = &e->disp;
+    const uint32_t K = d->k;
+    for (size_t i = 0; i < d->n; i++) {
+        int rc;
+        if (d->event[i] >= 0) {
+            size_t j = (size_t)d->event[i];
+            rc = fprintf(f, "%lld,%lld,%lld,%s,%.7g,%.9g,", (long long)d->session[i],
+                         (long long)d->timestamp[i], (long long)e->item[j],
+                         orl_sim_event_name(e->kind[j]), (double)e->reward[j],
+                         (double)e->propensity[j]);
+        } else {
+            rc = fprintf(f, "%lld,%lld,,none,0,,", (long long)d->session[i],
+                         (long long)d->timestamp[i]);
+        }
+        if (rc < 0) return -1;
+        const size_t o = i * K;
+        for (uint32_t a = 0; a < K; a++)
+            if (fprintf(f, a ? "|%u" : "%u", (unsigned)d->items[o + a]) < 0) return -1;
+        for (uint32_t a = 0; a < K; a++)
+            if (fprintf(f, a ? "|%.9g" : ",%.9g", (double)d->beta[o + a]) < 0) return -1;
+        for (uint32_t a = 0; a < K; a++)
+            if (fprintf(f, a ? "|%.9g" : ",%.9g", (double)d->incl[o + a]) < 0) return -1;
+        if (fprintf(f, ",%.17g\n", d->slate_prob[i]) < 0) return -1;
+    }
+    return 0;
+}
+
 ORL_API int orl_sim_write_csv(orl_sim *sim, uint64_t n_sessions, const char *path)
 {
     ORL_TRY(orl_sim_check_log_args(sim, n_sessions, __func__));
@@ -234,14 +280,20 @@ ORL_API int orl_sim_write_csv(orl_sim *sim, uint64_t n_sessions, const char *pat
     orl_sim_events ev;
     memset(&ev, 0, sizeof ev);
     int s = ORL_OK;
-    if (fputs("session_id,timestamp,item_id,event,reward,propensity\n", f) < 0)
+    const int displays = orl_sim_logs_displays(sim->world);
+    if (fputs(displays ? "session_id,timestamp,item_id,event,reward,propensity,impressions,"
+                         "impression_propensities,impression_inclusion,slate_propensity\n"
+                       : "session_id,timestamp,item_id,event,reward,propensity\n",
+              f) < 0)
         s = orl_fail(ORL_E_IO, "%s: cannot write %s: %s", __func__, tmp, strerror(errno));
     for (uint64_t done = 0; s == ORL_OK && done < n_sessions;) {
         uint64_t chunk =
             n_sessions - done < CSV_CHUNK_SESSIONS ? n_sessions - done : CSV_CHUNK_SESSIONS;
         ev.n = 0;
+        ev.disp.n = 0;
         s = orl_sim_log_sessions(sim->world, sim->next_session + done, chunk, &ev);
-        if (s == ORL_OK && write_csv_rows(f, &ev) != 0)
+        if (s == ORL_OK &&
+            (displays ? write_csv_display_rows(f, &ev) : write_csv_rows(f, &ev)) != 0)
             s = orl_fail(ORL_E_IO, "%s: cannot write %s: %s", __func__, tmp, strerror(errno));
         done += chunk;
     }

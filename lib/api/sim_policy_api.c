@@ -9,6 +9,7 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "models/policy_rule.h"
+#include "sim/sim_slate.h"
 
 int orl_sim_policy_picker_init(orl_sim_policy_picker *pp, const orl_sim *sim,
                                const orl_model *model, const orl_policy_rule *rule)
@@ -32,7 +33,8 @@ int orl_sim_policy_picker_init(orl_sim_policy_picker *pp, const orl_sim *sim,
     pp->sim_item = orl_malloc(sizeof(uint32_t) * I);
     pp->scores = orl_malloc(sizeof(float) * I);
     pp->probs = orl_malloc(sizeof(float) * I);
-    if (!pp->sim_item || !pp->scores || !pp->probs) {
+    pp->slate = orl_malloc(sizeof(size_t) * (sim->world->p.slate_size + 1));
+    if (!pp->sim_item || !pp->scores || !pp->probs || !pp->slate) {
         orl_sim_policy_picker_free(pp);
         return orl_fail(ORL_E_NOMEM, "rollout: out of memory");
     }
@@ -45,20 +47,45 @@ void orl_sim_policy_picker_free(orl_sim_policy_picker *pp)
     orl_free(pp->sim_item);
     orl_free(pp->scores);
     orl_free(pp->probs);
+    orl_free(pp->slate);
     memset(pp, 0, sizeof *pp);
 }
 
 /* Repeats are allowed on purpose: the rule is a function of the click
- * history, the same one an estimator evaluates on logs. */
+ * history, the same one an estimator evaluates on logs. With slates (K > 1)
+ * the K shown items are a Plackett-Luce draw from the rule's probabilities
+ * (K = 1: the single draw of before); once the rule's positive mass is used
+ * up (greedy, a short top-K) the rest of the slate is the best-scoring items
+ * not yet placed, so greedy shows the model's top K. */
 int orl_sim_pick_policy(void *ctx, const orl_sim_world *w, const orl_sim_pick_state *st,
-                        orl_rng *rng, uint32_t *out_item)
+                        orl_rng *rng, uint32_t *out_items)
 {
-    (void)w;
     orl_sim_policy_picker *pp = ctx;
+    const size_t n = pp->model->n_items;
     ORL_TRY(orl_model_policy_row(pp->model, &pp->rule, st->history, st->history_len, pp->scores,
                                  pp->probs));
-    size_t i = orl_policy_draw(pp->probs, pp->model->n_items, orl_rng_uniform_double(rng));
-    *out_item = pp->sim_item[i];
+    const uint32_t K = w->p.slate_size > 1 ? w->p.slate_size : 1;
+    if (K == 1) {
+        size_t i = orl_policy_draw(pp->probs, n, orl_rng_uniform_double(rng));
+        out_items[0] = pp->sim_item[i];
+        return ORL_OK;
+    }
+    if (K > n)
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "rollout: slates of %u items, the model knows %zu items", K, n);
+    size_t positive = 0;
+    for (size_t i = 0; i < n; i++) positive += pp->probs[i] > 0;
+    orl_sim_pl_sample_weights(pp->probs, n, K, rng, pp->slate);
+    for (uint32_t k = (uint32_t)(positive < K ? positive : K); k < K; k++) {
+        size_t best = SIZE_MAX;
+        for (size_t i = 0; i < n; i++) {
+            int placed = 0;
+            for (uint32_t j = 0; j < k && !placed; j++) placed = pp->slate[j] == i;
+            if (!placed && (best == SIZE_MAX || pp->scores[i] > pp->scores[best])) best = i;
+        }
+        pp->slate[k] = best;
+    }
+    for (uint32_t k = 0; k < K; k++) out_items[k] = pp->sim_item[pp->slate[k]];
     return ORL_OK;
 }
 

@@ -29,6 +29,10 @@ void orl_csv_params_defaults(orl_csv_params *p)
     p->strict = 1;
     p->unknown_events = ORL_UNKNOWN_SKIP;
     p->max_field_len = 4096;
+    p->impressions_col = "impressions?";
+    p->impression_propensities_col = "impression_propensities?";
+    p->impression_inclusion_col = "impression_inclusion?";
+    p->slate_propensity_col = "slate_propensity?";
 }
 
 int orl_csv_preset_impl(orl_csv_params *p, const char *name)
@@ -127,6 +131,11 @@ typedef struct loader {
     const char **names;
     uint32_t nnames;
     int c_sess, c_item, c_time, c_event, c_reward, c_prop, c_date, c_filter, max_col;
+    int c_imp, c_imp_prop, c_imp_incl, c_slate; /* displays */
+    uint32_t imp_ids[ORL_MAX_SHOWN];
+    float imp_beta[ORL_MAX_SHOWN], imp_incl[ORL_MAX_SHOWN];
+    uint32_t n_imp;
+    double slate;
     char *spec_buf; /* copy of event_map / flag_events, split in place */
     evmap *map;
     uint32_t nmap;
@@ -386,6 +395,100 @@ static int parse_time(loader *L, int c, int fmt, int64_t *out)
                          : "an integer timestamp or a date-time YYYY-MM-DD[ HH:MM:SS]");
 }
 
+/* A '|'-separated list of probabilities in (0, 1] into out (n entries: the
+ * shown items'); an empty field is "unknown" (NaN). */
+static int parse_prob_list(loader *L, int c, float *out, uint32_t n)
+{
+    const orl_csv_field *f = &L->r.fields[c];
+    if (f->len == 0) {
+        for (uint32_t j = 0; j < n; j++) out[j] = NAN;
+        return ORL_OK;
+    }
+    uint32_t j = 0;
+    for (uint32_t b = 0; b <= f->len; j++) {
+        uint32_t e = b;
+        while (e < f->len && f->p[e] != '|') e++;
+        double v;
+        if (j >= n || !orl_parse_f64(f->p + b, e - b, &v) || !(v > 0.0 && v <= 1.0))
+            return bad_field(L, c, "one probability in (0, 1] per shown item, '|'-separated");
+        out[j] = (float)v;
+        b = e + 1;
+    }
+    if (j != n) return bad_field(L, c, "one probability in (0, 1] per shown item, '|'-separated");
+    return ORL_OK;
+}
+
+/* The shown items of a display row: keys into L->imp_ids (registered in the
+ * item map), their propensities, the slate probability. */
+static int parse_display(loader *L)
+{
+    orl_dataset *ds = L->ds;
+    const orl_csv_field *f = &L->r.fields[L->c_imp];
+    uint32_t n = 0;
+    for (uint32_t b = 0; b <= f->len; n++) {
+        uint32_t e = b;
+        while (e < f->len && f->p[e] != '|') e++;
+        int64_t v;
+        if (n >= ORL_MAX_SHOWN || e == b || e - b > ORL_KEY_MAX_LEN ||
+            e - b > L->p->max_field_len ||
+            (L->p->integer_items && !orl_parse_canonical_i64(f->p + b, e - b, &v)))
+            return bad_field(L, L->c_imp, "up to 1000 item keys separated by '|'");
+        if (orl_keymap_put_str(&ds->items, f->p + b, e - b, &L->imp_ids[n]) != ORL_OK)
+            return orl_fail(ORL_E_NOMEM, "%s: out of memory (or too many keys)", L->r.path);
+        b = e + 1;
+    }
+    L->n_imp = n;
+    if (L->c_imp_prop >= 0) {
+        ORL_TRY(parse_prob_list(L, L->c_imp_prop, L->imp_beta, n));
+    } else {
+        for (uint32_t j = 0; j < n; j++) L->imp_beta[j] = NAN;
+    }
+    if (L->c_imp_incl >= 0) {
+        ORL_TRY(parse_prob_list(L, L->c_imp_incl, L->imp_incl, n));
+    } else {
+        for (uint32_t j = 0; j < n; j++) L->imp_incl[j] = NAN;
+    }
+    L->slate = NAN;
+    if (L->c_slate >= 0 && L->r.fields[L->c_slate].len) {
+        const orl_csv_field *fs = &L->r.fields[L->c_slate];
+        if (!orl_parse_f64(fs->p, fs->len, &L->slate) || !(L->slate > 0 && L->slate <= 1))
+            return bad_field(L, L->c_slate, "a slate probability in (0, 1]");
+    }
+    return ORL_OK;
+}
+
+static int is_display_row(const loader *L)
+{
+    return L->c_imp >= 0 && L->r.fields[L->c_imp].len > 0;
+}
+
+static int parse_time(loader *L, int c, int fmt, int64_t *out);
+
+/* A display row without a click: no event, reward 0. */
+static int load_display_only(loader *L)
+{
+    orl_dataset *ds = L->ds;
+    ORL_TRY(check_key(L, L->c_sess, 0));
+    const orl_csv_field *fs = &L->r.fields[L->c_sess];
+    if (L->p->only_known_sessions) {
+        uint32_t id;
+        if (!orl_keymap_find_str(&ds->sessions, fs->p, fs->len, &id)) {
+            L->rep.rows_unknown_session++;
+            return ORL_OK;
+        }
+    }
+    int64_t t;
+    ORL_TRY(parse_time(L, L->c_time, L->p->time_format, &t));
+    ORL_TRY(parse_display(L));
+    ORL_TRY(orl_displays_reserve(&ds->disp, 1, L->n_imp));
+    uint32_t s;
+    if (orl_keymap_put_str(&ds->sessions, fs->p, fs->len, &s) != ORL_OK)
+        return orl_fail(ORL_E_NOMEM, "%s: out of memory (or too many keys)", L->r.path);
+    orl_displays_push(&ds->disp, s, t, -1, ds->n, -1, 0.0f, L->slate, L->imp_ids, L->imp_beta,
+                      L->imp_incl, L->n_imp);
+    return ORL_OK;
+}
+
 /* One data row: ORL_OK (appended or skipped and counted) or an error. */
 static int load_row(loader *L)
 {
@@ -399,6 +502,7 @@ static int load_row(loader *L)
     if ((int)L->r.nfields <= L->max_col)
         return orl_fail(ORL_E_PARSE, "%s:%llu: expected at least %d columns, got %u", L->r.path,
                         (unsigned long long)L->r.line, L->max_col + 1, L->r.nfields);
+    if (is_display_row(L) && L->r.fields[L->c_item].len == 0) return load_display_only(L);
     int32_t code = -2;
     ORL_TRY(row_event(L, &code));
     if (code == -2) {
@@ -454,12 +558,24 @@ static int load_row(loader *L)
         prop = (float)v;
         if (!ds->ev_prop) ORL_TRY(orl_ds_enable_props(ds));
     }
+    const int display = is_display_row(L);
+    if (display) {
+        ORL_TRY(parse_display(L));
+        ORL_TRY(orl_displays_reserve(&ds->disp, 1, L->n_imp));
+    }
     ORL_TRY(orl_ds_reserve(ds, 1));
     uint32_t s, it;
     int st = orl_keymap_put_str(&ds->sessions, fs->p, fs->len, &s);
     if (st == ORL_OK) st = orl_keymap_put_str(&ds->items, fi->p, fi->len, &it);
     if (st != ORL_OK) return orl_fail(st, "%s: out of memory (or too many keys)", L->r.path);
     orl_ds_push(ds, s, it, t, (uint16_t)code, reward, prop);
+    if (display) {
+        int slot = -1;
+        for (uint32_t j = 0; j < L->n_imp && slot < 0; j++)
+            if (L->imp_ids[j] == it) slot = (int)j;
+        orl_displays_push(&ds->disp, s, t, (int64_t)ds->n - 1, ds->n - 1, slot, NAN, L->slate,
+                          L->imp_ids, L->imp_beta, L->imp_incl, L->n_imp);
+    }
     L->rep.rows_loaded++;
     return ORL_OK;
 }
@@ -486,6 +602,10 @@ static int setup(loader *L)
     ORL_TRY(resolve(L, "propensity", p->propensity_col, &L->c_prop));
     ORL_TRY(resolve(L, "date", p->date_col, &L->c_date));
     ORL_TRY(resolve(L, "filter", p->filter_col, &L->c_filter));
+    ORL_TRY(resolve(L, "impressions", p->impressions_col, &L->c_imp));
+    ORL_TRY(resolve(L, "impression propensities", p->impression_propensities_col, &L->c_imp_prop));
+    ORL_TRY(resolve(L, "impression inclusion", p->impression_inclusion_col, &L->c_imp_incl));
+    ORL_TRY(resolve(L, "slate propensity", p->slate_propensity_col, &L->c_slate));
     ORL_TRY(parse_specs(L));
     L->default_code = -1;
     if (p->default_event && *p->default_event && (L->c_event < 0 || L->nflags))

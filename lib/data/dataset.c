@@ -75,18 +75,20 @@ void orl_dataset_delete(orl_dataset *ds)
     orl_free(ds->ev_session);
     orl_free(ds->ev_pos);
     orl_free(ds->sess_key);
+    orl_displays_free(&ds->disp);
     orl_free(ds);
 }
 
 orl_ds_mark orl_ds_mark_now(const orl_dataset *ds)
 {
-    orl_ds_mark m = {ds->n, ds->items.count, ds->sessions.count, ds->types.count};
+    orl_ds_mark m = {ds->n, ds->disp.n, ds->items.count, ds->sessions.count, ds->types.count};
     return m;
 }
 
 void orl_ds_rollback(orl_dataset *ds, orl_ds_mark m)
 {
     ds->n = m.n;
+    orl_displays_truncate(&ds->disp, m.displays);
     orl_keymap_truncate(&ds->items, m.items);
     orl_keymap_truncate(&ds->sessions, m.sessions);
     orl_event_table_truncate(&ds->types, m.types);
@@ -283,6 +285,7 @@ size_t orl_dataset_memory_bytes(const orl_dataset *ds)
     }
     b += orl_keymap_bytes(&ds->items) + orl_keymap_bytes(&ds->sessions);
     b += (size_t)ds->types.cap * sizeof(orl_event_type);
+    b += orl_displays_bytes(&ds->disp);
     return b;
 }
 

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "data/displays.h"
 #include "data/event_types.h"
 #include "data/keymap.h"
 #include "offlinerl/dataset.h"
@@ -46,11 +47,15 @@ struct orl_dataset {
     /* set when the arrays point into a mapped file (orl_dataset_load) */
     void *map_base;
     size_t map_len;
+
+    /* what was shown at each logged step, clicked or not (data/displays.h);
+     * last, so that the layout only grew at its end (scripts/check-abi.sh) */
+    orl_displays disp;
 };
 
 /* A rollback point: a failed load truncates back to it. */
 typedef struct orl_ds_mark {
-    uint64_t n;
+    uint64_t n, displays;
     uint32_t items, sessions, types;
 } orl_ds_mark;
 

@@ -40,6 +40,10 @@ typedef struct dsf_header {
     int32_t iterate_filters, item_order;
     int64_t session_gap;
     uint64_t sec[DSF_NSEC][2];
+    /* Displays (flag 4; 0.2.0): offset and length of the display table, which
+     * follows every other section. Zero in older files, which readers of
+     * 0.1.0 ignore along with the flag. */
+    uint64_t disp_sec[2];
 } dsf_header;
 
 _Static_assert(sizeof(dsf_header) <= DSF_HEADER, "header fits");
@@ -85,6 +89,11 @@ static void pad(wr *w)
     static const char zeros[DSF_ALIGN] = {0};
     size_t r = (size_t)(w->off % DSF_ALIGN);
     if (r) put(w, zeros, DSF_ALIGN - r);
+}
+
+static void put_cb(void *ctx, const void *p, size_t n)
+{
+    put(ctx, p, n);
 }
 
 static uint64_t keymap_blob_len(const orl_keymap *km)
@@ -145,7 +154,7 @@ int orl_dsfile_save(const orl_dataset *ds, const char *path)
     h.n_sessions = S;
     h.n_items = ds->n_items;
     h.n_types = ds->types.count;
-    h.flags = (ds->ev_reward ? 1u : 0u) | (ds->ev_prop ? 2u : 0u);
+    h.flags = (ds->ev_reward ? 1u : 0u) | (ds->ev_prop ? 2u : 0u) | (ds->disp.n ? 4u : 0u);
     h.window = ds->params.window;
     h.min_session_len = ds->params.min_session_len;
     h.min_item_count = ds->params.min_item_count;
@@ -158,6 +167,12 @@ int orl_dsfile_save(const orl_dataset *ds, const char *path)
         h.sec[k][0] = off;
         h.sec[k][1] = len[k];
         off += len[k];
+    }
+    if (ds->disp.n) {
+        off = (off + DSF_ALIGN - 1) / DSF_ALIGN * DSF_ALIGN;
+        h.disp_sec[0] = off;
+        h.disp_sec[1] = orl_displays_blob_len(&ds->disp);
+        off += h.disp_sec[1];
     }
     h.file_size = off + 4;
 
@@ -199,6 +214,10 @@ int orl_dsfile_save(const orl_dataset *ds, const char *path)
     put_keymap(&w, &ds->items);
     pad(&w);
     put_keymap(&w, &ds->sessions);
+    if (ds->disp.n) {
+        pad(&w);
+        orl_displays_blob_write(&ds->disp, put_cb, &w);
+    }
     uint32_t crc = (uint32_t)w.crc;
     if (!w.err && fwrite(&crc, 1, 4, w.f) != 4) w.err = 1;
     if (fflush(w.f) != 0 || fsync(fileno(w.f)) != 0) w.err = 1;
@@ -299,6 +318,13 @@ static int validate(const char *path, const uint8_t *base, const dsf_header *h, 
         if (k < 7 && l != want[k]) return bad(path, "section sizes");
         prev_end = o + l;
     }
+    if (h->flags & 4) {
+        uint64_t o = h->disp_sec[0], l = h->disp_sec[1];
+        if (o % DSF_ALIGN || o < prev_end || o > size - 4 || l > size - 4 - o)
+            return bad(path, "display section");
+    } else if (h->disp_sec[0] || h->disp_sec[1]) {
+        return bad(path, "display section without its flag");
+    }
     const int32_t *items = (const int32_t *)(base + h->sec[SEC_ITEM][0]);
     const uint16_t *codes = (const uint16_t *)(base + h->sec[SEC_CODE][0]);
     const uint64_t *off = (const uint64_t *)(base + h->sec[SEC_OFF][0]);
@@ -395,15 +421,28 @@ int orl_dsfile_load(const char *path, orl_dataset **out)
         for (uint64_t i = 0; i < h.n_sessions && s == ORL_OK; i++)
             if (keys[i] >= ds->sessions.count) s = bad(path, "session key id");
     }
+    orl_displays disp;
+    memset(&disp, 0, sizeof disp);
     if (s == ORL_OK) {
         ds->sess_key = orl_malloc((size_t)h.n_sessions * 4 + 1);
         if (!ds->sess_key) s = orl_fail(ORL_E_NOMEM, "%s: out of memory", path);
+    }
+    if (s == ORL_OK && (h.flags & 4)) {
+        /* the display checks read the events: a temporary view of them */
+        ds->ev_item = (int32_t *)(base + h.sec[SEC_ITEM][0]);
+        ds->sess_off = (uint64_t *)(base + h.sec[SEC_OFF][0]);
+        ds->n_sessions = h.n_sessions;
+        ds->n_items = h.n_items;
+        s = orl_displays_blob_read(path, base + h.disp_sec[0], h.disp_sec[1], ds, &disp);
+        ds->ev_item = NULL;
+        ds->sess_off = NULL;
     }
     if (s != ORL_OK) {
         orl_dataset_delete(ds);
         munmap(map, (size_t)size);
         return s;
     }
+    ds->disp = disp;
     memcpy(ds->sess_key, base + h.sec[SEC_KEY][0], (size_t)h.n_sessions * 4);
     ds->map_base = map;
     ds->map_len = (size_t)size;

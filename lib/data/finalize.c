@@ -92,6 +92,8 @@ typedef struct work {
     uint16_t *pos;
     uint32_t *sess_key;
     orl_keymap km;
+    int64_t *seg_sess, *k_event; /* for the displays */
+    orl_displays disp;
 } work;
 
 static void work_free(work *w)
@@ -107,6 +109,8 @@ static void work_free(work *w)
     orl_free(w->ik);
     orl_free(w->sk);
     orl_free(w->ss);
+    orl_free(w->seg_sess);
+    orl_free(w->k_event);
 }
 
 static void results_free(work *w)
@@ -120,6 +124,7 @@ static void results_free(work *w)
     orl_free(w->pos);
     orl_free(w->sess_key);
     orl_keymap_free(&w->km);
+    orl_displays_free(&w->disp);
 }
 
 /* Drop rare items and short segments; returns 1 when anything was dropped. */
@@ -283,10 +288,18 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
     ALLOC(w.sess_off, S + 1);
     ALLOC(w.sess_key, S);
     ALLOC(w.pos, m);
+    const int displays = ds->disp.n > 0;
+    if (displays) {
+        ALLOC(w.seg_sess, nseg);
+        ALLOC(w.k_event, n);
+        for (uint64_t s = 0; s < nseg; s++) w.seg_sess[s] = -1;
+        for (uint64_t k = 0; k < n; k++) w.k_event[k] = -1;
+    }
     {
         uint64_t e = 0;
         for (uint64_t j = 0; j < S; j++) {
             uint64_t s = w.ss[j].seg;
+            if (displays) w.seg_sess[s] = (int64_t)j;
             w.sess_off[j] = e;
             w.sess_key[j] = w.seg_key[s];
             for (uint64_t k = w.seg_off[s]; k < w.seg_off[s + 1]; k++) {
@@ -298,6 +311,7 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
                     w.item_new[raw] = (int32_t)n_items++;
                 }
                 uint64_t p = e - w.sess_off[j];
+                if (displays) w.k_event[k] = (int64_t)e;
                 w.pos[e] = (uint16_t)(p < 65535 ? p : 65535);
                 w.items[e] = w.item_new[raw];
                 w.time[e] = ds->ev_time[i];
@@ -310,7 +324,20 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
         w.sess_off[S] = e;
     }
 
-    /* 8. swap in (nothing can fail from here) */
+    /* 8. the displays, remapped to the new sessions, events and items */
+    if (displays) {
+        orl_disp_remap rm = {n,           w.perm,     w.cnt,      w.seg_off,   nseg,
+                             w.seg_sess,  w.k_event,  w.item_new, ds->ev_time, ds->ev_reward,
+                             ds->ev_code, &ds->types, w.sess_off, S,           R};
+        int st = orl_displays_finalize(&ds->disp, &rm, &w.disp);
+        if (st != ORL_OK) {
+            work_free(&w);
+            results_free(&w);
+            return st;
+        }
+    }
+
+    /* 9. swap in (nothing can fail from here) */
     orl_free(ds->ev_session);
     orl_free(ds->ev_item);
     orl_free(ds->ev_time);
@@ -328,6 +355,11 @@ int orl_dataset_finalize_impl(orl_dataset *ds)
     ds->sess_off = w.sess_off;
     ds->sess_key = w.sess_key;
     ds->ev_pos = w.pos;
+    if (displays) {
+        orl_displays_free(&ds->disp);
+        ds->disp = w.disp;
+        memset(&w.disp, 0, sizeof w.disp);
+    }
     ds->n = m;
     ds->cap = m;
     ds->n_sessions = S;

@@ -18,8 +18,22 @@ void orl_split_params_defaults(orl_split_params *p)
     p->seed = 0;
 }
 
+/* The displays that go with a subset (ds's sessions -> d's). */
+static int subset_displays(const orl_dataset *ds, const uint64_t *sessions, uint64_t n,
+                           const uint8_t *take_dsess, orl_dataset *d)
+{
+    if (ds->disp.n == 0) return ORL_OK;
+    int64_t *map = orl_malloc((size_t)ds->n_sessions * sizeof *map + 1);
+    if (!map) return orl_fail(ORL_E_NOMEM, "out of memory splitting the displays");
+    for (uint64_t s = 0; s < ds->n_sessions; s++) map[s] = -1;
+    for (uint64_t j = 0; j < n; j++) map[sessions[j]] = (int64_t)j;
+    int st = orl_displays_subset(&ds->disp, map, ds->sess_off, d->sess_off, take_dsess, &d->disp);
+    orl_free(map);
+    return st;
+}
+
 int orl_dataset_subset(const orl_dataset *ds, const uint64_t *sessions, uint64_t n,
-                       orl_dataset **out)
+                       const uint8_t *take_dsess, orl_dataset **out)
 {
     orl_dataset *d = NULL;
     ORL_TRY(orl_dataset_new(&ds->params, &d));
@@ -64,6 +78,11 @@ int orl_dataset_subset(const orl_dataset *ds, const uint64_t *sessions, uint64_t
         orl_dataset_delete(d);
         return ORL_E_NOMEM;
     }
+    int st = subset_displays(ds, sessions, n, take_dsess, d);
+    if (st != ORL_OK) {
+        orl_dataset_delete(d);
+        return st;
+    }
     *out = d;
     return ORL_OK;
 }
@@ -105,6 +124,35 @@ int orl_dataset_split_impl(const orl_dataset *ds, const orl_split_params *p, orl
         }
     } /* time: sessions are already ordered by start time */
     for (uint64_t i = 0; i < S; i++) part[order[i]] = i < n_train ? 0 : i < n_tv ? 1 : 2;
+    /* Display sessions without events (the user clicked nothing) go to a part
+     * of their own draw: by the fractions (random split, a stream of its own so
+     * the sessions' split is unchanged) or by their first display time against
+     * the first session of each part (time split). */
+    const orl_displays *dp = &ds->disp;
+    uint8_t *dpart = dp->n_dsess ? orl_malloc((size_t)dp->n_dsess) : NULL;
+    if (dp->n_dsess && !dpart) {
+        orl_free(order);
+        orl_free(part);
+        orl_free(ids);
+        return orl_fail(ORL_E_NOMEM, "out of memory splitting the dataset");
+    }
+    if (dpart) {
+        orl_rng drng;
+        orl_rng_init(&drng, p->seed, 0xd15b1a75u);
+        int64_t t1 = n_train < S ? ds->ev_time[ds->sess_off[order[n_train]]] : INT64_MAX;
+        int64_t t2 = n_tv < S ? ds->ev_time[ds->sess_off[order[n_tv]]] : INT64_MAX;
+        for (uint64_t i = 0; i < dp->n; i++) {
+            if (i > 0 && dp->dsess[i] == dp->dsess[i - 1]) continue;
+            uint8_t k;
+            if (p->method == ORL_SPLIT_RANDOM) {
+                double u = orl_rng_uniform_double(&drng);
+                k = u < (double)p->train ? 0 : u < (double)p->train + (double)p->valid ? 1 : 2;
+            } else {
+                k = dp->time[i] < t1 ? 0 : dp->time[i] < t2 ? 1 : 2;
+            }
+            dpart[dp->dsess[i]] = k;
+        }
+    }
     orl_dataset *res[3] = {NULL, NULL, NULL};
     int s = ORL_OK;
     for (int k = 0; k < 3 && s == ORL_OK; k++) {
@@ -112,8 +160,19 @@ int orl_dataset_split_impl(const orl_dataset *ds, const orl_split_params *p, orl
         uint64_t n = 0;
         for (uint64_t i = 0; i < S; i++)
             if (part[i] == k) ids[n++] = i;
-        s = orl_dataset_subset(ds, ids, n, &res[k]);
+        uint8_t *take = NULL;
+        if (dpart) {
+            take = orl_malloc((size_t)dp->n_dsess);
+            if (!take) {
+                s = orl_fail(ORL_E_NOMEM, "out of memory splitting the dataset");
+                break;
+            }
+            for (uint64_t g = 0; g < dp->n_dsess; g++) take[g] = dpart[g] == k;
+        }
+        s = orl_dataset_subset(ds, ids, n, take, &res[k]);
+        orl_free(take);
     }
+    orl_free(dpart);
     orl_free(order);
     orl_free(part);
     orl_free(ids);

@@ -205,7 +205,8 @@ int orl_dataset_stats_json_impl(const orl_dataset *ds, char **out_json, size_t *
         sb_printf(&b, "}");
     }
     reward_json(ds, &b);
-    sb_printf(&b, "}");
+    sb_printf(&b, ",\"displays\":%llu,\"shown_items\":%llu}", (unsigned long long)ds->disp.n,
+              (unsigned long long)ds->disp.n_shown);
     orl_free(counts);
     if (b.failed) {
         orl_free(b.p);

@@ -10,9 +10,10 @@
 #include "core/rng.h"
 #include "offlinerl/sim.h"
 
-#define ORL_SIM_MAX_DIM 64
-#define ORL_SIM_N_SUCC  3
-#define ORL_SIM_NO_ITEM UINT32_MAX
+#define ORL_SIM_MAX_DIM   64
+#define ORL_SIM_N_SUCC    3
+#define ORL_SIM_NO_ITEM   UINT32_MAX
+#define ORL_SIM_MAX_SLATE 100
 
 /* Logged event kinds, also the response of a user to a shown item. */
 enum { ORL_SIM_SKIP = 0, ORL_SIM_CLICK = 1, ORL_SIM_PURCHASE = 2 };
@@ -78,6 +79,9 @@ typedef struct orl_sim_session {
 
 void orl_sim_session_start(const orl_sim_world *w, orl_sim_session *s, uint32_t user);
 
+/* The click logit of `item` now (before the sigmoid of a single shown item). */
+float orl_sim_click_logit(const orl_sim_world *w, const orl_sim_session *s, uint32_t item);
+
 /* What the user would do, as probabilities, if shown `item` now. */
 typedef struct orl_sim_response_probs {
     float relevance, p_click, p_purchase; /* p_purchase is given a click */
@@ -93,6 +97,10 @@ float orl_sim_next_sat(const orl_sim_world *w, const orl_sim_session *s, uint32_
  * state and sets *out_leaves when the user ends the session. */
 int orl_sim_step(const orl_sim_world *w, orl_sim_session *s, uint32_t item, orl_rng *rng,
                  int *out_leaves);
+/* The state update of orl_sim_step after the response to `item` (the acted-on
+ * item) was drawn; u_leave is the step's third uniform. */
+void orl_sim_apply_response(const orl_sim_world *w, orl_sim_session *s, uint32_t item, int response,
+                            float u_leave, int *out_leaves);
 
 float orl_sim_reward_of(const orl_sim_world *w, int response);
 

@@ -16,6 +16,7 @@ typedef struct orl_sim_pick_state {
     size_t history_len;
     const uint32_t *shown_stamp; /* item i was shown this session iff shown_stamp[i] == stamp */
     uint32_t stamp;
+    double *scratch; /* [n_items] for pickers of slates (slate_size > 1), else NULL */
 } orl_sim_pick_state;
 
 static inline int orl_sim_was_shown(const orl_sim_pick_state *st, uint32_t item)
@@ -23,10 +24,12 @@ static inline int orl_sim_was_shown(const orl_sim_pick_state *st, uint32_t item)
     return st->shown_stamp[item] == st->stamp;
 }
 
-/* Chooses the item to show. Returns ORL_OK or an error status (set with
- * orl_fail), which stops the rollout. */
+/* Chooses the items to show: out_items[0 .. slate_size), distinct, in
+ * position order (one item when slate_size = 1, drawn exactly as before
+ * slates existed). Returns ORL_OK or an error status (set with orl_fail),
+ * which stops the rollout. */
 typedef int (*orl_sim_pick_fn)(void *ctx, const orl_sim_world *w, const orl_sim_pick_state *st,
-                               orl_rng *rng, uint32_t *out_item);
+                               orl_rng *rng, uint32_t *out_items);
 
 /* Runs n_sessions >= 2 sessions; session k's user and environment draws
  * depend only on (seed, k). Fills every field of *out but struct_size. */
@@ -50,9 +53,11 @@ typedef struct orl_sim_score_picker {
 } orl_sim_score_picker;
 int orl_sim_pick_scores(void *ctx, const orl_sim_world *w, const orl_sim_pick_state *st,
                         orl_rng *rng, uint32_t *out_item);
-/* Choose from scores already filled (shared by callback and model adapters). */
+/* Choose from scores already filled (shared by callback and model adapters):
+ * with slates, the K best allowed items in order (rollout_temperature = 0) or
+ * a Plackett-Luce draw from softmax(scores / T). */
 int orl_sim_choose_from_scores(const orl_sim_world *w, const orl_sim_pick_state *st,
-                               const float *scores, orl_rng *rng, uint32_t *out_item);
+                               const float *scores, orl_rng *rng, uint32_t *out_items);
 
 /* Oracles that know the hidden state (for tests and as upper references):
  * ORL_SIM_ORACLE_CLICK maximises the immediate click probability;

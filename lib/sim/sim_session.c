@@ -26,8 +26,8 @@ static int is_successor(const orl_sim_world *w, uint32_t of, uint32_t item)
     return sc[0] == item || sc[1] == item || sc[2] == item;
 }
 
-void orl_sim_response_probs_of(const orl_sim_world *w, const orl_sim_session *s, uint32_t item,
-                               orl_sim_response_probs *out)
+static inline float click_logit(const orl_sim_world *w, const orl_sim_session *s, uint32_t item,
+                                float *out_rel)
 {
     const orl_sim_params *p = &w->p;
     const float *v = w->item_vec + (size_t)item * w->dim;
@@ -36,6 +36,22 @@ void orl_sim_response_probs_of(const orl_sim_world *w, const orl_sim_session *s,
     float zc = p->click_bias + p->click_relevance * rel + p->click_appeal * w->item_appeal[item] +
                p->click_satisfaction * s->sat;
     if (is_successor(w, s->last_click, item)) zc += p->click_successor;
+    *out_rel = rel;
+    return zc;
+}
+
+float orl_sim_click_logit(const orl_sim_world *w, const orl_sim_session *s, uint32_t item)
+{
+    float rel;
+    return click_logit(w, s, item, &rel);
+}
+
+void orl_sim_response_probs_of(const orl_sim_world *w, const orl_sim_session *s, uint32_t item,
+                               orl_sim_response_probs *out)
+{
+    const orl_sim_params *p = &w->p;
+    float rel;
+    float zc = click_logit(w, s, item, &rel);
     float zp = p->purchase_bias + p->purchase_quality * w->item_quality[item] +
                p->purchase_satisfaction * s->sat;
     out->relevance = rel;
@@ -67,14 +83,20 @@ float orl_sim_reward_of(const orl_sim_world *w, int response)
 int orl_sim_step(const orl_sim_world *w, orl_sim_session *s, uint32_t item, orl_rng *rng,
                  int *out_leaves)
 {
-    const orl_sim_params *p = &w->p;
     float u_click = orl_rng_uniform(rng), u_buy = orl_rng_uniform(rng);
     float u_leave = orl_rng_uniform(rng);
     orl_sim_response_probs pr;
     orl_sim_response_probs_of(w, s, item, &pr);
     int response = ORL_SIM_SKIP;
     if (u_click < pr.p_click) response = u_buy < pr.p_purchase ? ORL_SIM_PURCHASE : ORL_SIM_CLICK;
+    orl_sim_apply_response(w, s, item, response, u_leave, out_leaves);
+    return response;
+}
 
+void orl_sim_apply_response(const orl_sim_world *w, orl_sim_session *s, uint32_t item, int response,
+                            float u_leave, int *out_leaves)
+{
+    const orl_sim_params *p = &w->p;
     s->sat = orl_sim_next_sat(w, s, item, response);
     s->last_shown_cluster = w->item_cluster[item];
     s->steps++;
@@ -87,5 +109,4 @@ int orl_sim_step(const orl_sim_world *w, orl_sim_session *s, uint32_t item, orl_
     float zl = (float)w->leave_logit - p->leave_satisfaction * s->sat;
     if (response == ORL_SIM_SKIP) zl += p->leave_skip;
     *out_leaves = s->steps >= p->max_steps || (s->steps >= p->min_steps && u_leave < sigmoid(zl));
-    return response;
 }

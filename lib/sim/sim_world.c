@@ -70,6 +70,14 @@ int orl_sim_params_check(const orl_sim_params *p)
     ORL_TRY(check_range("log_skips", p->log_skips, 0, 1));
     ORL_TRY(check_range("rollout_repeat", p->rollout_repeat, 0, 1));
     ORL_TRY(check_range("start_timestamp", (double)p->start_timestamp, 0, 4e18));
+    ORL_TRY(check_range("slate_size", p->slate_size, 1,
+                        p->n_items < ORL_SIM_MAX_SLATE ? p->n_items : ORL_SIM_MAX_SLATE));
+    ORL_TRY(check_range("position_bias", p->position_bias, 0, 100));
+    ORL_TRY(check_range("log_impressions", p->log_impressions, 0, 1));
+    if (p->log_skips && (p->slate_size > 1 || p->log_impressions))
+        return orl_fail(ORL_E_OUT_OF_RANGE,
+                        "orl_sim_params: log_skips = 1 needs slate_size = 1 and log_impressions = "
+                        "0 (display rows log every step, a no-click step as event \"none\")");
     return ORL_OK;
 }
 

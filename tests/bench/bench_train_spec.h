@@ -23,7 +23,7 @@ static inline void bench_check(int s, const char *what)
 static inline orl_model *bench_train_spec(const char *spec, uint32_t epochs, int seed,
                                           const orl_dataset *ds)
 {
-    char buf[256], *save = NULL;
+    char buf[1024], *save = NULL;
     snprintf(buf, sizeof buf, "%s", spec);
     char *name = strtok_r(buf, ":", &save);
     orl_encoder *enc = NULL;

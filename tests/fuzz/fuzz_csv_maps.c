@@ -118,6 +118,15 @@ int orl_fuzz_load_csv(const char *path, unsigned selector)
             size_t len = 0;
             orl_dataset_item_key(ds, (int32_t)(stats.n_items - 1), key, sizeof key, &len);
         }
+        uint64_t nd = 0; /* the displays of impression lists */
+        orl_dataset_display_count(ds, &nd);
+        for (uint64_t i = 0; i < nd; i++) {
+            orl_display_view v = {.struct_size = sizeof v};
+            if (orl_dataset_display_get(ds, i, &v) != ORL_OK) continue;
+            volatile int64_t sink = v.session + (int64_t)v.events_before + v.clicked_slot;
+            for (size_t a = 0; a < v.n_shown; a++) sink += v.item_ids[a];
+            (void)sink;
+        }
     }
     orl_dataset_free(ds);
     return st;

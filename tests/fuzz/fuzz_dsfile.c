@@ -24,6 +24,17 @@ static void load_and_use(const uint8_t *data, size_t size)
     size_t len = 0;
     for (uint32_t i = 0; i < st.n_items && i < 4; i++)
         orl_dataset_item_key(ds, (int32_t)i, key, sizeof key, &len);
+    uint64_t nd = 0;
+    orl_dataset_display_count(ds, &nd);
+    for (uint64_t i = 0; i < nd; i++) { /* every field a reader would touch */
+        orl_display_view v = {.struct_size = sizeof v};
+        if (orl_dataset_display_get(ds, i, &v) != ORL_OK) continue;
+        volatile int64_t sink = v.session + (int64_t)v.events_before + v.clicked_slot;
+        for (size_t a = 0; a < v.n_shown; a++)
+            sink +=
+                v.item_ids[a] + (int64_t)(v.propensities[a] > 0) + (int64_t)(v.inclusion[a] > 0);
+        (void)sink;
+    }
     orl_dataset *parts[3] = {NULL, NULL, NULL};
     if (orl_dataset_split(ds, NULL, &parts[0], &parts[1], &parts[2]) == ORL_OK)
         for (int i = 0; i < 3; i++) orl_dataset_free(parts[i]);

@@ -155,11 +155,12 @@ static void hand_made_csv(void)
         csv_seed(seeds[i].name, seeds[i].sel, seeds[i].text, strlen(seeds[i].text));
 }
 
-static orl_sim *small_sim(uint64_t seed)
+static orl_sim *small_sim_k(uint64_t seed, uint32_t slate_size)
 {
     orl_sim_params p;
     orl_sim_params_init(&p);
     p.seed = seed;
+    p.slate_size = slate_size;
     p.n_users = 20;
     p.n_items = 12;
     p.n_clusters = 3;
@@ -169,9 +170,14 @@ static orl_sim *small_sim(uint64_t seed)
     return sim;
 }
 
-static void sim_csv(void)
+static orl_sim *small_sim(uint64_t seed)
 {
-    orl_sim *sim = small_sim(3);
+    return small_sim_k(seed, 1);
+}
+
+static void sim_csv_k(uint32_t slate_size, const char *name)
+{
+    orl_sim *sim = small_sim_k(3, slate_size);
     if (!sim) {
         failures++;
         return;
@@ -187,10 +193,17 @@ static void sim_csv(void)
         failures++;
         return;
     }
-    csv_seed("sim", 0, text, len);
-    csv_seed("sim", 1, text, len);
-    csv_seed("sim", 12, text, len);
+    csv_seed(name, 0, text, len);
+    csv_seed(name, 1, text, len);
+    csv_seed(name, 12, text, len);
     free(text);
+}
+
+/* One-item logs, and slates with their display columns (impressions). */
+static void sim_csv(void)
+{
+    sim_csv_k(1, "sim");
+    sim_csv_k(3, "sim-slates");
 }
 
 static void shared_csv(const char *shared)
@@ -322,6 +335,17 @@ static void binary_seeds(void)
     char path[4096];
     path_of(path, sizeof path, "dsfile", "sim.orld");
     CHECK(orl_dataset_save(ds, path));
+    { /* with a display table (slates) */
+        orl_sim *ksim = small_sim_k(6, 3);
+        orl_dataset *kds = NULL;
+        CHECK(orl_dataset_create(NULL, &kds));
+        CHECK(orl_sim_generate(ksim, 10, kds));
+        orl_sim_free(ksim);
+        CHECK(orl_dataset_finalize(kds));
+        path_of(path, sizeof path, "dsfile", "slates.orld");
+        CHECK(orl_dataset_save(kds, path));
+        orl_dataset_free(kds);
+    }
 
     CHECK(orl_dataset_create(NULL, &sds));
     int32_t click = 0;

@@ -874,6 +874,80 @@ static void misuse_orl_dataset_item_key(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_dataset_display_count(misuse_fixture *F)
+{
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_display_count(NULL, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_count", "ds = NULL");
+    }
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_display_count((const orl_dataset *)(void *)F->sim, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_count", "ds of the wrong kind");
+    }
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_display_count((const orl_dataset *)(void *)F->freed, &l_out_count);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_count", "ds already freed");
+    }
+    {
+        uint64_t l_out_count = 0;
+        int s_ = orl_dataset_display_count(F->ds_final, NULL);
+        (void)l_out_count;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_count", "out_count = NULL");
+    }
+}
+
+static void misuse_orl_dataset_display_get(misuse_fixture *F)
+{
+    {
+        orl_display_view l_out_view; memset(&l_out_view, 0, sizeof l_out_view); l_out_view.struct_size = sizeof l_out_view;
+        int s_ = orl_dataset_display_get(NULL, 0, &l_out_view);
+        (void)l_out_view;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_get", "ds = NULL");
+    }
+    {
+        orl_display_view l_out_view; memset(&l_out_view, 0, sizeof l_out_view); l_out_view.struct_size = sizeof l_out_view;
+        int s_ = orl_dataset_display_get((const orl_dataset *)(void *)F->sim, 0, &l_out_view);
+        (void)l_out_view;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_get", "ds of the wrong kind");
+    }
+    {
+        orl_display_view l_out_view; memset(&l_out_view, 0, sizeof l_out_view); l_out_view.struct_size = sizeof l_out_view;
+        int s_ = orl_dataset_display_get((const orl_dataset *)(void *)F->freed, 0, &l_out_view);
+        (void)l_out_view;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_get", "ds already freed");
+    }
+    {
+        orl_display_view l_out_view; memset(&l_out_view, 0, sizeof l_out_view); l_out_view.struct_size = sizeof l_out_view;
+        int s_ = orl_dataset_display_get(F->ds_final, (uint64_t)0, &l_out_view);
+        (void)l_out_view;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_display_get", "index = 0");
+    }
+    {
+        orl_display_view l_out_view; memset(&l_out_view, 0, sizeof l_out_view); l_out_view.struct_size = sizeof l_out_view;
+        int s_ = orl_dataset_display_get(F->ds_final, (uint64_t)UINT64_MAX, &l_out_view);
+        (void)l_out_view;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_dataset_display_get", "index = UINT64_MAX");
+    }
+    {
+        orl_display_view l_out_view; memset(&l_out_view, 0, sizeof l_out_view); l_out_view.struct_size = sizeof l_out_view;
+        int s_ = orl_dataset_display_get(F->ds_final, 0, NULL);
+        (void)l_out_view;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_get", "out_view = NULL");
+    }
+    {
+        orl_display_view l_out_view; memset(&l_out_view, 0, sizeof l_out_view); l_out_view.struct_size = sizeof l_out_view;
+        int s_ = orl_dataset_display_get(F->ds_final, 0, misuse_small_display_view(F));
+        (void)l_out_view;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_dataset_display_get", "out_view->struct_size too small");
+    }
+}
+
 static void misuse_orl_split_params_init(misuse_fixture *F)
 {
     {
@@ -3659,6 +3733,52 @@ static void misuse_orl_sim_logging_probs(misuse_fixture *F)
     }
 }
 
+static void misuse_orl_sim_session_user(misuse_fixture *F)
+{
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(NULL, 0, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "sim = NULL");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user((const orl_sim *)(void *)F->ds_final, 0, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "sim of the wrong kind");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user((const orl_sim *)(void *)F->freed, 0, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "sim already freed");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, (int64_t)INT64_MIN, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_session_user", "session_key = INT64_MIN");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, (int64_t)-1, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_session_user", "session_key = -1");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, (int64_t)INT64_MAX, &l_out_user);
+        (void)l_out_user;
+        misuse_check(F, s_, MISUSE_ANY, 0, "orl_sim_session_user", "session_key = INT64_MAX");
+    }
+    {
+        uint32_t l_out_user = 0;
+        int s_ = orl_sim_session_user(F->sim, 0, NULL);
+        (void)l_out_user;
+        misuse_check(F, s_, ORL_E_INVALID_ARGUMENT, 0, "orl_sim_session_user", "out_user = NULL");
+    }
+}
+
 static void misuse_orl_trainer_params_init(misuse_fixture *F)
 {
     {
@@ -4122,6 +4242,8 @@ static const misuse_entry misuse_table[] = {
     {"orl_dataset_session_events", misuse_orl_dataset_session_events, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
     {"orl_dataset_session_key", misuse_orl_dataset_session_key, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
     {"orl_dataset_item_key", misuse_orl_dataset_item_key, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_display_count", misuse_orl_dataset_display_count, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
+    {"orl_dataset_display_get", misuse_orl_dataset_display_get, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
     {"orl_split_params_init", misuse_orl_split_params_init, 0},
     {"orl_dataset_split", misuse_orl_dataset_split, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
     {"orl_dataset_save", misuse_orl_dataset_save, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_IO) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_STATE) | MISUSE_DOC(ORL_OK)},
@@ -4193,6 +4315,7 @@ static const misuse_entry misuse_table[] = {
     {"orl_sim_rollout_random", misuse_orl_sim_rollout_random, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_sim_rollout_popularity", misuse_orl_sim_rollout_popularity, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_NUMERIC) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_sim_logging_probs", misuse_orl_sim_logging_probs, MISUSE_DOC(ORL_E_BUFFER_TOO_SMALL) | MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
+    {"orl_sim_session_user", misuse_orl_sim_session_user, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_params_init", misuse_orl_trainer_params_init, 0},
     {"orl_trainer_create", misuse_orl_trainer_create, MISUSE_DOC(ORL_E_INVALID_ARGUMENT) | MISUSE_DOC(ORL_E_NOMEM) | MISUSE_DOC(ORL_E_OUT_OF_RANGE) | MISUSE_DOC(ORL_E_UNSUPPORTED) | MISUSE_DOC(ORL_OK)},
     {"orl_trainer_free", misuse_orl_trainer_free, 0},

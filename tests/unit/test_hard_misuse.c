@@ -151,6 +151,7 @@ SMALL_RESULT(dataset_stats)
 SMALL_RESULT(eval_result)
 SMALL_RESULT(sim_rollout_result)
 SMALL_RESULT(ope_estimate)
+SMALL_RESULT(display_view)
 
 #undef dataset
 #include "misuse_generated.h"

@@ -156,6 +156,36 @@ static void test_greedy_equals_scoring_rollout(void **state)
     assert_memory_equal(&c, &d, sizeof c);
 }
 
+/* With slates the greedy rule shows the model's top K (the rule's one item,
+ * then the best-scoring others), which is what the scoring rollout shows when
+ * repeats are allowed; a softmax rule draws K distinct items. */
+static void test_slates_greedy_shows_top_k(void **state)
+{
+    const fixture *f = *state;
+    orl_sim_params p;
+    orl_sim_params_init(&p);
+    p.seed = 5;
+    p.n_items = ITEMS;
+    p.n_users = 100;
+    p.n_clusters = 4;
+    p.max_steps = 6;
+    p.rollout_repeat = 1;
+    p.slate_size = 4;
+    orl_sim *sim = NULL;
+    assert_orl_ok(orl_sim_create(&p, &sim));
+    orl_sim_rollout_result a = {.struct_size = sizeof a}, b = a, c = a;
+    assert_orl_ok(orl_sim_rollout_model(sim, f->model, 4000, 11, &a));
+    assert_orl_ok(orl_sim_rollout_model_policy(sim, f->model, NULL, 4000, 11, &b));
+    double se = sqrt(a.std_error * a.std_error + b.std_error * b.std_error);
+    assert_true(fabs(a.mean_return - b.mean_return) < 4 * se);
+    orl_policy_rule soft;
+    orl_policy_rule_init(&soft);
+    assert_orl_ok(orl_policy_rule_parse("softmax:1", &soft));
+    assert_orl_ok(orl_sim_rollout_model_policy(sim, f->model, &soft, 4000, 11, &c));
+    assert_true(c.mean_length >= 1 && isfinite(c.mean_return));
+    orl_sim_free(sim);
+}
+
 static void test_misuse(void **state)
 {
     const fixture *f = *state;
@@ -204,6 +234,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_item_drawn_from_policy_probs),
         cmocka_unit_test(test_greedy_equals_scoring_rollout),
+        cmocka_unit_test(test_slates_greedy_shows_top_k),
         cmocka_unit_test(test_misuse),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

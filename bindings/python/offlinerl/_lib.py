@@ -123,6 +123,8 @@ _SIGNATURES = {
     "orl_dataset_item_id_str": (c_int, [_P, c_char_p, POINTER(c_int32)]),
     "orl_dataset_item_key": (c_int, [_P, c_int32, c_void_p, c_size_t, _SIZEP]),
     "orl_dataset_session_count": (c_int, [_P, POINTER(c_uint64)]),
+    "orl_dataset_display_count": (c_int, [_P, POINTER(c_uint64)]),
+    "orl_dataset_display_get": (c_int, [_P, c_uint64, POINTER(S.DisplayView)]),
     "orl_dataset_session_events": (
         c_int,
         [_P, c_uint64, POINTER(c_int32), _I64P, _I64P, POINTER(c_int32), _F32P, c_size_t, _SIZEP],
@@ -137,6 +139,7 @@ _SIGNATURES = {
     "orl_sim_create": (c_int, [POINTER(S.SimParams), _PP]),
     "orl_sim_free": (None, [_P]),
     "orl_sim_num_items": (c_int, [_P, _SIZEP]),
+    "orl_sim_session_user": (c_int, [_P, c_int64, POINTER(c_uint32)]),
     "orl_sim_generate": (c_int, [_P, c_uint64, _P]),
     "orl_sim_write_csv": (c_int, [_P, c_uint64, c_char_p]),
     "orl_sim_rollout": (c_int, [_P, POLICY_FN, c_void_p, c_uint64, c_uint64,

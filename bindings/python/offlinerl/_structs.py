@@ -63,6 +63,10 @@ class CsvParams(ctypes.Structure):
         ("only_known_sessions", c_int32),
         ("integer_items", c_int32),
         ("max_field_len", c_uint32),
+        ("impressions_col", c_char_p),
+        ("impression_propensities_col", c_char_p),
+        ("impression_inclusion_col", c_char_p),
+        ("slate_propensity_col", c_char_p),
     ]
 
 
@@ -126,6 +130,26 @@ _SIM_FLOATS = (
 ).split()
 
 
+class DisplayView(ctypes.Structure):
+    """``orl_display_view``."""
+
+    _fields_ = [
+        ("struct_size", c_size_t),
+        ("session", c_int64),
+        ("display_session", c_uint64),
+        ("events_before", c_uint64),
+        ("event_in_session", c_int64),
+        ("timestamp", c_int64),
+        ("clicked_slot", c_int32),
+        ("reward", c_float),
+        ("slate_propensity", c_double),
+        ("n_shown", c_size_t),
+        ("item_ids", ctypes.POINTER(c_int32)),
+        ("propensities", ctypes.POINTER(c_float)),
+        ("inclusion", ctypes.POINTER(c_float)),
+    ]
+
+
 class SimParams(ctypes.Structure):
     """``orl_sim_params``."""
 
@@ -145,6 +169,9 @@ class SimParams(ctypes.Structure):
             ("log_skips", c_int32),
             ("rollout_repeat", c_int32),
             ("start_timestamp", c_int64),
+            ("slate_size", c_uint32),
+            ("position_bias", c_float),
+            ("log_impressions", c_int32),
         ]
     )
 

@@ -141,7 +141,9 @@ def _simulator(args: argparse.Namespace) -> Simulator:
     return Simulator(n_items=args.items, n_users=args.users,
                      n_clusters=min(args.clusters, args.items), seed=args.seed,
                      log_epsilon=args.epsilon, log_temperature=args.temperature,
-                     log_skips=int(args.log_skips))
+                     log_skips=int(args.log_skips), slate_size=args.slate_size,
+                     position_bias=args.position_bias,
+                     log_impressions=int(args.log_impressions))
 
 
 def cmd_version(args: argparse.Namespace) -> int:
@@ -217,6 +219,8 @@ def cmd_data(args: argparse.Namespace) -> int:
                 print(f"event types  {json.dumps(stats['event_types'])}")
             if "session_len_histogram" in stats:
                 print(f"lengths      {json.dumps(stats['session_len_histogram'])}")
+            if stats.get("displays"):
+                print(f"displays   {stats['displays']} (shown lists, clicked or not)")
         if args.save:
             ds.save(args.save)
     return 0
@@ -531,6 +535,13 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epsilon", type=number, default=0.1)
     p.add_argument("--temperature", type=number, default=1.0)
     p.add_argument("--log-skips", action="store_true")
+    p.add_argument("--slate-size", type=int, default=1,
+                   help="items shown per step (1 .. 100); > 1 logs one row per step with "
+                        "the impressions columns")
+    p.add_argument("--position-bias", type=number, default=0.3,
+                   help="slates: click logit lost per ln(position)")
+    p.add_argument("--log-impressions", action="store_true",
+                   help="slate size 1: log the display rows as well")
 
     p = sub.add_parser("data", help="inspect event logs: counts, event types, session lengths")
     p.add_argument("action", choices=("inspect",))

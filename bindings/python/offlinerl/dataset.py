@@ -370,6 +370,54 @@ class Dataset(Handle):
                            "event_code": codes[j], "reward": rewards[j]})
         return events
 
+    def display_count(self) -> int:
+        """Displays of a finalized dataset (``orl_dataset_display_count``): the logged steps
+        with what was shown, clicked or not (0 when the logs did not list impressions)."""
+        out = c_uint64()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_dataset_display_count(p, byref(out)),
+                       "orl_dataset_display_count")
+        return out.value
+
+    def display(self, index: int) -> Dict[str, Any]:
+        """Display ``index`` (``orl_dataset_display_get``) as a record.
+
+        Keys: ``session`` (session index, -1 when the logged session has no event),
+        ``display_session``, ``events_before`` (its state is the items of the session's
+        events before it), ``event_in_session`` (-1 without a click), ``timestamp``,
+        ``clicked_slot`` (-1 none), ``reward``, ``slate_propensity`` (NaN unknown),
+        ``item_ids`` (dense ids, -1 outside the catalogue), ``items`` (their keys, None
+        for -1), ``propensities`` (single-draw logging probability per shown item) and
+        ``inclusion`` (probability each was in the list), NaN when unknown.
+        """
+        v = S.new(S.DisplayView)
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_dataset_display_get(p, int(index), byref(v)),
+                       "orl_dataset_display_get")
+            n = v.n_shown
+            ids = [v.item_ids[a] for a in range(n)]
+            props = [v.propensities[a] for a in range(n)]
+            incl = [v.inclusion[a] for a in range(n)]
+        items: List[Optional[Key]] = []
+        for i in ids:
+            if i < 0:
+                items.append(None)
+                continue
+            text = self.item_key(i)
+            try:
+                items.append(int(text) if str(int(text)) == text else text)
+            except ValueError:
+                items.append(text)
+        return {"session": v.session, "display_session": v.display_session,
+                "events_before": v.events_before, "event_in_session": v.event_in_session,
+                "timestamp": v.timestamp, "clicked_slot": v.clicked_slot, "reward": v.reward,
+                "slate_propensity": v.slate_propensity, "item_ids": ids, "items": items,
+                "propensities": props, "inclusion": incl}
+
+    def displays(self) -> List[Dict[str, Any]]:
+        """Every display as a record (see :meth:`display`), in the dataset's order."""
+        return [self.display(i) for i in range(self.display_count())]
+
     def sessions(self) -> Iterator[Tuple[str, List[Dict[str, Any]]]]:
         """Iterate ``(session_key, events)`` over every session (see :meth:`session_events`)."""
         for i in range(self.session_count()):

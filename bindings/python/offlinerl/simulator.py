@@ -62,6 +62,16 @@ class Simulator(Handle):
             _lib.check(_lib.load().orl_sim_num_items(p, byref(out)), "orl_sim_num_items")
         return out.value
 
+    def session_user(self, session_key: int) -> int:
+        """The user of logged session ``session_key`` (``orl_sim_session_user``): with the
+        session's clicks before a step, :meth:`logging_probs` gives that step's whole logging
+        distribution."""
+        out = ctypes.c_uint32()
+        with self._borrow() as p:
+            _lib.check(_lib.load().orl_sim_session_user(p, int(session_key), byref(out)),
+                       "orl_sim_session_user")
+        return out.value
+
     def generate(self, n_sessions: int, dataset: Optional[Dataset] = None, finalize: bool = True,
                  **dataset_params: Any) -> Dataset:
         """Log ``n_sessions`` sessions under the logging policy (``orl_sim_generate``).
