@@ -106,6 +106,12 @@ static int item_means(const orl_model *m, const orl_dataset *ds, const int32_t *
         return orl_fail(ORL_E_NOMEM, "%s: out of memory", FN);
     }
     double *cnt = sum + m->n_items, total = 0.0;
+    if (ope_display_k(ds) == 1) { /* every display, clicked or not */
+        ope_display_item_means(ds, map, m->n_items, sum, cnt, q);
+        orl_free(sum);
+        *out = q;
+        return ORL_OK;
+    }
     for (uint64_t e = 0; e < ds->n; e++) {
         double r = orl_dataset_event_reward(ds, e);
         total += r;
@@ -151,6 +157,7 @@ typedef struct plan {
     int32_t *to_model, *to_behaviour;
     int32_t *to_ds; /* the model's id -> dataset id, or -1 (for FQE) */
     float *item_q;
+    uint32_t k;                    /* items per display (0: the events are the steps) */
     ope_fqe *fqe_reward, *fqe_seq; /* gamma 0 and gamma (the same one when gamma is 0) */
 } plan;
 
@@ -174,14 +181,29 @@ static uint64_t longest_session(const orl_dataset *ds)
 }
 
 /* Which estimators run, and what they need; a warning for each one left out. */
-static int choose(const orl_ope_params *p, const orl_dataset *ds, plan *pl, orl_ope_result *r)
+static int choose(const orl_ope_params *p, const orl_dataset *ds, uint32_t k, plan *pl,
+                  orl_ope_result *r)
 {
     ORL_TRY(ope_params_select(p->estimators, pl->want, &pl->explicit_list, FN));
     int multi = longest_session(ds) > 1;
+    if (k) { /* display sessions */
+        multi = 0;
+        for (uint64_t i = 1; i < ds->disp.n && !multi; i++)
+            multi = ds->disp.dsess[i] == ds->disp.dsess[i - 1];
+    }
     for (size_t i = 0; i < orl_ope_estimator_count(); i++) {
         const orl_ope_estimator *e = orl_ope_estimator_at(i);
         if (!pl->want[i]) continue;
-        if (e->needs & ORL_OPE_SLATE) {
+        if (k > 1 && !(e->needs & ORL_OPE_SLATE)) {
+            if (pl->explicit_list)
+                return orl_fail(ORL_E_STATE,
+                                "%s: estimator '%s' needs one item per logged step; these logs "
+                                "show slates of %u (use iips or pseudo_inverse)",
+                                FN, e->name, (unsigned)k);
+            pl->want[i] = 0;
+            continue;
+        }
+        if ((e->needs & ORL_OPE_SLATE) && k <= 1) {
             /* Slates need a display table with several items per display. */
             if (pl->explicit_list)
                 return orl_fail(ORL_E_STATE,
@@ -204,7 +226,8 @@ static int choose(const orl_ope_params *p, const orl_dataset *ds, plan *pl, orl_
 static int prepare_behaviour(const orl_model *model, const orl_dataset *ds, const orl_ope_params *p,
                              plan *pl, orl_ope_result *r)
 {
-    if (p->behaviour == ORL_OPE_BEHAVIOUR_LOGGED) return check_logged(ds);
+    if (p->behaviour == ORL_OPE_BEHAVIOUR_LOGGED)
+        return pl->k ? ope_check_display_props(ds, pl->k, FN) : check_logged(ds);
     if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT) {
         ORL_TRY(fit_behaviour(ds, p, &pl->owned_behaviour));
         pl->behaviour = pl->owned_behaviour;
@@ -294,13 +317,54 @@ static int fit_fqe(const orl_dataset *ds, const orl_ope_params *p, const ope_col
     return ORL_OK;
 }
 
+/* A slate estimator's value, interval and ESS into e (values per display). */
+static int estimate_slate(const orl_ope_estimator *est, const orl_ope_slates *sl,
+                          const orl_ope_params *p, int threads, orl_ope_estimate *e, ope_timing *t)
+{
+    memset(e, 0, sizeof *e);
+    e->struct_size = sizeof *e;
+    snprintf(e->estimator, sizeof e->estimator, "%s", est->name);
+    orl_ope_sessions_fn fn =
+        strcmp(est->name, "iips") == 0 ? orl_ope_slate_iips_fn : orl_ope_slate_pi_fn;
+    orl_ope_interval iv;
+    double t0 = ope_now();
+    if (p->interval == ORL_OPE_INTERVAL_NORMAL)
+        ORL_TRY(orl_ope_interval_normal(fn, sl, sl->n_sessions, p->confidence, &iv));
+    else
+        ORL_TRY(orl_ope_interval_bootstrap(fn, sl, sl->n_sessions, p->bootstrap_samples,
+                                           p->confidence, p->seed, threads, &iv));
+    t->intervals += ope_now() - t0;
+    e->value = iv.value, e->ci_low = iv.low, e->ci_high = iv.high, e->std_error = iv.std_error;
+    e->ess = orl_ope_slate_ess(sl);
+    e->n_steps = sl->sess_off[sl->n_sessions];
+    e->n_sessions = sl->n_sessions;
+    double scale = (double)e->n_steps / (double)e->n_sessions;
+    e->session_value = scale * e->value;
+    e->session_ci_low = scale * e->ci_low;
+    e->session_ci_high = scale * e->ci_high;
+    return ORL_OK;
+}
+
 static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_params *p,
                const orl_policy_rule *rule, orl_ope_result *r)
 {
     double start = ope_now();
     plan pl;
     memset(&pl, 0, sizeof pl);
-    int s = choose(p, ds, &pl, r);
+    pl.k = ope_display_k(ds);
+    if (pl.k == UINT32_MAX)
+        return orl_fail(ORL_E_UNSUPPORTED, "%s: the displays show different numbers of items", FN);
+    if (pl.k > 1 && rule->kind != ORL_POLICY_GREEDY)
+        return orl_fail(ORL_E_UNSUPPORTED,
+                        "%s: with slates of %u items the target is the model's top %u (a greedy "
+                        "rule); params->policy asks for another",
+                        FN, (unsigned)pl.k, (unsigned)pl.k);
+    if (pl.k > 1 && p->behaviour != ORL_OPE_BEHAVIOUR_LOGGED)
+        return orl_fail(ORL_E_UNSUPPORTED,
+                        "%s: slates need the logged inclusion probabilities (params->behaviour "
+                        "must be ORL_OPE_BEHAVIOUR_LOGGED)",
+                        FN);
+    int s = choose(p, ds, pl.k, &pl, r);
     if (s == ORL_OK) s = ope_item_map(model, ds, &pl.to_model);
     if (s == ORL_OK) s = check_catalogue(ds, pl.to_model, "the model");
     double t0 = ope_now();
@@ -319,14 +383,32 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     if (pl.need_q && !item_mean) spec.q_rows = ope_fqe_q_rows, spec.q_ctx = pl.fqe_reward;
     if (pl.need_qseq) spec.qs_rows = ope_fqe_q_rows, spec.qs_ctx = pl.fqe_seq;
     ope_arrays a;
+    ope_disp_arrays da;
     memset(&a, 0, sizeof a);
-    if (s == ORL_OK) s = ope_collect(ds, &spec, &a, &r->timing);
-    if (s == ORL_OK && pl.behaviour)
+    memset(&da, 0, sizeof da);
+    if (s == ORL_OK) {
+        if (pl.k) {
+            s = ope_collect_displays(ds, &spec, &da, &r->timing);
+            /* The display arrays in the step arrays' places. */
+            a.n = da.n, a.reward = da.reward, a.beta = da.beta, a.pi = da.pi, a.q = da.q;
+            a.v = da.v, a.q_seq = da.q_seq, a.v_seq = da.v_seq;
+        } else {
+            s = ope_collect(ds, &spec, &a, &r->timing);
+        }
+    }
+    if (s == ORL_OK && pl.behaviour && pl.k == 1)
+        for (uint64_t i = 0; s == ORL_OK && i < da.n; i++)
+            if (!(da.beta[i] > 0.0))
+                s = orl_fail(ORL_E_STATE,
+                             "%s: the behaviour model gives display %llu the "
+                             "propensity %g",
+                             FN, (unsigned long long)i, da.beta[i]);
+    if (s == ORL_OK && pl.behaviour && !pl.k)
         s = check_beta(ds, a.beta,
                        p->behaviour == ORL_OPE_BEHAVIOUR_FIT ? "the fitted behaviour model"
                                                              : "params->behaviour_model");
-    orl_ope_steps d = {ds->n_sessions,
-                       ds->sess_off,
+    orl_ope_steps d = {pl.k ? da.n_sessions : ds->n_sessions,
+                       pl.k ? da.sess_off : ds->sess_off,
                        a.reward,
                        a.beta,
                        a.pi,
@@ -334,12 +416,18 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
                        pl.need_q ? a.v : NULL,
                        pl.need_qseq ? a.q_seq : NULL,
                        pl.need_qseq ? a.v_seq : NULL};
+    orl_ope_slates sl = {da.n_sessions, da.sess_off, da.slot_off,
+                         da.pos_reward, da.pos_pi,   da.pos_beta};
     orl_ope_config c = {p->clip, p->switch_threshold, p->gamma};
     for (size_t i = 0; s == ORL_OK && i < orl_ope_estimator_count(); i++) {
         if (!pl.want[i]) continue;
         const orl_ope_estimator *est = orl_ope_estimator_at(i);
         orl_ope_estimate e;
-        s = estimate(est, &d, &c, p, p->threads ? p->threads : orl_cpu_count(), &e, &r->timing);
+        int threads = p->threads ? p->threads : orl_cpu_count();
+        if (est->needs & ORL_OPE_SLATE)
+            s = estimate_slate(est, &sl, p, threads, &e, &r->timing);
+        else
+            s = estimate(est, &d, &c, p, threads, &e, &r->timing);
         if (s == ORL_OK) s = ope_result_add(r, &e);
         if (s == ORL_OK && isfinite(e.value) && e.ci_low == e.ci_high &&
             (est->value == orl_ope_dm || est->value == orl_ope_fqe))
@@ -354,8 +442,8 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
                                 est->name);
     }
     if (s == ORL_OK) {
-        r->n_steps = ds->n;
-        r->n_sessions = ds->n_sessions;
+        r->n_steps = pl.k ? da.n : ds->n;
+        r->n_sessions = pl.k ? da.n_sessions : ds->n_sessions;
         snprintf(r->behaviour, sizeof r->behaviour, "%s",
                  p->behaviour == ORL_OPE_BEHAVIOUR_LOGGED  ? "logged"
                  : p->behaviour == ORL_OPE_BEHAVIOUR_MODEL ? "model"
@@ -370,7 +458,10 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
         r->confidence = p->confidence;
         r->timing.total = ope_now() - start;
     }
-    ope_arrays_free(&a);
+    if (pl.k)
+        ope_disp_arrays_free(&da);
+    else
+        ope_arrays_free(&a);
     plan_free(&pl);
     return s;
 }

@@ -123,6 +123,24 @@ void ope_arrays_free(ope_arrays *a);
 /* map[dataset id] = the model's id of the same key, or -1 (allocated; orl_free). */
 int ope_item_map(const orl_model *m, const orl_dataset *ds, int32_t **out);
 
+/* Logged steps from the display table (ope_displays.c). */
+typedef struct ope_disp_arrays {
+    uint64_t n, n_sessions;                             /* displays, display sessions */
+    uint32_t k;                                         /* items per display */
+    uint64_t *sess_off;                                 /* [n_sessions + 1] */
+    double *reward, *beta, *pi, *q, *v, *q_seq, *v_seq; /* per display (k == 1) */
+    uint64_t *slot_off;                                 /* k > 1: [n + 1] */
+    double *pos_pi, *pos_beta, *pos_reward;             /* k > 1: per shown item */
+} ope_disp_arrays;
+/* Items per display: 0 without displays, UINT32_MAX when they differ. */
+uint32_t ope_display_k(const orl_dataset *ds);
+int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_disp_arrays *out,
+                         ope_timing *timing);
+void ope_disp_arrays_free(ope_disp_arrays *a);
+int ope_check_display_props(const orl_dataset *ds, uint32_t k, const char *fn);
+void ope_display_item_means(const orl_dataset *ds, const int32_t *to_model, uint32_t n_model,
+                            double *sum, double *cnt, float *q);
+
 /* FQE of the target policy (ope_fqe.c). */
 typedef struct ope_fqe ope_fqe;
 /* Fit with p's FQE settings and gamma (0: a reward model, no policy needed);
