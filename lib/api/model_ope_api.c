@@ -429,7 +429,7 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
         else
             s = estimate(est, &d, &c, p, threads, &e, &r->timing);
         if (s == ORL_OK) s = ope_result_add(r, &e);
-        if (s == ORL_OK && isfinite(e.value) && e.ci_low == e.ci_high &&
+        if (s == ORL_OK && isfinite(e.value) && e.ci_high - e.ci_low <= 1e-6 * fabs(e.value) &&
             (est->value == orl_ope_dm || est->value == orl_ope_fqe))
             s = ope_result_warn(r,
                                 "%s's interval has no width: its model gives every session the "
