@@ -138,8 +138,9 @@ ORL_API void orl_ope_params_init(orl_ope_params *params);
  *   ORL_E_OUT_OF_RANGE (a params field outside its range, named);
  *   ORL_E_STATE (dataset not finalized or empty; no propensities in the dataset with
  *   ORL_OPE_BEHAVIOUR_LOGGED; a propensity that is zero, negative, above 1 or NaN, naming the
- *   step's session and position; logged items the model's catalogue does not know, with their
- *   count: the dataset comes from another catalogue);
+ *   step's session and position; more than half of the logged steps with items the model's
+ *   catalogue does not know, with their count: the dataset comes from another catalogue — fewer
+ *   get probability 0 under the target and a warning; any with a behaviour model);
  *   ORL_E_NOMEM.
  * @note Thread-safe for distinct outputs: the model and dataset are only read.
  * @since 0.2.0

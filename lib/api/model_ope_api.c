@@ -41,8 +41,14 @@ int ope_item_map(const orl_model *m, const orl_dataset *ds, int32_t **out)
     return ORL_OK;
 }
 
-/* Every logged item must be in the model's catalogue (what). */
-static int check_catalogue(const orl_dataset *ds, const int32_t *map, const char *what)
+/* The logged items must be in the catalogue of `what`. For the target model
+ * (r not NULL) a few unknown items are allowed — the model can never show
+ * them, so the target gives them probability 0 — with a warning; when more
+ * than half of the logged steps are unknown the dataset is taken to come from
+ * another catalogue. A behaviour model (r NULL) must know every logged item:
+ * it has to give each one a propensity. */
+static int check_catalogue(const orl_dataset *ds, const int32_t *map, const char *what,
+                           orl_ope_result *r)
 {
     uint64_t steps = 0, items = 0, first = 0;
     uint32_t n = orl_dataset_item_count(ds);
@@ -53,11 +59,19 @@ static int check_catalogue(const orl_dataset *ds, const int32_t *map, const char
     char key[ORL_KEY_MAX_LEN + 1], where[ORL_KEY_MAX_LEN + 96];
     orl_dataset_item_text(ds, (uint32_t)ds->ev_item[first], key, sizeof key);
     step_name(ds, first, where, sizeof where);
+    if (r && 2 * steps <= ds->n)
+        return ope_result_warn(r,
+                               "%llu of %llu logged steps (%llu items, the first '%s' at %s) have "
+                               "an item %s does not know: the target policy gives them "
+                               "probability 0",
+                               (unsigned long long)steps, (unsigned long long)ds->n,
+                               (unsigned long long)items, key, where, what);
     return orl_fail(ORL_E_STATE,
                     "%s: %llu of %llu logged steps (%llu items, the first '%s' at %s) have an "
-                    "item %s does not know: the dataset comes from another catalogue",
+                    "item %s does not know: the dataset comes from another catalogue%s",
                     FN, (unsigned long long)steps, (unsigned long long)ds->n,
-                    (unsigned long long)items, key, where, what);
+                    (unsigned long long)items, key, where, what,
+                    r ? " (more than half of the steps)" : "");
 }
 
 /* Logged propensities: present, finite, in (0, 1]. */
@@ -249,7 +263,7 @@ static int prepare_behaviour(const orl_model *model, const orl_dataset *ds, cons
     }
     (void)model;
     ORL_TRY(ope_item_map(pl->behaviour, ds, &pl->to_behaviour));
-    return check_catalogue(ds, pl->to_behaviour, "the behaviour model");
+    return check_catalogue(ds, pl->to_behaviour, "the behaviour model", NULL);
 }
 
 /* One estimator's value, interval and diagnostics into e. */
@@ -366,7 +380,7 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
                         FN);
     int s = choose(p, ds, pl.k, &pl, r);
     if (s == ORL_OK) s = ope_item_map(model, ds, &pl.to_model);
-    if (s == ORL_OK) s = check_catalogue(ds, pl.to_model, "the model");
+    if (s == ORL_OK) s = check_catalogue(ds, pl.to_model, "the model", r);
     double t0 = ope_now();
     if (s == ORL_OK) s = prepare_behaviour(model, ds, p, &pl, r);
     r->timing.behaviour += ope_now() - t0;

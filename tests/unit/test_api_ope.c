@@ -245,6 +245,31 @@ static void test_bad_inputs(void **state)
     orl_dataset *other = small_dataset(props, 1000);
     expect_error(f->model, other, &p, ORL_E_STATE, "4 of 4 logged steps (4 items");
     expect_error(f->model, other, &p, ORL_E_STATE, "another catalogue");
+    /* One unknown item in four steps: the model can never show it, so the target
+     * gives it probability 0 and the result says so in a warning. */
+    orl_dataset *mixed = NULL;
+    assert_orl_ok(orl_dataset_create(NULL, &mixed));
+    int32_t click;
+    assert_orl_ok(orl_dataset_event_type(mixed, "click", &click));
+    const int64_t msk[4] = {1, 1, 2, 2}, mts[4] = {1, 2, 3, 4}, mik[4] = {0, 1, 2, 1000};
+    const int32_t mcodes[4] = {click, click, click, click};
+    assert_orl_ok(orl_dataset_add_events_i64(mixed, 4, msk, mik, mts, mcodes, NULL, props));
+    assert_orl_ok(orl_dataset_finalize(mixed));
+    orl_ope_params ips = quick();
+    ips.estimators = "ips";
+    orl_ope_result *mr = NULL;
+    assert_orl_ok(orl_model_estimate_value(f->model, mixed, &ips, &mr));
+    size_t n_warn = 0, found = 0;
+    assert_orl_ok(orl_ope_result_warning_count(mr, &n_warn));
+    for (size_t i = 0; i < n_warn; i++) {
+        char text[1024];
+        size_t len = 0;
+        assert_orl_ok(orl_ope_result_warning(mr, i, text, sizeof text, &len));
+        found += strstr(text, "1 of 4 logged steps") && strstr(text, "probability 0");
+    }
+    assert_int_equal(found, 1);
+    orl_ope_result_free(mr);
+    orl_dataset_free(mixed);
     /* A behaviour model instead of logged propensities works on `none`. */
     p.behaviour = ORL_OPE_BEHAVIOUR_MODEL;
     expect_error(f->model, none, &p, ORL_E_INVALID_ARGUMENT, "behaviour_model is NULL");
