@@ -150,6 +150,9 @@ ORL_API int orl_model_estimate_value(const orl_model *model, const orl_dataset *
 
 /**
  * @brief Number of estimates in @p result.
+ * @param result A result of orl_model_estimate_value() (borrowed).
+ * @param out_count Receives the count.
+ * @par Thread-safety Safe from any thread: the result is only read.
  * @return ORL_OK; ORL_E_INVALID_ARGUMENT for a NULL argument or a wrong handle.
  * @since 0.2.0
  */
@@ -157,6 +160,10 @@ ORL_API int orl_ope_result_count(const orl_ope_result *result, size_t *out_count
 
 /**
  * @brief Estimate @p index of @p result, into @p out (fields that fit its struct_size).
+ * @param result A result of orl_model_estimate_value() (borrowed).
+ * @param index 0 .. count - 1, in the order the estimators were asked for.
+ * @param out Caller's struct with `struct_size` set; filled on success, untouched on failure.
+ * @par Thread-safety Safe from any thread: the result is only read.
  * @return ORL_OK; ORL_E_INVALID_ARGUMENT (NULL, struct_size too small for struct_size itself);
  *   ORL_E_OUT_OF_RANGE (index not below the count).
  * @since 0.2.0
@@ -166,6 +173,9 @@ ORL_API int orl_ope_result_get(const orl_ope_result *result, size_t index, orl_o
 /**
  * @brief Number of warnings in @p result (a fitted behaviour model, an estimator left out,
  *   weights that overflowed, ...).
+ * @param result A result of orl_model_estimate_value() (borrowed).
+ * @param out_count Receives the count.
+ * @par Thread-safety Safe from any thread: the result is only read.
  * @return ORL_OK; ORL_E_INVALID_ARGUMENT for a NULL argument or a wrong handle.
  * @since 0.2.0
  */
@@ -174,6 +184,13 @@ ORL_API int orl_ope_result_warning_count(const orl_ope_result *result, size_t *o
 /**
  * @brief Warning @p index as UTF-8 text. Size query: buf NULL and buf_len 0 give ORL_OK and the
  *   size (NUL included) in *out_len.
+ * @param result A result of orl_model_estimate_value() (borrowed).
+ * @param index 0 .. warning count - 1.
+ * @param buf Caller's buffer for the NUL-terminated text, or NULL with buf_len 0.
+ * @param buf_len Size of @p buf in bytes.
+ * @param out_len Receives the size the text needs, NUL included (always set on ORL_OK and on
+ *   ORL_E_BUFFER_TOO_SMALL).
+ * @par Thread-safety Safe from any thread: the result is only read.
  * @return ORL_OK; ORL_E_INVALID_ARGUMENT; ORL_E_OUT_OF_RANGE (index); ORL_E_BUFFER_TOO_SMALL.
  * @since 0.2.0
  */
@@ -185,6 +202,11 @@ ORL_API int orl_ope_result_warning(const orl_ope_result *result, size_t index, c
  *   `estimates` (one object per estimate, with `unit` "step" or "session"), `warnings` and
  *   `timing` (seconds per phase). NaN prints as null. Size query: buf NULL and buf_len 0 give
  *   ORL_OK and the size (NUL included).
+ * @param result A result of orl_model_estimate_value() (borrowed).
+ * @param buf Caller's buffer for the NUL-terminated JSON, or NULL with buf_len 0.
+ * @param buf_len Size of @p buf in bytes.
+ * @param out_len Receives the size the JSON needs, NUL included.
+ * @par Thread-safety Safe from any thread: the result is only read.
  * @return ORL_OK; ORL_E_INVALID_ARGUMENT; ORL_E_BUFFER_TOO_SMALL.
  * @since 0.2.0
  */
@@ -193,6 +215,8 @@ ORL_API int orl_ope_result_json(const orl_ope_result *result, char *buf, size_t 
 
 /**
  * @brief Free a result (NULL is ignored).
+ * @param result The result to free; it must not be used afterwards.
+ * @par Thread-safety No other call may use @p result at the same time.
  * @since 0.2.0
  */
 ORL_API void orl_ope_result_free(orl_ope_result *result);
