@@ -241,8 +241,8 @@ int main(int argc, char **argv)
                     op.policy = &pol[k].rule;
                     op.interval = strcmp(interval, "normal") ? ORL_OPE_INTERVAL_BOOTSTRAP
                                                              : ORL_OPE_INTERVAL_NORMAL;
-                    op.reward_model = strcmp(reward_model, "fqe") ? ORL_OPE_REWARD_ITEM_MEAN
-                                                                  : ORL_OPE_REWARD_FQE;
+                    op.reward_model =
+                        strcmp(reward_model, "fqe") ? ORL_OPE_REWARD_ITEM_MEAN : ORL_OPE_REWARD_FQE;
                     op.seed = (uint64_t)ls;
                     op.threads = threads;
                     orl_ope_result *res = NULL;
