@@ -16,6 +16,7 @@
  *   bandit_small   300 items, logging temperature 0.5, epsilon 0.3, one step per session
  *   bandit_default 1,000 items, temperature 1, epsilon 0.1, one step per session
  *   bandit_flat    2,000 items, temperature 2, epsilon 0.05, one step per session
+ *   bandit_mid     600 items, temperature 1.5, epsilon 0.2, one step per session
  *   seq_small      300 items, temperature 0.5, epsilon 0.3, sessions of 1 to 5 steps, every
  *                  display logged (log_impressions): the sequential estimators' world
  *   seq_default    1,000 items, temperature 1, epsilon 0.1, sessions of 1 to 5 steps
@@ -62,6 +63,11 @@ static int world_params(const char *world, orl_sim_params *sp)
         sp->n_clusters = 40;
         sp->log_temperature = 2.0f;
         sp->log_epsilon = 0.05f;
+    } else if (!strcmp(world, "bandit_mid")) {
+        sp->n_items = 600;
+        sp->n_clusters = 20;
+        sp->log_temperature = 1.5f;
+        sp->log_epsilon = 0.2f;
     } else if (!strcmp(world, "seq_small") || !strcmp(world, "seq_default")) {
         sp->log_skips = 0;
         sp->log_impressions = 1;
