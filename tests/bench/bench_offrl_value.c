@@ -29,26 +29,6 @@ typedef struct row {
     double value[MAX_SEEDS];
 } row;
 
-static void world_params(const char *world, int seed, orl_sim_params *sp)
-{
-    orl_sim_params_init(sp);
-    sp->seed = (uint64_t)seed;
-    if (strcmp(world, "small") == 0) {
-        sp->n_items = 300;
-        sp->n_clusters = 15;
-        sp->log_temperature = 0.5f;
-        sp->log_epsilon = 0.3f;
-    } else if (strcmp(world, "large") == 0) {
-        sp->n_items = 3000;
-        sp->n_clusters = 60;
-        sp->log_temperature = 2.0f;
-        sp->log_epsilon = 0.02f;
-    } else if (strcmp(world, "default") != 0) {
-        fprintf(stderr, "world must be default, small or large\n");
-        exit(2);
-    }
-}
-
 /* Every way model m scores: (name, derived model). Returns the count. */
 static int scorings(const orl_model *m, char names[][32], orl_model **out)
 {
@@ -103,29 +83,6 @@ static row *find(row *rows, int n, const char *policy, const char *scoring)
     return NULL;
 }
 
-/* Mean and standard error over seeds of a[s] - (b ? b[s] : 0). */
-static void mean_se(const double *a, const double *b, int n, double *mean, double *se)
-{
-    double m = 0, v = 0;
-    for (int s = 0; s < n; s++) m += a[s] - (b ? b[s] : 0);
-    m /= n;
-    for (int s = 0; s < n; s++) {
-        double d = a[s] - (b ? b[s] : 0) - m;
-        v += d * d;
-    }
-    *mean = m;
-    *se = n > 1 ? sqrt(v / (n - 1) / n) : NAN;
-}
-
-/* A number for JSON: null when it is not finite (one seed has no error). */
-static void json_num(char *dst, double v)
-{
-    if (isfinite(v))
-        snprintf(dst, 24, "%.4f", v);
-    else
-        snprintf(dst, 24, "null");
-}
-
 static void summary(const char *world, row *rows, int n_rows, int seeds, const char *sl_default,
                     const char *sa2c_default)
 {
@@ -133,12 +90,12 @@ static void summary(const char *world, row *rows, int n_rows, int seeds, const c
         *sa2c = find(rows, n_rows, "sa2c", sa2c_default);
     for (int i = 0; i < n_rows; i++) {
         double m, se, dsl = NAN, dsl_se = NAN, dsa = NAN, dsa_se = NAN;
-        mean_se(rows[i].value, NULL, seeds, &m, &se);
-        if (sl) mean_se(rows[i].value, sl->value, seeds, &dsl, &dsl_se);
-        if (sa2c) mean_se(rows[i].value, sa2c->value, seeds, &dsa, &dsa_se);
+        bench_mean_se(rows[i].value, NULL, seeds, &m, &se);
+        if (sl) bench_mean_se(rows[i].value, sl->value, seeds, &dsl, &dsl_se);
+        if (sa2c) bench_mean_se(rows[i].value, sa2c->value, seeds, &dsa, &dsa_se);
         char num[6][24];
         const double vals[6] = {m, se, dsl, dsl_se, dsa, dsa_se};
-        for (int k = 0; k < 6; k++) json_num(num[k], vals[k]);
+        for (int k = 0; k < 6; k++) bench_json_num(num[k], vals[k]);
         printf("{\"world\":\"%s\",\"summary\":\"%s\",\"scoring\":\"%s\",\"seeds\":%d,"
                "\"value\":%s,\"se\":%s,\"minus_sl\":%s,\"minus_sl_se\":%s,"
                "\"minus_sa2c\":%s,\"minus_sa2c_se\":%s}\n",
@@ -190,7 +147,7 @@ int main(int argc, char **argv)
         char sl_default[32] = "supervised", sa2c_default[32] = "supervised";
         for (int seed = 1; seed <= seeds; seed++) {
             orl_sim_params sp;
-            world_params(world, seed, &sp);
+            bench_world_params(world, seed, &sp);
             orl_sim *sim = NULL;
             bench_check(orl_sim_create(&sp, &sim), "sim");
             orl_dataset *ds = NULL;

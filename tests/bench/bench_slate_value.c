@@ -22,27 +22,6 @@
 
 enum { MAX_POLICIES = 8, MAX_SEEDS = 16 };
 
-static void world_params(const char *world, int seed, uint32_t k, orl_sim_params *sp)
-{
-    orl_sim_params_init(sp);
-    sp->seed = (uint64_t)seed;
-    sp->slate_size = k;
-    if (strcmp(world, "small") == 0) {
-        sp->n_items = 300;
-        sp->n_clusters = 15;
-        sp->log_temperature = 0.5f;
-        sp->log_epsilon = 0.3f;
-    } else if (strcmp(world, "large") == 0) {
-        sp->n_items = 3000;
-        sp->n_clusters = 60;
-        sp->log_temperature = 2.0f;
-        sp->log_epsilon = 0.02f;
-    } else if (strcmp(world, "default") != 0) {
-        fprintf(stderr, "world must be default, small or large\n");
-        exit(2);
-    }
-}
-
 /* The policies for slate size k: names and trainer specs. */
 static int specs(uint32_t k, char names[][48], char spec[][96])
 {
@@ -62,27 +41,6 @@ static int specs(uint32_t k, char names[][48], char spec[][96])
         snprintf(spec[n++], 96, "reinforce:topk=%u:beta=1", k);
     }
     return n;
-}
-
-static void mean_se(const double *a, const double *b, int n, double *mean, double *se)
-{
-    double m = 0, v = 0;
-    for (int s = 0; s < n; s++) m += a[s] - (b ? b[s] : 0);
-    m /= n;
-    for (int s = 0; s < n; s++) {
-        double d = a[s] - (b ? b[s] : 0) - m;
-        v += d * d;
-    }
-    *mean = m;
-    *se = n > 1 ? sqrt(v / (n - 1) / n) : NAN;
-}
-
-static void num(char *dst, double v)
-{
-    if (isfinite(v))
-        snprintf(dst, 24, "%.4f", v);
-    else
-        snprintf(dst, 24, "null");
 }
 
 int main(int argc, char **argv)
@@ -131,7 +89,8 @@ int main(int argc, char **argv)
             static double value[MAX_POLICIES][MAX_SEEDS], logging[MAX_SEEDS];
             for (int seed = 1; seed <= seeds; seed++) {
                 orl_sim_params sp;
-                world_params(world, seed, k, &sp);
+                bench_world_params(world, seed, &sp);
+                sp.slate_size = k;
                 orl_sim *sim = NULL;
                 bench_check(orl_sim_create(&sp, &sim), "sim");
                 orl_dataset *ds = NULL;
@@ -161,15 +120,15 @@ int main(int argc, char **argv)
                 orl_sim_free(sim);
             }
             double lm, lse;
-            mean_se(logging, NULL, seeds, &lm, &lse);
+            bench_mean_se(logging, NULL, seeds, &lm, &lse);
             for (int p = 0; p < n_pol; p++) {
                 double v[8];
-                mean_se(value[p], NULL, seeds, &v[0], &v[1]);
-                mean_se(value[p], value[2], seeds, &v[2], &v[3]); /* minus reinforce topk=1 */
-                mean_se(value[p], value[0], seeds, &v[4], &v[5]); /* minus sl */
-                mean_se(value[p], value[1], seeds, &v[6], &v[7]); /* minus sa2c */
+                bench_mean_se(value[p], NULL, seeds, &v[0], &v[1]);
+                bench_mean_se(value[p], value[2], seeds, &v[2], &v[3]); /* minus reinforce topk=1 */
+                bench_mean_se(value[p], value[0], seeds, &v[4], &v[5]); /* minus sl */
+                bench_mean_se(value[p], value[1], seeds, &v[6], &v[7]); /* minus sa2c */
                 char s[8][24];
-                for (int j = 0; j < 8; j++) num(s[j], v[j]);
+                for (int j = 0; j < 8; j++) bench_json_num(s[j], v[j]);
                 printf("{\"world\":\"%s\",\"slate\":%u,\"summary\":\"%s\",\"seeds\":%d,"
                        "\"value\":%s,\"se\":%s,\"minus_reinforce_top1\":%s,"
                        "\"minus_reinforce_top1_se\":%s,\"minus_sl\":%s,\"minus_sl_se\":%s,"

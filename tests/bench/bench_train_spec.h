@@ -4,6 +4,7 @@
 #ifndef ORL_BENCH_TRAIN_SPEC_H
 #define ORL_BENCH_TRAIN_SPEC_H
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,6 +51,53 @@ static inline orl_model *bench_train_spec(const char *spec, uint32_t epochs, int
     orl_trainer_free(t);
     orl_encoder_free(enc);
     return m;
+}
+
+/* The simulator worlds of the value benchmarks: "default" (orl_sim_params_init:
+ * 1,000 items, logging temperature 1, epsilon 0.1); "small" (300 items,
+ * temperature 0.5, epsilon 0.3); "large" (3,000 items, temperature 2, epsilon
+ * 0.02). Exits on an unknown name. */
+static inline void bench_world_params(const char *world, int seed, orl_sim_params *sp)
+{
+    orl_sim_params_init(sp);
+    sp->seed = (uint64_t)seed;
+    if (strcmp(world, "small") == 0) {
+        sp->n_items = 300;
+        sp->n_clusters = 15;
+        sp->log_temperature = 0.5f;
+        sp->log_epsilon = 0.3f;
+    } else if (strcmp(world, "large") == 0) {
+        sp->n_items = 3000;
+        sp->n_clusters = 60;
+        sp->log_temperature = 2.0f;
+        sp->log_epsilon = 0.02f;
+    } else if (strcmp(world, "default") != 0) {
+        fprintf(stderr, "world must be default, small or large\n");
+        exit(2);
+    }
+}
+
+/* Mean and standard error over seeds of a[s] - (b ? b[s] : 0). */
+static inline void bench_mean_se(const double *a, const double *b, int n, double *mean, double *se)
+{
+    double m = 0, v = 0;
+    for (int s = 0; s < n; s++) m += a[s] - (b ? b[s] : 0);
+    m /= n;
+    for (int s = 0; s < n; s++) {
+        double d = a[s] - (b ? b[s] : 0) - m;
+        v += d * d;
+    }
+    *mean = m;
+    *se = n > 1 ? sqrt(v / (n - 1) / n) : NAN;
+}
+
+/* A number for JSON into dst[24]: null when it is not finite (one seed has no error). */
+static inline void bench_json_num(char *dst, double v)
+{
+    if (isfinite(v))
+        snprintf(dst, 24, "%.4f", v);
+    else
+        snprintf(dst, 24, "null");
 }
 
 #endif
