@@ -9,7 +9,7 @@
 static const char *const usage_text =
     "usage: orl ope --model MODEL.orl | --baseline pop|repeat [--train FILE]\n"
     "               --data LOGS [--estimators ips,snips,dr,...]\n"
-    "               [--policy RULE] [--interval bootstrap|normal] [--samples N]\n"
+    "               [--policy RULE] [--interval bootstrap|normal|bca] [--samples N]\n"
     "               [--confidence C] [--clip W] [--switch-threshold W] [--gamma G]\n"
     "               [--behaviour logged|fit|MODEL.orl] [--reward-model fqe|item_mean]\n"
     "               [--fqe-epochs N] [--seed S] [--threads N] [--json] [data options]\n\n"
@@ -66,10 +66,10 @@ static int read_params(int argc, char **argv, orl_ope_params *p)
     p->gamma = gamma;
     p->estimators = cli_opt(argc, argv, "--estimators");
     const char *iv = cli_opt(argc, argv, "--interval"), *rm = cli_opt(argc, argv, "--reward-model");
-    static const char *const intervals[] = {"bootstrap", "normal"};
+    static const char *const intervals[] = {"bootstrap", "normal", "bca"};
     static const char *const rewards[] = {"fqe", "item_mean"};
     int k;
-    if (iv && (rc = pick("--interval", iv, intervals, 2, &k))) return rc;
+    if (iv && (rc = pick("--interval", iv, intervals, 3, &k))) return rc;
     if (iv) p->interval = k;
     if (rm && (rc = pick("--reward-model", rm, rewards, 2, &k))) return rc;
     if (rm) p->reward_model = k;

@@ -28,7 +28,7 @@ extern "C" {
  *   `pdis`, `wpdis`, `seq_dr`, `fqe`;
  * - slates (a display table with several items per display): `iips`, `pseudo_inverse`.
  *
- * Intervals resample SESSIONS (a percentile bootstrap, or the normal interval from the
+ * Intervals resample SESSIONS (a percentile bootstrap, its BCa form, or the normal interval from the
  * delta-method standard error clustered by session). The reward model, FQE and a fitted
  * behaviour model are NOT refit per resample: the interval leaves their own error out.
  * @{
@@ -37,7 +37,10 @@ extern "C" {
 /** How the interval of an estimate is formed. */
 typedef enum orl_ope_interval_kind {
     ORL_OPE_INTERVAL_BOOTSTRAP = 0, /**< Percentile bootstrap over sessions (the default). */
-    ORL_OPE_INTERVAL_NORMAL = 1     /**< value +- z se; se by the delta method (fast). */
+    ORL_OPE_INTERVAL_NORMAL = 1,    /**< value +- z se; se by the delta method (fast). */
+    /** The same resamples with bias-corrected and accelerated ends (BCa): wider on the side
+     *  where heavy-tailed weights skew the estimate (@since 0.2.0). */
+    ORL_OPE_INTERVAL_BCA = 2
 } orl_ope_interval_kind;
 
 /** Where the logging propensities beta(a|s) come from. */

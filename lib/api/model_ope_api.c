@@ -266,6 +266,19 @@ static int prepare_behaviour(const orl_model *model, const orl_dataset *ds, cons
     return check_catalogue(ds, pl->to_behaviour, "the behaviour model", NULL);
 }
 
+/* The interval params->interval asks for, over sessions. */
+static int interval(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
+                    const orl_ope_params *p, int threads, orl_ope_interval *iv)
+{
+    if (p->interval == ORL_OPE_INTERVAL_NORMAL)
+        return orl_ope_interval_normal(fn, ctx, n_sessions, p->confidence, iv);
+    if (p->interval == ORL_OPE_INTERVAL_BCA)
+        return orl_ope_interval_bca(fn, ctx, n_sessions, p->bootstrap_samples, p->confidence,
+                                    p->seed, threads, iv);
+    return orl_ope_interval_bootstrap(fn, ctx, n_sessions, p->bootstrap_samples, p->confidence,
+                                      p->seed, threads, iv);
+}
+
 /* One estimator's value, interval and diagnostics into e. */
 static int estimate(const orl_ope_estimator *est, const orl_ope_steps *d, const orl_ope_config *c,
                     const orl_ope_params *p, int threads, orl_ope_estimate *e, ope_timing *t)
@@ -276,12 +289,7 @@ static int estimate(const orl_ope_estimator *est, const orl_ope_steps *d, const 
     orl_ope_bound b = {d, c, est->value};
     orl_ope_interval iv;
     double t0 = ope_now();
-    if (p->interval == ORL_OPE_INTERVAL_NORMAL)
-        ORL_TRY(orl_ope_interval_normal(orl_ope_on_steps, &b, d->n_sessions, p->confidence, &iv));
-    else
-        ORL_TRY(orl_ope_interval_bootstrap(orl_ope_on_steps, &b, d->n_sessions,
-                                           p->bootstrap_samples, p->confidence, p->seed, threads,
-                                           &iv));
+    ORL_TRY(interval(orl_ope_on_steps, &b, d->n_sessions, p, threads, &iv));
     double t1 = ope_now();
     orl_ope_diag g;
     est->diag(d, c, &g);
@@ -342,11 +350,7 @@ static int estimate_slate(const orl_ope_estimator *est, const orl_ope_slates *sl
         strcmp(est->name, "iips") == 0 ? orl_ope_slate_iips_fn : orl_ope_slate_pi_fn;
     orl_ope_interval iv;
     double t0 = ope_now();
-    if (p->interval == ORL_OPE_INTERVAL_NORMAL)
-        ORL_TRY(orl_ope_interval_normal(fn, sl, sl->n_sessions, p->confidence, &iv));
-    else
-        ORL_TRY(orl_ope_interval_bootstrap(fn, sl, sl->n_sessions, p->bootstrap_samples,
-                                           p->confidence, p->seed, threads, &iv));
+    ORL_TRY(interval(fn, sl, sl->n_sessions, p, threads, &iv));
     t->intervals += ope_now() - t0;
     e->value = iv.value, e->ci_low = iv.low, e->ci_high = iv.high, e->std_error = iv.std_error;
     e->ess = orl_ope_slate_ess(sl);

@@ -41,7 +41,7 @@ int ope_params_check(const orl_ope_params *p, orl_policy_rule *rule, const char 
         return orl_fail(ORL_E_INVALID_ARGUMENT,
                         "%s: params->struct_size is %zu, expected %zu (use orl_ope_params_init)",
                         fn, p->struct_size, sizeof *p);
-    if (p->interval != ORL_OPE_INTERVAL_BOOTSTRAP && p->interval != ORL_OPE_INTERVAL_NORMAL)
+    if (p->interval < ORL_OPE_INTERVAL_BOOTSTRAP || p->interval > ORL_OPE_INTERVAL_BCA)
         return orl_fail(ORL_E_OUT_OF_RANGE, "%s: params->interval %d is not an interval kind", fn,
                         (int)p->interval);
     if (p->bootstrap_samples < 2 || p->bootstrap_samples > 100000)

@@ -167,7 +167,9 @@ static void result_json(orl_html *h, const orl_ope_result *r)
     orl_html_raw(h, "{\"policy\":");
     str(h, r->policy);
     orl_html_printf(h, ",\"interval\":\"%s\",\"bootstrap_samples\":%u,",
-                    r->interval == ORL_OPE_INTERVAL_NORMAL ? "normal" : "bootstrap",
+                    r->interval == ORL_OPE_INTERVAL_NORMAL ? "normal"
+                    : r->interval == ORL_OPE_INTERVAL_BCA  ? "bca"
+                                                           : "bootstrap",
                     (unsigned)r->samples);
     num(h, "confidence", r->confidence);
     orl_html_raw(h, ",\"behaviour\":");

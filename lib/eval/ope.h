@@ -164,6 +164,13 @@ int orl_ope_interval_normal(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_
 int orl_ope_interval_bootstrap(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
                                uint32_t samples, double confidence, uint64_t seed, int threads,
                                orl_ope_interval *out);
+/* The same resamples with the BCa ends (Efron 1987): the bias correction z0
+ * from the share of resamples below the estimate, the acceleration from the
+ * skew of the pseudo-values (fn's influence values, sw NULL). Same seeds,
+ * so the same resamples as orl_ope_interval_bootstrap. */
+int orl_ope_interval_bca(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
+                         uint32_t samples, double confidence, uint64_t seed, int threads,
+                         orl_ope_interval *out);
 
 /* ---- slates (ope_slate.c) ----
  * Display steps grouped by session (sess_off over slates); slate j shows the

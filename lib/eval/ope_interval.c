@@ -1,6 +1,7 @@
 /* Confidence intervals of an estimate over sessions: the normal interval
  * from the pseudo-values (delta method, clustered by session) and the
- * percentile bootstrap over sessions. Neither refits the reward model, FQE
+ * percentile bootstrap over sessions, plain or bias-corrected and accelerated
+ * (BCa). None refits the reward model, FQE
  * or a fitted behaviour model per resample: the interval covers the
  * sampling of sessions given those models, not the models' own error. */
 #include <math.h>
@@ -121,15 +122,72 @@ static int run_resamples(boot_job *j, uint32_t samples, int threads)
     return s;
 }
 
-int orl_ope_interval_bootstrap(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
-                               uint32_t samples, double confidence, uint64_t seed, int threads,
-                               orl_ope_interval *out)
+/* Phi(x) and its inverse (through the two-sided quantile above). */
+static double normal_cdf(double x)
+{
+    return 0.5 * erfc(-x / sqrt(2.0));
+}
+
+static double normal_inv(double p)
+{
+    if (p == 0.5) return 0.0;
+    return p > 0.5 ? orl_ope_normal_quantile(2.0 * p - 1.0) : -orl_ope_normal_quantile(1.0 - 2.0 * p);
+}
+
+/* BCa's acceleration from the pseudo-values (the empirical influence of each
+ * session): a = sum psi^3 / (6 (sum psi^2)^1.5), psi = pseudo - mean. */
+static int acceleration(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions, double *a)
+{
+    double *pseudo = orl_malloc(sizeof(double) * (n_sessions ? n_sessions : 1));
+    if (!pseudo) return orl_fail(ORL_E_NOMEM, "bootstrap: out of memory");
+    double v;
+    int s = fn(ctx, NULL, &v, pseudo);
+    if (s == ORL_OK) {
+        double mean = 0.0, s2 = 0.0, s3 = 0.0;
+        for (uint64_t i = 0; i < n_sessions; i++) mean += pseudo[i];
+        mean /= (double)(n_sessions ? n_sessions : 1);
+        for (uint64_t i = 0; i < n_sessions; i++) {
+            double d = pseudo[i] - mean;
+            s2 += d * d;
+            s3 += d * d * d;
+        }
+        *a = s2 > 0.0 && isfinite(s3) ? s3 / (6.0 * pow(s2, 1.5)) : 0.0;
+    }
+    orl_free(pseudo);
+    return s;
+}
+
+/* The BCa ends' probabilities (Efron 1987): the percentile ends moved by the
+ * bias correction z0 (how many resamples fall below the estimate) and the
+ * acceleration a (the skew of the sessions' influence). */
+static void bca_levels(const double *sorted, size_t n, double v, double a, double alpha,
+                       double *lo, double *hi)
+{
+    double below = 0.0;
+    for (size_t b = 0; b < n; b++) below += sorted[b] < v ? 1.0 : sorted[b] == v ? 0.5 : 0.0;
+    double share = below / (double)n, floor_share = 0.5 / (double)n;
+    if (share < floor_share) share = floor_share;
+    if (share > 1.0 - floor_share) share = 1.0 - floor_share;
+    double z0 = normal_inv(share), ends[2] = {alpha / 2, 1.0 - alpha / 2}, out[2];
+    for (int k = 0; k < 2; k++) {
+        double z = z0 + normal_inv(ends[k]), den = 1.0 - a * z;
+        /* a z >= 1 (extreme skew): the end goes to the last resample. */
+        out[k] = den > 0.0 ? normal_cdf(z0 + z / den) : (k ? 1.0 : 0.0);
+    }
+    *lo = out[0];
+    *hi = out[1];
+}
+
+static int bootstrap(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
+                     uint32_t samples, double confidence, uint64_t seed, int threads, int bca,
+                     orl_ope_interval *out)
 {
     if (samples < 2)
         return orl_fail(ORL_E_OUT_OF_RANGE, "bootstrap: %u samples (at least 2)",
                         (unsigned)samples);
-    double v;
+    double v, a = 0.0;
     ORL_TRY(fn(ctx, NULL, &v, NULL));
+    if (bca) ORL_TRY(acceleration(fn, ctx, n_sessions, &a));
     double *values = orl_malloc(sizeof(double) * samples);
     if (!values) return orl_fail(ORL_E_NOMEM, "bootstrap: out of memory");
     boot_job j = {fn, ctx, n_sessions, seed, values, NULL, NULL, NULL};
@@ -143,12 +201,27 @@ int orl_ope_interval_bootstrap(orl_ope_sessions_fn fn, const void *ctx, uint64_t
         for (size_t b = 0; b < n; b++) mean += values[b];
         mean /= (double)n;
         for (size_t b = 0; b < n; b++) ss += (values[b] - mean) * (values[b] - mean);
-        double alpha = 1.0 - confidence;
+        double alpha = 1.0 - confidence, qlo = alpha / 2, qhi = 1.0 - alpha / 2;
+        if (bca && n && isfinite(v)) bca_levels(values, n, v, a, alpha, &qlo, &qhi);
         out->value = v;
         out->std_error = n > 1 ? sqrt(ss / (double)(n - 1)) : NAN;
-        out->low = n ? quantile(values, n, alpha / 2) : NAN;
-        out->high = n ? quantile(values, n, 1.0 - alpha / 2) : NAN;
+        out->low = n ? quantile(values, n, qlo) : NAN;
+        out->high = n ? quantile(values, n, qhi) : NAN;
     }
     orl_free(values);
     return s;
+}
+
+int orl_ope_interval_bootstrap(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
+                               uint32_t samples, double confidence, uint64_t seed, int threads,
+                               orl_ope_interval *out)
+{
+    return bootstrap(fn, ctx, n_sessions, samples, confidence, seed, threads, 0, out);
+}
+
+int orl_ope_interval_bca(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
+                         uint32_t samples, double confidence, uint64_t seed, int threads,
+                         orl_ope_interval *out)
+{
+    return bootstrap(fn, ctx, n_sessions, samples, confidence, seed, threads, 1, out);
 }

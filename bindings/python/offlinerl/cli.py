@@ -608,7 +608,7 @@ def parser() -> argparse.ArgumentParser:
                                         "apply)")
     p.add_argument("--policy", help="the target policy rule: greedy, softmax:T, epsilon:E or "
                                     "epsilon:E:K")
-    p.add_argument("--interval", choices=("bootstrap", "normal"), default="bootstrap")
+    p.add_argument("--interval", choices=("bootstrap", "normal", "bca"), default="bootstrap")
     p.add_argument("--samples", type=int, default=200, help="bootstrap resamples (default 200)")
     p.add_argument("--confidence", type=number, default=0.95)
     p.add_argument("--clip", type=number, default=10.0)

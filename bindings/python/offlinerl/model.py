@@ -529,7 +529,7 @@ class Model(Handle):
 
         ``estimators``: names or a comma list (``"ips,snips,dr"``; None = all that apply);
         ``policy``: ``"greedy"`` (default), ``"softmax:T"``, ``"epsilon:E[:K]"``; settings:
-        ``interval`` ("bootstrap" | "normal"), ``bootstrap_samples``, ``confidence``, ``clip``,
+        ``interval`` ("bootstrap" | "normal" | "bca"), ``bootstrap_samples``, ``confidence``, ``clip``,
         ``switch_threshold``, ``gamma``, ``behaviour`` ("logged", "fit" or a :class:`Model`),
         ``reward_model`` ("fqe" | "item_mean"), ``fqe_epochs``, ``seed``, ``threads``.
         The intervals resample sessions; the reward model and FQE are not refit per resample.

@@ -12,7 +12,7 @@ from . import _lib
 from . import _structs as S
 from ._errors import OfflineRLError, Status
 
-INTERVALS = {"bootstrap": 0, "normal": 1}
+INTERVALS = {"bootstrap": 0, "normal": 1, "bca": 2}
 BEHAVIOURS = {"logged": 0, "model": 1, "fit": 2}
 REWARD_MODELS = {"fqe": 0, "item_mean": 1}
 

@@ -51,6 +51,19 @@ class OpeTest(support.ErrorAssertions):
         self.assertEqual((a["ci_low"], a["ci_high"]), (b["ci_low"], b["ci_high"]))
         self.assertNotEqual((a["ci_low"], a["ci_high"]), (c["ci_low"], c["ci_high"]))
 
+    def test_bca_uses_the_bootstrap_resamples(self):
+        kw = dict(estimators="ips,snips", reward_model="item_mean", bootstrap_samples=100, seed=3)
+        pct = self.model.estimate_value(self.test, **kw)
+        bca = self.model.estimate_value(self.test, interval="bca", **kw)
+        self.assertEqual(bca.as_dict()["interval"], "bca")
+        for name in ("ips", "snips"):
+            self.assertEqual(pct[name]["value"], bca[name]["value"])
+            self.assertEqual(pct[name]["std_error"], bca[name]["std_error"])  # same resamples
+            self.assertTrue(bca[name]["ci_low"] < bca[name]["ci_high"])
+        # Only the ends move (the estimate's bias correction and skew).
+        self.assertNotEqual((pct["ips"]["ci_low"], pct["ips"]["ci_high"]),
+                            (bca["ips"]["ci_low"], bca["ips"]["ci_high"]))
+
     def test_errors(self):
         bad = offlinerl.Dataset()
         bad.add_events([1, 1], [1, 2], [1, 2], ["click", "click"])  # no propensities
