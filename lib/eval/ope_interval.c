@@ -131,7 +131,8 @@ static double normal_cdf(double x)
 static double normal_inv(double p)
 {
     if (p == 0.5) return 0.0;
-    return p > 0.5 ? orl_ope_normal_quantile(2.0 * p - 1.0) : -orl_ope_normal_quantile(1.0 - 2.0 * p);
+    return p > 0.5 ? orl_ope_normal_quantile(2.0 * p - 1.0)
+                   : -orl_ope_normal_quantile(1.0 - 2.0 * p);
 }
 
 /* BCa's acceleration from the pseudo-values (the empirical influence of each
@@ -160,8 +161,8 @@ static int acceleration(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sess
 /* The BCa ends' probabilities (Efron 1987): the percentile ends moved by the
  * bias correction z0 (how many resamples fall below the estimate) and the
  * acceleration a (the skew of the sessions' influence). */
-static void bca_levels(const double *sorted, size_t n, double v, double a, double alpha,
-                       double *lo, double *hi)
+static void bca_levels(const double *sorted, size_t n, double v, double a, double alpha, double *lo,
+                       double *hi)
 {
     double below = 0.0;
     for (size_t b = 0; b < n; b++) below += sorted[b] < v ? 1.0 : sorted[b] == v ? 0.5 : 0.0;
@@ -178,9 +179,8 @@ static void bca_levels(const double *sorted, size_t n, double v, double a, doubl
     *hi = out[1];
 }
 
-static int bootstrap(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions,
-                     uint32_t samples, double confidence, uint64_t seed, int threads, int bca,
-                     orl_ope_interval *out)
+static int bootstrap(orl_ope_sessions_fn fn, const void *ctx, uint64_t n_sessions, uint32_t samples,
+                     double confidence, uint64_t seed, int threads, int bca, orl_ope_interval *out)
 {
     if (samples < 2)
         return orl_fail(ORL_E_OUT_OF_RANGE, "bootstrap: %u samples (at least 2)",

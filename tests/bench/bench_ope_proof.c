@@ -246,8 +246,8 @@ int main(int argc, char **argv)
                     op.estimators = estimators;
                     op.policy = &pol[k].rule;
                     op.interval = !strcmp(interval, "normal") ? ORL_OPE_INTERVAL_NORMAL
-                                  : !strcmp(interval, "bca")    ? ORL_OPE_INTERVAL_BCA
-                                                                : ORL_OPE_INTERVAL_BOOTSTRAP;
+                                  : !strcmp(interval, "bca")  ? ORL_OPE_INTERVAL_BCA
+                                                              : ORL_OPE_INTERVAL_BOOTSTRAP;
                     op.reward_model =
                         strcmp(reward_model, "fqe") ? ORL_OPE_REWARD_ITEM_MEAN : ORL_OPE_REWARD_FQE;
                     op.seed = (uint64_t)ls;
