@@ -28,8 +28,8 @@ extern "C" {
  *   `pdis`, `wpdis`, `seq_dr`, `fqe`;
  * - slates (a display table with several items per display): `iips`, `pseudo_inverse`.
  *
- * Intervals resample SESSIONS (a percentile bootstrap, its BCa form, or the normal interval from the
- * delta-method standard error clustered by session). The reward model, FQE and a fitted
+ * Intervals resample SESSIONS (a percentile bootstrap, its BCa form, or the normal interval
+ * from the delta-method standard error clustered by session). The reward model, FQE and a fitted
  * behaviour model are NOT refit per resample: the interval leaves their own error out.
  * @{
  */
