@@ -121,7 +121,8 @@ ORL_API int orl_model_policy_probs(const orl_model *model, const orl_policy_rule
  * `rollout_temperature` are not used): the policy an off-policy estimator evaluates sees only
  * the click history, so the rollout must not filter its choices by what was shown, or truth
  * and estimate would be about two different policies. The greedy rule therefore gives what
- * orl_sim_rollout_model() gives on a simulator with `rollout_repeat` = 1.
+ * orl_sim_rollout_model() gives on a simulator with `rollout_repeat` = 1. The sessions run on
+ * every core; the result is the same bit for bit whatever the number of cores.
  * @param sim The simulator (not modified).
  * @param model The model; every item key must be a simulator item (0 .. n_items - 1).
  * @param rule The rule; NULL means greedy.

@@ -280,7 +280,8 @@ ORL_API int orl_sim_rollout(const orl_sim *sim, orl_sim_policy_fn policy_fn, voi
  * @brief True value of a trained model, rolled out as orl_sim_rollout() does.
  *
  * At each step the model scores every simulator item (keys 0 .. n_items-1) for the session's
- * history; items the model never saw rank last.
+ * history; items the model never saw rank last. The sessions run on every core (since 0.2.0);
+ * the result is the same bit for bit whatever the number of cores.
  * @param sim The simulator (not modified).
  * @param model A model trained on this simulator's logs (integer item keys).
  * @param n_sessions Sessions to roll out, 2 .. 2^32.

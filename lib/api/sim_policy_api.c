@@ -8,7 +8,9 @@
 #include "api/sim_handle.h"
 #include "core/alloc.h"
 #include "core/error.h"
+#include "core/pool.h"
 #include "models/policy_rule.h"
+#include "sim/sim_rollout.h"
 #include "sim/sim_slate.h"
 
 int orl_sim_policy_picker_init(orl_sim_policy_picker *pp, const orl_sim *sim,
@@ -89,19 +91,37 @@ int orl_sim_pick_policy(void *ctx, const orl_sim_world *w, const orl_sim_pick_st
     return ORL_OK;
 }
 
+/* Sessions per thread below which a thread is not worth starting. */
+#define SESSIONS_PER_THREAD 64
+
 ORL_API int orl_sim_rollout_model_policy(const orl_sim *sim, const orl_model *model,
                                          const orl_policy_rule *rule, uint64_t n_sessions,
                                          uint64_t seed, orl_sim_rollout_result *out_result)
 {
     ORL_TRY(orl_sim_check_rollout_args(sim, n_sessions, out_result, __func__));
     ORL_CHECK_HANDLE(model, ORL_TAG_MODEL);
-    orl_sim_policy_picker pp;
-    int s = orl_sim_policy_picker_init(&pp, sim, model, rule);
-    if (s != ORL_OK) return orl_fail_context("%s", __func__);
+    /* One picker per core (each holds score and probability rows); the
+     * result does not depend on how many (orl_sim_rollout_run_threads). */
+    uint64_t most = n_sessions / SESSIONS_PER_THREAD;
+    int nt = orl_cpu_count();
+    if ((uint64_t)nt > most) nt = most > 1 ? (int)most : 1;
+    orl_sim_policy_picker *pp = orl_calloc((size_t)nt, sizeof *pp);
+    void **ctxs = orl_calloc((size_t)nt, sizeof *ctxs);
+    int s = pp && ctxs ? ORL_OK : orl_fail(ORL_E_NOMEM, "%s: out of memory", __func__);
+    int made = 0;
+    for (; s == ORL_OK && made < nt; made++) {
+        s = orl_sim_policy_picker_init(&pp[made], sim, model, rule);
+        ctxs[made] = &pp[made];
+    }
+    if (s != ORL_OK) s = orl_fail_context("%s", __func__);
     orl_sim_rollout_result res;
     memset(&res, 0, sizeof res);
-    s = orl_sim_rollout_run(sim->world, orl_sim_pick_policy, &pp, n_sessions, seed, &res);
-    orl_sim_policy_picker_free(&pp);
+    if (s == ORL_OK)
+        s = orl_sim_rollout_run_threads(sim->world, orl_sim_pick_policy, ctxs, nt, n_sessions, seed,
+                                        &res);
+    for (int t = 0; pp && t < made; t++) orl_sim_policy_picker_free(&pp[t]);
+    orl_free(pp);
+    orl_free(ctxs);
     if (s != ORL_OK) return s;
     res.struct_size = out_result->struct_size;
     *out_result = res;

@@ -35,6 +35,13 @@ typedef int (*orl_sim_pick_fn)(void *ctx, const orl_sim_world *w, const orl_sim_
  * depend only on (seed, k). Fills every field of *out but struct_size. */
 int orl_sim_rollout_run(const orl_sim_world *w, orl_sim_pick_fn pick, void *pick_ctx,
                         uint64_t n_sessions, uint64_t seed, orl_sim_rollout_result *out);
+/* The same on n_ctx threads, thread t picking with ctxs[t] (a picker's
+ * context holds scratch, so one per thread; pick must be safe to call on
+ * distinct contexts at once). The result is bit-identical for any n_ctx:
+ * every session's figures are kept and summed in session order. */
+int orl_sim_rollout_run_threads(const orl_sim_world *w, orl_sim_pick_fn pick, void *const *ctxs,
+                                int n_ctx, uint64_t n_sessions, uint64_t seed,
+                                orl_sim_rollout_result *out);
 
 /* Built-in pickers (ctx unused, pass NULL). */
 int orl_sim_pick_logging(void *ctx, const orl_sim_world *w, const orl_sim_pick_state *st,

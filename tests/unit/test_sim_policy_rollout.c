@@ -156,6 +156,35 @@ static void test_greedy_equals_scoring_rollout(void **state)
     assert_memory_equal(&c, &d, sizeof c);
 }
 
+/* Sessions on several threads: the same figures bit for bit as on one, also
+ * across the engine's blocks of sessions (40,000 sessions, three blocks). */
+static void test_threads_give_the_serial_result(void **state)
+{
+    const fixture *f = *state;
+    orl_policy_rule soft;
+    orl_policy_rule_init(&soft);
+    assert_orl_ok(orl_policy_rule_parse("softmax:2", &soft));
+    orl_sim_policy_picker pp[3];
+    void *ctxs[3];
+    for (int t = 0; t < 3; t++) {
+        assert_orl_ok(orl_sim_policy_picker_init(&pp[t], f->sim, f->model, &soft));
+        ctxs[t] = &pp[t];
+    }
+    orl_sim_rollout_result one = {.struct_size = sizeof one}, three = one, api = one;
+    assert_orl_ok(
+        orl_sim_rollout_run_threads(f->sim->world, orl_sim_pick_policy, ctxs, 1, 40000, 9, &one));
+    assert_orl_ok(
+        orl_sim_rollout_run_threads(f->sim->world, orl_sim_pick_policy, ctxs, 3, 40000, 9, &three));
+    assert_orl_ok(orl_sim_rollout_model_policy(f->sim, f->model, &soft, 40000, 9, &api));
+    for (int t = 0; t < 3; t++) orl_sim_policy_picker_free(&pp[t]);
+    assert_memory_equal(&one, &three, sizeof one);
+    api.struct_size = one.struct_size;
+    assert_memory_equal(&one, &api, sizeof one);
+    assert_int_equal(
+        orl_sim_rollout_run_threads(f->sim->world, orl_sim_pick_policy, ctxs, 0, 100, 9, &one),
+        ORL_E_INVALID_ARGUMENT);
+}
+
 /* With slates the greedy rule shows the model's top K (the rule's one item,
  * then the best-scoring others), which is what the scoring rollout shows when
  * repeats are allowed; a softmax rule draws K distinct items. */
@@ -234,6 +263,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_item_drawn_from_policy_probs),
         cmocka_unit_test(test_greedy_equals_scoring_rollout),
+        cmocka_unit_test(test_threads_give_the_serial_result),
         cmocka_unit_test(test_slates_greedy_shows_top_k),
         cmocka_unit_test(test_misuse),
     };
