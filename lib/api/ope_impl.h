@@ -85,8 +85,8 @@ typedef struct ope_scorer {
      * not define (an infinite or NaN score) goes through the rows instead. */
     int fused, rows_block;
     const float *fuse_q;
-    float *hidden;     /* [OPE_BLOCK x state dim] */
-    float *fuse_shift; /* [OPE_BLOCK] max / T */
+    float *hidden;   /* [OPE_BLOCK x state dim] */
+    float *fuse_max; /* [OPE_BLOCK] the row's max score */
     double *fuse_sum, *fuse_sumq;
 } ope_scorer;
 

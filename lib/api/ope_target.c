@@ -60,7 +60,7 @@ int ope_scorer_fuse(ope_scorer *s, const float *fuse_q)
     s->fuse_sum = orl_malloc(sizeof(double) * OPE_BLOCK * 2);
     if (!s->hidden || !s->fuse_sum)
         return orl_fail(ORL_E_NOMEM, "estimate value: out of memory for scoring scratch");
-    s->fuse_shift = s->hidden + OPE_BLOCK * H;
+    s->fuse_max = s->hidden + OPE_BLOCK * H;
     s->fuse_sumq = s->fuse_sum + OPE_BLOCK;
     /* The probability rows serve only blocks the sums do not define. */
     orl_free(s->scores);
@@ -188,7 +188,7 @@ static int fused_rows(ope_scorer *s, size_t nb, int *defined)
     *defined = 1;
     for (size_t r = 0; r < nb; r++) {
         *defined &= orl_softmax_stats_defined(&c.st, (int)r) && c.st.sum[r] > 0.0;
-        s->fuse_shift[r] = c.st.max[r] * c.st.inv_t;
+        s->fuse_max[r] = c.st.max[r];
         s->fuse_sum[r] = c.st.sum[r];
         s->fuse_sumq[r] = c.st.sumq[r];
     }
@@ -261,7 +261,7 @@ double ope_scorer_pi(const ope_scorer *s, size_t r, int32_t a)
     if (s->fused && !s->rows_block) {
         const size_t H = (size_t)orl_sl_net_state_dim(s->m->net);
         float z = orl_sl_net_head_score(s->m->net, s->hidden + r * H, a);
-        float x = z * (float)(1.0 / s->rule.temperature) - s->fuse_shift[r];
+        float x = (z - s->fuse_max[r]) * (float)(1.0 / s->rule.temperature);
         return (double)orl_fast_expf(x) / s->fuse_sum[r];
     }
     if (!s->top) return s->probs[r * s->m->n_items + (size_t)a];

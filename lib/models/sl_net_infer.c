@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "models/sl_net_internal.h"
 #include "models/topk.h"
+#include "nn/gemm_fma.h"
 #include "nn/matvec_multi.h"
 #include "nn/vmath.h"
 
@@ -189,14 +190,13 @@ int orl_sl_net_scores_chunked(const orl_sl_net *net, const int32_t *states, cons
         int m = n - i < BLOCK ? n - i : BLOCK;
         float *hidden = out_hidden ? out_hidden + (size_t)i * H : s.hidden;
         encode_block(net, states + (size_t)i * T, lens + i, m, &s, hidden);
-        /* orl_matvec's arithmetic for every m (one history included), as
-         * orl_sl_net_scores computes its rows. */
+        /* nn/gemm_fma.h's arithmetic for every m (one history included). */
         const size_t np = ((size_t)m + 15) & ~(size_t)15;
         float *xt = s.chunk, *chunk = s.chunk + H * np;
         orl_matvec_multi_prep(xt, hidden, m, H);
         for (size_t i0 = 0; i0 < I; i0 += SCORE_CHUNK) {
             size_t i1 = i0 + SCORE_CHUNK < I ? i0 + SCORE_CHUNK : I;
-            orl_matvec_multi_t(chunk, np, w + i0 * H, b + i0, i1 - i0, H, hidden, xt, m);
+            orl_gemm_fma_t(chunk, np, w + i0 * H, b + i0, i1 - i0, H, xt, np);
             fn(ctx, i, m, i0, i1 - i0, chunk, np);
         }
     }
@@ -213,9 +213,7 @@ float orl_sl_net_head_score(const orl_sl_net *net, const float *hidden, int32_t 
     const size_t H = (size_t)net->enc.state_dim;
     const float *w = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_W);
     const float *b = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_B);
-    float z;
-    orl_matvec(&z, w + (size_t)item * H, hidden, b + item, 1, H);
-    return z;
+    return orl_dot_fma(w + (size_t)item * H, hidden, H, b[item]);
 }
 
 /* Top-k of one hidden state: through the screen when there is one and it

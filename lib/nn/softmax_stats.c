@@ -32,7 +32,7 @@ static void raise_max(orl_softmax_stats *s, const float *cm)
              * the shift of -inf made of them. */
             s->sum[r] = s->sumq[r] = 0.0;
         } else {
-            double scale = exp((double)(s->max[r] * s->inv_t) - (double)(cm[r] * s->inv_t));
+            double scale = exp(((double)s->max[r] - (double)cm[r]) * (double)s->inv_t);
             s->sum[r] *= scale;
             s->sumq[r] *= scale;
         }
@@ -44,7 +44,7 @@ void orl_softmax_stats_add_portable(orl_softmax_stats *s, const float *z, size_t
                                     const float *q)
 {
     const int n = s->n;
-    float cm[ORL_SOFTMAX_STATS_MAX_N], shift[ORL_SOFTMAX_STATS_MAX_N];
+    float cm[ORL_SOFTMAX_STATS_MAX_N];
     float acc[ORL_SOFTMAX_STATS_MAX_N] = {0}, accq[ORL_SOFTMAX_STATS_MAX_N] = {0};
     for (int r = 0; r < n; r++) cm[r] = -INFINITY;
     for (size_t i = 0; i < rows; i++)
@@ -56,10 +56,9 @@ void orl_softmax_stats_add_portable(orl_softmax_stats *s, const float *z, size_t
                 cm[r] = v;
         }
     raise_max(s, cm);
-    for (int r = 0; r < n; r++) shift[r] = s->max[r] * s->inv_t;
     for (size_t i = 0; i < rows; i++)
         for (int r = 0; r < n; r++) {
-            float e = orl_fast_expf(z[i * ldz + (size_t)r] * s->inv_t - shift[r]);
+            float e = orl_fast_expf((z[i * ldz + (size_t)r] - s->max[r]) * s->inv_t);
             acc[r] += e;
             if (q) accq[r] += e * q[i];
         }
@@ -103,7 +102,7 @@ add_nv(int NV, orl_softmax_stats *s, const float *z, size_t ldz, size_t rows, co
         float m[16];
         for (int l = 0; l < 16; l++) {
             int r = 16 * v + l;
-            m[l] = r < s->n ? s->max[r] * s->inv_t : 0.0f;
+            m[l] = r < s->n ? s->max[r] : 0.0f;
         }
         sh[v] = _mm512_loadu_ps(m);
         acc[v] = accq[v] = _mm512_setzero_ps();
@@ -112,7 +111,7 @@ add_nv(int NV, orl_softmax_stats *s, const float *z, size_t ldz, size_t rows, co
         const __m512 qi = _mm512_set1_ps(q ? q[i] : 0.0f);
         for (int v = 0; v < NV; v++) {
             __m512 x = _mm512_loadu_ps(z + i * ldz + 16 * (size_t)v);
-            __m512 e = orl_exp16(_mm512_fmsub_ps(x, it, sh[v]));
+            __m512 e = orl_exp16(_mm512_mul_ps(_mm512_sub_ps(x, sh[v]), it));
             acc[v] = _mm512_add_ps(acc[v], e);
             accq[v] = _mm512_fmadd_ps(e, qi, accq[v]);
         }

@@ -1,12 +1,13 @@
 /* Softmax statistics of score rows without their probability rows: for each
  * of up to 64 rows (lanes), the running max m of its scores z, S = sum_i
- * exp(z_i / T - m / T) and Sq = sum_i exp(z_i / T - m / T) q_i, folded in a
+ * exp((z_i - m) / T) and Sq = sum_i exp((z_i - m) / T) q_i, folded in a
  * chunk of items at a time (online softmax: when a chunk raises m, S and Sq
- * are rescaled by exp(m_old / T - m_new / T)). Then p_i = exp(z_i / T - m /
- * T) / S and sum_i p_i q_i = Sq / S, with one exp per score and the scores
- * read twice while a chunk is in cache.
+ * are rescaled by exp((m_old - m_new) / T)). Then p_i = exp((z_i - m) / T) /
+ * S (the float difference first: nearly exact, so small temperatures keep
+ * their accuracy) and sum_i p_i q_i = Sq / S: one exp (orl_fast_expf's) per
+ * score, the scores read twice while a chunk is in cache.
  *
- * Chunks are item-major, as orl_matvec_multi_t writes them: z[i * ldz + r]
+ * Chunks are item-major, as orl_gemm_fma_t writes them: z[i * ldz + r]
  * is item i's score for row r. Each chunk's terms are summed in float per
  * lane, in item order, and added to the running sums in double, so a row's
  * statistics depend on its own scores and the chunking alone (not on which
