@@ -71,9 +71,9 @@ tile(int R, int NV, float *out, size_t ldo, const float *w, const float *b, size
         break;                                                                                     \
     }
 
-__attribute__((target("avx512f"))) static void gemm_512(float *out, size_t ldo, const float *w,
-                                                        const float *b, size_t rows, size_t cols,
-                                                        const float *xt, size_t np)
+__attribute__((target("avx512f"), always_inline)) static inline void
+gemm_cols(float *out, size_t ldo, const float *w, const float *b, size_t rows, size_t cols,
+          const float *xt, size_t np)
 {
     const int nv = (int)(np / 16);
     size_t i = 0;
@@ -87,6 +87,17 @@ __attribute__((target("avx512f"))) static void gemm_512(float *out, size_t ldo, 
         const float *wi = w + i * cols, *bi = b ? b + i : NULL;
         GF_NV(1)
     }
+}
+
+/* The state width of the reference shapes (64) unrolls completely. */
+__attribute__((target("avx512f"))) static void gemm_512(float *out, size_t ldo, const float *w,
+                                                        const float *b, size_t rows, size_t cols,
+                                                        const float *xt, size_t np)
+{
+    if (cols == 64)
+        gemm_cols(out, ldo, w, b, rows, 64, xt, np);
+    else
+        gemm_cols(out, ldo, w, b, rows, cols, xt, np);
 }
 #endif
 

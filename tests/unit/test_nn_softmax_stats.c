@@ -17,18 +17,26 @@
 #include "nn/vmath.h"
 #include "test_support.h"
 
+static void gemm_case(orl_rng *rng, size_t rows, size_t cols);
+
 static void test_gemm_paths_agree_bit_for_bit(void **state)
 {
     (void)state;
     orl_rng r;
     orl_rng_init(&r, 5, 0);
-    const size_t rows = 77, cols = 48; /* rows: 12 tiles of 6 and 5 single rows */
+    const size_t rows = 77;                        /* 12 tiles of 6 and 5 single rows */
+    for (size_t cols = 48; cols <= 64; cols += 16) /* 64: the unrolled form */
+        gemm_case(&r, rows, cols);
+}
+
+static void gemm_case(orl_rng *rng, size_t rows, size_t cols)
+{
     float *w = malloc(sizeof(float) * rows * cols), *b = malloc(sizeof(float) * rows);
     float *x = malloc(sizeof(float) * 64 * cols), *xt = malloc(sizeof(float) * 64 * cols);
     float *a = malloc(sizeof(float) * rows * 64), *c = malloc(sizeof(float) * rows * 64);
-    for (size_t i = 0; i < rows * cols; i++) w[i] = orl_rng_normal(&r);
-    for (size_t i = 0; i < rows; i++) b[i] = orl_rng_normal(&r);
-    for (size_t i = 0; i < 64 * cols; i++) x[i] = orl_rng_normal(&r);
+    for (size_t i = 0; i < rows * cols; i++) w[i] = orl_rng_normal(rng);
+    for (size_t i = 0; i < rows; i++) b[i] = orl_rng_normal(rng);
+    for (size_t i = 0; i < 64 * cols; i++) x[i] = orl_rng_normal(rng);
     const int ns[4] = {1, 17, 40, 64};
     for (int k = 0; k < 4; k++) {
         int n = ns[k];
