@@ -1,8 +1,10 @@
 /* pi(.|s) of a model under a policy rule for rows of a batch of transitions
  * (their states or their next states): the model's full score rows through
- * orl_policy_probs_rows, or, for greedy and epsilon rules, the model's top
- * items alone (the batch top-K path, with its half-precision screen where the
- * model has one; ids and scores bit-identical to the full pass). */
+ * orl_policy_probs_rows; for greedy and epsilon rules, the model's top items
+ * alone (the batch top-K path, with its half-precision screen where the model
+ * has one; ids and scores bit-identical to the full pass); for softmax rules
+ * once fused (ope_scorer_fuse), no rows at all: each row's online softmax
+ * sums, folded from the net's score chunks while they are in cache. */
 #include <math.h>
 #include <string.h>
 
