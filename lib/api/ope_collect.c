@@ -154,6 +154,9 @@ static int init_worker(worker *w, const orl_dataset *ds, const ope_collect_spec 
     ORL_TRY(orl_batch_init(&w->batch, OPE_BLOCK, orl_dataset_window(ds)));
     uint32_t top = s->full_rows ? 0 : ope_sparse_top(&s->rule, s->model->n_items);
     ORL_TRY(ope_scorer_init(&w->target, s->model, s->to_model, ds_items, &s->rule, top));
+    /* Softmax targets: sums instead of probability rows, unless a reward
+     * model by state needs the rows for V. */
+    if (!s->full_rows && !s->q_rows && !s->qs_rows) ORL_TRY(ope_scorer_fuse(&w->target, s->item_q));
     if (s->behaviour) {
         /* beta(a|s) = the softmax of the behaviour model's supervised scores. */
         orl_policy_rule soft;
@@ -161,6 +164,7 @@ static int init_worker(worker *w, const orl_dataset *ds, const ope_collect_spec 
         soft.kind = ORL_POLICY_SOFTMAX;
         soft.temperature = 1.0;
         ORL_TRY(ope_scorer_init(&w->behaviour, s->behaviour, s->to_behaviour, ds_items, &soft, 0));
+        if (!s->full_rows) ORL_TRY(ope_scorer_fuse(&w->behaviour, NULL));
     }
     if (s->q_rows || s->qs_rows) {
         w->qrow = orl_malloc(sizeof(float) * OPE_BLOCK * s->model->n_items); /* full rows only */

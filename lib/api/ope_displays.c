@@ -205,6 +205,10 @@ int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_d
         if (st == ORL_OK)
             st = ope_scorer_init(&w[i].target, s->model, s->to_model, orl_dataset_item_count(ds),
                                  &s->rule, top);
+        /* One item per display: softmax sums instead of probability rows
+         * (ope_collect.c), unless a reward model by state needs the rows. */
+        if (st == ORL_OK && k == 1 && !s->full_rows && !s->q_rows && !s->qs_rows)
+            st = ope_scorer_fuse(&w[i].target, s->item_q);
         if (st == ORL_OK && (s->q_rows || s->qs_rows)) {
             w[i].qrow = orl_malloc(sizeof(float) * OPE_BLOCK * s->model->n_items);
             w[i].qds = orl_malloc(sizeof(float) * OPE_BLOCK * (orl_dataset_item_count(ds) + 1));
@@ -217,6 +221,7 @@ int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_d
             soft.kind = ORL_POLICY_SOFTMAX;
             st = ope_scorer_init(&w[i].behaviour, s->behaviour, s->to_behaviour,
                                  orl_dataset_item_count(ds), &soft, 0);
+            if (st == ORL_OK && !s->full_rows) st = ope_scorer_fuse(&w[i].behaviour, NULL);
         }
     }
     if (st == ORL_OK) {

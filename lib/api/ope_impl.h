@@ -79,6 +79,15 @@ typedef struct ope_scorer {
     float *top_scores;
     void *scratch;
     size_t scratch_bytes;
+    /* Softmax without probability rows (ope_scorer_fuse): per row the max
+     * score, the sums of exp(z / T - max / T) and of those times fuse_q, and
+     * the state, from which pi(a) takes z_a. A block with a row the sums do
+     * not define (an infinite or NaN score) goes through the rows instead. */
+    int fused, rows_block;
+    const float *fuse_q;
+    float *hidden;   /* [OPE_BLOCK x state dim] */
+    float *fuse_max; /* [OPE_BLOCK] the row's max score */
+    double *fuse_sum, *fuse_sumq;
 } ope_scorer;
 
 /* The top items a greedy / epsilon rule needs (0: full rows, for softmax). */
@@ -86,6 +95,12 @@ uint32_t ope_sparse_top(const orl_policy_rule *r, uint32_t n_items);
 int ope_scorer_init(ope_scorer *s, const orl_model *m, const int32_t *to_model, uint32_t ds_items,
                     const orl_policy_rule *rule, uint32_t top);
 void ope_scorer_free(ope_scorer *s);
+/* Softmax rules on a plainly scoring net: from now on, run folds each score
+ * row into its softmax sums instead of writing probability rows (about 5e-6
+ * relative to them, from the float sums of exp terms); ope_scorer_value then
+ * takes q == fuse_q only (NULL: pi alone). A no-op for other rules and
+ * models. ORL_E_NOMEM. */
+int ope_scorer_fuse(ope_scorer *s, const float *fuse_q);
 /* Score rows [r0, r0 + nb) of b (nb <= OPE_BLOCK; next states with use_next);
  * adds seconds to *t_scoring and *t_policy. */
 int ope_scorer_run(ope_scorer *s, const orl_batch *b, size_t r0, size_t nb, int use_next,
@@ -110,7 +125,8 @@ typedef struct ope_collect_spec {
     ope_q_rows_fn qs_rows; /* FQE under gamma (sequential), or NULL */
     void *qs_ctx;
     int threads;
-    int full_rows;        /* 1: score every item even for greedy / epsilon rules (tests) */
+    int full_rows;        /* 1 (tests): score every item even for greedy / epsilon rules, and
+                           * softmax rules through probability rows (ope_scorer_fuse off) */
     const int32_t *to_ds; /* the model's id -> dataset id or -1 (with q_rows / qs_rows) */
 } ope_collect_spec;
 

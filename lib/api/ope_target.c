@@ -1,14 +1,18 @@
 /* pi(.|s) of a model under a policy rule for rows of a batch of transitions
  * (their states or their next states): the model's full score rows through
- * orl_policy_probs_rows, or, for greedy and epsilon rules, the model's top
- * items alone (the batch top-K path, with its half-precision screen where the
- * model has one; ids and scores bit-identical to the full pass). */
+ * orl_policy_probs_rows; for greedy and epsilon rules, the model's top items
+ * alone (the batch top-K path, with its half-precision screen where the model
+ * has one; ids and scores bit-identical to the full pass); for softmax rules
+ * once fused (ope_scorer_fuse), no rows at all: each row's online softmax
+ * sums, folded from the net's score chunks while they are in cache. */
 #include <math.h>
 #include <string.h>
 
 #include "api/model_impl.h"
 #include "api/ope_impl.h"
 #include "core/alloc.h"
+#include "models/sl_net.h"
+#include "nn/softmax_stats.h"
 #include "nn/vmath.h"
 
 uint32_t ope_sparse_top(const orl_policy_rule *r, uint32_t n_items)
@@ -48,8 +52,31 @@ int ope_scorer_init(ope_scorer *s, const orl_model *m, const int32_t *to_model, 
     return orl_fail(ORL_E_NOMEM, "estimate value: out of memory for scoring scratch");
 }
 
+int ope_scorer_fuse(ope_scorer *s, const float *fuse_q)
+{
+    const orl_model *m = s->m;
+    if (s->rule.kind != ORL_POLICY_SOFTMAX || s->top || !m->net || !orl_model_scores_plainly(m))
+        return ORL_OK;
+    size_t H = (size_t)orl_sl_net_state_dim(m->net);
+    s->hidden = orl_malloc(sizeof(float) * OPE_BLOCK * (H + 1));
+    s->fuse_sum = orl_malloc(sizeof(double) * OPE_BLOCK * 2);
+    if (!s->hidden || !s->fuse_sum)
+        return orl_fail(ORL_E_NOMEM, "estimate value: out of memory for scoring scratch");
+    s->fuse_max = s->hidden + OPE_BLOCK * H;
+    s->fuse_sumq = s->fuse_sum + OPE_BLOCK;
+    /* The probability rows serve only blocks the sums do not define. */
+    orl_free(s->scores);
+    orl_free(s->probs);
+    s->scores = s->probs = NULL;
+    s->fuse_q = fuse_q;
+    s->fused = 1;
+    return ORL_OK;
+}
+
 void ope_scorer_free(ope_scorer *s)
 {
+    orl_free(s->hidden);
+    orl_free(s->fuse_sum);
     orl_free(s->states);
     orl_free(s->top_ids);
     orl_free(s->top_scores);
@@ -137,11 +164,66 @@ static int fast_softmax_rows(ope_scorer *s, size_t nb)
     return ORL_OK;
 }
 
+typedef struct fuse_ctx {
+    orl_softmax_stats st;
+    const float *q;
+    double seconds; /* in the sums (the policy's share of the time) */
+} fuse_ctx;
+
+static void fold_chunk(void *ctx, int row0, int m, size_t item0, size_t items, const float *z,
+                       size_t ldz)
+{
+    (void)row0;
+    (void)m;
+    fuse_ctx *c = ctx;
+    double t0 = ope_now();
+    orl_softmax_stats_add(&c->st, z, ldz, items, c->q ? c->q + item0 : NULL);
+    c->seconds += ope_now() - t0;
+}
+
+/* The softmax sums of the block's rows, the scores folded chunk by chunk as
+ * the net computes them; 0 in *defined when some row needs the rule. */
+static int fused_rows(ope_scorer *s, size_t nb, int *defined, double *t_policy)
+{
+    fuse_ctx c;
+    c.q = s->fuse_q;
+    c.seconds = 0.0;
+    orl_softmax_stats_init(&c.st, (int)nb, (float)(1.0 / s->rule.temperature));
+    ORL_TRY(orl_sl_net_scores_chunked(s->m->net, s->states, s->lens, (int)nb, s->scratch,
+                                      s->scratch_bytes, s->hidden, fold_chunk, &c));
+    *t_policy += c.seconds;
+    *defined = 1;
+    for (size_t r = 0; r < nb; r++) {
+        *defined &= orl_softmax_stats_defined(&c.st, (int)r) && c.st.sum[r] > 0.0;
+        s->fuse_max[r] = c.st.max[r];
+        s->fuse_sum[r] = c.st.sum[r];
+        s->fuse_sumq[r] = c.st.sumq[r];
+    }
+    return ORL_OK;
+}
+
 int ope_scorer_run(ope_scorer *s, const orl_batch *b, size_t r0, size_t nb, int use_next,
                    double *t_scoring, double *t_policy)
 {
     double t0 = ope_now();
     translate(s, b, r0, nb, use_next);
+    s->rows_block = 0;
+    if (s->fused) {
+        int defined = 0;
+        double t_sums = 0.0;
+        ORL_TRY(fused_rows(s, nb, &defined, &t_sums));
+        *t_scoring += ope_now() - t0 - t_sums;
+        *t_policy += t_sums;
+        if (defined) return ORL_OK;
+        /* An infinite or NaN score: the block through the rows and the rule. */
+        const size_t I = s->m->n_items;
+        if (!s->scores) s->scores = orl_malloc(sizeof(float) * OPE_BLOCK * I);
+        if (!s->probs) s->probs = orl_malloc(sizeof(float) * OPE_BLOCK * I);
+        if (!s->scores || !s->probs)
+            return orl_fail(ORL_E_NOMEM, "estimate value: out of memory for score rows");
+        s->rows_block = 1;
+        t0 = ope_now();
+    }
     if (s->top) {
         ORL_TRY(top_items(s, nb));
         *t_scoring += ope_now() - t0;
@@ -185,6 +267,12 @@ static double eps_of(const ope_scorer *s)
 double ope_scorer_pi(const ope_scorer *s, size_t r, int32_t a)
 {
     if (a < 0) return 0.0;
+    if (s->fused && !s->rows_block) {
+        const size_t H = (size_t)orl_sl_net_state_dim(s->m->net);
+        float z = orl_sl_net_head_score(s->m->net, s->hidden + r * H, a);
+        float x = (z - s->fuse_max[r]) * (float)(1.0 / s->rule.temperature);
+        return (double)orl_fast_expf(x) / s->fuse_sum[r];
+    }
     if (!s->top) return s->probs[r * s->m->n_items + (size_t)a];
     /* (1 - eps) on the top item + eps over the top_k items or the catalogue. */
     const int32_t *top = s->top_ids + r * s->top;
@@ -198,6 +286,7 @@ double ope_scorer_pi(const ope_scorer *s, size_t r, int32_t a)
 double ope_scorer_value(const ope_scorer *s, size_t r, const float *q, double mean_q)
 {
     const size_t I = s->m->n_items;
+    if (s->fused && !s->rows_block) return q == s->fuse_q ? s->fuse_sumq[r] / s->fuse_sum[r] : NAN;
     if (!s->top) return ope_dot(s->probs + r * I, q, I);
     const int32_t *top = s->top_ids + r * s->top;
     double eps = eps_of(s), v = (1.0 - eps) * q[top[0]];

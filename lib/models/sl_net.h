@@ -100,6 +100,23 @@ int orl_sl_net_encode(const orl_sl_net *net, const int32_t *states, const int32_
 /* Scores over the whole catalogue, out [n x I]. */
 int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n,
                       void *scratch, size_t scratch_bytes, float *out_scores);
+/* The scores of orl_sl_net_scores (in nn/gemm_fma.h's rounding, about 1e-7
+ * relative apart) handed out a chunk of items at a time instead of as
+ * [n x I] rows: for each block of up to 64
+ * histories [row0, row0 + m), the items in order, fn(ctx, row0, m, item0,
+ * items, z, ldz) with z[(i - item0) * ldz + r] the score of item i for
+ * history row0 + r (ldz >= m). out_hidden [n x state_dim] receives the
+ * histories' states when not NULL (orl_sl_net_head_score). */
+typedef void (*orl_sl_net_chunk_fn)(void *ctx, int row0, int m, size_t item0, size_t items,
+                                    const float *z, size_t ldz);
+int orl_sl_net_scores_chunked(const orl_sl_net *net, const int32_t *states, const int32_t *lens,
+                              int n, void *scratch, size_t scratch_bytes, float *out_hidden,
+                              orl_sl_net_chunk_fn fn, void *ctx);
+/* One item's score from a state of orl_sl_net_encode, equal bit for bit to
+ * its score from orl_sl_net_scores_chunked. item in [0, n_items). */
+float orl_sl_net_head_score(const orl_sl_net *net, const float *hidden, int32_t item);
+/* The width of the states orl_sl_net_encode writes. */
+int orl_sl_net_state_dim(const orl_sl_net *net);
 /* Top-k items per history, best first, ties by lower id: out_ids [n x k],
  * out_scores [n x k] (may be NULL). k in [1, n_items]. */
 int orl_sl_net_topk(const orl_sl_net *net, const int32_t *states, const int32_t *lens, int n, int k,

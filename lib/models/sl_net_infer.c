@@ -6,6 +6,7 @@
 #include "core/error.h"
 #include "models/sl_net_internal.h"
 #include "models/topk.h"
+#include "nn/gemm_fma.h"
 #include "nn/matvec_multi.h"
 #include "nn/vmath.h"
 
@@ -166,6 +167,53 @@ int orl_sl_net_scores(const orl_sl_net *net, const int32_t *states, const int32_
         }
     }
     return ORL_OK;
+}
+
+/* Items per chunk of orl_sl_net_scores_chunked: 256 x 64 scores (64 KB)
+ * stay in L2 while the caller reads them. */
+enum { SCORE_CHUNK = 256 };
+
+int orl_sl_net_scores_chunked(const orl_sl_net *net, const int32_t *states, const int32_t *lens,
+                              int n, void *scratch, size_t scratch_bytes, float *out_hidden,
+                              orl_sl_net_chunk_fn fn, void *ctx)
+{
+    if (!net || !states || !lens || !fn || n < 0)
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "sl_net_scores_chunked: bad argument");
+    infer_space s;
+    ORL_TRY(bind_space(net, n, scratch, scratch_bytes, &s));
+    ORL_TRY(orl_sl_net_check_states(net, states, lens, n));
+    const size_t T = (size_t)net->cfg.window, I = (size_t)net->cfg.n_items;
+    const size_t H = (size_t)net->enc.state_dim;
+    const float *w = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_W);
+    const float *b = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_B);
+    for (int i = 0; i < n; i += BLOCK) {
+        int m = n - i < BLOCK ? n - i : BLOCK;
+        float *hidden = out_hidden ? out_hidden + (size_t)i * H : s.hidden;
+        encode_block(net, states + (size_t)i * T, lens + i, m, &s, hidden);
+        /* nn/gemm_fma.h's arithmetic for every m (one history included). */
+        const size_t np = ((size_t)m + 15) & ~(size_t)15;
+        float *xt = s.chunk, *chunk = s.chunk + H * np;
+        orl_matvec_multi_prep(xt, hidden, m, H);
+        for (size_t i0 = 0; i0 < I; i0 += SCORE_CHUNK) {
+            size_t i1 = i0 + SCORE_CHUNK < I ? i0 + SCORE_CHUNK : I;
+            orl_gemm_fma_t(chunk, np, w + i0 * H, b + i0, i1 - i0, H, xt, np);
+            fn(ctx, i, m, i0, i1 - i0, chunk, np);
+        }
+    }
+    return ORL_OK;
+}
+
+int orl_sl_net_state_dim(const orl_sl_net *net)
+{
+    return net->enc.state_dim;
+}
+
+float orl_sl_net_head_score(const orl_sl_net *net, const float *hidden, int32_t item)
+{
+    const size_t H = (size_t)net->enc.state_dim;
+    const float *w = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_W);
+    const float *b = orl_params_at(&net->params, net->params.value, ORL_CE_HEAD_B);
+    return orl_dot_fma(w + (size_t)item * H, hidden, H, b[item]);
 }
 
 /* Top-k of one hidden state: through the screen when there is one and it

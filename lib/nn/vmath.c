@@ -54,23 +54,10 @@ float orl_fast_expf(float x)
 #define ORL_VMATH_AVX512 1
 
 /* Hand-written AVX-512 forms of the softmax loops: 16 lanes, FMA range
- * reduction and scalef for 2^k. Picked at run time when the CPU has AVX-512. */
-__attribute__((target("avx512f"), always_inline)) static inline __m512 exp16(__m512 x)
-{
-    x = _mm512_max_ps(x, _mm512_set1_ps(-87.0f));
-    __m512 k = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                    _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(k, _mm512_set1_ps(0.693145751953125f), x);
-    r = _mm512_fnmadd_ps(k, _mm512_set1_ps(1.428606765330187045e-06f), r);
-    __m512 p = _mm512_set1_ps(1.0f / 720.0f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 120.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 24.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f / 6.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(0.5f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.0f));
-    return _mm512_scalef_ps(p, k);
-}
+ * reduction and scalef for 2^k (nn/exp16.h). Picked at run time when the CPU
+ * has AVX-512. */
+#include "nn/exp16.h"
+#define exp16 orl_exp16
 
 __attribute__((target("avx512f"))) static float max_bias_512(const float *z, const float *b,
                                                              size_t n)

@@ -431,11 +431,15 @@ static void test_allocation_failures(void **state)
     p.interval = ORL_OPE_INTERVAL_BOOTSTRAP;
     p.bootstrap_samples = 4;
     p.estimators = "ips,snips,sndr,wpdis,pdis";
-    const int n_cases = 4;
+    const int n_cases = 5;
+    orl_policy_rule soft;
+    orl_policy_rule_init(&soft);
+    assert_orl_ok(orl_policy_rule_parse("softmax:0.5", &soft));
     for (int c = 0; c < n_cases; c++) {
         if (c == 1) p.behaviour = ORL_OPE_BEHAVIOUR_MODEL, p.behaviour_model = f->model;
         if (c == 2) p.interval = ORL_OPE_INTERVAL_NORMAL;
-        if (c == 3) p.interval = ORL_OPE_INTERVAL_BCA;
+        if (c == 3) p.policy = &soft, p.estimators = "dr,sndr"; /* the fused softmax scorers */
+        if (c == 4) p.interval = ORL_OPE_INTERVAL_BCA;
         int64_t live = orl_alloc_live_blocks();
         uint64_t failures = 0;
         for (int64_t k = 0;; k++) {
