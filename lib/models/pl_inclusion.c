@@ -170,6 +170,15 @@ static void pooled_exact(const double *p, uint32_t n, const uint8_t *mark, doubl
     *lam = l, *q2 = s;
 }
 
+/* Chernoff's bound on P(N <= a) for a sum N of independent Bernoullis of
+ * mean mu: e^-mu (e mu / a)^a when a < mu, else 1. */
+static double chernoff_low(double mu, uint32_t a)
+{
+    if (!(mu > a)) return 1.0;
+    if (a == 0) return exp(-mu);
+    return exp(-mu + a * (1.0 + log(mu / a)));
+}
+
 void orl_pl_inclusion_fast(const double *p, uint32_t n, uint32_t K, const uint32_t *items,
                            uint32_t m, double tau, uint8_t *mark, double *big, double *out,
                            double *err)
@@ -216,6 +225,15 @@ void orl_pl_inclusion_fast(const double *p, uint32_t n, uint32_t K, const uint32
                 out[a] += h * t * pi * exp(-pi * t);
             }
             continue;
+        }
+        /* Once the pooled count alone is at least K with probability 1 -
+         * 1e-13 (Chernoff's lower tail at lambda >= P1 t / (1 + tau t)), so
+         * is it at every later node: what is left of each integral is below
+         * that, added to the bound. */
+        const double lam_lo = P1 * t / (1 + tau * t), tail = chernoff_low(lam_lo, K - 1);
+        if (tail < TAIL_TOL) {
+            for (uint32_t a = 0; err && a < m; a++) err[a] += tail;
+            break;
         }
         /* The exact group's polynomial, and its own P(count <= K - 1). */
         g[0] = 1;
@@ -275,9 +293,11 @@ void orl_pl_inclusion_fast(const double *p, uint32_t n, uint32_t K, const uint32
             double F = 0;
             for (uint32_t j = 0; j < K; j++) F += pre[j] * cum[K - 1 - j];
             const double pi = p[items[a]], e = el[a];
+            /* |F - F_true| <= both F_big TV and max(F, F_true) <= F + tail. */
+            const double dF = f_big * tv < F + tail ? f_big * tv : F + tail;
             out[a] += h * t * pi * e * F;
-            if (err) err[a] += h * t * pi * e * f_big * tv;
-            if ((F + f_big * tv) * e * (1 + pi * t * h) >= TAIL_TOL) all_done = 0;
+            if (err) err[a] += h * t * pi * e * dF;
+            if ((F + dF) * e * (1 + pi * t * h) >= TAIL_TOL) all_done = 0;
             poly_mul(pre, K, 1.0 - e);
         }
         if (all_done) break;
