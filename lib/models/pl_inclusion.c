@@ -154,7 +154,6 @@ void orl_pl_inclusion_step(const double *p, uint32_t n, uint32_t K, const uint32
     }
 }
 
-
 /* lambda(t) = sum_j (1 - e^{-p_j t}) and sum_j (1 - e^{-p_j t})^2 over the
  * pooled items, exactly (O(pooled) exponentials). */
 static void pooled_exact(const double *p, uint32_t n, const uint8_t *mark, double tau, double t,

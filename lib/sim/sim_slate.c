@@ -7,7 +7,7 @@
 #include <math.h>
 #include <string.h>
 
-#define P_FLOOR  1e-300
+#define P_FLOOR 1e-300
 
 void orl_sim_log_probs_all(const orl_sim_world *w, const orl_sim_logctx *ctx, double *p)
 {
