@@ -395,9 +395,24 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     r->timing.behaviour += ope_now() - t0;
     int item_mean = p->reward_model == ORL_OPE_REWARD_ITEM_MEAN;
     if (s == ORL_OK && pl.need_q && item_mean) s = item_means(model, ds, pl.to_model, &pl.item_q);
-    ope_collect_spec spec = {model,      pl.to_model, *rule, pl.behaviour, pl.to_behaviour,
-                             pl.item_q,  NULL,        NULL,  NULL,         NULL,
-                             p->threads, 0,           NULL};
+    ope_collect_spec spec = {model,
+                             pl.to_model,
+                             *rule,
+                             pl.behaviour,
+                             pl.to_behaviour,
+                             pl.item_q,
+                             NULL,
+                             NULL,
+                             NULL,
+                             NULL,
+                             p->threads,
+                             0,
+                             NULL,
+                             0};
+    /* The fitted impression model's softmax estimates inclusion / K (cross-entropy
+     * on every shown item): pos_beta = K p, with no assumption on how the logger
+     * drew its slates; a given model is a single-draw p (PL inclusion). */
+    spec.impression_rate = pl.k > 1 && p->behaviour == ORL_OPE_BEHAVIOUR_FIT;
     t0 = ope_now();
     if (s == ORL_OK && (pl.need_qseq || (pl.need_q && !item_mean)))
         s = fit_fqe(ds, p, &spec, &pl, r);

@@ -79,8 +79,16 @@ static int slate_behaviour(djob *j, dworker *w, uint64_t b0, size_t nb)
             shown[l] = it >= 0 ? s->to_behaviour[it] : -1;
         }
         double *beta = j->out->pos_beta + p0;
-        ope_slate_inclusion(&w->slate, w->behaviour.probs + r * I, w->behaviour.scores + r * I,
-                            (uint32_t)I, shown, K, beta);
+        const float *prow = w->behaviour.probs + r * I;
+        if (s->impression_rate) {
+            for (uint32_t l = 0; l < K; l++) {
+                double v = shown[l] >= 0 ? (double)K * prow[shown[l]] : 0.0;
+                beta[l] = v < 1.0 ? v : 1.0;
+            }
+        } else {
+            ope_slate_inclusion(&w->slate, prow, w->behaviour.scores + r * I, (uint32_t)I, shown, K,
+                                beta);
+        }
         for (uint32_t l = 0; l < K; l++) {
             if (shown[l] < 0) {
                 if (j->out->pos_pi[p0 + l] > 0.0)

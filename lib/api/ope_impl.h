@@ -112,6 +112,10 @@ typedef struct ope_collect_spec {
     int threads;
     int full_rows;        /* 1: score every item even for greedy / epsilon rules (tests) */
     const int32_t *to_ds; /* the model's id -> dataset id or -1 (with q_rows / qs_rows) */
+    /* Slates: 1 when the behaviour model is an impression model (ope_fit_impressions):
+     * its softmax estimates inclusion / K, so pos_beta = min(1, K p); 0: a
+     * single-draw model, pos_beta = the PL inclusion under its softmax. */
+    int impression_rate;
 } ope_collect_spec;
 
 /* Fill out (allocated here; ope_arrays_free) from ds and spec. ORL_E_NOMEM,
