@@ -303,6 +303,79 @@ static void test_trivago_head(void **state)
     remove(path);
 }
 
+/* Allocation failures on the new paths (the impression model's fit, the PL
+ * scratch of a stochastic target and of a behaviour model): every failure is
+ * ORL_E_NOMEM with the output untouched and nothing leaked, until it succeeds. */
+static void test_alloc_failures(void **state)
+{
+    (void)state;
+    orl_sim *sim = world(40, 3, 0, 8);
+    orl_dataset *ds = logs(sim, 40);
+    orl_model *m = NULL;
+    assert_orl_ok(orl_model_create_baseline(ds, ORL_BASELINE_POPULARITY, &m));
+    orl_policy_rule soft, eps;
+    parse("softmax:1", &soft);
+    parse("epsilon:0.3:5", &eps);
+    for (int c = 0; c < 2; c++) {
+        orl_ope_params p;
+        orl_ope_params_init(&p);
+        p.interval = ORL_OPE_INTERVAL_NORMAL;
+        p.threads = 1;
+        p.fqe_epochs = 1;
+        p.policy = c ? &eps : &soft;
+        p.behaviour = c ? ORL_OPE_BEHAVIOUR_MODEL : ORL_OPE_BEHAVIOUR_FIT;
+        p.behaviour_model = c ? m : NULL;
+        int64_t live = orl_alloc_live_blocks();
+        uint64_t failures = 0;
+        for (int64_t k = 0;; k++) {
+            orl_ope_result *r = (orl_ope_result *)(void *)&failures, *const sentinel = r;
+            orl_alloc_fail_after(k);
+            int s = orl_model_estimate_value(m, ds, &p, &r);
+            orl_alloc_fail_after(-1);
+            if (s == ORL_OK) {
+                orl_ope_result_free(r);
+                break;
+            }
+            if (s != ORL_E_NOMEM) fail_msg("k=%lld: %d %s", (long long)k, s, orl_last_error());
+            assert_ptr_equal(r, sentinel);
+            assert_int_equal(orl_alloc_live_blocks(), live);
+            failures++;
+        }
+        assert_int_equal(orl_alloc_live_blocks(), live);
+        print_message("case %d: survived %llu allocation failures\n", c,
+                      (unsigned long long)failures);
+        assert_true(failures > 10);
+    }
+    orl_model_free(m);
+    orl_dataset_free(ds);
+    orl_sim_free(sim);
+}
+
+/* Misuse: a behaviour model that does not know an item the target shows. */
+static void test_behaviour_missing_items(void **state)
+{
+    (void)state;
+    orl_sim *sim = world(40, 3, 0, 8);
+    orl_dataset *ds = logs(sim, 200), *few = logs(sim, 3);
+    orl_model *m = NULL, *b = NULL;
+    assert_orl_ok(orl_model_create_baseline(ds, ORL_BASELINE_POPULARITY, &m));
+    assert_orl_ok(orl_model_create_baseline(few, ORL_BASELINE_POPULARITY, &b));
+    orl_ope_params p;
+    orl_ope_params_init(&p);
+    p.interval = ORL_OPE_INTERVAL_NORMAL;
+    p.behaviour = ORL_OPE_BEHAVIOUR_MODEL;
+    p.behaviour_model = b;
+    orl_ope_result *r = NULL;
+    assert_int_equal(orl_model_estimate_value(m, ds, &p, &r), ORL_E_STATE);
+    assert_non_null(strstr(orl_last_error(), "behaviour model"));
+    assert_null(r);
+    orl_model_free(m);
+    orl_model_free(b);
+    orl_dataset_free(ds);
+    orl_dataset_free(few);
+    orl_sim_free(sim);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -310,6 +383,8 @@ int main(void)
         cmocka_unit_test(test_model_behaviour_inclusion),
         cmocka_unit_test(test_fit_against_logged_and_truth),
         cmocka_unit_test(test_trivago_head),
+        cmocka_unit_test(test_alloc_failures),
+        cmocka_unit_test(test_behaviour_missing_items),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
