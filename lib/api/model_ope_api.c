@@ -247,13 +247,12 @@ static int prepare_behaviour(const orl_model *model, const orl_dataset *ds, cons
         uint64_t shown = 0;
         ORL_TRY(ope_fit_impressions(ds, p, &shown, &pl->owned_behaviour));
         pl->behaviour = pl->owned_behaviour;
-        ORL_TRY(
-            ope_result_warn(r,
-                            "inclusion probabilities from an impression model fitted on these "
-                            "logs (%llu shown items, %u epochs), assuming the logger drew each "
-                            "slate by Plackett-Luce from one softmax: the estimates inherit its "
-                            "error, and are wrong where the logger ranked otherwise",
-                            (unsigned long long)shown, (unsigned)p->fqe_epochs));
+        ORL_TRY(ope_result_warn(r,
+                                "inclusion probabilities from an impression model fitted on these "
+                                "logs (%llu shown items, %u epochs; inclusion = K x its softmax): "
+                                "the estimates inherit its error, and are confounded where the "
+                                "logger used what the click history does not show",
+                                (unsigned long long)shown, (unsigned)p->fqe_epochs));
     } else if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT) {
         ORL_TRY(fit_behaviour(ds, p, &pl->owned_behaviour));
         pl->behaviour = pl->owned_behaviour;
