@@ -125,7 +125,7 @@ static int dblock(djob *j, dworker *w, uint64_t b0, size_t nb)
     }
     w->t.scoring += ope_now() - t0;
     ORL_TRY(ope_scorer_run(&w->target, &w->batch, 0, nb, 0, &w->t.scoring, &w->t.policy));
-    double t1 = ope_now();
+    double t1 = ope_now(), slate_t = 0.0; /* a stochastic target's slates: policy time */
     for (size_t r = 0; r < nb; r++) {
         uint64_t e = b0 + r, p0 = d->off[e];
         o->reward[e] = d->reward[e];
@@ -149,8 +149,10 @@ static int dblock(djob *j, dworker *w, uint64_t b0, size_t nb)
             } else {
                 /* A stochastic rule: the rollout's slate (a PL draw from its probabilities). */
                 const size_t I = s->model->n_items;
+                const double ts = ope_now();
                 ope_slate_inclusion(&w->slate, w->target.probs + r * I, w->target.scores + r * I,
                                     (uint32_t)I, shown, K, o->pos_pi + p0);
+                slate_t += ope_now() - ts;
             }
             continue;
         }
@@ -165,7 +167,8 @@ static int dblock(djob *j, dworker *w, uint64_t b0, size_t nb)
     if (j->k == 1 && s->q_rows) ORL_TRY(by_state(j, w, s->q_rows, s->q_ctx, b0, nb, o->q, o->v));
     if (j->k == 1 && s->qs_rows)
         ORL_TRY(by_state(j, w, s->qs_rows, s->qs_ctx, b0, nb, o->q_seq, o->v_seq));
-    w->t.reward_model += ope_now() - t1;
+    w->t.reward_model += ope_now() - t1 - slate_t;
+    w->t.policy += slate_t;
     if (s->behaviour && j->k > 1) {
         double t2 = ope_now(), unused = 0.0;
         ORL_TRY(ope_scorer_run(&w->behaviour, &w->batch, 0, nb, 0, &unused, &unused));
