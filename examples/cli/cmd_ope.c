@@ -16,8 +16,11 @@ static const char *const usage_text =
     "  Estimates the value the model's policy would earn from the logged sessions, with a\n"
     "  confidence interval over sessions (the reward model / FQE / a fitted behaviour model\n"
     "  are not refit per resample). Estimators: ips, clipped_ips, snips, dm, dr, sndr,\n"
-    "  switch_dr (per logged step), pdis, wpdis, seq_dr, fqe (per session); default: all\n"
-    "  that apply. The logs need propensities unless --behaviour says where they come from.\n\n";
+    "  switch_dr (per logged step), pdis, wpdis, seq_dr, fqe (per session); with slates\n"
+    "  (impression lists) iips, pseudo_inverse; default: all that apply. The logs need\n"
+    "  propensities unless --behaviour says where they come from (slates: fit trains an\n"
+    "  impression model on every shown item; MODEL.orl's softmax is taken as a\n"
+    "  Plackett-Luce logger's).\n\n";
 
 static int usage(int argc, char **argv, int help)
 {

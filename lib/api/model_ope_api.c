@@ -11,6 +11,7 @@
 #include "core/alloc.h"
 #include "data/dataset.h"
 #include "data/transitions.h"
+#include "models/pl_inclusion.h"
 #include "offlinerl/offlinerl.h"
 
 static const char FN[] = "orl_model_estimate_value";
@@ -242,7 +243,17 @@ static int prepare_behaviour(const orl_model *model, const orl_dataset *ds, cons
 {
     if (p->behaviour == ORL_OPE_BEHAVIOUR_LOGGED)
         return pl->k ? ope_check_display_props(ds, pl->k, FN) : check_logged(ds);
-    if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT) {
+    if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT && pl->k > 1) {
+        uint64_t shown = 0;
+        ORL_TRY(ope_fit_impressions(ds, p, &shown, &pl->owned_behaviour));
+        pl->behaviour = pl->owned_behaviour;
+        ORL_TRY(ope_result_warn(r,
+                                "inclusion probabilities from an impression model fitted on these "
+                                "logs (%llu shown items, %u epochs; inclusion = K x its softmax): "
+                                "the estimates inherit its error, and are confounded where the "
+                                "logger used what the click history does not show",
+                                (unsigned long long)shown, (unsigned)p->fqe_epochs));
+    } else if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT) {
         ORL_TRY(fit_behaviour(ds, p, &pl->owned_behaviour));
         pl->behaviour = pl->owned_behaviour;
         ORL_TRY(ope_result_warn(r,
@@ -370,18 +381,15 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     plan pl;
     memset(&pl, 0, sizeof pl);
     pl.k = ope_display_k(ds);
-    if (pl.k == UINT32_MAX)
-        return orl_fail(ORL_E_UNSUPPORTED, "%s: the displays show different numbers of items", FN);
-    if (pl.k > 1 && rule->kind != ORL_POLICY_GREEDY)
+    if (pl.k == UINT32_MAX) pl.k = ope_display_kmax(ds); /* slates of different sizes */
+    /* Slates with a stochastic target or a behaviour model: inclusion
+     * probabilities of PL slates (models/pl_inclusion.h), up to its K. */
+    if (pl.k > ORL_PL_MAX_K &&
+        (rule->kind != ORL_POLICY_GREEDY || p->behaviour != ORL_OPE_BEHAVIOUR_LOGGED))
         return orl_fail(ORL_E_UNSUPPORTED,
-                        "%s: with slates of %u items the target is the model's top %u (a greedy "
-                        "rule); params->policy asks for another",
-                        FN, (unsigned)pl.k, (unsigned)pl.k);
-    if (pl.k > 1 && p->behaviour != ORL_OPE_BEHAVIOUR_LOGGED)
-        return orl_fail(ORL_E_UNSUPPORTED,
-                        "%s: slates need the logged inclusion probabilities (params->behaviour "
-                        "must be ORL_OPE_BEHAVIOUR_LOGGED)",
-                        FN);
+                        "%s: displays of up to %u items; slates with a stochastic policy or "
+                        "without logged inclusion probabilities take at most %u",
+                        FN, (unsigned)pl.k, (unsigned)ORL_PL_MAX_K);
     int s = choose(p, ds, pl.k, &pl, r);
     if (s == ORL_OK) s = ope_item_map(model, ds, &pl.to_model);
     if (s == ORL_OK) s = check_catalogue(ds, pl.to_model, "the model", r);
@@ -390,9 +398,24 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
     r->timing.behaviour += ope_now() - t0;
     int item_mean = p->reward_model == ORL_OPE_REWARD_ITEM_MEAN;
     if (s == ORL_OK && pl.need_q && item_mean) s = item_means(model, ds, pl.to_model, &pl.item_q);
-    ope_collect_spec spec = {model,      pl.to_model, *rule, pl.behaviour, pl.to_behaviour,
-                             pl.item_q,  NULL,        NULL,  NULL,         NULL,
-                             p->threads, 0,           NULL};
+    ope_collect_spec spec = {model,
+                             pl.to_model,
+                             *rule,
+                             pl.behaviour,
+                             pl.to_behaviour,
+                             pl.item_q,
+                             NULL,
+                             NULL,
+                             NULL,
+                             NULL,
+                             p->threads,
+                             0,
+                             NULL,
+                             0};
+    /* The fitted impression model's softmax estimates inclusion / K (cross-entropy
+     * on every shown item): pos_beta = K p, with no assumption on how the logger
+     * drew its slates; a given model is a single-draw p (PL inclusion). */
+    spec.impression_rate = pl.k > 1 && p->behaviour == ORL_OPE_BEHAVIOUR_FIT;
     t0 = ope_now();
     if (s == ORL_OK && (pl.need_qseq || (pl.need_q && !item_mean)))
         s = fit_fqe(ds, p, &spec, &pl, r);
@@ -421,6 +444,19 @@ static int run(const orl_model *model, const orl_dataset *ds, const orl_ope_para
                              "%s: the behaviour model gives display %llu the "
                              "propensity %g",
                              FN, (unsigned long long)i, da.beta[i]);
+    if (s == ORL_OK && pl.behaviour && pl.k > 1) {
+        if (p->behaviour == ORL_OPE_BEHAVIOUR_MODEL)
+            s = ope_result_warn(r,
+                                "inclusion probabilities from params->behaviour_model's softmax, "
+                                "assuming the logger drew each slate by Plackett-Luce from it");
+        if (s == ORL_OK && da.unknown_shown)
+            s = ope_result_warn(r,
+                                "%llu of %llu shown items are not in the behaviour model's "
+                                "catalogue (never clicked): the target cannot show them either, "
+                                "their weight is 0",
+                                (unsigned long long)da.unknown_shown,
+                                (unsigned long long)ds->disp.n_shown);
+    }
     if (s == ORL_OK && pl.behaviour && !pl.k)
         s = check_beta(ds, a.beta,
                        p->behaviour == ORL_OPE_BEHAVIOUR_FIT ? "the fitted behaviour model"

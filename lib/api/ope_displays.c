@@ -16,6 +16,7 @@
 #include "data/dataset.h"
 #include "data/displays.h"
 #include "data/transitions.h"
+#include "models/pl_inclusion.h"
 
 typedef struct dworker {
     orl_batch batch;
@@ -23,6 +24,8 @@ typedef struct dworker {
     ope_scorer target, behaviour;
     float *qrow, *qds; /* reward models by state: model order, dataset order */
     ope_timing t;
+    ope_slate_work slate; /* slates with a stochastic target or a behaviour model */
+    uint64_t unknown_shown;
     int status;
     char message[512];
 } dworker;
@@ -58,6 +61,54 @@ static int by_state(djob *j, dworker *w, ope_q_rows_fn fn, void *ctx, uint64_t b
     return ORL_OK;
 }
 
+/* Slates under a behaviour model: each shown item's inclusion probability in
+ * a PL slate from the model's softmax (the logger's assumed single-draw p).
+ * An item the model does not know (the dataset's catalogue lacks it) gets 1:
+ * the target never shows it either (pos_pi 0), so its weight is 0. */
+static int slate_behaviour(djob *j, dworker *w, uint64_t b0, size_t nb)
+{
+    const orl_displays *d = &j->ds->disp;
+    const ope_collect_spec *s = j->s;
+    const size_t I = s->behaviour->n_items;
+    for (size_t r = 0; r < nb; r++) {
+        const uint64_t e = b0 + r, p0 = d->off[e];
+        const uint32_t K = (uint32_t)(d->off[e + 1] - p0);
+        int32_t shown[ORL_PL_MAX_K];
+        for (uint32_t l = 0; l < K; l++) {
+            int32_t it = d->item[p0 + l];
+            shown[l] = it >= 0 ? s->to_behaviour[it] : -1;
+        }
+        double *beta = j->out->pos_beta + p0;
+        const float *prow = w->behaviour.probs + r * I;
+        if (s->impression_rate) {
+            for (uint32_t l = 0; l < K; l++) {
+                double v = shown[l] >= 0 ? (double)K * prow[shown[l]] : 0.0;
+                beta[l] = v < 1.0 ? v : 1.0;
+            }
+        } else {
+            ope_slate_inclusion(&w->slate, prow, w->behaviour.scores + r * I, (uint32_t)I, shown, K,
+                                beta);
+        }
+        for (uint32_t l = 0; l < K; l++) {
+            if (shown[l] < 0) {
+                if (j->out->pos_pi[p0 + l] > 0.0)
+                    return orl_fail(ORL_E_STATE,
+                                    "estimate value: display %llu shows at position %u an item "
+                                    "the behaviour model does not know",
+                                    (unsigned long long)e, l);
+                beta[l] = 1.0;
+                w->unknown_shown++;
+            } else if (!(beta[l] > 0.0)) {
+                return orl_fail(ORL_E_STATE,
+                                "estimate value: the behaviour model gives display %llu's item at "
+                                "position %u the inclusion probability %g",
+                                (unsigned long long)e, l, beta[l]);
+            }
+        }
+    }
+    return ORL_OK;
+}
+
 static int dblock(djob *j, dworker *w, uint64_t b0, size_t nb)
 {
     const orl_displays *d = &j->ds->disp;
@@ -74,20 +125,34 @@ static int dblock(djob *j, dworker *w, uint64_t b0, size_t nb)
     }
     w->t.scoring += ope_now() - t0;
     ORL_TRY(ope_scorer_run(&w->target, &w->batch, 0, nb, 0, &w->t.scoring, &w->t.policy));
-    double t1 = ope_now();
+    double t1 = ope_now(), slate_t = 0.0; /* a stochastic target's slates: policy time */
     for (size_t r = 0; r < nb; r++) {
         uint64_t e = b0 + r, p0 = d->off[e];
         o->reward[e] = d->reward[e];
         if (j->k > 1) {
-            /* The target's slate is its top k (greedy): inclusion 1 for those items. */
-            const int32_t *top = w->target.top_ids + r * w->target.top;
-            for (uint32_t l = 0; l < j->k; l++) {
-                int32_t it = d->item[p0 + l], a = it >= 0 ? s->to_model[it] : -1;
-                double in = 0.0;
-                for (uint32_t i = 0; a >= 0 && i < w->target.top; i++) in += top[i] == a;
-                o->pos_pi[p0 + l] = in;
+            const uint32_t K = (uint32_t)(d->off[e + 1] - p0);
+            int32_t shown[ORL_PL_MAX_K];
+            for (uint32_t l = 0; l < K; l++) {
+                int32_t it = d->item[p0 + l];
+                shown[l] = it >= 0 ? s->to_model[it] : -1;
                 o->pos_beta[p0 + l] = d->incl[p0 + l];
                 o->pos_reward[p0 + l] = d->slot[e] == (int16_t)l ? d->reward[e] : 0.0;
+            }
+            if (w->target.top) {
+                /* Greedy: the target's slate is its top K, inclusion 1 for those items. */
+                const int32_t *top = w->target.top_ids + r * w->target.top;
+                for (uint32_t l = 0; l < K; l++) {
+                    double in = 0.0;
+                    for (uint32_t i = 0; shown[l] >= 0 && i < K; i++) in += top[i] == shown[l];
+                    o->pos_pi[p0 + l] = in;
+                }
+            } else {
+                /* A stochastic rule: the rollout's slate (a PL draw from its probabilities). */
+                const size_t I = s->model->n_items;
+                const double ts = ope_now();
+                ope_slate_inclusion(&w->slate, w->target.probs + r * I, w->target.scores + r * I,
+                                    (uint32_t)I, shown, K, o->pos_pi + p0);
+                slate_t += ope_now() - ts;
             }
             continue;
         }
@@ -102,7 +167,14 @@ static int dblock(djob *j, dworker *w, uint64_t b0, size_t nb)
     if (j->k == 1 && s->q_rows) ORL_TRY(by_state(j, w, s->q_rows, s->q_ctx, b0, nb, o->q, o->v));
     if (j->k == 1 && s->qs_rows)
         ORL_TRY(by_state(j, w, s->qs_rows, s->qs_ctx, b0, nb, o->q_seq, o->v_seq));
-    w->t.reward_model += ope_now() - t1;
+    w->t.reward_model += ope_now() - t1 - slate_t;
+    w->t.policy += slate_t;
+    if (s->behaviour && j->k > 1) {
+        double t2 = ope_now(), unused = 0.0;
+        ORL_TRY(ope_scorer_run(&w->behaviour, &w->batch, 0, nb, 0, &unused, &unused));
+        ORL_TRY(slate_behaviour(j, w, b0, nb));
+        w->t.behaviour += ope_now() - t2;
+    }
     if (s->behaviour && j->k == 1) {
         double t2 = ope_now(), unused = 0.0;
         ORL_TRY(ope_scorer_run(&w->behaviour, &w->batch, 0, nb, 0, &unused, &unused));
@@ -175,6 +247,15 @@ static int alloc_disp(ope_disp_arrays *a, const orl_displays *d, uint32_t k)
     return ORL_OK;
 }
 
+uint32_t ope_display_kmax(const orl_dataset *ds)
+{
+    const orl_displays *d = &ds->disp;
+    uint32_t k = 0;
+    for (uint64_t i = 0; i < d->n; i++)
+        if (d->off[i + 1] - d->off[i] > k) k = (uint32_t)(d->off[i + 1] - d->off[i]);
+    return k;
+}
+
 uint32_t ope_display_k(const orl_dataset *ds)
 {
     const orl_displays *d = &ds->disp;
@@ -190,13 +271,18 @@ int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_d
 {
     const orl_displays *d = &ds->disp;
     uint32_t k = ope_display_k(ds);
+    if (k == UINT32_MAX) k = ope_display_kmax(ds); /* slates of different sizes */
     ORL_TRY(alloc_disp(out, d, k));
     orl_pool *pool = NULL;
     int st = orl_pool_create(s->threads, &pool);
     int nt = st == ORL_OK ? orl_pool_threads(pool) : 0;
     dworker *w = st == ORL_OK ? orl_calloc((size_t)nt, sizeof *w) : NULL;
     if (st == ORL_OK && !w) st = orl_fail(ORL_E_NOMEM, "estimate value: out of memory");
-    uint32_t top = k > 1 ? k : (s->full_rows ? 0 : ope_sparse_top(&s->rule, s->model->n_items));
+    uint32_t top = s->full_rows ? 0 : ope_sparse_top(&s->rule, s->model->n_items);
+    if (k > 1) top = s->rule.kind == ORL_POLICY_GREEDY ? k : 0; /* stochastic: full rows */
+    const uint32_t n_slate = s->behaviour && s->behaviour->n_items > s->model->n_items
+                                 ? s->behaviour->n_items
+                                 : s->model->n_items;
     double mean_q = 0.0;
     for (uint32_t i = 0; s->item_q && i < s->model->n_items; i++) mean_q += s->item_q[i];
     if (s->item_q) mean_q /= (double)s->model->n_items;
@@ -215,7 +301,9 @@ int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_d
             if (!w[i].qrow || !w[i].qds)
                 st = orl_fail(ORL_E_NOMEM, "estimate value: out of memory");
         }
-        if (st == ORL_OK && s->behaviour && k == 1) {
+        if (st == ORL_OK && k > 1 && (s->behaviour || !top))
+            st = ope_slate_work_init(&w[i].slate, n_slate);
+        if (st == ORL_OK && s->behaviour) {
             orl_policy_rule soft;
             orl_policy_rule_init(&soft);
             soft.kind = ORL_POLICY_SOFTMAX;
@@ -234,6 +322,7 @@ int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_d
             timing->policy += w[i].t.policy / nt;
             timing->reward_model += w[i].t.reward_model / nt;
             timing->behaviour += w[i].t.behaviour / nt;
+            out->unknown_shown += w[i].unknown_shown;
         }
     }
     for (int i = 0; w && i < nt; i++) {
@@ -242,6 +331,7 @@ int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_d
         orl_free(w[i].qds);
         ope_scorer_free(&w[i].target);
         ope_scorer_free(&w[i].behaviour);
+        ope_slate_work_free(&w[i].slate);
     }
     orl_free(w);
     orl_pool_free(pool);

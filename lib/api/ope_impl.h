@@ -128,6 +128,10 @@ typedef struct ope_collect_spec {
     int full_rows;        /* 1 (tests): score every item even for greedy / epsilon rules, and
                            * softmax rules through probability rows (ope_scorer_fuse off) */
     const int32_t *to_ds; /* the model's id -> dataset id or -1 (with q_rows / qs_rows) */
+    /* Slates: 1 when the behaviour model is an impression model (ope_fit_impressions):
+     * its softmax estimates inclusion / K, so pos_beta = min(1, K p); 0: a
+     * single-draw model, pos_beta = the PL inclusion under its softmax. */
+    int impression_rate;
 } ope_collect_spec;
 
 /* Fill out (allocated here; ope_arrays_free) from ds and spec. ORL_E_NOMEM,
@@ -147,6 +151,7 @@ typedef struct ope_disp_arrays {
     double *reward, *beta, *pi, *q, *v, *q_seq, *v_seq; /* per display (k == 1) */
     uint64_t *slot_off;                                 /* k > 1: [n + 1] */
     double *pos_pi, *pos_beta, *pos_reward;             /* k > 1: per shown item */
+    uint64_t unknown_shown; /* k > 1, behaviour model: shown items it does not know */
 } ope_disp_arrays;
 /* Items per display: 0 without displays, UINT32_MAX when they differ. */
 uint32_t ope_display_k(const orl_dataset *ds);
@@ -168,6 +173,31 @@ int ope_fqe_fit(const orl_dataset *ds, const orl_ope_params *p, double gamma,
 void ope_fqe_free(ope_fqe *f);
 /* An ope_q_rows_fn over an ope_fqe. */
 int ope_fqe_q_rows(void *ctx, const orl_batch *b, float *ds_scratch, float *out_q);
+
+/* Slates (K > 1) without logged inclusion probabilities or with a stochastic
+ * target (ope_slate_incl.c, ope_impression.c). */
+typedef struct ope_slate_work {
+    uint32_t n;
+    double *p, *big;
+    uint8_t *mark;
+} ope_slate_work;
+/* Scratch for catalogues of up to n items. ORL_E_NOMEM. */
+int ope_slate_work_init(ope_slate_work *w, uint32_t n);
+void ope_slate_work_free(ope_slate_work *w);
+/* out[l] = P(shown[l] is in the policy's slate of K <= ORL_PL_MAX_K items)
+ * (shown: ids among the n items, -1: never shown, 0): a Plackett-Luce draw
+ * from probs, then the best-scoring items once the positive mass runs out,
+ * as orl_sim_pick_policy rolls it out. scores may be NULL when at least K
+ * probabilities are positive. */
+void ope_slate_inclusion(ope_slate_work *w, const float *probs, const float *scores, uint32_t n,
+                         const int32_t *shown, uint32_t K, double *out);
+/* The impression model of the displays (see ope_impression.c): the supervised
+ * network fitted with p's seed, threads, fqe_epochs and fqe_encoder on every
+ * shown item; *out_examples the shown items it saw. */
+int ope_fit_impressions(const orl_dataset *ds, const orl_ope_params *p, uint64_t *out_examples,
+                        orl_model **out);
+/* The largest number of items a display shows (0 without displays). */
+uint32_t ope_display_kmax(const orl_dataset *ds);
 
 /* Monotonic seconds. */
 double ope_now(void);

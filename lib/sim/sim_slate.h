@@ -11,18 +11,11 @@
 #ifndef ORL_SIM_SIM_SLATE_H
 #define ORL_SIM_SIM_SLATE_H
 
+#include "models/pl_inclusion.h"
 #include "sim/sim.h"
 
-/* Step of the trapezoidal rule in x = ln t. The integrand in x,
- * p_i t e^{-p_i t} F(t), is smooth (analytic near the real axis) and decays
- * at both ends, where the trapezoidal rule converges geometrically in 1/h.
- * Truncation: nodes below t = 1e-12 are left out (they add at most
- * p_i * 1e-12), and the sum stops once every listed item's tail bound
- * F_{-i}(t) e^{-p_i t} (1 + p_i t h) is below 1e-13. The error is checked by
- * tests/unit/test_sim_slate.c: against brute-force enumeration of every
- * ordered slate of small worlds, and against the rule at h / 2 at 1,000
- * items (both well below the 1e-6 promised in the docs). */
-#define ORL_SIM_PL_STEP 0.25
+/* The rule of models/pl_inclusion.h (which documents its error). */
+#define ORL_SIM_PL_STEP ORL_PL_STEP
 
 /* Every item's single-draw probability into p[0 .. n_items), floored at
  * 1e-300 so that a Plackett-Luce draw always has K items with weight. */

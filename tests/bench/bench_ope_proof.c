@@ -9,7 +9,8 @@
  * usage: bench_ope_proof [--worlds a,b,..] [--sizes 10000,50000] [--log-seeds N]
  *                        [--truth N] [--train-sessions N] [--epochs N]
  *                        [--estimators list] [--reward-model fqe|item_mean]
- *                        [--interval bootstrap|normal|bca] [--threads N]
+ *                        [--interval bootstrap|normal] [--threads N]
+ *                        [--behaviour logged|fit|logged,fit]
  *
  * Worlds (every one logs every shown item, clicked or not, with its exact
  * propensity):
@@ -27,7 +28,9 @@
  * trained on a separate log, each greedy and as a softmax at two temperatures
  * (the CE head's logits and the Q heads' values differ in scale, so each head
  * has its own pair). The logging policy's truth is printed as the reference
- * the "within 2x" filter uses. */
+ * the "within 2x" filter uses. --behaviour fit also (or only) estimates with
+ * propensities from a behaviour model the library fits on the logs (for
+ * slates an impression model); each estimate line names its behaviour. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -156,7 +159,7 @@ int main(int argc, char **argv)
     const char *worlds = "bandit_small,bandit_default,bandit_flat";
     const char *sizes = "10000,50000";
     const char *estimators = NULL;
-    const char *reward_model = "item_mean", *interval = "bootstrap";
+    const char *reward_model = "item_mean", *interval = "bootstrap", *behaviours = "logged";
     int log_seeds = 5, threads = 2;
     uint64_t truth_sessions = 200000, train_sessions = 20000;
     uint32_t epochs = 3;
@@ -184,6 +187,8 @@ int main(int argc, char **argv)
             reward_model = v;
         else if (!strcmp(a, "--interval"))
             interval = v;
+        else if (!strcmp(a, "--behaviour"))
+            behaviours = v;
         else if (!strcmp(a, "--threads"))
             threads = atoi(v);
         else {
@@ -193,7 +198,7 @@ int main(int argc, char **argv)
         i++;
     }
     if (log_seeds < 1 || strcmp(reward_model, "fqe") * strcmp(reward_model, "item_mean") != 0 ||
-        strcmp(interval, "bootstrap") * strcmp(interval, "normal") * strcmp(interval, "bca") != 0) {
+        strcmp(interval, "bootstrap") * strcmp(interval, "normal") != 0) {
         fprintf(stderr, "bad --log-seeds, --reward-model or --interval\n");
         return 2;
     }
@@ -240,49 +245,52 @@ int main(int argc, char **argv)
                 bench_check(orl_dataset_create(NULL, &logs), "dataset");
                 bench_check(orl_sim_generate(sim, n_sessions, logs), "generate");
                 bench_check(orl_dataset_finalize(logs), "finalize");
-                for (int k = 0; k < n_pol; k++) {
-                    orl_ope_params op;
-                    orl_ope_params_init(&op);
-                    op.estimators = estimators;
-                    op.policy = &pol[k].rule;
-                    op.interval = !strcmp(interval, "normal") ? ORL_OPE_INTERVAL_NORMAL
-                                  : !strcmp(interval, "bca")  ? ORL_OPE_INTERVAL_BCA
-                                                              : ORL_OPE_INTERVAL_BOOTSTRAP;
-                    op.reward_model =
-                        strcmp(reward_model, "fqe") ? ORL_OPE_REWARD_ITEM_MEAN : ORL_OPE_REWARD_FQE;
-                    op.seed = (uint64_t)ls;
-                    op.threads = threads;
-                    orl_ope_result *res = NULL;
-                    /* A policy the estimators cannot take (a stochastic slate target) is
-                     * reported and skipped, the truth still stands. */
-                    if (orl_model_estimate_value(pol[k].model, logs, &op, &res) != ORL_OK) {
-                        printf("{\"world\":\"%s\",\"policy\":\"%s\",\"sessions\":%llu,"
-                               "\"log_seed\":%d,\"error\":\"",
-                               world, pol[k].name, (unsigned long long)n_sessions, ls);
-                        for (const char *c = orl_last_error(); *c; c++)
-                            if (*c != '"' && *c != '\\') putchar(*c);
-                        printf("\"}\n");
-                        continue;
+                for (int k = 0; k < n_pol; k++)
+                    for (int fit = 0; fit < 2; fit++) {
+                        if (!strstr(behaviours, fit ? "fit" : "logged")) continue;
+                        const char *bname = fit ? "fit" : "logged";
+                        orl_ope_params op;
+                        orl_ope_params_init(&op);
+                        op.estimators = estimators;
+                        op.policy = &pol[k].rule;
+                        op.interval = strcmp(interval, "normal") ? ORL_OPE_INTERVAL_BOOTSTRAP
+                                                                 : ORL_OPE_INTERVAL_NORMAL;
+                        op.reward_model = strcmp(reward_model, "fqe") ? ORL_OPE_REWARD_ITEM_MEAN
+                                                                      : ORL_OPE_REWARD_FQE;
+                        op.seed = (uint64_t)ls;
+                        op.threads = threads;
+                        op.behaviour = fit ? ORL_OPE_BEHAVIOUR_FIT : ORL_OPE_BEHAVIOUR_LOGGED;
+                        orl_ope_result *res = NULL;
+                        /* A policy the estimators cannot take (a stochastic slate target) is
+                         * reported and skipped, the truth still stands. */
+                        if (orl_model_estimate_value(pol[k].model, logs, &op, &res) != ORL_OK) {
+                            printf("{\"world\":\"%s\",\"policy\":\"%s\",\"sessions\":%llu,"
+                                   "\"log_seed\":%d,\"error\":\"",
+                                   world, pol[k].name, (unsigned long long)n_sessions, ls);
+                            for (const char *c = orl_last_error(); *c; c++)
+                                if (*c != '"' && *c != '\\') putchar(*c);
+                            printf("\"}\n");
+                            continue;
+                        }
+                        size_t n_est = 0;
+                        bench_check(orl_ope_result_count(res, &n_est), "count");
+                        for (size_t e = 0; e < n_est; e++) {
+                            orl_ope_estimate est = {.struct_size = sizeof est};
+                            bench_check(orl_ope_result_get(res, e, &est), "get");
+                            printf("{\"world\":\"%s\",\"policy\":\"%s\",\"sessions\":%llu,"
+                                   "\"log_seed\":%d,\"behaviour\":\"%s\",\"estimator\":\"%s\",",
+                                   world, pol[k].name, (unsigned long long)n_sessions, ls, bname,
+                                   est.estimator);
+                            json_double("value", est.session_value, 1);
+                            json_double("ci_low", est.session_ci_low, 1);
+                            json_double("ci_high", est.session_ci_high, 1);
+                            json_double("ess", est.ess, 1);
+                            json_double("clipped_share", est.clipped_share, 0);
+                            printf("}\n");
+                        }
+                        fflush(stdout);
+                        orl_ope_result_free(res);
                     }
-                    size_t n_est = 0;
-                    bench_check(orl_ope_result_count(res, &n_est), "count");
-                    for (size_t e = 0; e < n_est; e++) {
-                        orl_ope_estimate est = {.struct_size = sizeof est};
-                        bench_check(orl_ope_result_get(res, e, &est), "get");
-                        printf("{\"world\":\"%s\",\"policy\":\"%s\",\"sessions\":%llu,"
-                               "\"log_seed\":%d,\"estimator\":\"%s\",",
-                               world, pol[k].name, (unsigned long long)n_sessions, ls,
-                               est.estimator);
-                        json_double("value", est.session_value, 1);
-                        json_double("ci_low", est.session_ci_low, 1);
-                        json_double("ci_high", est.session_ci_high, 1);
-                        json_double("ess", est.ess, 1);
-                        json_double("clipped_share", est.clipped_share, 0);
-                        printf("}\n");
-                    }
-                    fflush(stdout);
-                    orl_ope_result_free(res);
-                }
                 orl_dataset_free(logs);
             }
         }

@@ -87,7 +87,7 @@ def _read(ptr: c_void_p) -> OpeResult:
     _lib.check(lib.orl_ope_result_warning_count(ptr, byref(n)), "orl_ope_result_warning_count")
     warnings = [
         _lib.read_buffer(lambda b, k, o, i=i: lib.orl_ope_result_warning(ptr, i, b, k, o),
-                         "orl_ope_result_warning")
+                         "orl_ope_result_warning").decode("utf-8", "replace")
         for i in range(n.value)
     ]
     doc = json.loads(_lib.read_buffer(lambda b, k, o: lib.orl_ope_result_json(ptr, b, k, o),

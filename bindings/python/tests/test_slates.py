@@ -109,5 +109,25 @@ class SlateTest(support.ErrorAssertions):
                 self.assertStatus(Status.OUT_OF_RANGE, ds.display, ds.display_count())
 
 
+    def test_estimate_value_on_slates_without_inclusion(self):
+        """Slate logs, behaviour "fit" (an impression model) or a Model (its softmax), and a
+        stochastic target: both slate estimators, finite, with the behaviour's warning."""
+        with offlinerl.Simulator(n_items=40, n_clusters=3, seed=6, slate_size=3) as sim:
+            with sim.generate(200) as ds, offlinerl.Model.baseline(ds) as pop:
+                for behaviour, word in (("fit", "impression model"), (pop, "behaviour_model")):
+                    r = pop.estimate_value(ds, behaviour=behaviour, policy="softmax:1",
+                                           interval="normal", fqe_epochs=1, threads=2)
+                    self.assertEqual([e["estimator"] for e in r], ["iips", "pseudo_inverse"])
+                    for e in r:
+                        self.assertTrue(math.isfinite(e["value"]))
+                        self.assertGreater(e["ess"], 1)
+                    self.assertTrue(any(word in w for w in r.warnings), r.warnings)
+                # The model as its own behaviour and target (softmax:1): every weight is 1,
+                # so IIPS is the mean reward per display.
+                r = pop.estimate_value(ds, behaviour=pop, policy="softmax:1", estimators="iips",
+                                       interval="normal")
+                mean = sum(d["reward"] for d in ds.displays()) / ds.display_count()
+                self.assertAlmostEqual(r["iips"]["value"], mean, delta=1e-3 * max(mean, 1e-3))
+
 if __name__ == "__main__":
     unittest.main()
