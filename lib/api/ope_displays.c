@@ -309,7 +309,9 @@ int ope_collect_displays(const orl_dataset *ds, const ope_collect_spec *s, ope_d
             soft.kind = ORL_POLICY_SOFTMAX;
             st = ope_scorer_init(&w[i].behaviour, s->behaviour, s->to_behaviour,
                                  orl_dataset_item_count(ds), &soft, 0);
-            if (st == ORL_OK && !s->full_rows) st = ope_scorer_fuse(&w[i].behaviour, NULL);
+            /* Slates read the behaviour's probability rows (inclusion). */
+            if (st == ORL_OK && k == 1 && !s->full_rows)
+                st = ope_scorer_fuse(&w[i].behaviour, NULL);
         }
     }
     if (st == ORL_OK) {

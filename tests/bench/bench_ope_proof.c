@@ -9,7 +9,7 @@
  * usage: bench_ope_proof [--worlds a,b,..] [--sizes 10000,50000] [--log-seeds N]
  *                        [--truth N] [--train-sessions N] [--epochs N]
  *                        [--estimators list] [--reward-model fqe|item_mean]
- *                        [--interval bootstrap|normal] [--threads N]
+ *                        [--interval bootstrap|normal|bca] [--threads N]
  *                        [--behaviour logged|fit|logged,fit]
  *
  * Worlds (every one logs every shown item, clicked or not, with its exact
@@ -198,7 +198,7 @@ int main(int argc, char **argv)
         i++;
     }
     if (log_seeds < 1 || strcmp(reward_model, "fqe") * strcmp(reward_model, "item_mean") != 0 ||
-        strcmp(interval, "bootstrap") * strcmp(interval, "normal") != 0) {
+        strcmp(interval, "bootstrap") * strcmp(interval, "normal") * strcmp(interval, "bca") != 0) {
         fprintf(stderr, "bad --log-seeds, --reward-model or --interval\n");
         return 2;
     }
@@ -253,8 +253,9 @@ int main(int argc, char **argv)
                         orl_ope_params_init(&op);
                         op.estimators = estimators;
                         op.policy = &pol[k].rule;
-                        op.interval = strcmp(interval, "normal") ? ORL_OPE_INTERVAL_BOOTSTRAP
-                                                                 : ORL_OPE_INTERVAL_NORMAL;
+                        op.interval = !strcmp(interval, "normal") ? ORL_OPE_INTERVAL_NORMAL
+                                      : !strcmp(interval, "bca")  ? ORL_OPE_INTERVAL_BCA
+                                                                  : ORL_OPE_INTERVAL_BOOTSTRAP;
                         op.reward_model = strcmp(reward_model, "fqe") ? ORL_OPE_REWARD_ITEM_MEAN
                                                                       : ORL_OPE_REWARD_FQE;
                         op.seed = (uint64_t)ls;
