@@ -58,6 +58,17 @@ typedef struct orl_fqe orl_fqe;
 int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy_fn pi,
                 void *pi_ctx, orl_fqe **out);
 
+/* The same fit on the dataset's displays (data/display_steps.h): every
+ * display of one known item is one step, clicked or not (reward 0 without a
+ * click), its state the click history before it, its next state the one of
+ * the next display of its display session, done on the session's last. The
+ * batches hold display transitions (b->transition_ids are display ids) for
+ * the callback. Same epochs, order generator, batching and determinism as
+ * orl_fqe_fit; errors as orl_fqe_fit, ORL_E_STATE also when no display
+ * qualifies. */
+int orl_fqe_fit_displays(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy_fn pi,
+                         void *pi_ctx, orl_fqe **out);
+
 /* Q(s, .) for the states of b (b->size rows x n_items, the dataset's dense
  * item order): the encoder in inference mode over the batch, then one GEMM.
  * No allocation. Safe to call from several threads at once (calls take turns
