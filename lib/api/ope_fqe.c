@@ -84,6 +84,13 @@ int ope_fqe_fit(const orl_dataset *ds, const orl_ope_params *p, double gamma,
     fs.learning_rate = p->fqe_learning_rate;
     fs.seed = p->seed;
     fs.threads = p->threads;
+    /* On display logs the logged steps are the displays, clicked or not: FQE's
+     * too. A target copy every 1000 steps left a log of 10,000 sessions (about
+     * 120 steps an epoch) with no backup at all, Q = the next reward: ten
+     * copies an epoch give the backups sessions of several steps need. Event
+     * logs keep the fixed period (their results stay as they were). */
+    const int displays = ope_display_k(ds) == 1;
+    if (displays) fs.target_syncs_per_epoch = 10;
     ope_fqe *f = orl_calloc(1, sizeof *f);
     if (!f) return orl_fail(ORL_E_NOMEM, "estimate value: out of memory");
     f->to_ds = to_ds;
@@ -98,10 +105,9 @@ int ope_fqe_fit(const orl_dataset *ds, const orl_ope_params *p, double gamma,
         uint32_t top = ope_sparse_top(&spec->rule, spec->model->n_items);
         s = ope_scorer_init(&c.sc, spec->model, spec->to_model, f->ds_items, &spec->rule, top);
     }
-    /* On display logs the logged steps are the displays, clicked or not: FQE's too. */
     if (s == ORL_OK)
-        s = (ope_display_k(ds) == 1 ? orl_fqe_fit_displays : orl_fqe_fit)(
-            ds, &fs, gamma > 0 ? policy_rows : NULL, &c, &f->fqe);
+        s = (displays ? orl_fqe_fit_displays : orl_fqe_fit)(ds, &fs, gamma > 0 ? policy_rows : NULL,
+                                                            &c, &f->fqe);
     ope_scorer_free(&c.sc);
     if (s != ORL_OK) {
         orl_free(f);

@@ -40,7 +40,8 @@ int orl_dataset_fill_display_batch(const orl_dataset *ds, const uint64_t *ids, s
                                    orl_batch *out)
 {
     static const char FN[] = "orl_dataset_fill_display_batch";
-    if (!ds || !out || (n && !ids)) return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: NULL argument", FN);
+    if (!ds || !out || (n && !ids))
+        return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: NULL argument", FN);
     if (!ds->finalized) return orl_fail(ORL_E_STATE, "%s: not finalized", FN);
     const uint32_t W = ds->params.window;
     if (out->window != W || n > out->capacity)
@@ -55,8 +56,8 @@ int orl_dataset_fill_display_batch(const orl_dataset *ds, const uint64_t *ids, s
                             (unsigned long long)ids[b], (unsigned long long)d->n);
         if (!is_step(d, ids[b]))
             return orl_fail(ORL_E_OUT_OF_RANGE,
-                            "%s: display %llu shows %llu items or an item not in the catalogue",
-                            FN, (unsigned long long)ids[b],
+                            "%s: display %llu shows %llu items or an item not in the catalogue", FN,
+                            (unsigned long long)ids[b],
                             (unsigned long long)(d->off[ids[b] + 1] - d->off[ids[b]]));
     }
     /* transition_ids holds the next displays for a moment: no scratch to allocate. The

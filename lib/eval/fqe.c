@@ -43,6 +43,8 @@ int orl_fqe_settings_check(const orl_fqe_settings *s)
     if (!(s->learning_rate > 0.0f && s->learning_rate <= 1.0f))
         BAD("learning_rate %g is outside (0, 1]", (double)s->learning_rate);
     if (s->target_update < 1) BAD("target_update must be >= 1");
+    if (s->target_syncs_per_epoch > 1000000)
+        BAD("target_syncs_per_epoch %u is outside [0, 1000000]", s->target_syncs_per_epoch);
     if (s->threads < 0 || s->threads > 256) BAD("threads %d is outside [0, 256]", s->threads);
 #undef BAD
     if (s->encoder) {
@@ -201,6 +203,12 @@ static int fit(const orl_dataset *ds, const source *src, const orl_fqe_settings 
     nc.max_batch = (int)(n < s->batch ? n : s->batch);
     nc.gamma = (float)s->gamma;
     nc.target_update = s->target_update;
+    if (s->target_syncs_per_epoch > 0) {
+        const uint64_t per_epoch = (n + (uint64_t)nc.max_batch - 1) / (uint64_t)nc.max_batch;
+        const uint64_t period =
+            (per_epoch + s->target_syncs_per_epoch - 1) / s->target_syncs_per_epoch;
+        if (period < (uint64_t)nc.target_update) nc.target_update = (int64_t)(period ? period : 1);
+    }
     ORL_TRY(encoder_for(s, window, &nc.encoder));
 
     orl_fqe *f = orl_calloc(1, sizeof *f);

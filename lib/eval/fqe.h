@@ -28,8 +28,12 @@ typedef struct orl_fqe_settings {
     uint32_t batch;         /* [1, 65536]; default 256 */
     float learning_rate;    /* Adam's, (0, 1]; default 1e-3 */
     uint32_t target_update; /* steps between target copies, >= 1; default 1000 */
-    uint64_t seed;          /* default 0 */
-    int threads;            /* [0, 256], 0 = all cores; default 0 */
+    /* > 0: target copies per epoch instead (period = ceil(steps per epoch /
+     * this), at most target_update), so that a short log still gets the
+     * Bellman backups a horizon of several steps needs; 0 (default) = off */
+    uint32_t target_syncs_per_epoch;
+    uint64_t seed; /* default 0 */
+    int threads;   /* [0, 256], 0 = all cores; default 0 */
 } orl_fqe_settings;
 
 void orl_fqe_settings_init(orl_fqe_settings *s);

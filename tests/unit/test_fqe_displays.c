@@ -160,7 +160,8 @@ static void make_log(tiny_log *m, uint64_t seed)
             }
         }
     }
-    assert_orl_ok(orl_dataset_add_events_i64(m->ds, e, ev_sess, ev_item, ev_ts, code, ev_rew, NULL));
+    assert_orl_ok(
+        orl_dataset_add_events_i64(m->ds, e, ev_sess, ev_item, ev_ts, code, ev_rew, NULL));
     assert_orl_ok(orl_dataset_add_displays_int(m->ds, 0, d, 1, d_sess, d_ts, d_ev, slot, d_rew,
                                                slate, d_item, beta, incl));
     assert_orl_ok(orl_dataset_finalize(m->ds));
@@ -319,8 +320,8 @@ static void test_reaches_q_pi_over_displays(void **state)
         const double err = max_abs(Q, m.q_pi), err_clicks = max_abs(Qc, m.q_pi);
         print_message("seed %d: %llu displays, %llu clicks: max |Q_fqe - Q^pi| = %.2e on the "
                       "displays, %.3f on the clicks\n",
-                      (int)seed, (unsigned long long)m.n_steps, (unsigned long long)m.n_clicks,
-                      err, err_clicks);
+                      (int)seed, (unsigned long long)m.n_steps, (unsigned long long)m.n_clicks, err,
+                      err_clicks);
         assert_true(err <= 0.05);
         assert_true(err_clicks >= 0.2);
         orl_fqe_free(f);
