@@ -314,6 +314,11 @@ int64_t orl_fqe_steps(const orl_fqe *f)
     return f ? f->steps : 0;
 }
 
+int64_t orl_fqe_target_syncs(const orl_fqe *f)
+{
+    return f ? orl_fqe_net_target_syncs(f->net) : 0;
+}
+
 double orl_fqe_last_epoch_loss(const orl_fqe *f)
 {
     return f ? f->last_loss : NAN;

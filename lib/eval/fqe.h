@@ -80,10 +80,11 @@ int orl_fqe_fit_displays(const orl_dataset *ds, const orl_fqe_settings *s, orl_f
  * batch of another window); ORL_E_OUT_OF_RANGE (an id or length). */
 int orl_fqe_q_values(const orl_fqe *f, const orl_batch *b, float *out_q);
 
-/* The catalogue size (columns of orl_fqe_q_values), steps taken, and the
- * mean loss of the last epoch. */
+/* The catalogue size (columns of orl_fqe_q_values), steps taken, target
+ * copies made, and the mean loss of the last epoch. */
 uint32_t orl_fqe_n_items(const orl_fqe *f);
 int64_t orl_fqe_steps(const orl_fqe *f);
+int64_t orl_fqe_target_syncs(const orl_fqe *f);
 double orl_fqe_last_epoch_loss(const orl_fqe *f);
 
 void orl_fqe_free(orl_fqe *f);

@@ -382,7 +382,23 @@ static void test_deterministic_and_errors(void **state)
         orl_fqe_free(b);
         orl_fqe_free(c);
     }
+    /* Target copies per epoch: the period is ceil(steps an epoch / copies). */
     orl_fqe_settings s;
+    settings(&s, GAMMA, 1);
+    s.epochs = 2;
+    s.batch = 64;
+    s.target_update = 1000;
+    s.target_syncs_per_epoch = 4;
+    orl_fqe *g = NULL;
+    assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &g));
+    const int64_t per_epoch = (int64_t)((m.n_steps + 63) / 64), period = (per_epoch + 3) / 4;
+    assert_int_equal(orl_fqe_steps(g), 2 * per_epoch);
+    assert_int_equal(orl_fqe_target_syncs(g), 2 * per_epoch / period);
+    orl_fqe_free(g);
+    s.target_syncs_per_epoch = 0; /* off: the fixed period, no copy in 2 short epochs */
+    assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &g));
+    assert_int_equal(orl_fqe_target_syncs(g), 0);
+    orl_fqe_free(g);
     settings(&s, GAMMA, 1);
     orl_fqe *f = (orl_fqe *)&s; /* untouched on failure */
     assert_int_equal(orl_fqe_fit_displays(m.ds, &s, NULL, NULL, &f), ORL_E_INVALID_ARGUMENT);
@@ -391,6 +407,10 @@ static void test_deterministic_and_errors(void **state)
     assert_int_equal(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &f), ORL_E_OUT_OF_RANGE);
     assert_non_null(strstr(orl_last_error(), "epochs"));
     assert_ptr_equal(f, (orl_fqe *)&s);
+    s.epochs = 1;
+    s.target_syncs_per_epoch = 2000000;
+    assert_int_equal(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &f), ORL_E_OUT_OF_RANGE);
+    assert_non_null(strstr(orl_last_error(), "target_syncs_per_epoch"));
     assert_int_equal(orl_fqe_fit_displays(NULL, NULL, NULL, NULL, &f), ORL_E_INVALID_ARGUMENT);
     /* a dataset without a display table */
     orl_dataset *plain = orl_test_chain_dataset(10, 8, 5, 3, 1);
