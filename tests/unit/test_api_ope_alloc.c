@@ -3,7 +3,8 @@
  * given propensities): the FQE fits (gamma 0 for DM/DR, gamma 1 for seq_dr
  * and fqe), the fitted behaviour model (ORL_OPE_BEHAVIOUR_FIT), each on
  * event logs and on display logs (FQE on the displays). Every allocation
- * fails in turn: ORL_E_NOMEM, *out untouched, no block leaked; then the call
+ * fails in turn: ORL_E_NOMEM with a message about memory, *out untouched, no
+ * block leaked; then the call
  * succeeds. One thread, so the order of allocations is fixed; tiny logs and
  * networks keep the sweeps short. */
 #include <math.h>
@@ -96,6 +97,8 @@ static void sweep(const fixture *f, const orl_dataset *ds, const orl_ope_params 
         }
         if (s != ORL_E_NOMEM)
             fail_msg("%s, k=%lld: %d %s", what, (long long)k, s, orl_last_error());
+        if (!strstr(orl_last_error(), "memory")) /* a message that says what failed */
+            fail_msg("%s, k=%lld: '%s'", what, (long long)k, orl_last_error());
         assert_ptr_equal(r, sentinel);
         assert_int_equal(orl_alloc_live_blocks(), live);
         failures++;
