@@ -82,7 +82,7 @@ typedef struct orl_ope_params {
     int32_t reward_model;             /**< orl_ope_reward_model; default FQE. */
     uint32_t fqe_epochs;              /**< FQE passes over the data, 1 .. 1000; default 3. */
     uint32_t fqe_batch;               /**< FQE batch size, 1 .. 65536; default 256. */
-    float fqe_learning_rate;          /**< FQE Adam step, > 0; default 1e-3. */
+    float fqe_learning_rate;          /**< FQE Adam step, (0, 1]; default 1e-3. */
     /** FQE's encoder (its settings are copied; NULL = GRU4Rec defaults). Also the encoder of
      *  the behaviour model ORL_OPE_BEHAVIOUR_FIT trains. */
     const orl_encoder *fqe_encoder;
