@@ -4,9 +4,8 @@
  * and fqe), the fitted behaviour model (ORL_OPE_BEHAVIOUR_FIT), each on
  * event logs and on display logs (FQE on the displays). Every allocation
  * fails in turn: ORL_E_NOMEM with a message about memory, *out untouched, no
- * block leaked; then the call
- * succeeds. One thread, so the order of allocations is fixed; tiny logs and
- * networks keep the sweeps short. */
+ * block leaked; then the call succeeds. One thread, so the order of
+ * allocations is fixed; tiny logs and networks keep the sweeps short. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
