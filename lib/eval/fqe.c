@@ -243,7 +243,7 @@ static int fit(const orl_dataset *ds, const source *src, const orl_fqe_settings 
     return ORL_OK;
 }
 
-/* The checks both entry points share; *s_out = the settings or the defaults. */
+/* The checks both entry points share; *s becomes the defaults when NULL. */
 static int check_args(const orl_dataset *ds, const orl_fqe_settings **s, orl_fqe_settings *defaults,
                       orl_fqe_policy_fn pi, orl_fqe **out, const char *fn)
 {
