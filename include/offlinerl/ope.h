@@ -20,6 +20,9 @@ extern "C" {
  * a temperature, epsilon-greedy over the top K; `orl_policy_rule`), the same rule that
  * orl_sim_rollout_model_policy() rolls out for the truth. Each event of the dataset is one logged
  * step: its item is the action, its reward the reward, its state the click history before it.
+ * With a display table (one item per display) each display is one, clicked or not (reward 0
+ * without a click); FQE then trains on the displays too, the next state of a display being the
+ * click history before the next display of its session.
  *
  * Estimators (names for orl_ope_params::estimators; docs/guides/ope.md says which to trust when):
  * - per logged step (a value per step; also scaled to a session by the logged steps per
@@ -85,7 +88,7 @@ typedef struct orl_ope_params {
     int32_t reward_model;             /**< orl_ope_reward_model; default FQE. */
     uint32_t fqe_epochs;              /**< FQE passes over the data, 1 .. 1000; default 3. */
     uint32_t fqe_batch;               /**< FQE batch size, 1 .. 65536; default 256. */
-    float fqe_learning_rate;          /**< FQE Adam step, > 0; default 1e-3. */
+    float fqe_learning_rate;          /**< FQE Adam step, (0, 1]; default 1e-3. */
     /** FQE's encoder (its settings are copied; NULL = GRU4Rec defaults). Also the encoder of
      *  the behaviour model ORL_OPE_BEHAVIOUR_FIT trains. */
     const orl_encoder *fqe_encoder;

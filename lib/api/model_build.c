@@ -42,9 +42,13 @@ static int build_item_text(orl_model *m)
 static int copy_keymap(orl_keymap *dst, const orl_keymap *src)
 {
     orl_keymap_init(dst);
-    ORL_TRY(orl_keymap_reserve(dst, src->count));
-    for (uint32_t i = 0; i < src->count; i++) ORL_TRY(orl_keymap_append_from(dst, src, i));
-    return ORL_OK;
+    /* the keymap returns bare statuses: the message is ours to set */
+    int s = orl_keymap_reserve(dst, src->count);
+    for (uint32_t i = 0; s == ORL_OK && i < src->count; i++)
+        s = orl_keymap_append_from(dst, src, i);
+    if (s == ORL_E_NOMEM)
+        return orl_fail(s, "model: out of memory copying %u item keys", src->count);
+    return s == ORL_OK ? ORL_OK : orl_fail(s, "model: cannot copy %u item keys", src->count);
 }
 
 size_t orl_model_weight_count(const orl_model *model)

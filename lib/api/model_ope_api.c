@@ -159,9 +159,11 @@ static int fit_behaviour(const orl_dataset *ds, const orl_ope_params *p, orl_mod
     int s = orl_trainer_create(&tp, p->fqe_encoder ? p->fqe_encoder : enc, NULL, NULL, &t);
     if (s == ORL_OK) s = orl_trainer_fit(t, ds, NULL);
     if (s == ORL_OK) s = orl_trainer_export_model(t, out);
+    if (s != ORL_OK) orl_fail_context("%s: fitting the behaviour model", FN);
+    /* after the message: freeing may clear the error state, never s */
     orl_trainer_free(t);
     orl_encoder_free(enc);
-    return s == ORL_OK ? ORL_OK : orl_fail_context("%s: fitting the behaviour model", FN);
+    return s;
 }
 
 typedef struct plan {

@@ -1,9 +1,11 @@
-/* FQE (lib/eval/fqe.h) for orl_model_estimate_value: the target policy's
- * pi(.|s') for FQE's targets, from the model under the rule (ope_target.c),
- * moved into the dataset's item order; and Q rows for the logged steps. FQE
- * knows the dataset's items only: the target's probability on items the
- * dataset never mentions is left out and the rest renormalised (a row with
- * nothing left is uniform), which the result's warning counts. */
+/* FQE (lib/eval/fqe.h) for orl_model_estimate_value, on the steps the
+ * estimators read: the events, or on display logs (one item per display) the
+ * displays, clicked or not. The target policy's pi(.|s') for FQE's targets
+ * comes from the model under the rule (ope_target.c), moved into the
+ * dataset's item order; and Q rows for the logged steps. FQE knows the
+ * dataset's items only: the target's probability on items the dataset never
+ * mentions is left out and the rest renormalised (a row with nothing left is
+ * uniform), which the result's warning counts. */
 #include <math.h>
 #include <string.h>
 
@@ -82,6 +84,13 @@ int ope_fqe_fit(const orl_dataset *ds, const orl_ope_params *p, double gamma,
     fs.learning_rate = p->fqe_learning_rate;
     fs.seed = p->seed;
     fs.threads = p->threads;
+    /* On display logs the logged steps are the displays, clicked or not: FQE's
+     * too. A target copy every 1000 steps left a log of 10,000 sessions (about
+     * 120 steps an epoch) with no backup at all, Q = the next reward: ten
+     * copies an epoch give the backups sessions of several steps need. Event
+     * logs keep the fixed period (their results stay as they were). */
+    const int displays = ope_display_k(ds) == 1;
+    if (displays) fs.target_syncs_per_epoch = 10;
     ope_fqe *f = orl_calloc(1, sizeof *f);
     if (!f) return orl_fail(ORL_E_NOMEM, "estimate value: out of memory");
     f->to_ds = to_ds;
@@ -96,7 +105,9 @@ int ope_fqe_fit(const orl_dataset *ds, const orl_ope_params *p, double gamma,
         uint32_t top = ope_sparse_top(&spec->rule, spec->model->n_items);
         s = ope_scorer_init(&c.sc, spec->model, spec->to_model, f->ds_items, &spec->rule, top);
     }
-    if (s == ORL_OK) s = orl_fqe_fit(ds, &fs, gamma > 0 ? policy_rows : NULL, &c, &f->fqe);
+    if (s == ORL_OK)
+        s = (displays ? orl_fqe_fit_displays : orl_fqe_fit)(ds, &fs, gamma > 0 ? policy_rows : NULL,
+                                                            &c, &f->fqe);
     ope_scorer_free(&c.sc);
     if (s != ORL_OK) {
         orl_free(f);

@@ -70,7 +70,7 @@ int ope_params_check(const orl_ope_params *p, orl_policy_rule *rule, const char 
     if (p->fqe_batch < 1 || p->fqe_batch > 65536)
         return orl_fail(ORL_E_OUT_OF_RANGE, "%s: params->fqe_batch %u is outside [1, 65536]", fn,
                         (unsigned)p->fqe_batch);
-    ORL_TRY(range(fn, "fqe_learning_rate", p->fqe_learning_rate, 0, 10, 1, 0));
+    ORL_TRY(range(fn, "fqe_learning_rate", p->fqe_learning_rate, 0, 1, 1, 0)); /* as FQE's */
     if (p->fqe_encoder) ORL_CHECK_HANDLE(p->fqe_encoder, ORL_TAG_ENCODER);
     if (p->threads < 0 || p->threads > 256)
         return orl_fail(ORL_E_OUT_OF_RANGE, "%s: params->threads %d is outside [0, 256]", fn,

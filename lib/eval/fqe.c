@@ -9,6 +9,8 @@
 #include "core/alloc.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "core/rng.h"
+#include "data/display_steps.h"
 #include "models/fqe_net.h"
 
 struct orl_fqe {
@@ -41,6 +43,8 @@ int orl_fqe_settings_check(const orl_fqe_settings *s)
     if (!(s->learning_rate > 0.0f && s->learning_rate <= 1.0f))
         BAD("learning_rate %g is outside (0, 1]", (double)s->learning_rate);
     if (s->target_update < 1) BAD("target_update must be >= 1");
+    if (s->target_syncs_per_epoch > 1000000)
+        BAD("target_syncs_per_epoch %u is outside [0, 1000000]", s->target_syncs_per_epoch);
     if (s->threads < 0 || s->threads > 256) BAD("threads %d is outside [0, 256]", s->threads);
 #undef BAD
     if (s->encoder) {
@@ -113,6 +117,13 @@ static int check_probs(const orl_batch *b, const float *probs, size_t I)
     return ORL_OK;
 }
 
+/* Where the transitions come from: the events (ids NULL: 0 .. n-1) or the
+ * displays ids[0 .. n) (data/display_steps.h). One fit loop reads both. */
+typedef struct source {
+    uint64_t n;
+    uint64_t *ids; /* displays; owned */
+} source;
+
 /* The fit's buffers, sized once. */
 typedef struct fit_bufs {
     uint64_t *order;
@@ -127,18 +138,37 @@ static void bufs_free(fit_bufs *f)
     orl_free(f->probs);
 }
 
-static int one_epoch(orl_fqe *f, const orl_dataset *ds, const orl_fqe_settings *s, uint32_t epoch,
-                     orl_fqe_policy_fn pi, void *pi_ctx, fit_bufs *bf)
+/* The epoch's order: the events' as orl_dataset_epoch_order; the displays
+ * shuffled by the same generator (seed, stream = epoch). */
+static int epoch_order(const orl_dataset *ds, const source *src, uint64_t seed, uint32_t epoch,
+                       uint64_t *order)
 {
-    const uint64_t n = orl_dataset_transition_count(ds);
+    if (!src->ids) return orl_dataset_epoch_order(ds, seed, epoch, order);
+    orl_rng rng;
+    orl_rng_init(&rng, seed ^ 0x6a09e667f3bcc909ull, epoch);
+    memcpy(order, src->ids, sizeof(uint64_t) * src->n);
+    for (uint64_t i = src->n; i > 1; i--) {
+        uint64_t j = orl_rng_below64(&rng, i), x = order[i - 1];
+        order[i - 1] = order[j];
+        order[j] = x;
+    }
+    return ORL_OK;
+}
+
+static int one_epoch(orl_fqe *f, const orl_dataset *ds, const source *src,
+                     const orl_fqe_settings *s, uint32_t epoch, orl_fqe_policy_fn pi, void *pi_ctx,
+                     fit_bufs *bf)
+{
+    const uint64_t n = src->n;
     const size_t B = bf->batch.capacity;
     const int use_pi = s->gamma > 0.0;
-    ORL_TRY(orl_dataset_epoch_order(ds, s->seed, epoch, bf->order));
+    ORL_TRY(epoch_order(ds, src, s->seed, epoch, bf->order));
     double loss_sum = 0.0;
     for (uint64_t off = 0; off < n; off += B) {
         const size_t nb = (size_t)(n - off < B ? n - off : B);
         orl_batch *b = &bf->batch;
-        ORL_TRY(orl_dataset_fill_batch(ds, bf->order + off, nb, b));
+        ORL_TRY(src->ids ? orl_dataset_fill_display_batch(ds, bf->order + off, nb, b)
+                         : orl_dataset_fill_batch(ds, bf->order + off, nb, b));
         int st = ORL_OK;
         if (use_pi) {
             st = pi(pi_ctx, b, 1, bf->probs);
@@ -161,20 +191,11 @@ static int one_epoch(orl_fqe *f, const orl_dataset *ds, const orl_fqe_settings *
     return ORL_OK;
 }
 
-int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy_fn pi,
-                void *pi_ctx, orl_fqe **out)
+/* The fit on the transitions of src (settings checked, n > 0). */
+static int fit(const orl_dataset *ds, const source *src, const orl_fqe_settings *s,
+               orl_fqe_policy_fn pi, void *pi_ctx, orl_fqe **out)
 {
-    if (!ds || !out) return orl_fail(ORL_E_INVALID_ARGUMENT, "orl_fqe_fit: NULL dataset or out");
-    orl_fqe_settings defaults;
-    orl_fqe_settings_init(&defaults);
-    if (!s) s = &defaults;
-    ORL_TRY(orl_fqe_settings_check(s));
-    if (!pi && s->gamma > 0.0)
-        return orl_fail(ORL_E_INVALID_ARGUMENT,
-                        "orl_fqe_fit: pi is NULL with gamma %g > 0 (the target needs pi(. | s'))",
-                        s->gamma);
-    const uint64_t n = orl_dataset_transition_count(ds);
-    if (n == 0) return orl_fail(ORL_E_STATE, "orl_fqe_fit: the dataset is empty or not finalized");
+    const uint64_t n = src->n;
     const uint32_t I = orl_dataset_item_count(ds), window = orl_dataset_window(ds);
     orl_fqe_net_config nc;
     memset(&nc, 0, sizeof nc);
@@ -182,6 +203,12 @@ int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy
     nc.max_batch = (int)(n < s->batch ? n : s->batch);
     nc.gamma = (float)s->gamma;
     nc.target_update = s->target_update;
+    if (s->target_syncs_per_epoch > 0) {
+        const uint64_t per_epoch = (n + (uint64_t)nc.max_batch - 1) / (uint64_t)nc.max_batch;
+        const uint64_t period =
+            (per_epoch + s->target_syncs_per_epoch - 1) / s->target_syncs_per_epoch;
+        if (period < (uint64_t)nc.target_update) nc.target_update = (int64_t)(period ? period : 1);
+    }
     ORL_TRY(encoder_for(s, window, &nc.encoder));
 
     orl_fqe *f = orl_calloc(1, sizeof *f);
@@ -202,7 +229,7 @@ int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy
                           (unsigned long long)n);
     }
     for (uint32_t e = 0; st == ORL_OK && e < s->epochs; e++)
-        st = one_epoch(f, ds, s, e, pi, pi_ctx, &bf);
+        st = one_epoch(f, ds, src, s, e, pi, pi_ctx, &bf);
     bufs_free(&bf);
     if (st == ORL_OK && pthread_mutex_init(&f->lock, NULL) != 0)
         st = orl_fail(ORL_E_THREAD, "orl_fqe_fit: cannot create a mutex");
@@ -214,6 +241,48 @@ int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy
     }
     *out = f;
     return ORL_OK;
+}
+
+/* The checks both entry points share; *s becomes the defaults when NULL. */
+static int check_args(const orl_dataset *ds, const orl_fqe_settings **s, orl_fqe_settings *defaults,
+                      orl_fqe_policy_fn pi, orl_fqe **out, const char *fn)
+{
+    if (!ds || !out) return orl_fail(ORL_E_INVALID_ARGUMENT, "%s: NULL dataset or out", fn);
+    orl_fqe_settings_init(defaults);
+    if (!*s) *s = defaults;
+    ORL_TRY(orl_fqe_settings_check(*s));
+    if (!pi && (*s)->gamma > 0.0)
+        return orl_fail(ORL_E_INVALID_ARGUMENT,
+                        "%s: pi is NULL with gamma %g > 0 (the target needs pi(. | s'))", fn,
+                        (*s)->gamma);
+    return ORL_OK;
+}
+
+int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy_fn pi,
+                void *pi_ctx, orl_fqe **out)
+{
+    orl_fqe_settings defaults;
+    ORL_TRY(check_args(ds, &s, &defaults, pi, out, "orl_fqe_fit"));
+    const source src = {orl_dataset_transition_count(ds), NULL};
+    if (src.n == 0)
+        return orl_fail(ORL_E_STATE, "orl_fqe_fit: the dataset is empty or not finalized");
+    return fit(ds, &src, s, pi, pi_ctx, out);
+}
+
+int orl_fqe_fit_displays(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy_fn pi,
+                         void *pi_ctx, orl_fqe **out)
+{
+    orl_fqe_settings defaults;
+    ORL_TRY(check_args(ds, &s, &defaults, pi, out, "orl_fqe_fit_displays"));
+    source src = {0, NULL};
+    ORL_TRY(orl_dataset_display_steps(ds, &src.ids, &src.n));
+    if (src.n == 0)
+        return orl_fail(ORL_E_STATE,
+                        "orl_fqe_fit_displays: the dataset has no display of one item in its "
+                        "catalogue");
+    int st = fit(ds, &src, s, pi, pi_ctx, out);
+    orl_free(src.ids);
+    return st;
 }
 
 int orl_fqe_q_values(const orl_fqe *f, const orl_batch *b, float *out_q)
@@ -243,6 +312,11 @@ uint32_t orl_fqe_n_items(const orl_fqe *f)
 int64_t orl_fqe_steps(const orl_fqe *f)
 {
     return f ? f->steps : 0;
+}
+
+int64_t orl_fqe_target_syncs(const orl_fqe *f)
+{
+    return f ? orl_fqe_net_target_syncs(f->net) : 0;
 }
 
 double orl_fqe_last_epoch_loss(const orl_fqe *f)

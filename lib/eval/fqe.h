@@ -28,8 +28,12 @@ typedef struct orl_fqe_settings {
     uint32_t batch;         /* [1, 65536]; default 256 */
     float learning_rate;    /* Adam's, (0, 1]; default 1e-3 */
     uint32_t target_update; /* steps between target copies, >= 1; default 1000 */
-    uint64_t seed;          /* default 0 */
-    int threads;            /* [0, 256], 0 = all cores; default 0 */
+    /* > 0: target copies per epoch instead (period = ceil(steps per epoch /
+     * this), at most target_update), so that a short log still gets the
+     * Bellman backups a horizon of several steps needs; 0 (default) = off */
+    uint32_t target_syncs_per_epoch;
+    uint64_t seed; /* default 0 */
+    int threads;   /* [0, 256], 0 = all cores; default 0 */
 } orl_fqe_settings;
 
 void orl_fqe_settings_init(orl_fqe_settings *s);
@@ -58,6 +62,17 @@ typedef struct orl_fqe orl_fqe;
 int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy_fn pi,
                 void *pi_ctx, orl_fqe **out);
 
+/* The same fit on the dataset's displays (data/display_steps.h): every
+ * display of one known item is one step, clicked or not (reward 0 without a
+ * click), its state the click history before it, its next state the one of
+ * the next display of its display session, done on the session's last. The
+ * batches hold display transitions (b->transition_ids are display ids) for
+ * the callback. Same epochs, order generator, batching and determinism as
+ * orl_fqe_fit; errors as orl_fqe_fit, ORL_E_STATE also when no display
+ * qualifies. */
+int orl_fqe_fit_displays(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy_fn pi,
+                         void *pi_ctx, orl_fqe **out);
+
 /* Q(s, .) for the states of b (b->size rows x n_items, the dataset's dense
  * item order): the encoder in inference mode over the batch, then one GEMM.
  * No allocation. Safe to call from several threads at once (calls take turns
@@ -65,10 +80,11 @@ int orl_fqe_fit(const orl_dataset *ds, const orl_fqe_settings *s, orl_fqe_policy
  * batch of another window); ORL_E_OUT_OF_RANGE (an id or length). */
 int orl_fqe_q_values(const orl_fqe *f, const orl_batch *b, float *out_q);
 
-/* The catalogue size (columns of orl_fqe_q_values), steps taken, and the
- * mean loss of the last epoch. */
+/* The catalogue size (columns of orl_fqe_q_values), steps taken, target
+ * copies made, and the mean loss of the last epoch. */
 uint32_t orl_fqe_n_items(const orl_fqe *f);
 int64_t orl_fqe_steps(const orl_fqe *f);
+int64_t orl_fqe_target_syncs(const orl_fqe *f);
 double orl_fqe_last_epoch_loss(const orl_fqe *f);
 
 void orl_fqe_free(orl_fqe *f);

@@ -15,7 +15,13 @@
  * shared: the process CPU seconds of each phase are printed beside the wall
  * times.
  *
+ * --displays 1 adds a display table to the same logs (each click's display
+ * and, before each click, one display without a click of another item) and
+ * times orl_fqe_fit_displays (gamma 0.9) on the displays right after
+ * orl_fqe_fit on the events, printing transitions/s of both and their ratio.
+ *
  * usage: bench_fqe [--items 2000,25000] [--sessions N] [--threads N] [--epochs N]
+ *                  [--displays 0|1]
  * Prints one JSON line per catalogue size. */
 #include <math.h>
 #include <stdio.h>
@@ -25,6 +31,7 @@
 #include "bench_util.h"
 #include "core/alloc.h"
 #include "core/pool.h"
+#include "data/displays.h"
 #include "data/transitions.h"
 #include "eval/fqe.h"
 #include "models/sl_net.h"
@@ -97,7 +104,7 @@ static int softmax_probs(void *ctx, const orl_batch *b, int use_next, float *out
 /* Sessions of 1..20 events over exactly `items` items: item i is the i-th
  * event's (so every item appears), later ones Zipf-like (u^3 of the
  * catalogue), each a click (reward 0.2) or, one in ten, a purchase (1.0). */
-static orl_dataset *make_logs(uint32_t items, uint64_t sessions)
+static orl_dataset *make_logs(uint32_t items, uint64_t sessions, int displays)
 {
     const size_t cap = (size_t)sessions * 20;
     int64_t *sess = malloc(sizeof(int64_t) * cap), *item = malloc(sizeof(int64_t) * cap),
@@ -124,6 +131,43 @@ static orl_dataset *make_logs(uint32_t items, uint64_t sessions)
         }
     }
     check(orl_dataset_add_events_i64(ds, e, sess, item, ts, code, NULL, NULL), "add");
+    if (displays) {
+        /* per event: a skipped display of another item at the same time, then the click's */
+        const size_t nd = 2 * e;
+        int64_t *ev = malloc(sizeof(int64_t) * nd), *dsess = malloc(sizeof(int64_t) * nd),
+                *dts = malloc(sizeof(int64_t) * nd);
+        int16_t *slot = malloc(sizeof(int16_t) * nd);
+        float *rew = malloc(sizeof(float) * nd), *beta = malloc(sizeof(float) * nd),
+              *incl = malloc(sizeof(float) * nd);
+        double *slate = malloc(sizeof(double) * nd);
+        uint32_t *shown = malloc(sizeof(uint32_t) * nd);
+        if (!ev || !dsess || !dts || !slot || !rew || !beta || !incl || !slate || !shown)
+            check(ORL_E_NOMEM, "displays");
+        for (size_t i = 0; i < e; i++)
+            for (int c = 0; c < 2; c++) {
+                const size_t d = 2 * i + (size_t)c;
+                dsess[d] = sess[i];
+                dts[d] = ts[i];
+                ev[d] = c ? (int64_t)i : -1;
+                slot[d] = c ? 0 : -1;
+                rew[d] = c ? (code[i] == buy ? 1.0f : 0.2f) : 0.0f;
+                shown[d] = c ? (uint32_t)item[i] : (uint32_t)((item[i] + 1) % items);
+                beta[d] = incl[d] = NAN;
+                slate[d] = NAN;
+            }
+        check(orl_dataset_add_displays_int(ds, 0, nd, 1, dsess, dts, ev, slot, rew, slate, shown,
+                                           beta, incl),
+              "add displays");
+        free(ev);
+        free(dsess);
+        free(dts);
+        free(slot);
+        free(rew);
+        free(beta);
+        free(incl);
+        free(slate);
+        free(shown);
+    }
     check(orl_dataset_finalize(ds), "finalize");
     free(sess);
     free(item);
@@ -139,9 +183,47 @@ static double cpu_s(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
+/* The event fit, then the display fit on the same logs: transitions/s of each. */
+static void run_displays(uint32_t items, uint64_t sessions, int threads, uint32_t epochs,
+                         softmax_policy *pol, orl_dataset *ds)
 {
-    orl_dataset *ds = make_logs(items, sessions);
+    orl_fqe_settings s;
+    orl_fqe_settings_init(&s);
+    s.gamma = 0.9;
+    s.epochs = epochs;
+    s.threads = threads;
+    s.seed = 3;
+    uint64_t nd = 0;
+    check(orl_dataset_display_count(ds, &nd), "displays");
+    const uint64_t n = orl_dataset_transition_count(ds);
+    orl_fqe *f = NULL;
+    pol->seconds = pol->cpu_seconds = 0.0;
+    double t0 = now_s(), c0 = cpu_s();
+    check(orl_fqe_fit(ds, &s, softmax_probs, pol, &f), "fqe fit");
+    const double ev_s = now_s() - t0, ev_cpu = cpu_s() - c0, ev_pol = pol->seconds;
+    orl_fqe_free(f);
+    pol->seconds = pol->cpu_seconds = 0.0;
+    t0 = now_s();
+    c0 = cpu_s();
+    check(orl_fqe_fit_displays(ds, &s, softmax_probs, pol, &f), "fqe fit displays");
+    const double d_s = now_s() - t0, d_cpu = cpu_s() - c0, d_pol = pol->seconds;
+    orl_fqe_free(f);
+    const double ev_rate = (double)n * epochs / ev_s, d_rate = (double)nd * epochs / d_s;
+    printf("{\"items\": %u, \"sessions\": %llu, \"epochs\": %u, \"threads\": %d, "
+           "\"events\": %llu, \"displays\": %llu, \"event_fit_s\": %.3f, "
+           "\"event_transitions_per_s\": %.0f, \"event_policy_s\": %.3f, "
+           "\"display_fit_s\": %.3f, \"display_transitions_per_s\": %.0f, "
+           "\"display_policy_s\": %.3f, \"display_over_event_per_transition\": %.3f, "
+           "\"cpu_s\": {\"event_fit\": %.3f, \"display_fit\": %.3f}}\n",
+           items, (unsigned long long)sessions, epochs, threads, (unsigned long long)n,
+           (unsigned long long)nd, ev_s, ev_rate, ev_pol, d_s, d_rate, d_pol, d_rate / ev_rate,
+           ev_cpu, d_cpu);
+    fflush(stdout);
+}
+
+static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs, int displays)
+{
+    orl_dataset *ds = make_logs(items, sessions, displays);
     const uint64_t n = orl_dataset_transition_count(ds);
     const uint32_t I = orl_dataset_item_count(ds);
 
@@ -156,6 +238,14 @@ static void run(uint32_t items, uint64_t sessions, int threads, uint32_t epochs)
     pol.n_items = I;
     pol.inv_temp = 10.0f;
 
+    if (displays) {
+        run_displays(items, sessions, threads, epochs, &pol, ds);
+        for (int t = 0; t < 8; t++) orl_aligned_free(pol.scratch[t]);
+        orl_pool_free(pol.pool);
+        orl_sl_net_free(pol.net);
+        orl_dataset_free(ds);
+        return;
+    }
     orl_fqe_settings s;
     orl_fqe_settings_init(&s);
     s.gamma = 0.9;
@@ -225,6 +315,7 @@ int main(int argc, char **argv)
     uint64_t sessions = 12000;
     int threads = 2;
     uint32_t epochs = 1;
+    int displays = 0;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "--items"))
             items = argv[i + 1];
@@ -234,15 +325,17 @@ int main(int argc, char **argv)
             threads = atoi(argv[i + 1]);
         else if (!strcmp(argv[i], "--epochs"))
             epochs = (uint32_t)atoi(argv[i + 1]);
+        else if (!strcmp(argv[i], "--displays"))
+            displays = atoi(argv[i + 1]) != 0;
         else {
             fprintf(stderr, "usage: bench_fqe [--items a,b] [--sessions N] [--threads N] "
-                            "[--epochs N]\n");
+                            "[--epochs N] [--displays 0|1]\n");
             return 2;
         }
     }
     if (threads < 1 || threads > 8) threads = 2;
     for (const char *p = items; *p;) {
-        run((uint32_t)strtoul(p, NULL, 10), sessions, threads, epochs);
+        run((uint32_t)strtoul(p, NULL, 10), sessions, threads, epochs, displays);
         p = strchr(p, ',');
         if (!p) break;
         p++;

@@ -130,6 +130,24 @@ static int step_policy(seq *s)
     return st;
 }
 
+/* Off-policy evaluation on the paths that fit models (issue 15): the fitted
+ * behaviour model and FQE with gamma 0 (DR) and gamma 1 (seq_dr, fqe). */
+static int step_ope(seq *s)
+{
+    orl_ope_params p;
+    orl_ope_params_init(&p);
+    p.behaviour = ORL_OPE_BEHAVIOUR_FIT;
+    p.estimators = "dr,seq_dr,fqe";
+    p.interval = ORL_OPE_INTERVAL_NORMAL;
+    p.fqe_epochs = 1;
+    p.fqe_encoder = s->enc;
+    p.threads = 2;
+    orl_ope_result *r = NULL;
+    int st = orl_model_estimate_value(s->loaded, s->test, &p, &r);
+    orl_ope_result_free(r);
+    return st;
+}
+
 /* A baseline: built, scored, evaluated, saved and loaded back (issue 15). */
 static int step_baseline(seq *s)
 {
@@ -398,7 +416,7 @@ static void *output_of(seq *s, int i)
                     s->rem_trainer, NULL,        s->rem, s->lcb,    NULL,          s->bcq_trainer,
                     NULL,           s->bcq,      NULL,   NULL,      s->bcq_g,      s->bcq_g_loaded,
                     NULL,           NULL,        NULL,   NULL,      s->pg_trainer, NULL,
-                    s->pg};
+                    s->pg,          NULL};
     return outs[i];
 }
 
@@ -440,6 +458,7 @@ static const step steps[] = {
     {"reinforce_trainer", step_pg_trainer, NULL},
     {"reinforce_fit", step_pg_fit, NULL},
     {"reinforce_export", step_pg_export, NULL},
+    {"ope", step_ope, NULL},
 };
 enum { N_STEPS = sizeof steps / sizeof steps[0] };
 

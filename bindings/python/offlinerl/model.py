@@ -531,7 +531,12 @@ class Model(Handle):
         ``policy``: ``"greedy"`` (default), ``"softmax:T"``, ``"epsilon:E[:K]"``; settings:
         ``interval`` ("bootstrap" | "normal" | "bca"), ``bootstrap_samples``, ``confidence``, ``clip``,
         ``switch_threshold``, ``gamma``, ``behaviour`` ("logged", "fit" or a :class:`Model`),
-        ``reward_model`` ("fqe" | "item_mean"), ``fqe_epochs``, ``seed``, ``threads``.
+        ``reward_model`` ("fqe" | "item_mean"), ``seed``, ``threads``, and FQE's training
+        (the reward model with gamma 0 and the sequential estimators' value model):
+        ``fqe_epochs`` (1..1000, default 3), ``fqe_batch`` (1..65536, default 256),
+        ``fqe_learning_rate`` (Adam's step, (0, 1], default 1e-3) and ``fqe_encoder`` (an
+        :class:`offlinerl.Encoder` with the dataset's window; None = GRU4Rec defaults).
+        On display logs FQE trains on the displays, clicked or not.
         The intervals resample sessions; the reward model and FQE are not refit per resample.
         """
         from .ope import estimate_value

@@ -4,6 +4,7 @@ estimated from logged sessions, with confidence intervals over sessions."""
 from __future__ import annotations
 
 import json
+import numbers
 from contextlib import ExitStack
 from ctypes import byref, c_size_t, c_void_p
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Union
@@ -100,8 +101,10 @@ def estimate_value(model: Any, dataset: Any, estimators: Optional[Union[str, Seq
                    bootstrap_samples: int = 200, confidence: float = 0.95, clip: float = 10.0,
                    switch_threshold: float = 10.0, gamma: float = 1.0,
                    behaviour: Any = "logged", reward_model: str = "fqe", fqe_epochs: int = 3,
-                   seed: int = 1, threads: int = 0) -> OpeResult:
+                   fqe_batch: int = 256, fqe_learning_rate: float = 1e-3,
+                   fqe_encoder: Any = None, seed: int = 1, threads: int = 0) -> OpeResult:
     """See :meth:`offlinerl.Model.estimate_value`."""
+    from .encoder import Encoder
     from .model import Model, policy_rule
 
     lib = _lib.load()
@@ -132,7 +135,30 @@ def estimate_value(model: Any, dataset: Any, estimators: Optional[Union[str, Seq
         raise OfflineRLError(Status.INVALID_ARGUMENT,
                              f"behaviour must be 'logged', 'fit' or a Model, got {behaviour!r}",
                              "estimate_value")
+    if fqe_encoder is not None and not isinstance(fqe_encoder, Encoder):
+        raise OfflineRLError(Status.INVALID_ARGUMENT,
+                             f"fqe_encoder must be an Encoder or None, got {fqe_encoder!r}",
+                             "estimate_value")
+    for name, value in (("fqe_epochs", fqe_epochs), ("fqe_batch", fqe_batch)):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise OfflineRLError(Status.INVALID_ARGUMENT,
+                                 f"{name} must be an int, got {value!r}", "estimate_value")
+    if isinstance(fqe_learning_rate, bool) or not isinstance(fqe_learning_rate, numbers.Real):
+        raise OfflineRLError(Status.INVALID_ARGUMENT,
+                             f"fqe_learning_rate must be a number, got {fqe_learning_rate!r}",
+                             "estimate_value")
+    # The ranges are the library's (its message names the field): fqe_epochs 1..1000,
+    # fqe_batch 1..65536, fqe_learning_rate in (0, 1]; values that do not fit the C field
+    # are refused here rather than wrapped.
+    for name, value, hi in (("fqe_epochs", fqe_epochs, 0xFFFFFFFF),
+                            ("fqe_batch", fqe_batch, 0xFFFFFFFF)):
+        if not 0 <= value <= hi:
+            raise OfflineRLError(Status.OUT_OF_RANGE,
+                                 f"params->{name} {value} is outside the field's range",
+                                 "estimate_value")
     try:
+        p.fqe_batch = int(fqe_batch)
+        p.fqe_learning_rate = float(fqe_learning_rate)
         p.bootstrap_samples = int(bootstrap_samples)
         p.confidence = float(confidence)
         p.clip = float(clip)
@@ -149,6 +175,8 @@ def estimate_value(model: Any, dataset: Any, estimators: Optional[Union[str, Seq
         d = stack.enter_context(dataset._borrow())
         if behaviour_model is not None:
             p.behaviour_model = stack.enter_context(behaviour_model._borrow())
+        if fqe_encoder is not None:
+            p.fqe_encoder = stack.enter_context(fqe_encoder._borrow())
         _lib.check(lib.orl_model_estimate_value(m, d, byref(p), byref(out)),
                    "orl_model_estimate_value")
     try:

@@ -84,6 +84,32 @@ class OpeTest(support.ErrorAssertions):
         self.assertStatus(Status.OUT_OF_RANGE, self.model.estimate_value, self.test,
                           policy="softmax:0")
 
+    def test_fqe_settings_reach_the_library(self):
+        kw = dict(estimators="dm,fqe", interval="normal", threads=1, fqe_epochs=2)
+        base = self.model.estimate_value(self.test, **kw)
+        again = self.model.estimate_value(self.test, **kw)
+        self.assertEqual(base.estimates, again.estimates)  # deterministic for a seed
+        # each setting changes what FQE learns, so each one is passed through
+        for extra in (dict(fqe_batch=16), dict(fqe_learning_rate=0.05),
+                      dict(fqe_encoder=offlinerl.Encoder(embed_dim=4, hidden_dim=4))):
+            r = self.model.estimate_value(self.test, **kw, **extra)
+            self.assertNotEqual(r["dm"]["value"], base["dm"]["value"], extra)
+            self.assertTrue(math.isfinite(r["fqe"]["value"]))
+
+    def test_fqe_settings_are_validated(self):
+        call = self.model.estimate_value
+        for field, value in (("fqe_batch", 0), ("fqe_batch", 70000), ("fqe_learning_rate", 0.0),
+                             ("fqe_learning_rate", 2.0), ("fqe_batch", -1)):
+            e = self.assertStatus(Status.OUT_OF_RANGE, call, self.test, **{field: value})
+            self.assertIn(field, e.message)
+        for field, value in (("fqe_batch", 2.5), ("fqe_batch", True), ("fqe_learning_rate", "x"),
+                             ("fqe_encoder", "gru4rec")):
+            e = self.assertStatus(Status.INVALID_ARGUMENT, call, self.test, **{field: value})
+            self.assertIn(field, e.message)
+        e = self.assertStatus(Status.OUT_OF_RANGE, call, self.test,
+                              fqe_encoder=offlinerl.Encoder(window=3))  # the dataset's is 10
+        self.assertIn("window", e.message)
+
     def test_cli(self):
         path = support.Tmp.file("ope.orl")
         self.model.save(path)
