@@ -52,7 +52,8 @@ typedef enum orl_ope_behaviour {
     ORL_OPE_BEHAVIOUR_LOGGED = 0,
     /** The softmax of orl_ope_params::behaviour_model's supervised head. */
     ORL_OPE_BEHAVIOUR_MODEL = 1,
-    /** A supervised model the library fits on the dataset itself (a warning in the result). */
+    /** A supervised model the library fits on the dataset itself (a warning in the result):
+     *  on the events, or on display logs on every shown item (an impression model). */
     ORL_OPE_BEHAVIOUR_FIT = 2
 } orl_ope_behaviour;
 

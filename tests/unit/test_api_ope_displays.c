@@ -93,6 +93,77 @@ static void test_one_item_displays_are_the_steps(void **state)
     orl_dataset_free(ds);
 }
 
+/* One item per display without logged propensities: the fitted behaviour
+ * model is an impression model (cross-entropy on the shown item of every
+ * display, clicked or not), so its softmax estimates the logger's single-draw
+ * probabilities; a model fitted on the clicks would estimate the click
+ * distribution instead. SNIPS with the fitted propensities against SNIPS with
+ * the logged ones (within 10%), for two stochastic targets of the popularity
+ * baseline, in a world whose logger weighs the hidden taste at 0.5 (at the
+ * default 2 the taste the logs do not show confounds any fitted model).
+ * Measured: 1.0% and 0.2%; the click model used before was 53% off. */
+static void test_fitted_behaviour_learns_the_displays(void **state)
+{
+    (void)state;
+    orl_sim_params sp;
+    orl_sim_params_init(&sp);
+    sp.seed = 9;
+    sp.n_items = 200;
+    sp.n_users = 200;
+    sp.n_clusters = 6;
+    sp.log_taste_weight = 0.5f;
+    sp.log_impressions = 1;
+    orl_sim *sim = NULL;
+    assert_orl_ok(orl_sim_create(&sp, &sim));
+    orl_dataset *ds = NULL;
+    assert_orl_ok(orl_dataset_create(NULL, &ds));
+    assert_orl_ok(orl_sim_generate(sim, 4000, ds));
+    assert_orl_ok(orl_dataset_finalize(ds));
+    orl_model *m = NULL;
+    assert_orl_ok(orl_model_create_baseline(ds, ORL_BASELINE_POPULARITY, &m));
+    const char *rules[] = {"softmax:1", "epsilon:0.5:8"};
+    for (int c = 0; c < 2; c++) {
+        orl_policy_rule rule;
+        orl_policy_rule_init(&rule);
+        assert_orl_ok(orl_policy_rule_parse(rules[c], &rule));
+        double v[2];
+        for (int fit = 0; fit < 2; fit++) {
+            orl_ope_params p;
+            orl_ope_params_init(&p);
+            p.interval = ORL_OPE_INTERVAL_NORMAL;
+            p.estimators = "snips";
+            p.policy = &rule;
+            p.behaviour = fit ? ORL_OPE_BEHAVIOUR_FIT : ORL_OPE_BEHAVIOUR_LOGGED;
+            p.threads = 2;
+            p.seed = 3;
+            orl_ope_result *r = NULL;
+            assert_orl_ok(orl_model_estimate_value(m, ds, &p, &r));
+            orl_ope_estimate e = {.struct_size = sizeof e};
+            assert_orl_ok(orl_ope_result_get(r, 0, &e));
+            v[fit] = e.value;
+            size_t nw = 0;
+            assert_orl_ok(orl_ope_result_warning_count(r, &nw));
+            if (fit) {
+                char text[512];
+                int found = 0;
+                for (size_t w = 0; w < nw; w++) {
+                    size_t len = 0;
+                    assert_orl_ok(orl_ope_result_warning(r, w, text, sizeof text, &len));
+                    found |= strstr(text, "impression model") != NULL;
+                }
+                assert_true(found);
+            }
+            orl_ope_result_free(r);
+        }
+        printf("%s: snips logged %.5f, fitted %.5f (%.1f%%)\n", rules[c], v[0], v[1],
+               100.0 * fabs(v[1] - v[0]) / v[0]);
+        assert_true(fabs(v[1] - v[0]) <= 0.10 * v[0]);
+    }
+    orl_model_free(m);
+    orl_dataset_free(ds);
+    orl_sim_free(sim);
+}
+
 static void test_slates(void **state)
 {
     (void)state;
@@ -138,6 +209,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_item_displays_are_the_steps),
+        cmocka_unit_test(test_fitted_behaviour_learns_the_displays),
         cmocka_unit_test(test_slates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
