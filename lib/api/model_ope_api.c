@@ -245,29 +245,22 @@ static int prepare_behaviour(const orl_model *model, const orl_dataset *ds, cons
 {
     if (p->behaviour == ORL_OPE_BEHAVIOUR_LOGGED)
         return pl->k ? ope_check_display_props(ds, pl->k, FN) : check_logged(ds);
-    if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT && pl->k == 1) {
+    if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT && pl->k) {
         /* The displays say what the logger showed, clicked or not: the
          * impression model's softmax estimates its single-draw probabilities
-         * (a model of the clicks would estimate the click distribution). */
+         * (a model of the clicks would estimate the click distribution), and
+         * with slates K x that softmax the inclusion probabilities. */
         uint64_t shown = 0;
         ORL_TRY(ope_fit_impressions(ds, p, &shown, &pl->owned_behaviour));
         pl->behaviour = pl->owned_behaviour;
         ORL_TRY(ope_result_warn(r,
-                                "propensities from an impression model fitted on these logs' "
-                                "displays (%llu shown items, %u epochs): the estimates inherit its "
-                                "error, and are confounded where the logger used what the click "
-                                "history does not show",
-                                (unsigned long long)shown, (unsigned)p->fqe_epochs));
-    } else if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT && pl->k > 1) {
-        uint64_t shown = 0;
-        ORL_TRY(ope_fit_impressions(ds, p, &shown, &pl->owned_behaviour));
-        pl->behaviour = pl->owned_behaviour;
-        ORL_TRY(ope_result_warn(r,
-                                "inclusion probabilities from an impression model fitted on these "
-                                "logs (%llu shown items, %u epochs; inclusion = K x its softmax): "
-                                "the estimates inherit its error, and are confounded where the "
-                                "logger used what the click history does not show",
-                                (unsigned long long)shown, (unsigned)p->fqe_epochs));
+                                "%s from an impression model fitted on these logs' displays (%llu "
+                                "shown items, %u epochs%s): the estimates inherit its error, and "
+                                "are confounded where the logger used what the click history does "
+                                "not show",
+                                pl->k > 1 ? "inclusion probabilities" : "propensities",
+                                (unsigned long long)shown, (unsigned)p->fqe_epochs,
+                                pl->k > 1 ? "; inclusion = K x its softmax" : ""));
     } else if (p->behaviour == ORL_OPE_BEHAVIOUR_FIT) {
         ORL_TRY(fit_behaviour(ds, p, &pl->owned_behaviour));
         pl->behaviour = pl->owned_behaviour;
