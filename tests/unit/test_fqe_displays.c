@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fqe_tiny_mdp.h"
 #include "test_support.h"
 
 #include "core/alloc.h"
@@ -32,34 +33,14 @@
 #include "data/transitions.h"
 #include "eval/fqe.h"
 
-enum { NA = 4, NS = NA + 1, PAD = NA, SESSIONS = 300, MAXLEN = 30 };
-static const double GAMMA = 0.8;
+enum { SESSIONS = 300 };
 
-static const double MEAN_R[NS][NA] = {{0.1, 1.0, 0.3, 0.0},
-                                      {0.8, 0.0, 0.2, 0.5},
-                                      {0.0, 0.4, 1.0, 0.1},
-                                      {0.6, 0.1, 0.0, 0.9},
-                                      {0.2, 0.5, 0.1, 0.3}};
+/* The chance that the user clicks the shown item a in state s. */
 static const double CLICK[NS][NA] = {{0.5, 0.3, 0.6, 0.4},
                                      {0.3, 0.5, 0.4, 0.6},
                                      {0.6, 0.4, 0.3, 0.5},
                                      {0.4, 0.6, 0.5, 0.3},
                                      {0.5, 0.5, 0.4, 0.4}};
-static const double END[NS][NA] = {{0.1, 0.3, 0.2, 0.1},
-                                   {0.2, 0.1, 0.3, 0.2},
-                                   {0.1, 0.2, 0.1, 0.4},
-                                   {0.3, 0.1, 0.2, 0.1},
-                                   {0.1, 0.1, 0.1, 0.1}};
-static const double BETA[NS][NA] = {{0.25, 0.25, 0.25, 0.25},
-                                    {0.4, 0.2, 0.2, 0.2},
-                                    {0.1, 0.3, 0.3, 0.3},
-                                    {0.2, 0.2, 0.4, 0.2},
-                                    {0.3, 0.3, 0.2, 0.2}};
-static const double PI[NS][NA] = {{0.6, 0.1, 0.2, 0.1},
-                                  {0.1, 0.5, 0.3, 0.1},
-                                  {0.5, 0.2, 0.1, 0.2},
-                                  {0.2, 0.5, 0.2, 0.1},
-                                  {0.25, 0.25, 0.25, 0.25}};
 
 typedef struct log_step {
     int s, a, clicked, end;
@@ -73,14 +54,6 @@ typedef struct tiny_log {
     double n[NS][NA], r_hat[NS][NA], to_a[NS][NA], to_s[NS][NA];
     double q_pi[NS][NA];
 } tiny_log;
-
-static int draw(orl_rng *g, const double *p, int n)
-{
-    double u = orl_rng_uniform(g), c = 0.0;
-    for (int i = 0; i < n - 1; i++)
-        if (u < (c += p[i])) return i;
-    return n - 1;
-}
 
 /* Q = r_hat + gamma (to_a V(a) + to_s V(s)), V under PI. */
 static void evaluate(const tiny_log *m, double Q[NS][NA])
@@ -127,7 +100,7 @@ static void make_log(tiny_log *m, uint64_t seed)
     for (int k = 0; k < SESSIONS; k++) {
         int s = PAD;
         for (int t = 0; t < MAXLEN; t++, d++) {
-            const int a = draw(&g, BETA[s], NA);
+            const int a = tiny_draw(&g, BETA[s], NA);
             const int clicked = orl_rng_uniform(&g) < CLICK[s][a];
             const float r =
                 clicked ? (float)(MEAN_R[s][a] + 0.6 * (orl_rng_uniform(&g) - 0.5)) : 0.0f;
@@ -202,59 +175,6 @@ static void free_log(tiny_log *m)
     free(m->steps);
 }
 
-static int table_policy(void *ctx, const orl_batch *b, int use_next, float *out)
-{
-    (void)ctx;
-    const int32_t *st = use_next ? b->next_states : b->states;
-    for (size_t r = 0; r < b->size; r++) {
-        const int s = st[r * b->window];
-        if (s < 0 || s > PAD) return orl_fail(ORL_E_OUT_OF_RANGE, "test policy: state %d", s);
-        for (int a = 0; a < NA; a++) out[r * NA + a] = (float)PI[s][a];
-    }
-    return ORL_OK;
-}
-
-static void settings(orl_fqe_settings *s, double gamma, uint64_t seed)
-{
-    static orl_encoder_spec enc;
-    orl_fqe_settings_init(s);
-    orl_encoder_spec_default(&enc);
-    enc.embed_dim = enc.hidden_dim = 16;
-    enc.window = 1;
-    s->encoder = &enc;
-    s->gamma = gamma;
-    s->epochs = 800;
-    s->batch = 8192; /* the whole log: each step the exact empirical gradient */
-    s->learning_rate = 0.01f;
-    s->target_update = 10;
-    s->seed = seed;
-    s->threads = 1;
-}
-
-static void read_q(const orl_fqe *f, double Q[NS][NA])
-{
-    orl_batch b;
-    assert_orl_ok(orl_batch_init(&b, NS, 1));
-    b.size = NS;
-    for (int s = 0; s < NS; s++) {
-        b.states[s] = s;
-        b.state_len[s] = 1;
-    }
-    float q[NS * NA];
-    assert_orl_ok(orl_fqe_q_values(f, &b, q));
-    for (int s = 0; s < NS; s++)
-        for (int a = 0; a < NA; a++) Q[s][a] = q[s * NA + a];
-    orl_batch_free(&b);
-}
-
-static double max_abs(double A[NS][NA], double B[NS][NA])
-{
-    double m = 0.0;
-    for (int s = 0; s < NS; s++)
-        for (int a = 0; a < NA; a++) m = fmax(m, fabs(A[s][a] - B[s][a]));
-    return m;
-}
-
 /* Every display's transition read back against the log it was built from. */
 static void test_display_batches_are_the_log(void **state)
 {
@@ -309,15 +229,15 @@ static void test_reaches_q_pi_over_displays(void **state)
         tiny_log m;
         make_log(&m, seed);
         orl_fqe_settings s;
-        settings(&s, GAMMA, seed);
+        tiny_settings(&s, GAMMA, seed, 8192);
         orl_fqe *f = NULL, *clicks = NULL;
-        assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &f));
+        assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, tiny_table_policy, NULL, &f));
         assert_int_equal(orl_fqe_steps(f), s.epochs);
-        assert_orl_ok(orl_fqe_fit(m.ds, &s, table_policy, NULL, &clicks));
+        assert_orl_ok(orl_fqe_fit(m.ds, &s, tiny_table_policy, NULL, &clicks));
         double Q[NS][NA], Qc[NS][NA];
-        read_q(f, Q);
-        read_q(clicks, Qc);
-        const double err = max_abs(Q, m.q_pi), err_clicks = max_abs(Qc, m.q_pi);
+        tiny_read_q(f, Q);
+        tiny_read_q(clicks, Qc);
+        const double err = tiny_max_abs(Q, m.q_pi), err_clicks = tiny_max_abs(Qc, m.q_pi);
         print_message("seed %d: %llu displays, %llu clicks: max |Q_fqe - Q^pi| = %.2e on the "
                       "displays, %.3f on the clicks\n",
                       (int)seed, (unsigned long long)m.n_steps, (unsigned long long)m.n_clicks, err,
@@ -336,17 +256,17 @@ static void test_gamma0_counts_the_displays_without_a_click(void **state)
     tiny_log m;
     make_log(&m, 3);
     orl_fqe_settings s;
-    settings(&s, 0.0, 3);
+    tiny_settings(&s, 0.0, 3, 8192);
     s.epochs = 400;
     orl_fqe *f = NULL;
     assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, NULL, NULL, &f));
     double Q[NS][NA], click_mean[NS][NA];
-    read_q(f, Q);
+    tiny_read_q(f, Q);
     for (int x = 0; x < NS; x++)
         for (int a = 0; a < NA; a++) click_mean[x][a] = m.r_hat[x][a] / CLICK[x][a];
-    const double err = max_abs(Q, m.r_hat);
+    const double err = tiny_max_abs(Q, m.r_hat);
     print_message("gamma 0: max |Q_fqe - r_hat| = %.2e (the mean over clicks only is %.3f away)\n",
-                  err, max_abs(click_mean, m.r_hat));
+                  err, tiny_max_abs(click_mean, m.r_hat));
     assert_true(err <= 0.05);
     orl_fqe_free(f);
     free_log(&m);
@@ -355,12 +275,12 @@ static void test_gamma0_counts_the_displays_without_a_click(void **state)
 static orl_fqe *small_fit(tiny_log *m, uint64_t seed, int threads)
 {
     orl_fqe_settings s;
-    settings(&s, GAMMA, seed);
+    tiny_settings(&s, GAMMA, seed, 8192);
     s.epochs = 3;
     s.batch = 64;
     s.threads = threads;
     orl_fqe *f = NULL;
-    assert_orl_ok(orl_fqe_fit_displays(m->ds, &s, table_policy, NULL, &f));
+    assert_orl_ok(orl_fqe_fit_displays(m->ds, &s, tiny_table_policy, NULL, &f));
     return f;
 }
 
@@ -373,9 +293,9 @@ static void test_deterministic_and_errors(void **state)
         orl_fqe *a = small_fit(&m, 7, threads), *b = small_fit(&m, 7, threads),
                 *c = small_fit(&m, 8, threads);
         double qa[NS][NA], qb[NS][NA], qc[NS][NA];
-        read_q(a, qa);
-        read_q(b, qb);
-        read_q(c, qc);
+        tiny_read_q(a, qa);
+        tiny_read_q(b, qb);
+        tiny_read_q(c, qc);
         assert_memory_equal(qa, qb, sizeof qa);
         assert_true(memcmp(qa, qc, sizeof qa) != 0);
         orl_fqe_free(a);
@@ -384,32 +304,34 @@ static void test_deterministic_and_errors(void **state)
     }
     /* Target copies per epoch: the period is ceil(steps an epoch / copies). */
     orl_fqe_settings s;
-    settings(&s, GAMMA, 1);
+    tiny_settings(&s, GAMMA, 1, 8192);
     s.epochs = 2;
     s.batch = 64;
     s.target_update = 1000;
     s.target_syncs_per_epoch = 4;
     orl_fqe *g = NULL;
-    assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &g));
+    assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, tiny_table_policy, NULL, &g));
     const int64_t per_epoch = (int64_t)((m.n_steps + 63) / 64), period = (per_epoch + 3) / 4;
     assert_int_equal(orl_fqe_steps(g), 2 * per_epoch);
     assert_int_equal(orl_fqe_target_syncs(g), 2 * per_epoch / period);
     orl_fqe_free(g);
     s.target_syncs_per_epoch = 0; /* off: the fixed period, no copy in 2 short epochs */
-    assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &g));
+    assert_orl_ok(orl_fqe_fit_displays(m.ds, &s, tiny_table_policy, NULL, &g));
     assert_int_equal(orl_fqe_target_syncs(g), 0);
     orl_fqe_free(g);
-    settings(&s, GAMMA, 1);
+    tiny_settings(&s, GAMMA, 1, 8192);
     orl_fqe *f = (orl_fqe *)&s; /* untouched on failure */
     assert_int_equal(orl_fqe_fit_displays(m.ds, &s, NULL, NULL, &f), ORL_E_INVALID_ARGUMENT);
     assert_non_null(strstr(orl_last_error(), "pi"));
     s.epochs = 0;
-    assert_int_equal(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &f), ORL_E_OUT_OF_RANGE);
+    assert_int_equal(orl_fqe_fit_displays(m.ds, &s, tiny_table_policy, NULL, &f),
+                     ORL_E_OUT_OF_RANGE);
     assert_non_null(strstr(orl_last_error(), "epochs"));
     assert_ptr_equal(f, (orl_fqe *)&s);
     s.epochs = 1;
     s.target_syncs_per_epoch = 2000000;
-    assert_int_equal(orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &f), ORL_E_OUT_OF_RANGE);
+    assert_int_equal(orl_fqe_fit_displays(m.ds, &s, tiny_table_policy, NULL, &f),
+                     ORL_E_OUT_OF_RANGE);
     assert_non_null(strstr(orl_last_error(), "target_syncs_per_epoch"));
     assert_int_equal(orl_fqe_fit_displays(NULL, NULL, NULL, NULL, &f), ORL_E_INVALID_ARGUMENT);
     /* a dataset without a display table */
@@ -427,7 +349,7 @@ static void test_allocation_failures(void **state)
     tiny_log m;
     make_log(&m, 7);
     orl_fqe_settings s;
-    settings(&s, GAMMA, 1);
+    tiny_settings(&s, GAMMA, 1, 8192);
     s.epochs = 2;
     s.batch = 128;
     s.threads = 2;
@@ -437,7 +359,7 @@ static void test_allocation_failures(void **state)
         orl_alloc_fail_after(n);
         const uint64_t injected0 = orl_alloc_injected_failures();
         orl_fqe *f = NULL;
-        int st = orl_fqe_fit_displays(m.ds, &s, table_policy, NULL, &f);
+        int st = orl_fqe_fit_displays(m.ds, &s, tiny_table_policy, NULL, &f);
         const int injected = orl_alloc_injected_failures() > injected0;
         orl_alloc_fail_after(-1);
         if (st == ORL_OK) {

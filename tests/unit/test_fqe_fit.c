@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fqe_tiny_mdp.h"
 #include "test_support.h"
 
 #include "core/alloc.h"
@@ -28,32 +29,7 @@
 #include "data/transitions.h"
 #include "eval/fqe.h"
 
-enum { NA = 4, NS = NA + 1, PAD = NA, SESSIONS = 400, MAXLEN = 30 };
-static const double GAMMA = 0.8;
-
-/* Mean reward and end probability of (s, a); s = PAD is a session's start. */
-static const double MEAN_R[NS][NA] = {{0.1, 1.0, 0.3, 0.0},
-                                      {0.8, 0.0, 0.2, 0.5},
-                                      {0.0, 0.4, 1.0, 0.1},
-                                      {0.6, 0.1, 0.0, 0.9},
-                                      {0.2, 0.5, 0.1, 0.3}};
-static const double END[NS][NA] = {{0.1, 0.3, 0.2, 0.1},
-                                   {0.2, 0.1, 0.3, 0.2},
-                                   {0.1, 0.2, 0.1, 0.4},
-                                   {0.3, 0.1, 0.2, 0.1},
-                                   {0.1, 0.1, 0.1, 0.1}};
-/* The logging policy: every action in every state. */
-static const double BETA[NS][NA] = {{0.25, 0.25, 0.25, 0.25},
-                                    {0.4, 0.2, 0.2, 0.2},
-                                    {0.1, 0.3, 0.3, 0.3},
-                                    {0.2, 0.2, 0.4, 0.2},
-                                    {0.3, 0.3, 0.2, 0.2}};
-/* The target policy: stochastic, far from greedy. */
-static const double PI[NS][NA] = {{0.6, 0.1, 0.2, 0.1},
-                                  {0.1, 0.5, 0.3, 0.1},
-                                  {0.5, 0.2, 0.1, 0.2},
-                                  {0.2, 0.5, 0.2, 0.1},
-                                  {0.25, 0.25, 0.25, 0.25}};
+enum { SESSIONS = 400 };
 
 typedef struct tiny_mdp {
     orl_dataset *ds;
@@ -61,14 +37,6 @@ typedef struct tiny_mdp {
     double q_pi[NS][NA], q_max[NS][NA];
     int calls; /* callback calls */
 } tiny_mdp;
-
-static int draw(orl_rng *g, const double *p, int n)
-{
-    double u = orl_rng_uniform(g), c = 0.0;
-    for (int i = 0; i < n - 1; i++)
-        if (u < (c += p[i])) return i;
-    return n - 1;
-}
 
 /* Q = r_hat + gamma (1 - d_hat) V(a), V(s') the expectation under PI or the max. */
 static void evaluate(const tiny_mdp *m, int use_max, double Q[NS][NA])
@@ -109,7 +77,7 @@ static void make_mdp(tiny_mdp *m, uint64_t seed)
     for (int k = 0; k < SESSIONS; k++) {
         int s = PAD;
         for (int t = 0; t < MAXLEN; t++, e++) {
-            const int a = draw(&g, BETA[s], NA);
+            const int a = tiny_draw(&g, BETA[s], NA);
             const double r = MEAN_R[s][a] + 0.6 * (orl_rng_uniform(&g) - 0.5);
             const int end = t == MAXLEN - 1 || orl_rng_uniform(&g) < END[s][a];
             sess[e] = k;
@@ -145,62 +113,6 @@ static void make_mdp(tiny_mdp *m, uint64_t seed)
     free(rew);
 }
 
-/* pi(. | s) from the table; with window 1 the state is its one item. */
-static int table_policy(void *ctx, const orl_batch *b, int use_next, float *out)
-{
-    tiny_mdp *m = ctx;
-    m->calls++;
-    const int32_t *st = use_next ? b->next_states : b->states;
-    for (size_t r = 0; r < b->size; r++) {
-        const int s = st[r * b->window];
-        if (s < 0 || s > PAD) return orl_fail(ORL_E_OUT_OF_RANGE, "test policy: state %d", s);
-        for (int a = 0; a < NA; a++) out[r * NA + a] = (float)PI[s][a];
-    }
-    return ORL_OK;
-}
-
-static void settings(orl_fqe_settings *s, double gamma, uint64_t seed)
-{
-    static orl_encoder_spec enc;
-    orl_fqe_settings_init(s);
-    orl_encoder_spec_default(&enc);
-    enc.embed_dim = enc.hidden_dim = 16;
-    enc.window = 1;
-    s->encoder = &enc;
-    s->gamma = gamma;
-    s->epochs = 800;
-    s->batch = 4096; /* the whole log: each step the exact empirical gradient */
-    s->learning_rate = 0.01f;
-    s->target_update = 10;
-    s->seed = seed;
-    s->threads = 1;
-}
-
-/* Q of every (s, a) from orl_fqe_q_values, one row per state. */
-static void read_q(const orl_fqe *f, double Q[NS][NA])
-{
-    orl_batch b;
-    assert_orl_ok(orl_batch_init(&b, NS, 1));
-    b.size = NS;
-    for (int s = 0; s < NS; s++) {
-        b.states[s] = s;
-        b.state_len[s] = 1;
-    }
-    float q[NS * NA];
-    assert_orl_ok(orl_fqe_q_values(f, &b, q));
-    for (int s = 0; s < NS; s++)
-        for (int a = 0; a < NA; a++) Q[s][a] = q[s * NA + a];
-    orl_batch_free(&b);
-}
-
-static double max_abs(double A[NS][NA], double B[NS][NA])
-{
-    double m = 0.0;
-    for (int s = 0; s < NS; s++)
-        for (int a = 0; a < NA; a++) m = fmax(m, fabs(A[s][a] - B[s][a]));
-    return m;
-}
-
 static double min_of(double A[NS][NA])
 {
     double m = INFINITY;
@@ -223,17 +135,17 @@ static void test_reaches_policy_evaluation(void **state)
     for (uint64_t seed = 1; seed <= 2; seed++) {
         tiny_mdp m;
         make_mdp(&m, seed);
-        const double wrong = max_abs(m.q_pi, m.q_max);
+        const double wrong = tiny_max_abs(m.q_pi, m.q_max);
         assert_true(wrong >= 0.2); /* the max instead of the expectation would fail */
         orl_fqe_settings s;
-        settings(&s, GAMMA, seed);
+        tiny_settings(&s, GAMMA, seed, 4096);
         orl_fqe *f = NULL;
-        assert_orl_ok(orl_fqe_fit(m.ds, &s, table_policy, &m, &f));
+        assert_orl_ok(orl_fqe_fit(m.ds, &s, tiny_table_policy, &m.calls, &f));
         assert_int_equal(orl_fqe_steps(f), s.epochs);
         assert_int_equal(m.calls, s.epochs);
         double Q[NS][NA];
-        read_q(f, Q);
-        const double err = max_abs(Q, m.q_pi);
+        tiny_read_q(f, Q);
+        const double err = tiny_max_abs(Q, m.q_pi);
         print_message("seed %d: gamma %.1f, %llu transitions: max |Q_fqe - Q^pi| = %.2e "
                       "(Q^pi in [%.3f, %.3f]; the max-backup answer is %.3f away), last loss "
                       "%.4f\n",
@@ -250,17 +162,17 @@ static void test_gamma0_is_the_mean_reward(void **state)
     (void)state;
     tiny_mdp m;
     make_mdp(&m, 3);
-    assert_true(max_abs(m.r_hat, m.q_pi) >= 0.2);
+    assert_true(tiny_max_abs(m.r_hat, m.q_pi) >= 0.2);
     orl_fqe_settings s;
-    settings(&s, 0.0, 3);
+    tiny_settings(&s, 0.0, 3, 4096);
     s.epochs = 400;
     orl_fqe *f = NULL;
     assert_orl_ok(orl_fqe_fit(m.ds, &s, NULL, NULL, &f)); /* no policy needed */
     double Q[NS][NA];
-    read_q(f, Q);
-    const double err = max_abs(Q, m.r_hat);
+    tiny_read_q(f, Q);
+    const double err = tiny_max_abs(Q, m.r_hat);
     print_message("gamma 0: max |Q_fqe - r_hat| = %.2e (Q^pi is %.3f away)\n", err,
-                  max_abs(m.r_hat, m.q_pi));
+                  tiny_max_abs(m.r_hat, m.q_pi));
     assert_true(err <= 0.05);
     orl_fqe_free(f);
     orl_dataset_free(m.ds);
@@ -274,16 +186,16 @@ static void test_minibatch_reaches_policy_evaluation(void **state)
     tiny_mdp m;
     make_mdp(&m, 9);
     orl_fqe_settings s;
-    settings(&s, GAMMA, 9);
+    tiny_settings(&s, GAMMA, 9, 4096);
     s.batch = 256;
     s.learning_rate = 1e-3f;
     s.target_update = 100;
     s.epochs = 300;
     orl_fqe *f = NULL;
-    assert_orl_ok(orl_fqe_fit(m.ds, &s, table_policy, &m, &f));
+    assert_orl_ok(orl_fqe_fit(m.ds, &s, tiny_table_policy, &m.calls, &f));
     double Q[NS][NA];
-    read_q(f, Q);
-    const double err = max_abs(Q, m.q_pi);
+    tiny_read_q(f, Q);
+    const double err = tiny_max_abs(Q, m.q_pi);
     print_message("minibatch 256, lr 1e-3, target every 100 steps, %lld steps: max |Q_fqe - "
                   "Q^pi| = %.2e\n",
                   (long long)orl_fqe_steps(f), err);
@@ -295,12 +207,12 @@ static void test_minibatch_reaches_policy_evaluation(void **state)
 static orl_fqe *small_fit(tiny_mdp *m, uint64_t seed, int threads)
 {
     orl_fqe_settings s;
-    settings(&s, GAMMA, seed);
+    tiny_settings(&s, GAMMA, seed, 4096);
     s.epochs = 3;
     s.batch = 64;
     s.threads = threads;
     orl_fqe *f = NULL;
-    assert_orl_ok(orl_fqe_fit(m->ds, &s, table_policy, m, &f));
+    assert_orl_ok(orl_fqe_fit(m->ds, &s, tiny_table_policy, &m->calls, &f));
     return f;
 }
 
@@ -313,9 +225,9 @@ static void test_deterministic_per_seed(void **state)
         orl_fqe *a = small_fit(&m, 7, threads), *b = small_fit(&m, 7, threads),
                 *c = small_fit(&m, 8, threads);
         double qa[NS][NA], qb[NS][NA], qc[NS][NA];
-        read_q(a, qa);
-        read_q(b, qb);
-        read_q(c, qc);
+        tiny_read_q(a, qa);
+        tiny_read_q(b, qb);
+        tiny_read_q(c, qc);
         assert_memory_equal(qa, qb, sizeof qa);
         assert_true(memcmp(qa, qc, sizeof qa) != 0);
         assert_true(orl_fqe_last_epoch_loss(a) == orl_fqe_last_epoch_loss(b));
@@ -395,7 +307,7 @@ static void test_bad_settings(void **state)
     tiny_mdp m;
     make_mdp(&m, 5);
     orl_fqe_settings s, ok;
-    settings(&ok, 0.0, 1);
+    tiny_settings(&ok, 0.0, 1, 4096);
     s = ok;
     s.gamma = -0.1;
     expect_bad(m.ds, &s, "gamma", ORL_E_OUT_OF_RANGE);
@@ -480,7 +392,7 @@ static void test_callback_failures(void **state)
     tiny_mdp m;
     make_mdp(&m, 6);
     orl_fqe_settings s;
-    settings(&s, GAMMA, 1);
+    tiny_settings(&s, GAMMA, 1, 4096);
     s.epochs = 1;
     orl_fqe *f = NULL;
     int mode = 0;
@@ -502,7 +414,7 @@ static void test_allocation_failures(void **state)
     tiny_mdp m;
     make_mdp(&m, 7);
     orl_fqe_settings s;
-    settings(&s, GAMMA, 1);
+    tiny_settings(&s, GAMMA, 1, 4096);
     s.epochs = 2;
     s.batch = 128;
     s.threads = 2;
@@ -512,7 +424,7 @@ static void test_allocation_failures(void **state)
         orl_alloc_fail_after(n);
         const uint64_t injected0 = orl_alloc_injected_failures();
         orl_fqe *f = NULL;
-        int st = orl_fqe_fit(m.ds, &s, table_policy, &m, &f);
+        int st = orl_fqe_fit(m.ds, &s, tiny_table_policy, &m.calls, &f);
         int injected = orl_alloc_injected_failures() > injected0;
         if (st == ORL_OK && f) {
             /* q_values allocates nothing: it succeeds with every allocation refused */
@@ -534,7 +446,7 @@ static void test_allocation_failures(void **state)
             assert_orl_ok(orl_fqe_q_values(f, &b, q));
             assert_int_equal(orl_alloc_injected_failures(), before);
             orl_alloc_fail_after(-1);
-            read_q(f, Q);
+            tiny_read_q(f, Q);
             orl_fqe_free(f);
             if (!injected) break;
             continue;
