@@ -163,40 +163,18 @@ int main(int argc, char **argv)
     int log_seeds = 5, threads = 2;
     uint64_t truth_sessions = 200000, train_sessions = 20000;
     uint32_t epochs = 3;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            fprintf(stderr, "%s needs a value\n", a);
-            return 2;
-        }
-        if (!strcmp(a, "--worlds"))
-            worlds = v;
-        else if (!strcmp(a, "--sizes"))
-            sizes = v;
-        else if (!strcmp(a, "--log-seeds"))
-            log_seeds = atoi(v);
-        else if (!strcmp(a, "--truth"))
-            truth_sessions = (uint64_t)atoll(v);
-        else if (!strcmp(a, "--train-sessions"))
-            train_sessions = (uint64_t)atoll(v);
-        else if (!strcmp(a, "--epochs"))
-            epochs = (uint32_t)atoi(v);
-        else if (!strcmp(a, "--estimators"))
-            estimators = v;
-        else if (!strcmp(a, "--reward-model"))
-            reward_model = v;
-        else if (!strcmp(a, "--interval"))
-            interval = v;
-        else if (!strcmp(a, "--behaviour"))
-            behaviours = v;
-        else if (!strcmp(a, "--threads"))
-            threads = atoi(v);
-        else {
-            fprintf(stderr, "unknown option %s\n", a);
-            return 2;
-        }
-        i++;
-    }
+    const bench_opt opts[] = {{"--worlds", 's', &worlds},
+                              {"--sizes", 's', &sizes},
+                              {"--log-seeds", 'i', &log_seeds},
+                              {"--truth", 'U', &truth_sessions},
+                              {"--train-sessions", 'U', &train_sessions},
+                              {"--epochs", 'u', &epochs},
+                              {"--estimators", 's', &estimators},
+                              {"--reward-model", 's', &reward_model},
+                              {"--interval", 's', &interval},
+                              {"--behaviour", 's', &behaviours},
+                              {"--threads", 'i', &threads}};
+    if (bench_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0])) return 2;
     if (log_seeds < 1 || strcmp(reward_model, "fqe") * strcmp(reward_model, "item_mean") != 0 ||
         strcmp(interval, "bootstrap") * strcmp(interval, "normal") * strcmp(interval, "bca") != 0) {
         fprintf(stderr, "bad --log-seeds, --reward-model or --interval\n");

@@ -49,30 +49,10 @@ int main(int argc, char **argv)
     int seeds = 3;
     uint64_t sessions = 10000, rollouts = 20000;
     uint32_t epochs = 3;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!v) {
-            fprintf(stderr, "%s needs a value\n", a);
-            return 2;
-        }
-        if (!strcmp(a, "--worlds"))
-            worlds = v;
-        else if (!strcmp(a, "--slates"))
-            slates = v;
-        else if (!strcmp(a, "--seeds"))
-            seeds = atoi(v);
-        else if (!strcmp(a, "--sessions"))
-            sessions = (uint64_t)atoll(v);
-        else if (!strcmp(a, "--rollouts"))
-            rollouts = (uint64_t)atoll(v);
-        else if (!strcmp(a, "--epochs"))
-            epochs = (uint32_t)atoi(v);
-        else {
-            fprintf(stderr, "unknown option %s\n", a);
-            return 2;
-        }
-        i++;
-    }
+    const bench_opt opts[] = {{"--worlds", 's', &worlds},     {"--slates", 's', &slates},
+                              {"--seeds", 'i', &seeds},       {"--sessions", 'U', &sessions},
+                              {"--rollouts", 'U', &rollouts}, {"--epochs", 'u', &epochs}};
+    if (bench_parse_options(argc, argv, opts, sizeof opts / sizeof opts[0])) return 2;
     if (seeds < 1 || seeds > MAX_SEEDS) {
         fprintf(stderr, "--seeds must be 1..%d\n", MAX_SEEDS);
         return 2;

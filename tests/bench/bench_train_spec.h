@@ -5,6 +5,7 @@
 #define ORL_BENCH_TRAIN_SPEC_H
 
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,6 +99,38 @@ static inline void bench_json_num(char *dst, double v)
         snprintf(dst, 24, "%.4f", v);
     else
         snprintf(dst, 24, "null");
+}
+
+/* One "--name value" option of a benchmark: kind 's' (const char *), 'i'
+ * (int), 'u' (uint32_t) or 'U' (uint64_t), written to dst. */
+typedef struct bench_opt {
+    const char *name;
+    char kind;
+    void *dst;
+} bench_opt;
+
+/* Reads argv's "--name value" pairs into the table; 0, or 2 (a message on
+ * stderr) for a missing value or an unknown option. */
+static inline int bench_parse_options(int argc, char **argv, const bench_opt *opts, size_t n)
+{
+    for (int i = 1; i < argc; i += 2) {
+        const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+        if (!v) {
+            fprintf(stderr, "%s needs a value\n", a);
+            return 2;
+        }
+        size_t k = 0;
+        while (k < n && strcmp(a, opts[k].name)) k++;
+        if (k == n) {
+            fprintf(stderr, "unknown option %s\n", a);
+            return 2;
+        }
+        if (opts[k].kind == 's') *(const char **)opts[k].dst = v;
+        if (opts[k].kind == 'i') *(int *)opts[k].dst = atoi(v);
+        if (opts[k].kind == 'u') *(uint32_t *)opts[k].dst = (uint32_t)atoi(v);
+        if (opts[k].kind == 'U') *(uint64_t *)opts[k].dst = (uint64_t)atoll(v);
+    }
+    return 0;
 }
 
 #endif
